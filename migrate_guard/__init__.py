@@ -1,0 +1,3 @@
+"""migrate-guard: stops dangerous database migrations before they reach production."""
+
+__version__ = "0.1.0"

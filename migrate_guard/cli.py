@@ -1,0 +1,68 @@
+"""Command line: `migrate-guard COMMAND ...` (and `python -m migrate_guard`).
+
+Each command is a module in commands/ with `add_parser(subparsers)` and `run(args) -> int`; heavy imports happen
+inside `run`, never here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import NoReturn
+
+from . import __version__
+from .errors import UsageError
+
+# command name -> module in migrate_guard.commands
+COMMANDS = {
+    "check": "check",
+    "detect": "detect",
+    "rules": "rules",
+    "explain": "rules",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="migrate-guard", description="Stops dangerous database migrations before production.")
+    parser.add_argument("--version", action="version", version=f"migrate-guard {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    seen = set()
+    for module_name in COMMANDS.values():
+        if module_name in seen:
+            continue
+        seen.add(module_name)
+        importlib.import_module(f"migrate_guard.commands.{module_name}").add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    try:
+        from .commands.fast import nothing_to_check
+
+        if nothing_to_check(args_list):
+            return 0
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return int(args.run(args))
+    except UsageError as error:
+        print(f"migrate-guard: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("migrate-guard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

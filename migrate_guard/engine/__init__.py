@@ -1,0 +1,154 @@
+"""The rule engine: judge each migration's operations with the declarative rules, in context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
+
+from .. import ir
+from ..config import Config
+from ..model import Finding, Migration
+from .facts import MigrationFacts, SchemaState
+from .matcher import matches
+from .rules import Clause, Rule, load_rules
+from .suppress import FileSuppressions, parse_suppressions
+
+# Rules the engine itself reports (they are in rules/ for their docs and severity, but match no operation).
+UNKNOWN_RULE_IN_IGNORE = "unknown-rule-in-ignore"
+BARE_IGNORE = "bare-ignore"
+
+
+@dataclass
+class Engine:
+    config: Config
+    rules: dict[str, Rule]
+    by_kind: dict[str, list[tuple[Rule, Clause]]]
+
+    @classmethod
+    def create(cls, config: Config) -> Engine:
+        rules = load_rules()
+        by_kind: dict[str, list[tuple[Rule, Clause]]] = {}
+        for rule in rules.values():
+            if not cls._enabled(config, rule.id):
+                continue
+            for clause in rule.clauses:
+                for kind in clause.kinds:
+                    by_kind.setdefault(kind, []).append((rule, clause))
+        return cls(config=config, rules=rules, by_kind=by_kind)
+
+    @staticmethod
+    def _enabled(config: Config, rule_id: str) -> bool:
+        settings = config.rules.get(rule_id)
+        return settings is None or settings.enabled
+
+    def severity(self, rule: Rule, clause: Clause | None = None) -> str:
+        settings = self.config.rules.get(rule.id)
+        if clause is not None and clause.severity is not None and clause.severity != rule.severity:
+            return clause.severity  # a clause that deliberately differs (e.g. a type change known to be safe)
+        if settings is not None and settings.severity:
+            return settings.severity
+        return rule.severity
+
+    def lint_project(self, migrations: Iterable[Migration], skip: set[str] | None = None) -> list[Finding]:
+        """Migrations of one project, oldest first. Those in `skip` only teach the schema state."""
+        state = SchemaState()
+        findings: list[Finding] = []
+        for migration in migrations:
+            if not skip or migration.id not in skip:
+                findings.extend(self.lint_migration(migration, state))
+            for op in migration.operations:
+                if op.direction == "up":
+                    state.apply(op)
+        return findings
+
+    def lint_migration(self, migration: Migration, state: SchemaState | None = None) -> list[Finding]:
+        dialect = self.config.dialect or migration.dialect or "postgres"
+        facts = MigrationFacts(migration, dialect, self.config.postgres_version, state or SchemaState())
+        suppressions = {path: parse_suppressions(text) for path, text in migration.sources.items()}
+        findings: list[Finding] = []
+        info = ir.MigrationInfo(location=migration.down_location or ir.Location(migration.path, 1, 1, 1),
+                                migration=migration.id, down=migration.down, orm=migration.orm)
+        directions = ("up", "down") if self.config.lint_down else ("up",)
+        for direction in directions:
+            ops = [op for op in migration.operations if op.direction == direction]
+            if direction == "up":
+                ops.insert(0, info)
+            for op, op_facts in facts.per_operation(ops):
+                for rule, clause in self.by_kind.get(op.kind, ()):
+                    if rule.dialects and dialect not in rule.dialects:
+                        continue
+                    if matches(clause.when, op, op_facts):
+                        findings.append(self._finding(rule, clause, op, op_facts, migration))
+        findings = [f for f in findings if not _silenced(f, suppressions)]
+        findings.extend(self._suppression_problems(migration, suppressions))
+        return findings
+
+    def _finding(self, rule: Rule, clause: Clause, op: ir.Operation, facts: dict[str, Any],
+                 migration: Migration) -> Finding:
+        namespace = _namespace(op, facts)
+        return Finding(rule=rule.id, severity=self.severity(rule, clause),  # type: ignore[arg-type]
+                       location=op.location, message=_format(clause.message, namespace),
+                       hint=_format(clause.hint, namespace), orm=migration.orm, migration=migration.id)
+
+    def _suppression_problems(self, migration: Migration,
+                              suppressions: dict[str, FileSuppressions]) -> list[Finding]:
+        problems: list[Finding] = []
+        for path, file_suppressions in suppressions.items():
+            for directive in file_suppressions.directives:
+                location = ir.Location(path, directive.line, directive.column, directive.line)
+                if not directive.rules and not directive.whole_file:
+                    problems.append(self._engine_finding(
+                        BARE_IGNORE, location, migration,
+                        "`migrate-guard: ignore` names no rule, so it silences nothing.",
+                        "Name the rules to silence: `migrate-guard: ignore drop-column -- reason`."))
+                for rule_id in directive.rules:
+                    if rule_id not in self.rules:
+                        problems.append(self._engine_finding(
+                            UNKNOWN_RULE_IN_IGNORE, location, migration,
+                            f"`{rule_id}` is not a migrate-guard rule, so this ignore silences nothing.",
+                            "Use an id from `migrate-guard rules`."))
+        return problems
+
+    def _engine_finding(self, rule_id: str, location: ir.Location, migration: Migration, message: str,
+                        hint: str) -> Finding:
+        rule = self.rules[rule_id]
+        return Finding(rule=rule_id, severity=self.severity(rule),  # type: ignore[arg-type]
+                       location=location, message=message, hint=hint, orm=migration.orm, migration=migration.id)
+
+
+def _silenced(finding: Finding, suppressions: dict[str, FileSuppressions]) -> bool:
+    file_suppressions = suppressions.get(finding.location.path)
+    return file_suppressions is not None and file_suppressions.silences(
+        finding.rule, finding.location.line, finding.location.end_line)
+
+
+def _namespace(op: ir.Operation, facts: dict[str, Any]) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"kind": op.kind, "statement": op.source.strip().splitlines()[0] if op.source else ""}
+    for f in fields(op):  # type: ignore[arg-type]
+        value = getattr(op, f.name)
+        if is_dataclass(value) and hasattr(value, "name"):
+            namespace[f.name + "_def"] = value
+            value = value.name
+        elif isinstance(value, tuple):
+            value = ", ".join(map(str, value))
+        namespace[f.name] = "" if value is None else value
+    if isinstance(op, ir.AddColumn):
+        namespace["column_type"] = str(op.column.type) if op.column.type else "?"
+        namespace["default"] = op.column.default.text if op.column.default else ""
+    if isinstance(op, ir.Truncate):
+        namespace["table"] = op.table
+    namespace.update({k: v for k, v in facts.items() if v is not None})
+    return namespace
+
+
+class _Lenient(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _format(template: str, namespace: dict[str, Any]) -> str:
+    try:
+        return template.format_map(_Lenient(namespace)).strip()
+    except (AttributeError, IndexError, ValueError, KeyError):
+        return template.strip()

@@ -1,0 +1,156 @@
+"""Context facts rules can match on, computed once per migration.
+
+- table_is_new: the table was created earlier in the same migration (so no lock or rewrite can hurt it)
+- has_index: a foreign key's columns lead some index known by the end of the migration (or from earlier migrations)
+- in_transaction: the statement runs inside a transaction (explicit BEGIN, or the tool wraps the migration)
+- type_change_safe / old_type: a column type change that Postgres does without rewriting the table
+- dialect, postgres_version
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import ir
+from ..model import Migration
+
+
+def norm(name: str | None) -> str:
+    if not name:
+        return ""
+    name = name.strip('"`[]').lower()
+    return name[len("public."):] if name.startswith("public.") else name
+
+
+@dataclass
+class SchemaState:
+    """What earlier migrations of the same project told us: column types and indexes."""
+
+    columns: dict[str, dict[str, ir.ColumnType | None]] = field(default_factory=dict)
+    indexes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+
+    def copy(self) -> SchemaState:
+        return SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes))
+
+    def apply(self, op: ir.Operation) -> None:
+        if isinstance(op, ir.CreateTable):
+            table = norm(op.table)
+            self.columns[table] = {norm(c.name): c.type for c in op.columns}
+            for col in op.columns:
+                if col.primary_key or col.unique or col.indexed:
+                    self.indexes.append((table, (norm(col.name),)))
+            for constraint in op.constraints:
+                self.apply(constraint)
+        elif isinstance(op, ir.AddColumn):
+            self.columns.setdefault(norm(op.table), {})[norm(op.column.name)] = op.column.type
+            if op.column.primary_key or op.column.unique or op.column.indexed:
+                self.indexes.append((norm(op.table), (norm(op.column.name),)))
+        elif isinstance(op, ir.AlterColumnType) and op.new_type is not None:
+            self.columns.setdefault(norm(op.table), {})[norm(op.column)] = op.new_type
+        elif isinstance(op, ir.DropColumn):
+            self.columns.get(norm(op.table), {}).pop(norm(op.column), None)
+        elif isinstance(op, ir.RenameColumn):
+            cols = self.columns.get(norm(op.table), {})
+            if norm(op.column) in cols:
+                cols[norm(op.new_name)] = cols.pop(norm(op.column))
+        elif isinstance(op, ir.RenameTable):
+            if norm(op.table) in self.columns:
+                self.columns[norm(op.new_name)] = self.columns.pop(norm(op.table))
+        elif isinstance(op, ir.DropTable):
+            self.columns.pop(norm(op.table), None)
+        elif isinstance(op, ir.CreateIndex) and op.columns:
+            self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
+        elif isinstance(op, ir.AddConstraint) and op.constraint_type in ("primary_key", "unique") and op.columns:
+            self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
+
+    def column_type(self, table: str, column: str) -> ir.ColumnType | None:
+        return self.columns.get(norm(table), {}).get(norm(column))
+
+    def has_index(self, table: str, columns: tuple[str, ...]) -> bool:
+        wanted = {norm(c) for c in columns}
+        table = norm(table)
+        return any(t == table and set(cols[: len(wanted)]) == wanted for t, cols in self.indexes)
+
+
+def expand(op: ir.Operation) -> Iterator[ir.Operation]:
+    """An operation and the operations nested in it that rules judge on their own."""
+    yield op
+    if isinstance(op, ir.CreateTable):
+        yield from op.constraints
+    elif isinstance(op, ir.AddColumn) and op.column.references is not None:
+        ref = op.column.references
+        yield ir.AddConstraint(location=op.location, migration=op.migration, direction=op.direction, source=op.source,
+                               table=op.table, constraint_type="foreign_key", columns=(op.column.name,),
+                               references=ref)
+
+
+_NO_REWRITE_TARGETS = {"text", "varchar"}
+
+
+def type_change_safe(old: ir.ColumnType | None, new: ir.ColumnType | None, dialect: str) -> bool:
+    """True when the change is known not to rewrite the table or fail (Postgres rules)."""
+    if old is None or new is None:
+        return False
+    if old.name == new.name and old.params == new.params:
+        return True
+    if dialect != "postgres":
+        return False
+    if old.name in ("varchar", "text") and new.name in _NO_REWRITE_TARGETS:
+        if new.name == "text" or not new.params:
+            return True
+        return old.name == "varchar" and bool(old.params) and new.params[0] >= old.params[0]
+    if old.name == "numeric" and new.name == "numeric":
+        if not new.params:
+            return True
+        if len(old.params) >= 1 and len(new.params) >= 1:
+            old_scale = old.params[1] if len(old.params) > 1 else 0
+            new_scale = new.params[1] if len(new.params) > 1 else 0
+            return new.params[0] >= old.params[0] and new_scale == old_scale
+    if old.name == "varbit" and new.name == "varbit":
+        return not new.params or (bool(old.params) and new.params[0] >= old.params[0])
+    return old.name == "cidr" and new.name == "inet"
+
+
+@dataclass
+class MigrationFacts:
+    migration: Migration
+    dialect: str
+    postgres_version: int
+    state: SchemaState  # before this migration
+
+    def per_operation(self, ops: list[ir.Operation]) -> Iterator[tuple[ir.Operation, dict[str, Any]]]:
+        """Each operation (nested ones too) with its facts, in order. `ops` is one direction's operations."""
+        final_indexes = self.state.copy()
+        for op in ops:
+            for part in expand(op):
+                final_indexes.apply(part)
+        working = self.state.copy()
+        created: set[str] = set()
+        in_transaction = self.migration.transactional
+        base = {"dialect": self.dialect, "postgres_version": self.postgres_version, "orm": self.migration.orm,
+                "transactional": self.migration.transactional}
+        for op in ops:
+            if isinstance(op, ir.Transaction):
+                in_transaction = op.action == "begin" or (self.migration.transactional and op.action != "begin")
+            for part in expand(op):
+                table = getattr(part, "table", None)
+                facts = dict(base)
+                facts["table_is_new"] = norm(table) in created if isinstance(table, str) else False
+                facts["in_transaction"] = in_transaction
+                if isinstance(part, ir.AddConstraint) and part.constraint_type == "foreign_key":
+                    facts["has_index"] = final_indexes.has_index(part.table, part.columns)
+                    facts["on_delete"] = part.references.on_delete if part.references else None
+                if isinstance(part, ir.AlterColumnType):
+                    old = part.old_type or working.column_type(part.table, part.column)
+                    facts["old_type"] = str(old) if old else "its current type"
+                    facts["new_type"] = str(part.new_type) if part.new_type else "a new type"
+                    facts["type_change_safe"] = type_change_safe(old, part.new_type, self.dialect)
+                yield part, facts
+                if isinstance(part, ir.CreateTable):
+                    created.add(norm(part.table))
+                elif isinstance(part, ir.RenameTable) and norm(part.table) in created:
+                    created.add(norm(part.new_name))
+                if part is op:
+                    working.apply(part)

@@ -1,0 +1,93 @@
+"""Load the declarative rules from rules/*.toml (shipped in the wheel as migrate_guard/_rules)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..model import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One way a rule matches: an operation kind, conditions on its fields and context facts, and what to say."""
+
+    kinds: tuple[str, ...]
+    when: tuple[tuple[str, Any], ...]
+    message: str
+    hint: str
+    severity: Severity | None = None  # None: the rule's (possibly configured) severity
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    why: str
+    instead: str
+    bad: str
+    good: str
+    clauses: tuple[Clause, ...] = field(default=())
+    dialects: tuple[str, ...] = ()  # empty: every dialect
+
+
+def rules_dir() -> Path:
+    package = Path(__file__).resolve().parent.parent
+    shipped = package / "_rules"
+    return shipped if shipped.is_dir() else package.parent / "rules"
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for path in sorted(rules_dir().glob("*.toml")):
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        for entry in data.get("rule", [data] if "id" in data else []):
+            rule = _rule(entry, path)
+            rules[rule.id] = rule
+    return rules
+
+
+def rules_fingerprint() -> str:
+    """Changes whenever a rule file changes: part of the cache key."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(rules_dir().glob("*.toml")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _rule(entry: dict[str, Any], path: Path) -> Rule:
+    try:
+        severity = entry["severity"]
+        if severity not in SEVERITIES:
+            raise ConfigError(f"{path.name}: rule {entry['id']}: unknown severity {severity!r}")
+        docs = entry.get("docs", {})
+        clauses = tuple(_clause(c) for c in entry.get("match", []))
+        return Rule(id=entry["id"], severity=severity, summary=entry["summary"], why=docs.get("why", ""),
+                    instead=docs.get("instead", ""), bad=docs.get("bad", ""), good=docs.get("good", ""),
+                    clauses=clauses, dialects=tuple(entry.get("dialects", ())))
+    except KeyError as missing:
+        raise ConfigError(f"{path.name}: a rule lacks the key {missing}") from None
+
+
+def _clause(entry: dict[str, Any]) -> Clause:
+    kinds = entry["kind"]
+    return Clause(kinds=tuple(kinds) if isinstance(kinds, list) else (kinds,),
+                  when=tuple(entry.get("when", {}).items()), message=entry["message"], hint=entry.get("hint", ""),
+                  severity=entry.get("severity"))

@@ -1,0 +1,9 @@
+"""Errors that end the program with exit code 2 and one clear line on stderr."""
+
+
+class UsageError(Exception):
+    """Bad command line: unknown flag, missing path, unknown rule id."""
+
+
+class ConfigError(UsageError):
+    """Bad configuration: unknown key, wrong type."""

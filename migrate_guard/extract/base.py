@@ -1,0 +1,81 @@
+"""What every extractor module provides, and the shared pieces they use.
+
+An extractor module (one per migration format: goose.py, django.py, knex.py, ...) defines:
+
+    ORM: str                                   # the contract's ORM id
+    EXTENSIONS: tuple[str, ...]                # file suffixes it may claim (".sql", ".py", ...)
+    def claims(path: Path, head: str) -> bool  # is this file one of its migrations? (cheap: name and first bytes)
+    def migration_key(path: Path) -> str       # files with the same key are one migration (up + down files)
+    def extract(unit: MigrationUnit) -> Migration
+
+Extractor modules must import heavy parsers (sqlglot, libcst, tree-sitter) inside functions, never at module level:
+start-up cost is paid only when a file of that format is linted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UsageError
+from ..ir import Location, ParseError
+from ..model import Migration, Project
+
+HEAD_BYTES = 4096
+
+
+@dataclass(slots=True)
+class MigrationUnit:
+    """The files of one migration, ready to extract."""
+
+    orm: str
+    id: str
+    files: list[Path]  # absolute or relative to the current folder
+    dialect: str  # resolved: config, project, the format's own files, or postgres
+    project: Project | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+
+    def display(self, path: Path) -> str:
+        return display_path(path)
+
+
+def display_path(path: Path) -> str:
+    """Path relative to the current folder with "/" separators (the contract's `path`)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+class NotText(Exception):
+    """The file is binary or not UTF-8: reported as a parse-error finding."""
+
+
+def read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {display_path(path)}: {error.strerror or error}") from None
+    if b"\x00" in data[:8192]:
+        raise NotText("binary file (contains NUL bytes), not a migration")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise NotText(f"not UTF-8 text (byte {error.start}: {data[error.start:error.start + 1]!r})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_head(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(HEAD_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def unreadable_migration(unit: MigrationUnit, path: Path, reason: str) -> Migration:
+    """A migration whose file cannot be read as text: one parse-error, nothing else."""
+    shown = display_path(path)
+    error = ParseError(location=Location(shown, 1, 1, 1), migration=unit.id, message=f"cannot lint {shown}: {reason}")
+    return Migration(id=unit.id, orm=unit.orm, dialect=unit.dialect, path=shown, operations=[error],
+                     down="by_design")

@@ -1,0 +1,35 @@
+"""dbmate: `-- migrate:up [transaction:false]` and `-- migrate:down` in one file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..model import Migration
+from .base import MigrationUnit, read_text
+from .sql_file import Loaded, annotated_sections, build_migration, down_state_of
+
+ORM = "dbmate"
+EXTENSIONS = (".sql",)
+_ANNOTATION = re.compile(r"^\s*--\s*migrate:(up|down)\b(.*)$", re.IGNORECASE)
+_NO_TRANSACTION = re.compile(r"^\s*--\s*migrate:up\b.*transaction:false", re.IGNORECASE | re.MULTILINE)
+
+
+def claims(path: Path, head: str) -> bool:
+    return re.search(r"--\s*migrate:up\b", head, re.IGNORECASE) is not None
+
+
+def migration_key(path: Path) -> str:
+    return path.stem
+
+
+def extract(unit: MigrationUnit) -> Migration:
+    path = unit.files[0]
+
+    def load() -> Loaded:
+        text = read_text(path)
+        sections = annotated_sections(path, text, _ANNOTATION, lambda m: m.group(1).lower())  # type: ignore[arg-type,return-value]
+        return Loaded(sections, down_state_of(sections), {path: text},
+                      transactional=_NO_TRANSACTION.search(text) is None)
+
+    return build_migration(unit, path, load)

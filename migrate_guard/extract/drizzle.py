@@ -1,0 +1,43 @@
+"""Drizzle Kit: `drizzle/0000_name.sql` with `--> statement-breakpoint`, `meta/_journal.json`; no down by design."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..model import Migration
+from .base import MigrationUnit, read_text
+from .sql_file import Loaded, Section, build_migration
+
+ORM = "drizzle"
+EXTENSIONS = (".sql",)
+_DIALECTS = {"postgresql": "postgres", "pg": "postgres", "postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite",
+             "turso": "sqlite", "singlestore": "mysql"}
+
+
+def claims(path: Path, head: str) -> bool:
+    return "--> statement-breakpoint" in head or (path.parent / "meta" / "_journal.json").is_file()
+
+
+def migration_key(path: Path) -> str:
+    return path.stem
+
+
+def dialect_of(path: Path) -> str | None:
+    try:
+        journal = json.loads((path.parent / "meta" / "_journal.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = journal.get("dialect") if isinstance(journal, dict) else None
+    return _DIALECTS.get(str(value).lower()) if value else None
+
+
+def extract(unit: MigrationUnit) -> Migration:
+    path = unit.files[0]
+
+    def load() -> Loaded:
+        text = read_text(path)
+        # drizzle-kit migrate applies all pending migrations in one transaction
+        return Loaded([Section("up", text, 1, path)], "by_design", {path: text}, transactional=True)
+
+    return build_migration(unit, path, load)

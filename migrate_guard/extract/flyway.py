@@ -1,0 +1,58 @@
+"""Flyway: versioned `V1__name.sql` (`V1.2__x.sql`), undo `U1__name.sql`, repeatable `R__name.sql`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..model import Migration
+from .base import MigrationUnit, read_text
+from .sql_file import Loaded, Section, build_migration, has_statements
+
+ORM = "flyway"
+EXTENSIONS = (".sql",)
+_NAME = re.compile(r"^([VUR])([0-9][0-9._]*)?__(.+)\.sql$")
+
+
+def claims(path: Path, head: str) -> bool:
+    match = _NAME.match(path.name)
+    return match is not None and (match.group(1) == "R" or match.group(2) is not None)
+
+
+def migration_key(path: Path) -> str:
+    match = _NAME.match(path.name)
+    if match is None:
+        return path.stem
+    if match.group(1) == "R":
+        return f"R__{match.group(3)}"
+    return f"V{match.group(2)}"
+
+
+def extract(unit: MigrationUnit) -> Migration:
+    versioned = next((f for f in unit.files if f.name[0] in "VR"), None)
+    undo = next((f for f in unit.files if f.name.startswith("U")), None)
+    if versioned is None and undo is not None:
+        candidates = sorted(undo.parent.glob("V" + undo.name[1:].split("__")[0] + "__*.sql"))
+        versioned = candidates[0] if candidates else None
+    if undo is None and versioned is not None and versioned.name.startswith("V"):
+        candidates = sorted(versioned.parent.glob("U" + versioned.name[1:].split("__")[0] + "__*.sql"))
+        undo = candidates[0] if candidates else None
+    main = versioned or undo
+    assert main is not None
+
+    def load() -> Loaded:
+        sections, texts = [], {}
+        for path, direction in ((versioned, "up"), (undo, "down")):
+            if path is not None:
+                texts[path] = text = read_text(path)
+                sections.append(Section(direction, text, 1, path))  # type: ignore[arg-type]
+        if versioned is not None and versioned.name.startswith("R"):
+            state = "by_design"  # repeatable migrations are re-run, never undone
+        elif undo is None:
+            state = "missing"
+        else:
+            state = "present" if has_statements(texts[undo]) else "empty"
+        # Flyway wraps each migration in a transaction on Postgres (and SQLite)
+        return Loaded(sections, state, texts, transactional=unit.dialect != "mysql")  # type: ignore[arg-type]
+
+    return build_migration(unit, main, load)

@@ -1,0 +1,50 @@
+"""golang-migrate: `000001_name.up.sql` with an optional `000001_name.down.sql`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..model import Migration
+from .base import MigrationUnit, read_text
+from .sql_file import Loaded, Section, build_migration, has_statements
+
+ORM = "golang-migrate"
+EXTENSIONS = (".sql",)
+_NAME = re.compile(r"^(\d+)_(.+)\.(up|down)\.sql$")
+
+
+def claims(path: Path, head: str) -> bool:
+    return _NAME.match(path.name) is not None
+
+
+def migration_key(path: Path) -> str:
+    match = _NAME.match(path.name)
+    return f"{match.group(1)}_{match.group(2)}" if match else path.stem
+
+
+def extract(unit: MigrationUnit) -> Migration:
+    up = next((f for f in unit.files if f.name.endswith(".up.sql")), None)
+    down = next((f for f in unit.files if f.name.endswith(".down.sql")), None)
+    if up is None and down is not None:  # only the down file was passed: look for its up file beside it
+        sibling = down.with_name(down.name[: -len(".down.sql")] + ".up.sql")
+        up = sibling if sibling.is_file() else None
+    if down is None and up is not None:
+        sibling = up.with_name(up.name[: -len(".up.sql")] + ".down.sql")
+        down = sibling if sibling.is_file() else None
+    main = up or down
+    assert main is not None
+
+    def load() -> Loaded:
+        sections, texts = [], {}
+        for path, direction in ((up, "up"), (down, "down")):
+            if path is not None:
+                texts[path] = text = read_text(path)
+                sections.append(Section(direction, text, 1, path))  # type: ignore[arg-type]
+        if down is None:
+            state = "missing"
+        else:
+            state = "present" if has_statements(texts[down]) else "empty"
+        return Loaded(sections, state, texts)  # type: ignore[arg-type]
+
+    return build_migration(unit, main, load)

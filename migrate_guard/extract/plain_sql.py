@@ -1,0 +1,30 @@
+"""Any other `.sql` file: linted as one up migration; it has no down model of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..model import Migration
+from .base import MigrationUnit, read_text
+from .sql_file import Loaded, Section, build_migration
+
+ORM = "sql"
+EXTENSIONS = (".sql",)
+
+
+def claims(path: Path, head: str) -> bool:
+    return path.suffix.lower() == ".sql"
+
+
+def migration_key(path: Path) -> str:
+    return path.stem
+
+
+def extract(unit: MigrationUnit) -> Migration:
+    path = unit.files[0]
+
+    def load() -> Loaded:
+        text = read_text(path)
+        return Loaded([Section("up", text, 1, path)], "by_design", {path: text})
+
+    return build_migration(unit, path, load)

@@ -1,0 +1,48 @@
+"""Prisma Migrate: `prisma/migrations/<timestamp>_<name>/migration.sql`; no down migrations by design."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..model import Migration
+from .base import MigrationUnit, read_text
+from .sql_file import Loaded, Section, build_migration
+
+ORM = "prisma"
+EXTENSIONS = (".sql",)
+_PROVIDERS = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite",
+              "cockroachdb": "postgres"}
+
+
+def claims(path: Path, head: str) -> bool:
+    return path.name == "migration.sql" and (
+        path.parent.parent.name == "migrations" or (path.parent.parent / "migration_lock.toml").is_file())
+
+
+def migration_key(path: Path) -> str:
+    return path.parent.name
+
+
+def dialect_of(path: Path) -> str | None:
+    """From migrations/migration_lock.toml (`provider = "postgresql"`), else the schema's datasource."""
+    lock = path.parent.parent / "migration_lock.toml"
+    for candidate in (lock, path.parent.parent.parent / "schema.prisma"):
+        try:
+            text = candidate.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        match = re.search(r'provider\s*=\s*"(postgresql|postgres|mysql|sqlite|cockroachdb)"', text)
+        if match:
+            return _PROVIDERS[match.group(1)]
+    return None
+
+
+def extract(unit: MigrationUnit) -> Migration:
+    path = unit.files[0]
+
+    def load() -> Loaded:
+        text = read_text(path)
+        return Loaded([Section("up", text, 1, path)], "by_design", {path: text})
+
+    return build_migration(unit, path, load)

@@ -1,0 +1,242 @@
+"""Turn one parsed sqlglot statement into IR operations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlglot import exp
+
+from ... import ir
+from .values import SERIAL_TYPES, make_default, parse_type
+
+Make = Callable[..., Any]  # builds an operation with location/migration/direction/source already filled in
+
+
+def table_name(node: exp.Expression | None) -> str:
+    if node is None:
+        return "?"
+    if isinstance(node, exp.Schema):
+        node = node.this
+    if isinstance(node, exp.Table):
+        parts = [p for p in (node.catalog, node.db, node.name) if p]
+        return ".".join(parts) or "?"
+    return node.name or node.sql()
+
+
+def identifier_names(nodes: list[exp.Expression] | None) -> tuple[str, ...]:
+    return tuple(n.name for n in nodes or [] if n is not None)
+
+
+def column_type(dtype: exp.Expression | None, dialect: str) -> ir.ColumnType | None:
+    if dtype is None:
+        return None
+    return parse_type(dtype.sql(dialect=dialect).lower())
+
+
+def reference(ref: exp.Reference | None) -> ir.ForeignKeyRef | None:
+    if ref is None:
+        return None
+    target = ref.this
+    columns = identifier_names(target.expressions) if isinstance(target, exp.Schema) else ()
+    on_delete = None
+    for option in ref.args.get("options") or []:
+        text = str(option).upper()
+        if text.startswith("ON DELETE "):
+            on_delete = text[len("ON DELETE "):].strip()
+    return ir.ForeignKeyRef(table=table_name(target), columns=columns, on_delete=on_delete)
+
+
+def column_def(node: exp.ColumnDef, dialect: str) -> ir.ColumnDef:
+    col = ir.ColumnDef(name=node.name, type=column_type(node.args.get("kind"), dialect))
+    if col.type is not None and col.type.name in SERIAL_TYPES:
+        col.generated = True
+    for constraint in node.args.get("constraints") or []:
+        kind = constraint.args.get("kind")
+        if isinstance(kind, exp.NotNullColumnConstraint):
+            col.nullable = bool(kind.args.get("allow_null"))
+        elif isinstance(kind, exp.DefaultColumnConstraint):
+            col.default = make_default(kind.this.sql(dialect=dialect))
+        elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+            col.primary_key, col.nullable = True, False
+        elif isinstance(kind, exp.UniqueColumnConstraint):
+            col.unique = True
+        elif isinstance(kind, exp.Reference):
+            col.references = reference(kind)
+        elif isinstance(kind, (exp.GeneratedAsIdentityColumnConstraint, exp.GeneratedAsRowColumnConstraint,
+                               exp.ComputedColumnConstraint, exp.AutoIncrementColumnConstraint)):
+            col.generated = True
+    return col
+
+
+def constraint_ops(node: exp.Expression, table: str, make: Make, not_valid: bool) -> list[Any]:
+    """ADD CONSTRAINT / table constraints of CREATE TABLE -> AddConstraint operations."""
+    name = None
+    parts: list[exp.Expression] = [node]
+    if isinstance(node, exp.Constraint):
+        name = node.name or None
+        parts = list(node.expressions)
+    ops = []
+    for part in parts:
+        if isinstance(part, exp.ForeignKey):
+            ops.append(make(ir.AddConstraint, table=table, constraint_type="foreign_key", name=name,
+                            columns=identifier_names(part.expressions),
+                            references=reference(part.args.get("reference")), not_valid=not_valid))
+        elif isinstance(part, (exp.PrimaryKey, exp.PrimaryKeyColumnConstraint)):
+            ops.append(make(ir.AddConstraint, table=table, constraint_type="primary_key", name=name,
+                            columns=identifier_names(part.expressions), not_valid=not_valid))
+        elif isinstance(part, exp.UniqueColumnConstraint):
+            schema = part.this
+            columns = identifier_names(schema.expressions) if isinstance(schema, exp.Schema) else ()
+            ops.append(make(ir.AddConstraint, table=table, constraint_type="unique", name=name, columns=columns,
+                            not_valid=not_valid))
+        elif isinstance(part, (exp.CheckColumnConstraint, exp.Check)):
+            ops.append(make(ir.AddConstraint, table=table, constraint_type="check", name=name, not_valid=not_valid))
+        elif isinstance(part, exp.IndexColumnConstraint):  # MySQL: ALTER TABLE t ADD INDEX i (a)
+            ops.append(make(ir.CreateIndex, table=table, name=part.name or None,
+                            columns=identifier_names(part.expressions)))
+        elif isinstance(part, exp.ExcludeColumnConstraint):
+            ops.append(make(ir.AddConstraint, table=table, constraint_type="exclude", name=name, not_valid=not_valid))
+    return ops
+
+
+def create_ops(node: exp.Create, make: Make, dialect: str) -> list[Any]:
+    kind = (node.args.get("kind") or "").upper()
+    if kind == "INDEX":
+        index = node.this
+        params = index.args.get("params")
+        keys = [o.this if isinstance(o, exp.Ordered) else o for o in (params.args.get("columns") if params else []) or []]
+        columns = tuple(k.name for k in keys if isinstance(k, (exp.Column, exp.Identifier)))
+        return [make(ir.CreateIndex, table=table_name(index.args.get("table")), name=index.name or None,
+                     columns=columns, unique=bool(node.args.get("unique")),
+                     concurrent=bool(node.args.get("concurrently")),
+                     expression=len(columns) != len(keys), if_not_exists=bool(node.args.get("exists")))]
+    if kind == "TABLE":
+        schema = node.this
+        table = table_name(schema)
+        create = make(ir.CreateTable, table=table, if_not_exists=bool(node.args.get("exists")))
+        ops: list[Any] = [create]
+        if isinstance(schema, exp.Schema):
+            for item in schema.expressions:
+                if isinstance(item, exp.ColumnDef):
+                    col = column_def(item, dialect)
+                    create.columns.append(col)
+                    if col.references is not None:
+                        create.constraints.append(make(ir.AddConstraint, table=table, constraint_type="foreign_key",
+                                                       columns=(col.name,), references=col.references))
+                    if col.primary_key or col.unique:
+                        create.constraints.append(make(ir.AddConstraint, table=table,
+                                                       constraint_type="primary_key" if col.primary_key else "unique",
+                                                       columns=(col.name,)))
+                else:
+                    create.constraints.extend(constraint_ops(item, table, make, not_valid=False))
+        return ops
+    return [make(ir.Raw, keyword=f"CREATE {kind}".strip())]
+
+
+def drop_ops(node: exp.Drop, make: Make) -> list[Any]:
+    kind = (node.args.get("kind") or "").upper()
+    targets = node.args.get("tables") or ([node.this] if node.this else [])
+    exists, cascade = bool(node.args.get("exists")), bool(node.args.get("cascade"))
+    if kind == "TABLE":
+        return [make(ir.DropTable, table=table_name(t), if_exists=exists, cascade=cascade) for t in targets]
+    if kind == "INDEX":
+        cluster = node.args.get("cluster")
+        on_table = table_name(cluster.this) if isinstance(cluster, exp.OnProperty) else None
+        return [make(ir.DropIndex, name=table_name(t), table=on_table, concurrent=bool(node.args.get("concurrently")),
+                     if_exists=exists) for t in targets]
+    if kind in ("SCHEMA",):
+        return [make(ir.DropSchema, name=table_name(t), cascade=cascade) for t in targets]
+    if kind == "DATABASE":
+        return [make(ir.DropDatabase, name=table_name(t)) for t in targets]
+    return [make(ir.Raw, keyword=f"DROP {kind}".strip())]
+
+
+def alter_ops(node: exp.Alter, make: Make, dialect: str) -> list[Any]:
+    kind = (node.args.get("kind") or "").upper()
+    table = table_name(node.this)
+    if kind != "TABLE":
+        actions = node.args.get("actions") or []
+        if kind == "INDEX" or not actions:
+            return [make(ir.Raw, keyword=f"ALTER {kind}".strip())]
+    not_valid = bool(node.args.get("not_valid"))
+    ops: list[Any] = []
+    for action in node.args.get("actions") or []:
+        if isinstance(action, exp.ColumnDef):
+            ops.append(make(ir.AddColumn, table=table, column=column_def(action, dialect)))
+        elif isinstance(action, exp.Drop):
+            drop_kind = (action.args.get("kind") or "").upper()
+            for target in action.args.get("tables") or []:
+                if drop_kind == "CONSTRAINT":
+                    ops.append(make(ir.DropConstraint, table=table, name=target.name))
+                elif drop_kind == "INDEX":
+                    ops.append(make(ir.DropIndex, name=target.name, table=table))
+                elif drop_kind in ("COLUMN", ""):
+                    ops.append(make(ir.DropColumn, table=table, column=target.name))
+                else:
+                    ops.append(make(ir.Raw, keyword=f"DROP {drop_kind}"))
+        elif isinstance(action, exp.AlterRename):
+            ops.append(make(ir.RenameTable, table=table, new_name=table_name(action.this)))
+        elif isinstance(action, exp.RenameColumn):
+            ops.append(make(ir.RenameColumn, table=table, column=action.this.name, new_name=action.args["to"].name))
+        elif isinstance(action, exp.AlterColumn):
+            ops.extend(alter_column_ops(action, table, make, dialect))
+        elif isinstance(action, exp.ModifyColumn):  # MySQL MODIFY / CHANGE COLUMN
+            col = column_def(action.this, dialect)
+            old_name = action.args.get("rename_from")
+            if old_name is not None and old_name.name != col.name:
+                ops.append(make(ir.RenameColumn, table=table, column=old_name.name, new_name=col.name))
+            ops.append(make(ir.AlterColumnType, table=table, column=col.name, new_type=col.type))
+            if not col.nullable:
+                ops.append(make(ir.SetNotNull, table=table, column=col.name))
+        elif isinstance(action, exp.AddConstraint):
+            for item in action.expressions:
+                ops.extend(constraint_ops(item, table, make, not_valid))
+        else:
+            ops.append(make(ir.Raw, keyword=f"ALTER TABLE {type(action).__name__}"))
+    return ops
+
+
+def alter_column_ops(action: exp.AlterColumn, table: str, make: Make, dialect: str) -> list[Any]:
+    column = action.name
+    if action.args.get("dtype") is not None:
+        using = action.args.get("using")
+        return [make(ir.AlterColumnType, table=table, column=column,
+                     new_type=column_type(action.args["dtype"], dialect),
+                     using=using.sql(dialect=dialect) if isinstance(using, exp.Expression) else None)]
+    if "allow_null" in action.args and action.args["allow_null"] is not None:
+        if action.args["allow_null"]:
+            return [make(ir.DropNotNull, table=table, column=column)]
+        return [make(ir.SetNotNull, table=table, column=column)]
+    if action.args.get("drop") and action.args.get("allow_null") is None and action.args.get("default") is None:
+        return [make(ir.SetDefault, table=table, column=column, default=None)]
+    if action.args.get("default") is not None:
+        return [make(ir.SetDefault, table=table, column=column,
+                     default=make_default(action.args["default"].sql(dialect=dialect)))]
+    return [make(ir.Raw, keyword="ALTER COLUMN")]
+
+
+def data_ops(node: exp.Expression, make: Make) -> list[Any]:
+    if isinstance(node, exp.TruncateTable):
+        return [make(ir.Truncate, tables=tuple(table_name(t) for t in node.expressions))]
+    has_where = node.args.get("where") is not None
+    if isinstance(node, exp.Delete):
+        return [make(ir.Delete, table=table_name(node.this), has_where=has_where)]
+    # UPDATE ... FROM other WHERE join-condition is bounded by its WHERE; without WHERE it touches every row.
+    return [make(ir.Update, table=table_name(node.this), has_where=has_where)]
+
+
+def expression_ops(node: exp.Expression, make: Make, dialect: str) -> list[Any]:
+    if isinstance(node, exp.Create):
+        return create_ops(node, make, dialect)
+    if isinstance(node, exp.Drop):
+        return drop_ops(node, make)
+    if isinstance(node, exp.Alter):
+        return alter_ops(node, make, dialect)
+    if isinstance(node, (exp.TruncateTable, exp.Delete, exp.Update)):
+        return data_ops(node, make)
+    if isinstance(node, exp.With) or (isinstance(node, exp.Query) and node.find(exp.Delete, exp.Update)):
+        inner = node.find(exp.Delete, exp.Update)
+        if inner is not None:
+            return data_ops(inner, make)
+    return [make(ir.Raw, keyword=node.key.upper())]

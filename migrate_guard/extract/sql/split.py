@@ -1,0 +1,72 @@
+"""Split SQL text into statements with sqlglot's tokenizer, so comments and strings never split or match anything."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot.errors import TokenError
+from sqlglot.tokens import Token, TokenType
+
+
+@dataclass(slots=True)
+class Statement:
+    start: int  # offset of the first character in the text
+    end: int  # offset of the last character (inclusive)
+    tokens: list[Token]  # empty when the statement could not be tokenized
+    error: str | None = None
+
+
+def split_statements(text: str, dialect: Any) -> list[Statement]:
+    try:
+        tokens = dialect.tokenize(text)
+    except TokenError:
+        return _split_after_token_error(text, dialect)
+    return _group(tokens)
+
+
+def _group(tokens: list[Token], base: int = 0) -> list[Statement]:
+    statements: list[Statement] = []
+    current: list[Token] = []
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            if current:
+                statements.append(_statement(current, base))
+            current = []
+        else:
+            current.append(token)
+    if current:
+        statements.append(_statement(current, base))
+    return statements
+
+
+def _statement(tokens: list[Token], base: int) -> Statement:
+    if base:
+        for token in tokens:
+            token.start += base
+            token.end += base
+    return Statement(start=tokens[0].start, end=tokens[-1].end, tokens=tokens)
+
+
+# A statement ends with ";" at the end of a line: good enough to isolate one untokenizable statement
+# (an unterminated string or dollar quote) and still read the others.
+_STATEMENT_END = re.compile(r";[ \t]*(?:--[^\n]*)?(?:\n|$)")
+
+
+def _split_after_token_error(text: str, dialect: Any) -> list[Statement]:
+    statements: list[Statement] = []
+    start = 0
+    for match in [*_STATEMENT_END.finditer(text), None]:
+        end = match.end() if match else len(text)
+        chunk = text[start:end]
+        if chunk.strip():
+            try:
+                statements.extend(_group(dialect.tokenize(chunk), base=start))
+            except TokenError as error:
+                lead = len(chunk) - len(chunk.lstrip())
+                first_line = str(error).splitlines()[0] if str(error) else "could not read this statement"
+                statements.append(Statement(start=start + lead, end=max(start + lead, end - 1), tokens=[],
+                                            error=first_line))
+        start = end
+    return statements

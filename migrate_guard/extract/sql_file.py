@@ -1,0 +1,85 @@
+"""Shared by the SQL migration formats: a file cut into up/down sections, each run through the SQL pipeline."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ir import Direction, DownState, Operation
+from ..model import Migration
+from .base import MigrationUnit, NotText, display_path, unreadable_migration
+
+
+@dataclass(slots=True)
+class Section:
+    direction: Direction
+    text: str
+    start_line: int  # 1-based line of the section's first character in its file
+    path: Path
+
+
+_ONLY_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*|/\*.*?\*/)*\Z", re.DOTALL)
+
+
+def has_statements(text: str) -> bool:
+    return _ONLY_COMMENTS.match(text) is None
+
+
+def section_ops(unit: MigrationUnit, section: Section) -> list[Operation]:
+    from .sql import Origin, extract_sql
+
+    origin = Origin(display_path(section.path), section.start_line, 1)
+    return extract_sql(section.text, dialect=unit.dialect, origin=origin, migration=unit.id,
+                       direction=section.direction)
+
+
+@dataclass(slots=True)
+class Loaded:
+    sections: list[Section]
+    down: DownState
+    texts: dict[Path, str]  # every file read, whole (inline suppressions are per file)
+    transactional: bool = False
+
+
+def build_migration(unit: MigrationUnit, main: Path, load: Callable[[], Loaded]) -> Migration:
+    try:
+        loaded = load()
+    except NotText as problem:
+        return unreadable_migration(unit, main, str(problem))
+    migration = Migration(id=unit.id, orm=unit.orm, dialect=unit.dialect, path=display_path(main), down=loaded.down,
+                          transactional=loaded.transactional,
+                          sources={display_path(p): text for p, text in loaded.texts.items()})
+    for section in loaded.sections:
+        migration.operations.extend(section_ops(unit, section))
+    return migration
+
+
+def annotated_sections(path: Path, text: str, marker: re.Pattern[str],
+                       direction_of: Callable[[re.Match[str]], Direction | None]) -> list[Section]:
+    """Cut a file at annotation lines (`-- +goose Up`, `-- migrate:down`); text before the first one is ignored."""
+    sections: list[Section] = []
+    lines = text.split("\n")
+    current: Direction | None = None
+    start = 0
+    for number, line in enumerate(lines):
+        match = marker.match(line)
+        if not match:
+            continue
+        direction = direction_of(match)
+        if direction is None:
+            continue
+        if current is not None:
+            sections.append(Section(current, "\n".join(lines[start:number]), start + 1, path))
+        current, start = direction, number + 1
+    if current is not None:
+        sections.append(Section(current, "\n".join(lines[start:]), start + 1, path))
+    return sections
+
+
+def down_state_of(sections: list[Section]) -> DownState:
+    downs = [s for s in sections if s.direction == "down"]
+    if not downs:
+        return "missing"
+    return "present" if any(has_statements(s.text) for s in downs) else "empty"

@@ -1,0 +1,323 @@
+"""The operation IR: what a migration does, independent of the tool that wrote it.
+
+Extractors turn SQL, Python and TS/JS migrations into these operations; rules only ever see them.
+Every operation is a plain dataclass so rules can match on its fields by name (see engine/matcher.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Direction = Literal["up", "down"]
+Volatility = Literal["constant", "stable", "volatile"]
+ConstraintType = Literal["foreign_key", "check", "unique", "primary_key", "exclude", "not_null"]
+# How a migration can be undone. "by_design" is for formats that have no down migrations (Prisma, Drizzle).
+DownState = Literal["present", "missing", "empty", "noop", "raises", "by_design"]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    path: str  # relative to the current folder, "/" separators
+    line: int  # 1-based
+    column: int  # 1-based
+    end_line: int
+
+
+@dataclass(slots=True)
+class ColumnType:
+    """A column type as written. `name` is lower case without parameters (varchar, numeric, text, ...)."""
+
+    name: str
+    params: tuple[int, ...] = ()
+    text: str = ""  # the type as written in the source, for messages
+
+    def __str__(self) -> str:
+        if self.text:
+            return self.text
+        if self.params:
+            return f"{self.name}({', '.join(map(str, self.params))})"
+        return self.name
+
+
+@dataclass(slots=True)
+class Default:
+    text: str
+    volatility: Volatility = "constant"
+
+
+@dataclass(slots=True)
+class ForeignKeyRef:
+    table: str
+    columns: tuple[str, ...] = ()
+    on_delete: str | None = None
+
+
+@dataclass(slots=True)
+class ColumnDef:
+    name: str
+    type: ColumnType | None = None
+    nullable: bool = True
+    default: Default | None = None
+    primary_key: bool = False
+    unique: bool = False
+    indexed: bool = False  # the tool creates an index for it (Django ForeignKey, sa.Column(index=True), ...)
+    generated: bool = False  # identity / serial / GENERATED ... AS: values come from the database
+    references: ForeignKeyRef | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class Operation:
+    """Base of every operation. `kind` is the name rules match on."""
+
+    location: Location
+    migration: str
+    direction: Direction = "up"
+    source: str = ""  # the original text of the statement or call (first line is enough for messages)
+
+    kind = "operation"
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True, slots=True)
+class CreateTable(Operation):
+    kind = "create_table"
+    table: str
+    columns: list[ColumnDef] = field(default_factory=list)
+    constraints: list[AddConstraint] = field(default_factory=list)
+    if_not_exists: bool = False
+
+
+@dataclass(kw_only=True, slots=True)
+class DropTable(Operation):
+    kind = "drop_table"
+    table: str
+    if_exists: bool = False
+    cascade: bool = False
+
+
+@dataclass(kw_only=True, slots=True)
+class RenameTable(Operation):
+    kind = "rename_table"
+    table: str
+    new_name: str
+
+
+# --- columns ------------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True, slots=True)
+class AddColumn(Operation):
+    kind = "add_column"
+    table: str
+    column: ColumnDef
+
+
+@dataclass(kw_only=True, slots=True)
+class DropColumn(Operation):
+    kind = "drop_column"
+    table: str
+    column: str
+
+
+@dataclass(kw_only=True, slots=True)
+class RenameColumn(Operation):
+    kind = "rename_column"
+    table: str
+    column: str
+    new_name: str
+
+
+@dataclass(kw_only=True, slots=True)
+class AlterColumnType(Operation):
+    kind = "alter_column_type"
+    table: str
+    column: str
+    new_type: ColumnType | None  # None: the tool changes the type but we cannot tell to what
+    old_type: ColumnType | None = None  # known when the source says (existing_type=, replayed history)
+    using: str | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class SetNotNull(Operation):
+    kind = "set_not_null"
+    table: str
+    column: str
+
+
+@dataclass(kw_only=True, slots=True)
+class DropNotNull(Operation):
+    kind = "drop_not_null"
+    table: str
+    column: str
+
+
+@dataclass(kw_only=True, slots=True)
+class SetDefault(Operation):
+    kind = "set_default"
+    table: str
+    column: str
+    default: Default | None  # None: DROP DEFAULT
+
+
+# --- indexes ------------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True, slots=True)
+class CreateIndex(Operation):
+    kind = "create_index"
+    table: str
+    name: str | None = None
+    columns: tuple[str, ...] = ()
+    unique: bool = False
+    concurrent: bool = False
+    expression: bool = False  # at least one key is an expression, not a plain column
+    if_not_exists: bool = False
+
+
+@dataclass(kw_only=True, slots=True)
+class DropIndex(Operation):
+    kind = "drop_index"
+    name: str
+    table: str | None = None
+    concurrent: bool = False
+    if_exists: bool = False
+
+
+# --- constraints --------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True, slots=True)
+class AddConstraint(Operation):
+    kind = "add_constraint"
+    table: str
+    constraint_type: ConstraintType
+    name: str | None = None
+    columns: tuple[str, ...] = ()
+    references: ForeignKeyRef | None = None
+    not_valid: bool = False
+    using_index: str | None = None
+
+
+@dataclass(kw_only=True, slots=True)
+class DropConstraint(Operation):
+    kind = "drop_constraint"
+    table: str
+    name: str
+
+
+@dataclass(kw_only=True, slots=True)
+class ValidateConstraint(Operation):
+    kind = "validate_constraint"
+    table: str
+    name: str
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True, slots=True)
+class Truncate(Operation):
+    kind = "truncate"
+    tables: tuple[str, ...]
+
+    @property
+    def table(self) -> str:
+        return ", ".join(self.tables)
+
+
+@dataclass(kw_only=True, slots=True)
+class Delete(Operation):
+    kind = "delete"
+    table: str
+    has_where: bool
+
+
+@dataclass(kw_only=True, slots=True)
+class Update(Operation):
+    kind = "update"
+    table: str
+    has_where: bool
+
+
+# --- databases and schemas ----------------------------------------------------------------------
+
+
+@dataclass(kw_only=True, slots=True)
+class DropDatabase(Operation):
+    kind = "drop_database"
+    name: str
+
+
+@dataclass(kw_only=True, slots=True)
+class DropSchema(Operation):
+    kind = "drop_schema"
+    name: str
+    cascade: bool = False
+
+
+# --- control and everything else ----------------------------------------------------------------
+
+
+@dataclass(kw_only=True, slots=True)
+class Transaction(Operation):
+    kind = "transaction"
+    action: Literal["begin", "commit", "rollback"]
+
+
+@dataclass(kw_only=True, slots=True)
+class Setting(Operation):
+    kind = "setting"
+    name: str  # lower case: lock_timeout, statement_timeout, ...
+    value: str
+
+
+@dataclass(kw_only=True, slots=True)
+class RunCode(Operation):
+    """Code the tool runs that we cannot see into (Django RunPython) or SQL given without a reverse."""
+
+    kind = "run_code"
+    language: Literal["python", "sql", "js"]
+    has_reverse: bool = True
+
+
+@dataclass(kw_only=True, slots=True)
+class Raw(Operation):
+    """A statement understood well enough to know no rule applies (INSERT, COMMENT ON, GRANT, ...)."""
+
+    kind = "raw"
+    keyword: str = ""
+
+
+@dataclass(kw_only=True, slots=True)
+class ParseError(Operation):
+    kind = "parse_error"
+    message: str
+
+
+@dataclass(kw_only=True, slots=True)
+class MigrationInfo(Operation):
+    """One per migration, at its first line: facts about the migration as a whole."""
+
+    kind = "migration"
+    down: DownState
+    orm: str
+
+
+# Schema-level findings for declarative schema files (schema.prisma) that are not migrations.
+@dataclass(kw_only=True, slots=True)
+class RelationField(Operation):
+    kind = "relation"
+    table: str
+    column: str
+    on_delete: str | None = None
+    indexed: bool = True
+
+
+@dataclass(kw_only=True, slots=True)
+class IndexName(Operation):
+    kind = "index_name"
+    table: str
+    name: str

@@ -1,0 +1,79 @@
+"""What flows between the pipeline's stages: projects, migrations, findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .ir import DownState, Location, Operation
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+Dialect = Literal["postgres", "mysql", "sqlite"]
+
+
+@dataclass(slots=True)
+class Project:
+    """A migration project found in the repository (see detect/)."""
+
+    orm: str
+    root: str  # relative to the current folder, "/" separators, "." for the current folder
+    migrations: list[str]  # migration folders, relative like root
+    dialect: str | None = None
+    # Extra facts a detector learned that extractors or wrappers need (e.g. "schema": path of schema.prisma).
+    settings: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Migration:
+    """One migration, extracted: its operations in both directions and how it can be undone."""
+
+    id: str
+    orm: str
+    dialect: str
+    path: str  # the main file (the up file where up and down are separate files)
+    operations: list[Operation] = field(default_factory=list)
+    down: DownState = "present"
+    # path -> text of every file this migration was read from; used for inline suppressions.
+    sources: dict[str, str] = field(default_factory=dict)
+    # The tool runs each migration inside a transaction unless told not to (goose, Alembic, Django atomic).
+    transactional: bool = False
+    # Where a missing-down finding should point (e.g. Alembic's `def downgrade`); default: the file's first line.
+    down_location: Location | None = None
+
+
+@dataclass(slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    location: Location
+    message: str
+    hint: str
+    orm: str
+    migration: str
+
+    def sort_key(self) -> tuple[str, int, str, int]:
+        return (self.location.path, self.location.line, self.rule, self.location.column)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "path": self.location.path,
+            "line": self.location.line,
+            "column": self.location.column,
+            "end_line": self.location.end_line,
+            "message": self.message,
+            "hint": self.hint,
+            "orm": self.orm,
+            "migration": self.migration,
+        }
+
+
+@dataclass(slots=True)
+class Report:
+    findings: list[Finding]
+    files: int
+    # Migrations deliberately not linted (baseline); counted, never silently dropped.
+    skipped: int = 0
+    projects: list[Project] = field(default_factory=list)
