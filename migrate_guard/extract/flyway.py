@@ -53,6 +53,7 @@ def extract(unit: MigrationUnit) -> Migration:
         else:
             state = "present" if has_statements(texts[undo]) else "empty"
         # Flyway wraps each migration in a transaction on Postgres (and SQLite)
-        return Loaded(sections, state, texts, transactional=unit.dialect != "mysql")  # type: ignore[arg-type]
+        return Loaded(sections, state, texts, transactional=unit.dialect != "mysql",  # type: ignore[arg-type]
+                      down_file=undo)
 
     return build_migration(unit, main, load)

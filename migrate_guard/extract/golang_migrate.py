@@ -45,6 +45,6 @@ def extract(unit: MigrationUnit) -> Migration:
             state = "missing"
         else:
             state = "present" if has_statements(texts[down]) else "empty"
-        return Loaded(sections, state, texts)  # type: ignore[arg-type]
+        return Loaded(sections, state, texts, down_file=down)  # type: ignore[arg-type]
 
     return build_migration(unit, main, load)

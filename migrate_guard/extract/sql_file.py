@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..ir import Direction, DownState, Operation
+from ..ir import Direction, DownState, Location, Operation
 from ..model import Migration
 from .base import MigrationUnit, NotText, display_path, unreadable_migration
 
@@ -41,6 +41,7 @@ class Loaded:
     down: DownState
     texts: dict[Path, str]  # every file read, whole (inline suppressions are per file)
     transactional: bool = False
+    down_file: Path | None = None  # where a missing-down finding points when the down file exists but is empty
 
 
 def build_migration(unit: MigrationUnit, main: Path, load: Callable[[], Loaded]) -> Migration:
@@ -51,6 +52,8 @@ def build_migration(unit: MigrationUnit, main: Path, load: Callable[[], Loaded])
     migration = Migration(id=unit.id, orm=unit.orm, dialect=unit.dialect, path=display_path(main), down=loaded.down,
                           transactional=loaded.transactional,
                           sources={display_path(p): text for p, text in loaded.texts.items()})
+    if loaded.down_file is not None and loaded.down != "present":
+        migration.down_location = Location(display_path(loaded.down_file), 1, 1, 1)
     for section in loaded.sections:
         migration.operations.extend(section_ops(unit, section))
     return migration

@@ -18,7 +18,7 @@ from sqlglot.tokens import Token, TokenType
 
 from ... import ir
 from .commands import alter_table_command, other_command, words
-from .convert import expression_ops
+from .convert import Ctx, expression_ops
 from .positions import Origin, Positions
 from .split import Statement, split_statements
 
@@ -109,7 +109,7 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
             ops.extend(_command_ops(tokens, text, d, make, dialect))
         else:
             try:
-                ops.extend(expression_ops(expression, make, dialect))
+                ops.extend(expression_ops(expression, make, Ctx(dialect, text)))
             except (AttributeError, KeyError, TypeError, ValueError) as error:
                 ops.append(make(ir.ParseError, message=f"could not interpret this statement ({error})"))
     return ops
@@ -128,7 +128,7 @@ def _command_ops(tokens: list[Token], text: str, d: Any, make: Any, dialect: str
         result: list[Any] = []
         for expression in parsed:
             if expression is not None and not isinstance(expression, exp.Command):
-                result.extend(expression_ops(expression, make, dialect))
+                result.extend(expression_ops(expression, make, Ctx(dialect, text)))
         return result or [make(ir.Raw, keyword="ALTER TABLE")]
 
     ops = alter_table_command(tokens, make, parse_action)

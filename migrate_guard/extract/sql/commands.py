@@ -104,8 +104,23 @@ def _add_action(table: str, action: list[Token], w: list[str], make: Make) -> li
     return None
 
 
+# Objects that ALTER/CREATE/DROP may name; anything else after those verbs is a typo, not a statement we skip.
+KNOWN_OBJECTS = {
+    "TABLE", "INDEX", "TYPE", "SEQUENCE", "VIEW", "MATERIALIZED", "FUNCTION", "PROCEDURE", "ROUTINE", "TRIGGER",
+    "SCHEMA", "DATABASE", "ROLE", "USER", "GROUP", "DOMAIN", "EXTENSION", "POLICY", "PUBLICATION", "SUBSCRIPTION",
+    "SYSTEM", "DEFAULT", "LARGE", "OPERATOR", "AGGREGATE", "COLLATION", "CONVERSION", "EVENT", "FOREIGN", "LANGUAGE",
+    "RULE", "SERVER", "STATISTICS", "TABLESPACE", "TEXT", "CAST", "ACCESS", "TRANSFORM", "UNIQUE", "OR", "TEMP",
+    "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "RECURSIVE", "CONSTRAINT", "DEFINER", "ALGORITHM", "SQL", "VIRTUAL",
+    "IF", "OWNED", "PARTITION", "ONLY", "CLUSTERED", "NONCLUSTERED", "FULLTEXT", "SPATIAL", "ONLINE", "OFFLINE",
+    "PACKAGE", "SYNONYM", "STAGE", "STREAM", "TASK", "WAREHOUSE", "FILE", "EXTERNAL", "SECURE", "PROPERTY", "GRAPH",
+}
+
+
 def other_command(tokens: list[Token], make: Make) -> list[Any]:
     w = words(tokens)
+    if w[0] in ("ALTER", "CREATE", "DROP") and (len(w) < 2 or w[1] not in KNOWN_OBJECTS):
+        shown = " ".join(t.text for t in tokens[:2])
+        return [make(ir.ParseError, message=f"could not parse this statement: unknown statement '{shown} ...'")]
     if w[:2] == ["RENAME", "TABLE"] and len(tokens) >= 5:  # MySQL: RENAME TABLE a TO b[, c TO d]
         ops = []
         for part in split_top_level_commas(tokens[2:]):

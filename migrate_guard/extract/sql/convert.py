@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlglot import exp
@@ -11,6 +12,32 @@ from ... import ir
 from .values import SERIAL_TYPES, make_default, parse_type
 
 Make = Callable[..., Any]  # builds an operation with location/migration/direction/source already filled in
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    dialect: str
+    text: str  # the SQL the tokens' offsets point into
+
+    def source(self, node: exp.Expression) -> str:
+        """The node as written in the migration (sqlglot's regenerated SQL differs), when positions are known."""
+        spans = [(n.meta["start"], n.meta["end"]) for n in node.walk() if "start" in n.meta and "end" in n.meta]
+        if spans:
+            start, end = min(s for s, _ in spans), max(e for _, e in spans)
+            written = self.text[start:end + 1]
+            # a function call's meta covers its name; include the argument list that follows it
+            rest = self.text[end + 1:]
+            gap = len(rest) - len(rest.lstrip())
+            if rest[gap:gap + 1] == "(" and isinstance(node, (exp.Func, exp.Anonymous)):
+                depth = 0
+                for i, ch in enumerate(rest):
+                    depth += ch == "("
+                    depth -= ch == ")"
+                    if depth == 0:
+                        written += rest[: i + 1]
+                        break
+            return written
+        return node.sql(dialect=self.dialect)
 
 
 def table_name(node: exp.Expression | None) -> str:
@@ -28,10 +55,10 @@ def identifier_names(nodes: list[exp.Expression] | None) -> tuple[str, ...]:
     return tuple(n.name for n in nodes or [] if n is not None)
 
 
-def column_type(dtype: exp.Expression | None, dialect: str) -> ir.ColumnType | None:
+def column_type(dtype: exp.Expression | None, ctx: Ctx) -> ir.ColumnType | None:
     if dtype is None:
         return None
-    return parse_type(dtype.sql(dialect=dialect).lower())
+    return parse_type(dtype.sql(dialect=ctx.dialect).lower())
 
 
 def reference(ref: exp.Reference | None) -> ir.ForeignKeyRef | None:
@@ -47,8 +74,8 @@ def reference(ref: exp.Reference | None) -> ir.ForeignKeyRef | None:
     return ir.ForeignKeyRef(table=table_name(target), columns=columns, on_delete=on_delete)
 
 
-def column_def(node: exp.ColumnDef, dialect: str) -> ir.ColumnDef:
-    col = ir.ColumnDef(name=node.name, type=column_type(node.args.get("kind"), dialect))
+def column_def(node: exp.ColumnDef, ctx: Ctx) -> ir.ColumnDef:
+    col = ir.ColumnDef(name=node.name, type=column_type(node.args.get("kind"), ctx))
     if col.type is not None and col.type.name in SERIAL_TYPES:
         col.generated = True
     for constraint in node.args.get("constraints") or []:
@@ -56,7 +83,7 @@ def column_def(node: exp.ColumnDef, dialect: str) -> ir.ColumnDef:
         if isinstance(kind, exp.NotNullColumnConstraint):
             col.nullable = bool(kind.args.get("allow_null"))
         elif isinstance(kind, exp.DefaultColumnConstraint):
-            col.default = make_default(kind.this.sql(dialect=dialect))
+            col.default = make_default(ctx.source(kind.this))
         elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
             col.primary_key, col.nullable = True, False
         elif isinstance(kind, exp.UniqueColumnConstraint):
@@ -100,7 +127,7 @@ def constraint_ops(node: exp.Expression, table: str, make: Make, not_valid: bool
     return ops
 
 
-def create_ops(node: exp.Create, make: Make, dialect: str) -> list[Any]:
+def create_ops(node: exp.Create, make: Make, ctx: Ctx) -> list[Any]:
     kind = (node.args.get("kind") or "").upper()
     if kind == "INDEX":
         index = node.this
@@ -119,7 +146,7 @@ def create_ops(node: exp.Create, make: Make, dialect: str) -> list[Any]:
         if isinstance(schema, exp.Schema):
             for item in schema.expressions:
                 if isinstance(item, exp.ColumnDef):
-                    col = column_def(item, dialect)
+                    col = column_def(item, ctx)
                     create.columns.append(col)
                     if col.references is not None:
                         create.constraints.append(make(ir.AddConstraint, table=table, constraint_type="foreign_key",
@@ -152,7 +179,7 @@ def drop_ops(node: exp.Drop, make: Make) -> list[Any]:
     return [make(ir.Raw, keyword=f"DROP {kind}".strip())]
 
 
-def alter_ops(node: exp.Alter, make: Make, dialect: str) -> list[Any]:
+def alter_ops(node: exp.Alter, make: Make, ctx: Ctx) -> list[Any]:
     kind = (node.args.get("kind") or "").upper()
     table = table_name(node.this)
     if kind != "TABLE":
@@ -163,7 +190,7 @@ def alter_ops(node: exp.Alter, make: Make, dialect: str) -> list[Any]:
     ops: list[Any] = []
     for action in node.args.get("actions") or []:
         if isinstance(action, exp.ColumnDef):
-            ops.append(make(ir.AddColumn, table=table, column=column_def(action, dialect)))
+            ops.append(make(ir.AddColumn, table=table, column=column_def(action, ctx)))
         elif isinstance(action, exp.Drop):
             drop_kind = (action.args.get("kind") or "").upper()
             for target in action.args.get("tables") or []:
@@ -180,9 +207,9 @@ def alter_ops(node: exp.Alter, make: Make, dialect: str) -> list[Any]:
         elif isinstance(action, exp.RenameColumn):
             ops.append(make(ir.RenameColumn, table=table, column=action.this.name, new_name=action.args["to"].name))
         elif isinstance(action, exp.AlterColumn):
-            ops.extend(alter_column_ops(action, table, make, dialect))
+            ops.extend(alter_column_ops(action, table, make, ctx))
         elif isinstance(action, exp.ModifyColumn):  # MySQL MODIFY / CHANGE COLUMN
-            col = column_def(action.this, dialect)
+            col = column_def(action.this, ctx)
             old_name = action.args.get("rename_from")
             if old_name is not None and old_name.name != col.name:
                 ops.append(make(ir.RenameColumn, table=table, column=old_name.name, new_name=col.name))
@@ -197,13 +224,13 @@ def alter_ops(node: exp.Alter, make: Make, dialect: str) -> list[Any]:
     return ops
 
 
-def alter_column_ops(action: exp.AlterColumn, table: str, make: Make, dialect: str) -> list[Any]:
+def alter_column_ops(action: exp.AlterColumn, table: str, make: Make, ctx: Ctx) -> list[Any]:
     column = action.name
     if action.args.get("dtype") is not None:
         using = action.args.get("using")
         return [make(ir.AlterColumnType, table=table, column=column,
-                     new_type=column_type(action.args["dtype"], dialect),
-                     using=using.sql(dialect=dialect) if isinstance(using, exp.Expression) else None)]
+                     new_type=column_type(action.args["dtype"], ctx),
+                     using=using.sql(dialect=ctx.dialect) if isinstance(using, exp.Expression) else None)]
     if "allow_null" in action.args and action.args["allow_null"] is not None:
         if action.args["allow_null"]:
             return [make(ir.DropNotNull, table=table, column=column)]
@@ -212,7 +239,7 @@ def alter_column_ops(action: exp.AlterColumn, table: str, make: Make, dialect: s
         return [make(ir.SetDefault, table=table, column=column, default=None)]
     if action.args.get("default") is not None:
         return [make(ir.SetDefault, table=table, column=column,
-                     default=make_default(action.args["default"].sql(dialect=dialect)))]
+                     default=make_default(ctx.source(action.args["default"])))]
     return [make(ir.Raw, keyword="ALTER COLUMN")]
 
 
@@ -226,13 +253,13 @@ def data_ops(node: exp.Expression, make: Make) -> list[Any]:
     return [make(ir.Update, table=table_name(node.this), has_where=has_where)]
 
 
-def expression_ops(node: exp.Expression, make: Make, dialect: str) -> list[Any]:
+def expression_ops(node: exp.Expression, make: Make, ctx: Ctx) -> list[Any]:
     if isinstance(node, exp.Create):
-        return create_ops(node, make, dialect)
+        return create_ops(node, make, ctx)
     if isinstance(node, exp.Drop):
         return drop_ops(node, make)
     if isinstance(node, exp.Alter):
-        return alter_ops(node, make, dialect)
+        return alter_ops(node, make, ctx)
     if isinstance(node, (exp.TruncateTable, exp.Delete, exp.Update)):
         return data_ops(node, make)
     if isinstance(node, exp.With) or (isinstance(node, exp.Query) and node.find(exp.Delete, exp.Update)):

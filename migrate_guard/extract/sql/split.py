@@ -49,6 +49,8 @@ def _statement(tokens: list[Token], base: int) -> Statement:
     return Statement(start=tokens[0].start, end=tokens[-1].end, tokens=tokens)
 
 
+UNTOKENIZABLE = "could not read this statement: an unterminated string, quoted name, dollar quote or comment?"
+
 # A statement ends with ";" at the end of a line: good enough to isolate one untokenizable statement
 # (an unterminated string or dollar quote) and still read the others.
 _STATEMENT_END = re.compile(r";[ \t]*(?:--[^\n]*)?(?:\n|$)")
@@ -63,10 +65,9 @@ def _split_after_token_error(text: str, dialect: Any) -> list[Statement]:
         if chunk.strip():
             try:
                 statements.extend(_group(dialect.tokenize(chunk), base=start))
-            except TokenError as error:
+            except TokenError:
                 lead = len(chunk) - len(chunk.lstrip())
-                first_line = str(error).splitlines()[0] if str(error) else "could not read this statement"
                 statements.append(Statement(start=start + lead, end=max(start + lead, end - 1), tokens=[],
-                                            error=first_line))
+                                            error=UNTOKENIZABLE))
         start = end
     return statements

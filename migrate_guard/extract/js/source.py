@@ -1,0 +1,87 @@
+"""Parse a TS/JS file with tree-sitter and map its nodes back to file lines and columns."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from tree_sitter import Language, Node, Parser
+
+from ...ir import Location
+
+_TS_SUFFIXES = {".ts", ".mts", ".cts"}
+
+
+@lru_cache(maxsize=None)
+def _parser(grammar: str) -> Parser:
+    if grammar == "typescript":
+        import tree_sitter_typescript
+
+        return Parser(Language(tree_sitter_typescript.language_typescript()))
+    import tree_sitter_javascript
+
+    return Parser(Language(tree_sitter_javascript.language()))
+
+
+def grammar_for(path: Path) -> str:
+    return "typescript" if path.suffix.lower() in _TS_SUFFIXES else "javascript"
+
+
+class Source:
+    """One parsed file: its text, its tree, and byte offset -> (line, column) with columns counted in characters."""
+
+    def __init__(self, path: Path, shown: str, text: str) -> None:
+        self.path = path
+        self.shown = shown
+        self.text = text
+        self.data = text.encode("utf-8")
+        grammar = grammar_for(path)
+        self.tree = _parser(grammar).parse(self.data)
+        if self.tree.root_node.has_error and grammar == "javascript":
+            # Plain .js files sometimes carry TypeScript syntax (and the reverse is rare): keep the better parse.
+            other = _parser("typescript").parse(self.data)
+            if _error_count(other.root_node) < _error_count(self.tree.root_node):
+                self.tree = other
+        self.root: Node = self.tree.root_node
+        self._lines = self.data.split(b"\n")
+
+    def text_of(self, node: Node) -> str:
+        return self.data[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
+
+    def line_col(self, point: Any) -> tuple[int, int]:
+        row, byte_col = point[0], point[1]
+        line = self._lines[row] if row < len(self._lines) else b""
+        return row + 1, len(line[:byte_col].decode("utf-8", errors="replace")) + 1
+
+    def location(self, node: Node, start: Node | None = None) -> Location:
+        line, column = self.line_col((start or node).start_point)
+        return Location(self.shown, line, column, max(line, node.end_point[0] + 1))
+
+    def first_line(self, node: Node) -> str:
+        return self.text_of(node).strip().splitlines()[0] if self.text_of(node).strip() else ""
+
+
+def _error_count(node: Node) -> int:
+    count = 0
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.is_error or current.is_missing:
+            count += 1
+        elif current.has_error:
+            stack.extend(current.children)
+    return count
+
+
+def syntax_errors(root: Node) -> list[Node]:
+    """The ERROR and MISSING nodes of a tree, outermost first, in source order."""
+    found: list[Node] = []
+    stack = [root]
+    while stack:
+        current = stack.pop()
+        if current.is_error or current.is_missing:
+            found.append(current)
+        elif current.has_error:
+            stack.extend(reversed(current.children))
+    return found
