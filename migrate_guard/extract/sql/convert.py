@@ -22,22 +22,20 @@ class Ctx:
     def source(self, node: exp.Expression) -> str:
         """The node as written in the migration (sqlglot's regenerated SQL differs), when positions are known."""
         spans = [(n.meta["start"], n.meta["end"]) for n in node.walk() if "start" in n.meta and "end" in n.meta]
-        if spans:
-            start, end = min(s for s, _ in spans), max(e for _, e in spans)
-            written = self.text[start:end + 1]
-            # a function call's meta covers its name; include the argument list that follows it
-            rest = self.text[end + 1:]
-            gap = len(rest) - len(rest.lstrip())
-            if rest[gap:gap + 1] == "(" and isinstance(node, (exp.Func, exp.Anonymous)):
-                depth = 0
-                for i, ch in enumerate(rest):
-                    depth += ch == "("
-                    depth -= ch == ")"
-                    if depth == 0:
-                        written += rest[: i + 1]
-                        break
-            return written
-        return node.sql(dialect=self.dialect)
+        if not spans:
+            return node.sql(dialect=self.dialect)
+        start, end = min(s for s, _ in spans), max(e for _, e in spans) + 1
+        # positions cover names and literals, not the parentheses of calls: extend to a balanced expression
+        depth = self.text.count("(", start, end) - self.text.count(")", start, end)
+        after = end + len(self.text[end:]) - len(self.text[end:].lstrip())
+        if depth == 0 and self.text[after:after + 1] == "(" and isinstance(node, (exp.Func, exp.Anonymous)):
+            end = after
+        while end < len(self.text) and (depth > 0 or self.text[end] == "("):
+            depth += {"(": 1, ")": -1}.get(self.text[end], 0)
+            end += 1
+            if depth == 0:
+                break
+        return self.text[start:end]
 
 
 def table_name(node: exp.Expression | None) -> str:
@@ -58,7 +56,9 @@ def identifier_names(nodes: list[exp.Expression] | None) -> tuple[str, ...]:
 def column_type(dtype: exp.Expression | None, ctx: Ctx) -> ir.ColumnType | None:
     if dtype is None:
         return None
-    return parse_type(dtype.sql(dialect=ctx.dialect).lower())
+    column_type = parse_type(dtype.sql(dialect=ctx.dialect).lower())
+    column_type.text = ""  # shown normalised (numeric(12, 2), not sqlglot's DECIMAL(12, 2))
+    return column_type
 
 
 def reference(ref: exp.Reference | None) -> ir.ForeignKeyRef | None:
