@@ -1,34 +1,192 @@
-"""Find the migration projects in a repository (see the detection issue; this is the SQL-only first version)."""
+"""Find the migration projects of a repository: every ORM id of the contract, each with root, folders and dialect.
+
+- detect_projects(root): one bounded walk of the tree (walk.py skips VCS, dependency, virtualenv and build folders),
+  then each stack family reads only its own marker files.
+- projects_for_paths(files): the projects owning explicitly passed files (pre-commit), found by probing only the
+  folders above those files, so the right ORM, dialect and settings apply without walking the repository.
+
+Nothing here imports or runs project code: config files are read as text (TOML/INI/JSON parsed, JS/TS by pattern).
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
-from ..extract.base import display_path, read_head
-from ..extract.registry import classify
 from ..model import Project
 from ..walk import walk_files
+from . import js_stacks, python_stacks
+from .common import list_dir
+from .sql_stacks import sql_projects
 
-SQL_ORMS = ("prisma", "drizzle", "golang-migrate", "goose", "dbmate", "flyway")
+__all__ = ["detect_projects", "projects_for_paths"]
+
+Probe = Callable[[Path, list[str]], list[Project]]
+# Per-folder detectors of the config-driven stacks (Django is handled on its own: its apps nest below its root).
+_PROBES: tuple[Probe, ...] = (
+    python_stacks.alembic_projects,
+    js_stacks.prisma_projects,
+    js_stacks.drizzle_projects,
+    js_stacks.typeorm_projects,
+    js_stacks.sequelize_projects,
+    js_stacks.knex_projects,
+)
+
+
+def _is_marker(name: str) -> bool:
+    return (name in python_stacks.DJANGO_MARKERS or name.startswith("requirements") or name.endswith("alembic.ini")
+            or js_stacks.is_marker(name))
 
 
 def detect_projects(root: Path) -> list[Project]:
-    """Every folder holding SQL migrations of a known format, as a project."""
-    found: dict[str, Project] = {}
+    """Every migration project under root."""
+    marker_dirs: dict[Path, list[str]] = {}
+    sql_files: list[Path] = []
+    migrations_dirs: set[Path] = set()
     for path in walk_files(root):
-        if path.suffix.lower() != ".sql":
+        if path.suffix.lower() == ".sql":
+            sql_files.append(path)
+        elif path.parent.name == "migrations" and path.suffix == ".py":
+            migrations_dirs.add(path.parent)
+        if _is_marker(path.name):
+            marker_dirs.setdefault(path.parent, []).append(path.name)
+    projects: list[Project] = []
+    for folder in sorted(marker_dirs):
+        names = list_dir(folder)
+        for probe in _PROBES:
+            projects.extend(probe(folder, names))
+    projects.extend(_django_projects(marker_dirs, migrations_dirs))
+    taken = {(root / m).resolve() if not Path(m).is_absolute() else Path(m) for p in projects for m in p.migrations}
+    taken = {Path(os.path.abspath(m)) for p in projects for m in p.migrations} | taken
+    projects.extend(sql_projects(sql_files, root, {t.resolve() for t in taken}))
+    return _unique(projects)
+
+
+def _django_projects(marker_dirs: dict[Path, list[str]], migrations_dirs: set[Path]) -> list[Project]:
+    """Each Django app's migrations folder goes to the nearest folder above it that is a Django project root."""
+    django_dirs = sorted(d for d in migrations_dirs if python_stacks.is_django_migrations_dir(d, list_dir(d)))
+    if not django_dirs:
+        return []
+    candidates: dict[Path, list[str]] = {}
+    for folder, names in marker_dirs.items():
+        if any(n in python_stacks.DJANGO_MARKERS or n.startswith("requirements") for n in names):
+            candidates[folder] = list_dir(folder)
+    owned: dict[Path, list[Path]] = {}
+    orphans: dict[Path, list[Path]] = {}
+    accepted: dict[Path, bool] = {}
+    for migrations in django_dirs:
+        owner = None
+        for ancestor in migrations.parents:
+            if ancestor in candidates:
+                if ancestor not in accepted:
+                    accepted[ancestor] = _is_django_root(ancestor, candidates[ancestor])
+                if accepted[ancestor]:
+                    owner = ancestor
+                    break
+        if owner is None:
+            orphans.setdefault(migrations.parent.parent, []).append(migrations)
+        else:
+            owned.setdefault(owner, []).append(migrations)
+    projects = []
+    for owner, dirs in owned.items():
+        project = python_stacks.django_project(owner, candidates[owner], dirs)
+        if project is not None:
+            projects.append(project)
+    for dirs in orphans.values():
+        projects.extend(python_stacks.django_fallback_project(d) for d in dirs)
+    return _merge_django(projects)
+
+
+def _merge_django(projects: list[Project]) -> list[Project]:
+    """Orphan apps sharing a root become one project (their migrations may depend on each other)."""
+    merged: dict[str, Project] = {}
+    for project in projects:
+        existing = merged.get(project.root)
+        if existing is None:
+            merged[project.root] = project
             continue
-        module = classify(path, read_head(path))
-        if module is None or module.ORM not in SQL_ORMS:
-            continue
-        folder = path.parent.parent if module.ORM == "prisma" else path.parent
-        shown = display_path(folder)
-        if shown not in found:
-            found[shown] = Project(orm=module.ORM, root=display_path(folder.parent), migrations=[shown],
-                                   dialect=getattr(module, "dialect_of", lambda p: None)(path))
-    return sorted(found.values(), key=lambda p: (p.root, p.orm))
+        existing.migrations = sorted(set(existing.migrations) | set(project.migrations))
+        apps = [a for a in (existing.settings.get("apps"), project.settings.get("apps")) if a]
+        existing.settings["apps"] = ",".join(apps)
+    return list(merged.values())
+
+
+def _is_django_root(folder: Path, names: list[str]) -> bool:
+    return (("manage.py" in names and python_stacks.is_django_manage(folder / "manage.py"))
+            or python_stacks.declares_django(folder, names))
+
+
+def _unique(projects: list[Project]) -> list[Project]:
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    result = []
+    for project in sorted(projects, key=lambda p: (p.root, p.orm, p.migrations)):
+        key = (project.orm, tuple(project.migrations))
+        if key not in seen:
+            seen.add(key)
+            result.append(project)
+    return result
+
+
+# --- explicit files -----------------------------------------------------------------------------------------------
+
+_MAX_LEVELS = 16
+
+
+def _ancestors(path: Path, cwd: Path) -> list[Path]:
+    """Folders above a file, nearest first: up to the current folder when the file is under it, else up to the
+    repository root (the folder holding .git) or the filesystem root."""
+    folders: list[Path] = []
+    under_cwd = path == cwd or cwd in path.parents
+    for folder in [path.parent, *path.parent.parents][:_MAX_LEVELS]:
+        folders.append(folder)
+        if folder == cwd or (not under_cwd and (folder / ".git").exists()):
+            break
+    return folders
 
 
 def projects_for_paths(files: list[Path]) -> list[Project]:
-    """Projects that own the given files (so their dialect and settings apply); none found is fine."""
-    return []
+    """Projects owning the given files, found by probing only the folders above them (cheap: no repository walk)."""
+    cwd = Path.cwd().resolve()
+    probed: dict[Path, list[Project]] = {}
+    django_roots: dict[Path, Project | None] = {}
+    projects: list[Project] = []
+    sql_files: list[Path] = []
+    stops: dict[Path, Path] = {}
+    for file in files:
+        path = Path(os.path.abspath(file))
+        suffix = path.suffix.lower()
+        ancestors = _ancestors(path, cwd)
+        stops[path] = ancestors[-1]
+        if suffix == ".sql":
+            sql_files.append(path)
+        for folder in ancestors:
+            if folder not in probed:
+                names = list_dir(folder)
+                probed[folder] = [p for probe in _PROBES for p in probe(folder, names)] if any(
+                    _is_marker(n) for n in names) else []
+            projects.extend(probed[folder])
+        if suffix == ".py" and "migrations" in path.parent.name:
+            projects.extend(p for p in [_django_for(path, ancestors, django_roots)] if p is not None)
+    taken = {Path(os.path.abspath(m)).resolve() for p in projects for m in p.migrations}
+    for stop in dict.fromkeys(stops[f] for f in sql_files):
+        projects.extend(sql_projects([f for f in sql_files if stops[f] == stop], stop, taken))
+    return _unique(projects)
+
+
+def _django_for(path: Path, ancestors: list[Path], cache: dict[Path, Project | None]) -> Project | None:
+    if not python_stacks.is_django_migrations_dir(path.parent, list_dir(path.parent)):
+        return None
+    for folder in ancestors[2:]:  # above <app>/migrations/
+        if folder not in cache:
+            names = list_dir(folder)
+            cache[folder] = (python_stacks.django_project(folder, names, python_stacks.django_migration_dirs(folder, 4))
+                             if _is_django_root(folder, names) else None)
+        if cache[folder] is not None:
+            return cache[folder]
+    key = path.parent.parent.parent
+    if key not in cache:
+        dirs = python_stacks.django_migration_dirs(key, 2)
+        cache[key] = python_stacks.make_project("django", key, dirs or [path.parent], None, {
+            "apps": ",".join(f"{d.parent.name}={d.parent.name}/migrations" for d in dirs)})
+    return cache[key]

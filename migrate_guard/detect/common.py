@@ -1,0 +1,160 @@
+"""Shared pieces of the detectors: reading project files cheaply and safely, dialect names, bounded folder search."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..extract.base import display_path
+from ..model import Project
+from ..walk import is_skipped_dir
+
+MAX_CONFIG_BYTES = 512 * 1024  # a config file larger than this is not a config file
+
+# Driver / URL scheme / client names -> the contract's dialects.
+_DIALECT_WORDS: dict[str, str] = {
+    "postgres": "postgres", "postgresql": "postgres", "pg": "postgres", "psycopg": "postgres", "psycopg2": "postgres",
+    "asyncpg": "postgres", "pgx": "postgres", "cockroachdb": "postgres", "cockroach": "postgres", "redshift": "postgres",
+    "pg-native": "postgres", "timescaledb": "postgres", "postgis": "postgres",
+    "mysql": "mysql", "mysql2": "mysql", "mariadb": "mysql", "pymysql": "mysql", "mysqldb": "mysql",
+    "aurora-mysql": "mysql", "singlestore": "mysql", "tidb": "mysql",
+    "sqlite": "sqlite", "sqlite3": "sqlite", "better-sqlite3": "sqlite", "better-sqlite": "sqlite",
+    "turso": "sqlite", "libsql": "sqlite", "d1": "sqlite", "expo": "sqlite", "sqljs": "sqlite",
+}
+
+
+def dialect_word(word: str | None) -> str | None:
+    """`postgresql+psycopg2` / `mysql2` / `sqlite3` / `better-sqlite3` -> postgres / mysql / sqlite."""
+    if not word:
+        return None
+    word = word.strip().strip("'\"").lower()
+    if word in _DIALECT_WORDS:
+        return _DIALECT_WORDS[word]
+    head = re.split(r"[+:/_.]", word, maxsplit=1)[0]
+    return _DIALECT_WORDS.get(head)
+
+
+def dialect_of_url(url: str | None) -> str | None:
+    """A database URL (SQLAlchemy, JDBC, dbmate, Prisma) -> dialect."""
+    if not url:
+        return None
+    url = url.strip().strip("'\"")
+    if url.lower().startswith("jdbc:"):
+        url = url[5:]
+    match = re.match(r"([A-Za-z][A-Za-z0-9+.\-]*):", url)
+    return dialect_word(match.group(1)) if match else None
+
+
+def read_small(path: Path) -> str | None:
+    """A small text file's content, or None (missing, too big, unreadable)."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_CONFIG_BYTES:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=256)
+def _json_cached(path: str, mtime: float) -> Any:
+    text = read_small(Path(path))
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def read_json(path: Path) -> Any:
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return None
+    return _json_cached(str(path), mtime)
+
+
+def package_json(folder: Path) -> dict[str, Any] | None:
+    data = read_json(folder / "package.json")
+    return data if isinstance(data, dict) else None
+
+
+def js_dependencies(folder: Path) -> set[str]:
+    """Names in package.json dependencies/devDependencies/peerDependencies/optionalDependencies."""
+    data = package_json(folder)
+    if data is None:
+        return set()
+    names: set[str] = set()
+    for key in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+        section = data.get(key)
+        if isinstance(section, dict):
+            names.update(str(name) for name in section)
+    return names
+
+
+def list_dir(folder: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError:
+        return []
+
+
+def find_dirs(root: Path, accept: Any, max_depth: int = 4) -> Iterator[Path]:
+    """Folders under root (root included) for which accept(folder, names) is true: a bounded, pruned search."""
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        names = list_dir(folder)
+        if folder != root and "pyvenv.cfg" in names:
+            continue
+        if accept(folder, names):
+            yield folder
+        if depth >= max_depth:
+            continue
+        children = [folder / n for n in names if not is_skipped_dir(n)]
+        stack.extend((child, depth + 1) for child in reversed(children) if child.is_dir())
+
+
+def inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def make_project(orm: str, root: Path, migrations: list[Path], dialect: str | None,
+                 settings: dict[str, Path | str] | None = None) -> Project:
+    shown: dict[str, str] = {}
+    for key, value in (settings or {}).items():
+        shown[key] = display_path(value) if isinstance(value, Path) else value
+    folders = sorted(dict.fromkeys(display_path(m) for m in migrations))
+    return Project(orm=orm, root=display_path(root) or ".", migrations=folders, dialect=dialect, settings=shown)
+
+
+def js_string_option(text: str, key: str) -> str | None:
+    """`key: 'value'` / `"key": "value"` / `key = 'value'` in a JS/TS/JSON config (first occurrence)."""
+    match = re.search(r"""["']?\b""" + re.escape(key) + r"""\b["']?\s*[:=]\s*(['"`])([^'"`\n]*)\1""", text)
+    return match.group(2) if match else None
+
+
+def strip_js_comments(text: str) -> str:
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+    return re.sub(r"(?m)(^|[^:'\"\\])//[^\n]*", r"\1", text)
+
+
+def glob_base(pattern: str) -> str:
+    """The literal folder part of a glob (`src/migrations/*.ts` -> `src/migrations`)."""
+    parts: list[str] = []
+    for part in pattern.replace("\\", "/").split("/"):
+        if any(ch in part for ch in "*?[{"):
+            break
+        parts.append(part)
+    if parts and "." in parts[-1] and len(parts) == len(pattern.replace("\\", "/").split("/")):
+        parts = parts[:-1]  # a single file
+    return "/".join(parts)

@@ -1,0 +1,212 @@
+"""Prisma, Drizzle, TypeORM, Sequelize and Knex projects: package.json plus each tool's own config files.
+
+Config files are JS/TS we never run: the few values needed (paths, client, dialect) are read with patterns, which is
+enough for the literal values these files hold in practice.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..model import Project
+from .common import (dialect_of_url, dialect_word, find_dirs, glob_base, js_dependencies, js_string_option, list_dir,
+                     make_project, package_json, read_json, read_small, strip_js_comments)
+
+JS_MARKERS = ("package.json", "schema.prisma", ".sequelizerc")
+_JS_EXTS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
+_PRISMA_PROVIDER = re.compile(r'datasource\s+\w+\s*\{[^}]*?provider\s*=\s*"(\w+)"', re.DOTALL)
+_LOCK_PROVIDER = re.compile(r'provider\s*=\s*"(\w+)"')
+
+
+def is_marker(name: str) -> bool:
+    return (name in JS_MARKERS or name.startswith(("drizzle.config.", "knexfile.", "ormconfig."))
+            or name.endswith(".prisma"))
+
+
+# --- Prisma -------------------------------------------------------------------------------------------------------
+
+def prisma_projects(root: Path, names: list[str]) -> list[Project]:
+    schemas: list[Path] = []
+    pkg = package_json(root) if "package.json" in names else None
+    configured = pkg.get("prisma", {}).get("schema") if pkg and isinstance(pkg.get("prisma"), dict) else None
+    if isinstance(configured, str):
+        schemas.append(root / configured)
+    schemas += [root / "prisma" / "schema.prisma", root / "schema.prisma", root / "prisma" / "schema"]
+    for schema in schemas:
+        if not schema.exists():
+            continue
+        folder = schema if schema.is_dir() else schema.parent
+        migrations = folder / "migrations"
+        if folder.name == "schema" and not migrations.is_dir():
+            migrations = folder.parent / "migrations"
+        if not migrations.is_dir():
+            continue
+        project_root = root if root != folder else (folder.parent if folder.name == "prisma" else folder)
+        return [make_project("prisma", project_root, [migrations], _prisma_dialect(schema, migrations),
+                             {"schema": schema})]
+    return []
+
+
+def _prisma_dialect(schema: Path, migrations: Path) -> str | None:
+    match = _LOCK_PROVIDER.search(read_small(migrations / "migration_lock.toml") or "")
+    if match is None:
+        files = [schema] if schema.is_file() else [schema / n for n in list_dir(schema) if n.endswith(".prisma")]
+        for file in files:
+            match = _PRISMA_PROVIDER.search(read_small(file) or "")
+            if match:
+                break
+    return dialect_word(match.group(1)) if match else None
+
+
+# --- Drizzle ------------------------------------------------------------------------------------------------------
+
+def drizzle_projects(root: Path, names: list[str]) -> list[Project]:
+    projects = []
+    for name in names:
+        if not re.fullmatch(r"drizzle\.config\.(ts|js|mjs|cjs|mts|cts|json)", name):
+            continue
+        text = strip_js_comments(read_small(root / name) or "")
+        out = js_string_option(text, "out") or "drizzle"
+        dialect = dialect_word(js_string_option(text, "dialect") or js_string_option(text, "driver"))
+        folder = (root / out).resolve() if not Path(out).is_absolute() else Path(out)
+        if dialect is None:
+            journal = read_json(folder / "meta" / "_journal.json")
+            if isinstance(journal, dict):
+                dialect = dialect_word(str(journal.get("dialect") or ""))
+        projects.append(make_project("drizzle", root, [folder], dialect, {"config": root / name}))
+    return projects
+
+
+# --- Knex ---------------------------------------------------------------------------------------------------------
+
+def knex_projects(root: Path, names: list[str]) -> list[Project]:
+    knexfile = next((root / n for n in names if re.fullmatch(r"knexfile\.(js|ts|mjs|cjs|mts|cts)", n)), None)
+    if knexfile is None:
+        if "knex" not in js_dependencies(root):
+            return []
+        folder = root / "migrations"
+        return [make_project("knex", root, [folder], None)] if _has_js_files(folder) else []
+    text = strip_js_comments(read_small(knexfile) or "")
+    client = js_string_option(text, "client")
+    directory = _migrations_option(text, "directory") or "migrations"
+    folders = [root / d for d in ([directory] if isinstance(directory, str) else directory)]
+    dialect = dialect_word(client) or dialect_of_url(js_string_option(text, "connection"))
+    return [make_project("knex", root, folders, dialect, {"knexfile": knexfile, **({"client": client} if client else {})})]
+
+
+def _migrations_option(text: str, key: str) -> str | None:
+    block = re.search(r"migrations\s*:\s*\{([^}]*)\}", text)
+    return js_string_option(block.group(1), key) if block else None
+
+
+def _has_js_files(folder: Path) -> bool:
+    return any(n.endswith(_JS_EXTS) for n in list_dir(folder))
+
+
+# --- Sequelize ----------------------------------------------------------------------------------------------------
+
+def sequelize_projects(root: Path, names: list[str]) -> list[Project]:
+    deps = js_dependencies(root)
+    rc = root / ".sequelizerc"
+    if ".sequelizerc" not in names and not deps & {"sequelize", "sequelize-cli"}:
+        return []
+    rc_text = strip_js_comments(read_small(rc) or "") if ".sequelizerc" in names else ""
+    migrations = _rc_path(rc_text, "migrations-path") or "migrations"
+    config = _rc_path(rc_text, "config") or "config/config.json"
+    folder = root / migrations
+    if not folder.is_dir():
+        return []
+    dialect = _sequelize_dialect(root / config)
+    return [make_project("sequelize", root, [folder], dialect, {"config": root / config})]
+
+
+def _rc_path(text: str, key: str) -> str | None:
+    match = re.search(r"""['"]""" + re.escape(key) + r"""['"]\s*:\s*([^,\n}]+)""", text)
+    if not match:
+        return None
+    value = match.group(1).strip()
+    parts = re.findall(r"""['"]([^'"]+)['"]""", value)
+    if value.startswith("path."):  # path.resolve('db', 'migrations') / path.join(__dirname, 'db', 'migrations')
+        return "/".join(p.strip("./") or "." for p in parts) if parts else None
+    return parts[0] if parts else None
+
+
+def _sequelize_dialect(config: Path) -> str | None:
+    data = read_json(config) if config.suffix == ".json" else None
+    if isinstance(data, dict):
+        envs = [data.get("development"), data.get("production"), *data.values(), data]
+        for env in envs:
+            if isinstance(env, dict) and isinstance(env.get("dialect"), str):
+                return dialect_word(env["dialect"])
+            if isinstance(env, dict) and isinstance(env.get("url"), str):
+                return dialect_of_url(env["url"])
+        return None
+    text = read_small(config) or ""
+    return dialect_word(js_string_option(text, "dialect"))
+
+
+# --- TypeORM ------------------------------------------------------------------------------------------------------
+
+_DATA_SOURCE = re.compile(r"new\s+DataSource\s*\(|createConnection\s*\(|TypeOrmModule\.forRoot|DataSourceOptions")
+_TYPEORM_MIGRATION = re.compile(r"MigrationInterface|queryRunner\s*:\s*QueryRunner")
+
+
+def typeorm_projects(root: Path, names: list[str]) -> list[Project]:
+    if "typeorm" not in js_dependencies(root) and not any(n.startswith("ormconfig.") for n in names):
+        return []
+    source = _data_source(root, names)
+    text = strip_js_comments(read_small(source) or "") if source else ""
+    dialect = dialect_word(js_string_option(text, "type")) or dialect_of_url(js_string_option(text, "url"))
+    folders: list[Path] = []
+    block = re.search(r"migrations\s*:\s*\[([^\]]*)\]", text)
+    if block and source is not None:
+        base = root if source.name.startswith("ormconfig") else _source_base(root, source)
+        for pattern in re.findall(r"""['"`]([^'"`]+)['"`]""", block.group(1)):
+            pattern = re.sub(r"\$\{__dirname\}|__dirname\s*\+\s*", "", pattern)
+            folder = glob_base(pattern.lstrip("/")) if "__dirname" not in pattern else None
+            if folder:
+                candidate = (base / folder) if not folder.startswith(("dist", "build")) else root / folder
+                folders.append(candidate)
+    folders = [f for f in folders if f.is_dir()]
+    if not folders:
+        folders = sorted(find_dirs(root, _is_typeorm_migrations_dir, max_depth=5))
+    if not folders:
+        return []
+    settings: dict[str, Path | str] = {"data_source": source} if source else {}
+    return [make_project("typeorm", root, folders, dialect, settings)]
+
+
+def _source_base(root: Path, source: Path) -> Path:
+    return source.parent if source.parent != root and (source.parent / "migrations").is_dir() else root
+
+
+def _data_source(root: Path, names: list[str]) -> Path | None:
+    for name in names:
+        if name.startswith("ormconfig."):
+            return root / name
+    candidates = [p for folder in find_dirs(root, lambda f, n: True, max_depth=3) for p in _js_files(folder)]
+    preferred = sorted(candidates, key=lambda p: (not re.search(r"data-?source|ormconfig|typeorm|database|db",
+                                                                p.name, re.IGNORECASE), len(p.parts)))
+    for path in preferred[:200]:
+        text = read_small(path)
+        if text and _DATA_SOURCE.search(text) and re.search(r"\btype\s*:", text):
+            return path
+    return None
+
+
+def _js_files(folder: Path) -> list[Path]:
+    if folder.name in ("migrations", "test", "tests", "__tests__"):
+        return []
+    return [folder / n for n in list_dir(folder) if n.endswith(_JS_EXTS) and not n.endswith(".d.ts")]
+
+
+def _is_typeorm_migrations_dir(folder: Path, names: list[str]) -> bool:
+    if "migration" not in folder.name.lower():
+        return False
+    for name in names[:50]:
+        if name.endswith(_JS_EXTS):
+            text = read_small(folder / name)
+            if text and _TYPEORM_MIGRATION.search(text[:8192]):
+                return True
+    return False

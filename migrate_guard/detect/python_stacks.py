@@ -1,0 +1,281 @@
+"""Django and Alembic projects: found from their own files, never by importing them."""
+
+from __future__ import annotations
+
+import configparser
+import re
+from pathlib import Path
+
+from ..model import Project
+from .common import dialect_of_url, dialect_word, find_dirs, list_dir, make_project, read_small
+
+# --- Django -------------------------------------------------------------------------------------------------------
+
+DJANGO_MARKERS = ("manage.py", "pyproject.toml", "Pipfile", "setup.cfg", "setup.py")
+_REAL_MANAGE = re.compile(r"DJANGO_SETTINGS_MODULE|execute_from_command_line|from\s+django[\s.]")
+_DJANGO_MIGRATION_NAME = re.compile(r"^\d{4}_\w+\.py$")
+_DJANGO_MIGRATION_HEAD = re.compile(r"from\s+django\.db\s+import\s+[^\n]*\bmigrations\b|django\.db\.migrations")
+_REQUIREMENT = re.compile(r"^\s*django\s*(?:[\[<>=!~;@ ]|$)", re.IGNORECASE | re.MULTILINE)
+_QUOTED_REQUIREMENT = re.compile(r"""['"]\s*django\s*(?:[\[<>=!~;@ ]|['"])""", re.IGNORECASE)
+_SETTINGS_MODULE = re.compile(r"""DJANGO_SETTINGS_MODULE['"]?\s*,\s*['"]([\w.]+)['"]""")
+_ENGINE = re.compile(r"django\.db\.backends\.(postgresql|postgresql_psycopg2|postgis|mysql|sqlite3|spatialite|oracle)"
+                     r"|contrib\.gis\.db\.backends\.(postgis|mysql|spatialite)")
+_DB_URL_DEFAULT = re.compile(r"""(?:default|DATABASE_URL)\s*[=,:]?\s*['"]((?:postgres|postgresql|pgsql|mysql|mariadb|sqlite)"""
+                             r"""[a-z0-9+]*://[^'"]*)['"]""", re.IGNORECASE)
+
+
+def is_django_manage(path: Path) -> bool:
+    text = read_small(path)
+    return text is not None and _REAL_MANAGE.search(text) is not None
+
+
+def declares_django(folder: Path, names: list[str]) -> bool:
+    """Django among the project's declared dependencies (requirements, PEP 621, Poetry, Pipfile, setup.cfg/py)."""
+    for name in names:
+        if name.startswith("requirements") and name.endswith((".txt", ".in")):
+            text = read_small(folder / name)
+            if text and _REQUIREMENT.search(text):
+                return True
+    if "requirements" in names and (folder / "requirements").is_dir():
+        for name in list_dir(folder / "requirements"):
+            text = read_small(folder / "requirements" / name) if name.endswith((".txt", ".in")) else None
+            if text and _REQUIREMENT.search(text):
+                return True
+    if "pyproject.toml" in names and _pyproject_declares_django(folder / "pyproject.toml"):
+        return True
+    if "Pipfile" in names:
+        text = read_small(folder / "Pipfile") or ""
+        if re.search(r"^\s*['\"]?django['\"]?\s*=", text, re.IGNORECASE | re.MULTILINE):
+            return True
+    if "setup.cfg" in names:
+        text = read_small(folder / "setup.cfg") or ""
+        match = re.search(r"install_requires\s*=\s*((?:\n[ \t]+[^\n]*)+)", text)
+        if match and _REQUIREMENT.search("\n".join(line.strip() for line in match.group(1).splitlines())):
+            return True
+    if "setup.py" in names:
+        text = read_small(folder / "setup.py") or ""
+        match = re.search(r"install_requires\s*=\s*\[(.*?)\]", text, re.DOTALL)
+        if match and _QUOTED_REQUIREMENT.search(match.group(1)):
+            return True
+    return False
+
+
+def _pyproject_declares_django(path: Path) -> bool:
+    data = _toml(path)
+    if data is None:
+        return False
+    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    deps = [str(d) for d in project.get("dependencies", []) or []] if isinstance(project, dict) else []
+    if any(_REQUIREMENT.match(d) for d in deps):
+        return True
+    poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
+    if isinstance(poetry, dict):
+        sections = [poetry.get("dependencies")]
+        groups = poetry.get("group")
+        if isinstance(groups, dict):
+            sections += [g.get("dependencies") for g in groups.values() if isinstance(g, dict)]
+        for section in sections:
+            if isinstance(section, dict) and any(str(name).lower() == "django" for name in section):
+                return True
+    return False
+
+
+def _toml(path: Path) -> dict | None:  # type: ignore[type-arg]
+    import tomllib
+
+    text = read_small(path)
+    if text is None:
+        return None
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        return None
+
+
+def is_django_migrations_dir(folder: Path, names: list[str]) -> bool:
+    if folder.name != "migrations":
+        return False
+    for name in names:
+        if _DJANGO_MIGRATION_NAME.match(name):
+            head = read_small(folder / name)
+            if head is not None and _DJANGO_MIGRATION_HEAD.search(head[:4096]):
+                return True
+    return False
+
+
+def django_migration_dirs(root: Path, max_depth: int = 5) -> list[Path]:
+    return sorted(find_dirs(root, is_django_migrations_dir, max_depth))
+
+
+def django_project(root: Path, names: list[str], migration_dirs: list[Path] | None = None) -> Project | None:
+    """A Django project rooted at `root` when root holds Django's manage.py or declares Django, with app migrations."""
+    manage = root / "manage.py"
+    real_manage = "manage.py" in names and is_django_manage(manage)
+    if not real_manage and not declares_django(root, names):
+        return None
+    dirs = migration_dirs if migration_dirs is not None else django_migration_dirs(root)
+    if not dirs:
+        return None
+    settings: dict[str, Path | str] = {}
+    if real_manage:
+        settings["manage_py"] = manage
+    settings["apps"] = ",".join(f"{d.parent.name}={_rel(d, root)}" for d in dirs)
+    settings_file = _settings_file(root, manage if real_manage else None)
+    if settings_file is not None:
+        settings["settings"] = settings_file
+    return make_project("django", root, dirs, _django_dialect(settings_file, root), settings)
+
+
+def django_fallback_project(migrations_dir: Path) -> Project:
+    """Django migrations with no manage.py or declaration around (a reusable app): the app's parent is the root."""
+    root = migrations_dir.parent.parent
+    return make_project("django", root, [migrations_dir], None,
+                        {"apps": f"{migrations_dir.parent.name}={_rel(migrations_dir, root)}"})
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _settings_file(root: Path, manage: Path | None) -> Path | None:
+    if manage is not None:
+        match = _SETTINGS_MODULE.search(read_small(manage) or "")
+        if match:
+            module = match.group(1).replace(".", "/")
+            for candidate in (root / f"{module}.py", root / module / "__init__.py", root / "src" / f"{module}.py"):
+                if candidate.is_file():
+                    return candidate
+    for folder in find_dirs(root, lambda f, n: "settings.py" in n or "settings" in n, max_depth=3):
+        if (folder / "settings.py").is_file():
+            return folder / "settings.py"
+        for name in ("base.py", "production.py", "__init__.py"):
+            if (folder / "settings" / name).is_file():
+                return folder / "settings" / name
+    return None
+
+
+def _django_dialect(settings_file: Path | None, root: Path) -> str | None:
+    if settings_file is None:
+        return None
+    texts = [read_small(settings_file) or ""]
+    if settings_file.name != "settings.py":  # a settings package: its siblings too
+        texts += [read_small(settings_file.parent / n) or "" for n in list_dir(settings_file.parent) if n.endswith(".py")]
+    for text in texts:
+        match = _ENGINE.search(text)
+        if match:
+            engine = match.group(1) or match.group(2)
+            return {"postgresql": "postgres", "postgresql_psycopg2": "postgres", "postgis": "postgres",
+                    "mysql": "mysql", "sqlite3": "sqlite", "spatialite": "sqlite"}.get(engine)
+        match = _DB_URL_DEFAULT.search(text)
+        if match:
+            return dialect_of_url(match.group(1))
+    return None
+
+
+# --- Alembic ------------------------------------------------------------------------------------------------------
+
+ALEMBIC_MARKERS = ("alembic.ini", "pyproject.toml")
+_URL_IN_TEXT = re.compile(r"""['"]((?:postgres|postgresql|mysql|mariadb|sqlite)[a-z0-9+]*://[^'"]*)['"]""", re.IGNORECASE)
+
+
+def alembic_projects(root: Path, names: list[str]) -> list[Project]:
+    """alembic.ini (any name ending in alembic.ini) or [tool.alembic] in pyproject.toml, at `root`."""
+    projects: list[Project] = []
+    seen: set[Path] = set()
+    for name in names:
+        if name == "alembic.ini" or (name.endswith("alembic.ini") and name.endswith(".ini")):
+            project = _from_ini(root, root / name)
+            if project is not None and project[0] not in seen:
+                seen.add(project[0])
+                projects.append(project[1])
+    if "pyproject.toml" in names:
+        data = _toml(root / "pyproject.toml")
+        section = data.get("tool", {}).get("alembic") if isinstance(data, dict) and isinstance(data.get("tool"), dict) else None
+        if isinstance(section, dict) and section.get("script_location"):
+            built = _build(root, str(section["script_location"]), _as_str(section.get("version_locations")),
+                           None, None, root / "pyproject.toml", section.get("path_separator"))
+            if built is not None and built[0] not in seen:
+                projects.append(built[1])
+    return projects
+
+
+def _as_str(value: object) -> str | None:
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value) if value else None
+
+
+def _from_ini(root: Path, ini: Path) -> tuple[Path, Project] | None:
+    text = read_small(ini)
+    if text is None:
+        return None
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    section = "alembic" if parser.has_section("alembic") else next(
+        (s for s in parser.sections() if parser.has_option(s, "script_location")), None)
+    if section is None:
+        return None
+    get = lambda key: parser.get(section, key, fallback=None)  # noqa: E731
+    location = get("script_location")
+    if not location:
+        return None
+    return _build(root, location, get("version_locations"), get("sqlalchemy.url"), get("version_path_separator")
+                  or get("path_separator"), ini, None)
+
+
+def _expand(value: str, root: Path) -> Path:
+    value = value.replace("%(here)s", str(root)).replace("%%", "%").strip()
+    if ":" in value and not re.match(r"^[A-Za-z]:[\\/]", value) and not value.startswith("/"):
+        value = value.replace(":", "/").replace(".", "/")  # package:resource form, resolved from the project root
+    path = Path(value)
+    return path if path.is_absolute() else root / path
+
+
+def _split(value: str, separator: str | None) -> list[str]:
+    seps = {"space": " ", "newline": "\n", "colon": ":", "semicolon": ";", "os": None}
+    sep = seps.get(separator or "", separator) if separator else None
+    if sep is None:
+        return [v for v in re.split(r"[\s,]+", value) if v]
+    return [v.strip() for v in value.split(sep) if v.strip()]
+
+
+def _build(root: Path, location: str, versions: str | None, url: str | None, separator: str | None, config: Path,
+           _unused: object) -> tuple[Path, Project] | None:
+    script = _expand(location, root)
+    if not script.is_dir():
+        return None
+    folders = [_expand(v, root) for v in _split(versions, separator)] if versions else [script / "versions"]
+    folders = [f for f in folders if f.is_dir()] or [script / "versions"]
+    dialect = dialect_of_url(url) if url and "driver://" not in url else None
+    if dialect is None:
+        dialect = _dialect_from_env_py(script) or _dialect_from_requirements(root)
+    settings: dict[str, Path | str] = {"script_location": script, "config": config}
+    project = make_project("alembic", root, folders, dialect, settings)
+    return script.resolve(), project
+
+
+def _dialect_from_env_py(script: Path) -> str | None:
+    match = _URL_IN_TEXT.search(read_small(script / "env.py") or "")
+    return dialect_of_url(match.group(1)) if match else None
+
+
+_PY_DRIVERS = re.compile(r"^\s*(psycopg2(?:-binary)?|psycopg|asyncpg|pymysql|mysqlclient|aiomysql|aiosqlite)\b",
+                         re.IGNORECASE | re.MULTILINE)
+
+
+def _dialect_from_requirements(root: Path) -> str | None:
+    for name in list_dir(root):
+        if name.startswith("requirements") and name.endswith(".txt") or name == "pyproject.toml":
+            text = read_small(root / name) or ""
+            match = _PY_DRIVERS.search(text.replace('"', "\n").replace("'", "\n"))
+            if match:
+                driver = match.group(1).lower()
+                return {"mysqlclient": "mysql", "aiomysql": "mysql", "aiosqlite": "sqlite"}.get(
+                    driver, dialect_word(driver.split("-")[0]))
+    return None

@@ -1,0 +1,84 @@
+"""SQL-file tools (golang-migrate, goose, dbmate, Flyway; Prisma and Drizzle folders without their JS config):
+recognised by their files' names and annotations, grouped per folder."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..extract.base import read_head
+from ..extract.registry import classify
+from ..model import Project
+from .common import dialect_of_url, list_dir, make_project, read_small
+
+SQL_ORMS = ("prisma", "drizzle", "golang-migrate", "goose", "dbmate", "flyway")
+# Files that mark the root of a SQL-migrations project (where its tool is run from).
+_ROOT_MARKERS = ("go.mod", "flyway.conf", "flyway.toml", "dbconfig.yml", ".env", "package.json", "pom.xml",
+                 "build.gradle", "build.gradle.kts", "docker-compose.yml", "compose.yaml", "Makefile")
+_GO_DRIVERS = (
+    (re.compile(r"github\.com/(lib/pq|jackc/pgx|jackc/pgconn)|gorm\.io/driver/postgres"), "postgres"),
+    (re.compile(r"github\.com/go-sql-driver/mysql|gorm\.io/driver/mysql"), "mysql"),
+    (re.compile(r"github\.com/mattn/go-sqlite3|modernc\.org/sqlite|glebarez/go-sqlite|gorm\.io/driver/sqlite"), "sqlite"),
+)
+_ENV_URL = re.compile(r"^\s*(?:export\s+)?(?:DATABASE_URL|DB_URL|GOOSE_DBSTRING|FLYWAY_URL)\s*=\s*['\"]?([^'\"\s]+)",
+                      re.MULTILINE)
+_GOOSE_DRIVER = re.compile(r"^\s*(?:export\s+)?GOOSE_DRIVER\s*=\s*['\"]?(\w+)", re.MULTILINE)
+_FLYWAY_URL = re.compile(r"""^\s*(?:flyway\.)?url\s*[=:]\s*['"]?(jdbc:[^'"\s]+)""", re.MULTILINE)
+
+
+def sql_projects(sql_files: list[Path], stop: Path, taken: set[Path]) -> list[Project]:
+    """One project per folder of recognised SQL migrations; folders in `taken` belong to a project found already."""
+    by_folder: dict[Path, tuple[str, Path]] = {}
+    for path in sql_files:
+        module = classify(path, read_head(path))
+        if module is None or module.ORM not in SQL_ORMS:
+            continue
+        folder = path.parent.parent if module.ORM == "prisma" else path.parent
+        if folder.resolve() in taken or folder in by_folder:
+            continue
+        by_folder[folder] = (module.ORM, path)
+    projects = []
+    for folder, (orm, sample) in sorted(by_folder.items()):
+        root = project_root(folder, stop)
+        module = classify(sample, read_head(sample))
+        dialect_of = getattr(module, "dialect_of", None)
+        dialect = (dialect_of(sample) if dialect_of else None) or sql_dialect(root, folder)
+        projects.append(make_project(orm, root, [folder], dialect))
+    return projects
+
+
+def project_root(folder: Path, stop: Path) -> Path:
+    """The nearest folder at or above the migrations' parent that holds a tool or build file; else that parent."""
+    start = folder.parent if folder.parent != folder else folder
+    current = start
+    stop = stop.resolve()
+    while True:
+        names = set(list_dir(current))
+        if any(marker in names for marker in _ROOT_MARKERS):
+            return current
+        if current.resolve() == stop or current.parent == current:
+            return start
+        current = current.parent
+
+
+def sql_dialect(root: Path, folder: Path) -> str | None:
+    for base in dict.fromkeys((root, folder.parent, folder)):
+        for name in ("flyway.conf", "flyway.toml", "conf/flyway.conf"):
+            match = _FLYWAY_URL.search(read_small(base / name) or "")
+            if match:
+                return dialect_of_url(match.group(1))
+        env = read_small(base / ".env") or ""
+        match = _GOOSE_DRIVER.search(env)
+        if match:
+            from .common import dialect_word
+
+            return dialect_word(match.group(1))
+        match = _ENV_URL.search(env)
+        if match:
+            return dialect_of_url(match.group(1))
+        gomod = read_small(base / "go.mod")
+        if gomod:
+            for pattern, dialect in _GO_DRIVERS:
+                if pattern.search(gomod):
+                    return dialect
+    return None
