@@ -12,7 +12,7 @@ from .config import Config
 from .errors import UsageError
 from .extract.base import MigrationUnit, display_path, read_head
 from .extract.registry import CANDIDATE_SUFFIXES, classify, extractor
-from .model import Finding, Migration, Project, Report
+from .model import Finding, LintedFile, Migration, Project, Report
 from .walk import is_skipped_dir, walk_files
 
 
@@ -20,6 +20,9 @@ from .walk import is_skipped_dir, walk_files
 class Options:
     paths: list[str] = field(default_factory=list)
     dialect: str | None = None  # --dialect, beats config
+    changed_since: str | None = None  # git revision: lint only migrations changed since the merge base with it
+    use_cache: bool = True
+    jobs: int | None = None  # extraction processes; None: decide from the amount of work
 
 
 def natural_key(text: str) -> list[object]:
@@ -108,6 +111,8 @@ def extract_unit(unit: MigrationUnit) -> Migration:
 
 
 def run_check(config: Config, options: Options) -> Report:
+    """Lint what the options select. Migrations outside the selection (before the baseline, unchanged since
+    --changed-since) are still extracted, oldest first, so the schema state the rules see stays right."""
     from .engine import Engine
 
     if options.paths:
@@ -121,15 +126,106 @@ def run_check(config: Config, options: Options) -> Report:
         projects = detect_projects(Path.cwd())
         files = [f for p in projects for f in project_files(p) if not excluded(f, config)]
         plan = plan_files(files, config, options, projects)
+    changed = None
+    if options.changed_since is not None:
+        from .git import changed_files
+
+        changed = changed_files(options.changed_since)
+    selected: dict[str, list[MigrationUnit]] = {}
+    skipped = 0
+    for group, units in plan.groups.items():
+        if changed is not None:
+            units = [u for u in units if any(f.resolve() in changed for f in u.files)]
+        baseline = baseline_for(group, units, config)
+        kept = [u for u in units if baseline is None or not at_or_before(u.id, baseline)]
+        skipped += len(units) - len(kept)
+        if kept:
+            selected[group] = kept
+    # Only projects with something to lint are extracted; all of their migrations up to the newest selected one.
+    work = {group: plan.groups[group][: plan.groups[group].index(units[-1]) + 1] for group, units in selected.items()}
+    migrations = extract_units(work, config, options)
     engine = Engine.create(config)
     findings: list[Finding] = []
-    files_linted = 0
-    for units in plan.groups.values():
-        migrations = [extract_unit(unit) for unit in units]
-        files_linted += sum(len(m.sources) or 1 for m in migrations)
-        findings.extend(engine.lint_project(migrations))
+    linted: list[LintedFile] = []
+    for group, units in work.items():
+        chosen = {id(u) for u in selected[group]}
+        extracted = migrations[group]
+        skip = {m.id for u, m in zip(units, extracted) if id(u) not in chosen}
+        findings.extend(engine.lint_project(extracted, skip=skip))
+        for unit, migration in zip(units, extracted):
+            if id(unit) in chosen:
+                linted.extend(LintedFile(path=path, project=group, orm=migration.orm)
+                              for path in (migration.sources or [migration.path]))
     findings.sort(key=Finding.sort_key)
-    return Report(findings=findings, files=files_linted, projects=plan.projects)
+    return Report(findings=findings, files=len(linted), skipped=skipped, projects=plan.projects, linted=linted)
+
+
+def baseline_for(group: str, units: list[MigrationUnit], config: Config) -> str | None:
+    """The baseline configured for this project: keyed by its root or one of its migration folders."""
+    if not config.baseline:
+        return None
+    names = {group}
+    project = units[0].project if units else None
+    if project is not None:
+        names.update([project.root, *project.migrations])
+    wanted = {_resolved(Path(name)) for name in names}
+    for key, migration_id in config.baseline.items():
+        if _resolved(config.root / key) in wanted:
+            return migration_id
+    return None
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+def at_or_before(migration_id: str, baseline: str) -> bool:
+    """Is this migration at or before the baseline? Ids compare by their leading version number (or timestamp)
+    when both have one, else naturally (numbers inside names compare as numbers)."""
+    if migration_id == baseline:
+        return True
+    mine, theirs = _leading_version(migration_id), _leading_version(baseline)
+    if mine is not None and theirs is not None:
+        return mine <= theirs
+    return natural_key(migration_id) <= natural_key(baseline)  # type: ignore[operator]
+
+
+def _leading_version(text: str) -> int | None:
+    match = re.match(r"[A-Za-z]?(\d+)", text)
+    return int(match.group(1)) if match else None
+
+
+def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options: Options) -> dict[str, list[Migration]]:
+    from .parallel import extract_many
+
+    cache = None
+    if options.use_cache:
+        from .cache import MigrationCache, cache_folder
+
+        cache = MigrationCache(cache_folder(config), config)
+    flat = [unit for units in work.values() for unit in units]
+    keys: list[str] = []
+    if cache is not None:
+        for units in work.values():
+            previous = ""
+            for unit in units:
+                previous = cache.key(unit, previous)
+                keys.append(previous)
+    results: list[Migration | None] = [cache.load(key) for key in keys] if cache is not None else [None] * len(flat)
+    missing = [i for i, result in enumerate(results) if result is None]
+    for i, (migration, payload) in zip(missing, extract_many([flat[i] for i in missing], options.jobs)):
+        results[i] = migration
+        if cache is not None:
+            cache.store(keys[i], flat[i], payload, migration)
+    out: dict[str, list[Migration]] = {}
+    position = 0
+    for group, units in work.items():
+        out[group] = results[position:position + len(units)]  # type: ignore[assignment]
+        position += len(units)
+    return out
 
 
 def project_files(project: Project) -> list[Path]:

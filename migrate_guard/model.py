@@ -70,6 +70,15 @@ class Finding:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class LintedFile:
+    """A file that was linted, and the project (or folder) it belongs to: reporters group by it (JUnit suites)."""
+
+    path: str  # like Finding paths: relative to the current folder, "/" separators
+    project: str  # the project root, or the migration folder when no project was detected
+    orm: str
+
+
 @dataclass(slots=True)
 class Report:
     findings: list[Finding]
@@ -77,3 +86,5 @@ class Report:
     # Migrations deliberately not linted (baseline); counted, never silently dropped.
     skipped: int = 0
     projects: list[Project] = field(default_factory=list)
+    # Every linted file in lint order (empty when the producer does not track them).
+    linted: list[LintedFile] = field(default_factory=list)

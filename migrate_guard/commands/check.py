@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_report_options, config_from, emit, exit_code
+from ..errors import UsageError
+from .common import add_report_options, config_from, emit, exit_code, side_reports
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("check", help="lint migrations (all detected projects, or the given files and folders)")
     parser.add_argument("paths", nargs="*", metavar="PATH", help="migration files or folders (default: detect)")
     add_report_options(parser)
+    parser.add_argument("--changed-since", metavar="REF", default=None,
+                        help="lint only migrations added or modified since the merge base of REF and HEAD "
+                             "(renames followed, deletions ignored; uncommitted changes count)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="parse every migration again instead of reusing cached results")
+    parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                        help="processes that parse migrations (default: one per core when there are many)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..check import Options, run_check
 
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
     config = config_from(args)
-    report = run_check(config, Options(paths=args.paths, dialect=args.dialect))
-    emit(report, args.format, args.output)
+    report = run_check(config, Options(paths=args.paths, dialect=args.dialect, changed_since=args.changed_since,
+                                       use_cache=not args.no_cache, jobs=args.jobs))
+    emit(report, args.format, args.output, side_reports(args))
     return exit_code(report, config.fail_on)

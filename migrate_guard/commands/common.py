@@ -11,10 +11,18 @@ from ..model import SEVERITY_RANK, Report
 from ..errors import UsageError
 
 
+# format -> flag of the extra report file it can be written to in the same run (as pytest's --junit-xml)
+SIDE_REPORTS = {"junit": "--junit-xml", "sarif": "--sarif-output", "json": "--json-output"}
+
+
 def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json", "junit", "sarif", "github"), default="text",
                         help="report format (default: text)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    side = parser.add_argument_group("extra report files (written beside the --format report, e.g. for CI)")
+    for fmt, flag in SIDE_REPORTS.items():
+        side.add_argument(flag, metavar="FILE", dest=f"side_{fmt}", default=None,
+                          help=f"also write a {fmt.upper() if fmt != 'junit' else 'JUnit XML'} report to FILE")
     parser.add_argument("--fail-on", choices=FAIL_LEVELS, default=None,
                         help="lowest severity that makes the exit code 1 (default: error, or fail_on in config)")
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
@@ -40,15 +48,26 @@ def use_color(stream: object) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()  # type: ignore[attr-defined]
 
 
-def emit(report: Report, fmt: str, output: str | None) -> None:
+def side_reports(args: argparse.Namespace) -> dict[str, str]:
+    """format -> file for the extra report files asked for on the command line."""
+    return {fmt: path for fmt in SIDE_REPORTS if (path := getattr(args, f"side_{fmt}", None))}
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def emit(report: Report, fmt: str, output: str | None, extra: dict[str, str] | None = None) -> None:
+    """The main report to stdout (or --output FILE), then each extra report file (--junit-xml FILE, ...)."""
     from ..report import renderer
 
     if output:
-        text = renderer(fmt)(report, color=False)
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as error:
-            raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
-        return
-    sys.stdout.write(renderer(fmt)(report, color=use_color(sys.stdout) and fmt == "text"))
+        _write(output, renderer(fmt)(report, color=False))
+    else:
+        sys.stdout.write(renderer(fmt)(report, color=use_color(sys.stdout) and fmt == "text"))
+    for extra_fmt, path in (extra or {}).items():
+        _write(path, renderer(extra_fmt)(report, color=False))
