@@ -1,0 +1,99 @@
+"""SQL migration formats: their up/down models, transactions, dialects and positions."""
+
+from __future__ import annotations
+
+from conftest import run_cli
+
+
+def findings(root, *args: str) -> list[tuple[str, int, str]]:
+    doc = run_cli("check", *(args or (".",)), "--format", "json", "--fail-on", "never", cwd=root).json()
+    return [(f["path"], f["line"], f["rule"]) for f in doc["findings"]]
+
+
+def test_goose_statement_blocks_and_sections(tree) -> None:
+    root = tree({"db/20240101_fn.sql": """-- +goose Up
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION f() RETURNS trigger AS $$
+BEGIN
+  DELETE FROM audit; -- inside a function body: not run by the migration
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+DROP TABLE old_things;
+
+-- +goose Down
+DROP FUNCTION f();
+"""})
+    assert findings(root) == [("db/20240101_fn.sql", 10, "drop-table")]
+
+
+def test_goose_without_down_section_and_no_transaction(tree) -> None:
+    root = tree({"db/20240101_a.sql": "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (a);\n",
+                 "db/20240102_b.sql": "-- +goose Up\nCREATE INDEX CONCURRENTLY j ON t (b);\n-- +goose Down\n"})
+    assert findings(root) == [
+        ("db/20240101_a.sql", 1, "missing-down-migration"),
+        ("db/20240102_b.sql", 1, "missing-down-migration"),
+        ("db/20240102_b.sql", 2, "concurrent-index-in-transaction")]
+
+
+def test_dbmate_sections_and_transaction_option(tree) -> None:
+    root = tree({"db/migrations/20240101_a.sql": "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n\n"
+                                                 "-- migrate:down\nDROP INDEX CONCURRENTLY i;\n",
+                 "db/migrations/20240102_b.sql": "-- migrate:up\nCREATE INDEX CONCURRENTLY j ON t (b);\n\n"
+                                                 "-- migrate:down\nDROP INDEX CONCURRENTLY j;\n"})
+    assert findings(root) == [("db/migrations/20240102_b.sql", 2, "concurrent-index-in-transaction")]
+
+
+def test_flyway_versioned_undo_and_repeatable(tree) -> None:
+    root = tree({"sql/V1__init.sql": "CREATE TABLE t (id int);\n",
+                 "sql/U1__init.sql": "DROP TABLE t;\n",
+                 "sql/V1.1__more.sql": "ALTER TABLE t ADD COLUMN a int NOT NULL;\n",
+                 "sql/R__views.sql": "CREATE OR REPLACE VIEW v AS SELECT 1;\n"})
+    assert findings(root) == [("sql/V1.1__more.sql", 1, "missing-down-migration"),
+                              ("sql/V1.1__more.sql", 1, "not-null-without-default")]
+
+
+def test_prisma_dialect_from_migration_lock(tree) -> None:
+    mysql = "ALTER TABLE `User` ADD COLUMN `age` INTEGER NOT NULL;\nCREATE INDEX `User_age_idx` ON `User`(`age`);\n"
+    root = tree({"prisma/migrations/migration_lock.toml": 'provider = "mysql"\n',
+                 "prisma/migrations/20240101000000_a/migration.sql": mysql})
+    # MySQL backticks parse (a postgres parse would fail), and postgres-only rules stay silent
+    assert findings(root) == [("prisma/migrations/20240101000000_a/migration.sql", 1, "not-null-without-default")]
+
+
+def test_drizzle_dialect_from_journal_and_breakpoints(tree) -> None:
+    root = tree({"drizzle/meta/_journal.json": '{"dialect": "sqlite", "entries": []}',
+                 "drizzle/0001_x.sql": "ALTER TABLE `users` ADD `age` integer NOT NULL;--> statement-breakpoint\n"
+                                       "CREATE INDEX `users_age_idx` ON `users` (`age`);\n"})
+    assert findings(root) == [("drizzle/0001_x.sql", 1, "not-null-without-default")]
+
+
+def test_dialect_flag_overrides(tree) -> None:
+    root = tree({"m.sql": "ALTER TABLE t MODIFY COLUMN a varchar(20) NOT NULL;\n"})
+    assert findings(root, "m.sql", "--dialect", "mysql") == [
+        ("m.sql", 1, "column-type-change"), ("m.sql", 1, "set-not-null")]
+
+
+def test_type_change_known_safe_from_history_is_info(tree) -> None:
+    root = tree({"m/000001_a.up.sql": "CREATE TABLE p (bio varchar(100), price numeric(10, 2), n int);\n",
+                 "m/000001_a.down.sql": "DROP TABLE p;\n",
+                 "m/000002_b.up.sql": "ALTER TABLE p ALTER COLUMN bio TYPE text;\n"
+                                      "ALTER TABLE p ALTER COLUMN price TYPE numeric(14, 2);\n"
+                                      "ALTER TABLE p ALTER COLUMN n TYPE bigint;\n",
+                 "m/000002_b.down.sql": "SELECT 1;\n"})
+    doc = run_cli("check", "m", "--format", "json", cwd=root).json()
+    got = [(f["line"], f["severity"], "no rewrite" in f["hint"] or "does not rewrite" in f["message"])
+           for f in doc["findings"] if f["rule"] == "column-type-change"]
+    assert got == [(1, "info", True), (2, "info", True), (3, "error", False)]
+
+
+def test_do_block_positions_point_into_the_block(tree) -> None:
+    root = tree({"m.sql": "SELECT 1;\nDO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x') THEN\n"
+                          "    ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);\n  END IF;\nEND $$;\n"})
+    assert findings(root) == [("m.sql", 5, "check-not-valid")]
+
+
+def test_mixed_alter_table_command_actions(tree) -> None:
+    root = tree({"m.sql": "ALTER TABLE t\n  ADD CONSTRAINT u UNIQUE USING INDEX t_u,\n  DROP COLUMN old,\n  VALIDATE CONSTRAINT c;\n"})
+    assert findings(root) == [("m.sql", 1, "drop-column")]
