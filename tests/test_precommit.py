@@ -1,0 +1,136 @@
+"""The pre-commit hook, for real: a git repository whose .pre-commit-config.yaml points at this checkout.
+
+pre-commit clones the hook repository at a revision, builds a virtualenv and pip-installs the package into it, so the
+test snapshots the working tree (package, rules, pyproject, hook manifest) into a throwaway git repository first:
+what is tested is the code on disk, not the last commit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, write_tree
+
+HOOKS = REPO / ".pre-commit-hooks.yaml"
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(*args: str, cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV, **(env or {})}, text=True,
+                          capture_output=True, check=check, timeout=900)
+
+
+def test_manifest_declares_the_hook() -> None:
+    hooks = yaml.safe_load(HOOKS.read_text())
+    hook = next(h for h in hooks if h["id"] == "migrate-guard")
+    assert hook["language"] == "python"
+    assert hook["pass_filenames"] is True
+    assert hook["entry"] == "migrate-guard check"
+
+
+MIGRATIONS = [
+    "migrations/000001_init.up.sql", "migrations/000001_init.down.sql", "db/migrations/20240101120000_add.sql",
+    "drizzle/0000_brave_hulk.sql", "src/main/resources/db/migration/V1_2__init.sql", "sql/U3__undo.sql",
+    "db/migration/R__views.sql", "prisma/migrations/20240101000000_init/migration.sql", "shop/migrations/0001_initial.py",
+    "alembic/versions/ab12cd34ef56_add_users.py", "src/migrations/1680000000000-AddUser.ts",
+    "db/migrations/20230101120000_create_users.js", "migrations/20230101120000-create-user.cjs",
+    "prisma/schema.prisma", "services/billing/migrations/00002_more.sql",
+]
+NOT_MIGRATIONS = [
+    "README.md", "app/models.py", "shop/migrations/__init__.py", "schema.sql", "seeds/seed.sql", "src/index.ts",
+    "migrations/helpers.js", "package.json", "prisma/migrations/migration_lock.toml", "scripts/build.sh",
+    "docs/migrations.md", "src/db/connection.ts", "setup.py",
+]
+
+
+@pytest.mark.parametrize("path", MIGRATIONS)
+def test_files_pattern_matches_migration_layouts(path: str) -> None:
+    pattern = re.compile(yaml.safe_load(HOOKS.read_text())[0]["files"])
+    assert pattern.search(path), path
+
+
+@pytest.mark.parametrize("path", NOT_MIGRATIONS)
+def test_files_pattern_leaves_other_files_alone(path: str) -> None:
+    pattern = re.compile(yaml.safe_load(HOOKS.read_text())[0]["files"])
+    assert not pattern.search(path), path
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A git snapshot of the working tree that pre-commit can clone and install."""
+    snapshot = tmp_path_factory.mktemp("hook-repo")
+    shutil.copytree(REPO / "migrate_guard", snapshot / "migrate_guard",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(REPO / "rules", snapshot / "rules")
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+        shutil.copy2(REPO / name, snapshot / name)
+    git("init", "-q", "-b", "main", cwd=snapshot)
+    git("add", "-A", cwd=snapshot)
+    git("commit", "-q", "-m", "snapshot", cwd=snapshot)
+    return snapshot, git("rev-parse", "HEAD", cwd=snapshot).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def make_project(root: Path, hook_repo: tuple[Path, str], home: Path) -> dict[str, str]:
+    path, rev = hook_repo
+    write_tree(root, {
+        ".pre-commit-config.yaml": f"repos:\n  - repo: {path.as_posix()}\n    rev: {rev}\n"
+                                   "    hooks:\n      - id: migrate-guard\n",
+        "README.md": "a service\n",
+        "migrations/000001_create_users.up.sql": "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n",
+        "migrations/000001_create_users.down.sql": "DROP TABLE users;\n",
+    })
+    env = {"PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    git("init", "-q", "-b", "main", cwd=root)
+    git("add", "-A", cwd=root)
+    git("commit", "-q", "-m", "init", cwd=root)
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=root, env={**os.environ, **GIT_ENV, **env},
+                   check=True, capture_output=True, timeout=120)
+    return env
+
+
+def test_commit_with_dangerous_migration_is_refused(tmp_path: Path, hook_repo: tuple[Path, str],
+                                                    pre_commit_home: Path) -> None:
+    env = make_project(tmp_path, hook_repo, pre_commit_home)
+    write_tree(tmp_path, {
+        "migrations/000002_drop_users.up.sql": "-- no longer needed\nDROP TABLE users;\n",
+        "migrations/000002_drop_users.down.sql": "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+    })
+    git("add", "migrations", cwd=tmp_path)
+    result = git("commit", "-m", "drop users", cwd=tmp_path, env=env, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "migrate-guard" in output and "Failed" in output, output
+    assert "migrations/000002_drop_users.up.sql:2:1: error [drop-table]" in output, output
+    assert "Traceback" not in output
+    # The commit did not happen.
+    assert git("log", "--oneline", cwd=tmp_path).stdout.count("\n") == 1
+
+
+def test_commit_with_safe_migration_passes(tmp_path: Path, hook_repo: tuple[Path, str],
+                                           pre_commit_home: Path) -> None:
+    env = make_project(tmp_path, hook_repo, pre_commit_home)
+    write_tree(tmp_path, {
+        "migrations/000002_add_name.up.sql": "ALTER TABLE users ADD COLUMN name text;\n",
+        "migrations/000002_add_name.down.sql": "ALTER TABLE users DROP COLUMN name;\n",
+        "notes.txt": "not a migration\n",
+    })
+    git("add", "-A", cwd=tmp_path)
+    result = git("commit", "-m", "add name", cwd=tmp_path, env=env, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert re.search(r"migrate-guard\.+Passed", output), output
+    assert git("log", "--oneline", cwd=tmp_path).stdout.count("\n") == 2
