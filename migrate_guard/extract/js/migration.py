@@ -1,0 +1,126 @@
+"""Build a Migration from a TS/JS migration file: shared by the TypeORM, Knex and Sequelize extractors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tree_sitter import Node
+
+from ... import ir
+from ...model import Migration
+from ..base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
+from .source import Source, syntax_errors
+from .structure import Chain, Entry, Link, down_state, find_entries
+from .values import Evaluator, JsString
+
+_MAX_PARSE_ERRORS = 5
+
+
+@dataclass
+class Context:
+    """What a tool's interpreter needs while reading one direction of one migration."""
+
+    unit: MigrationUnit
+    source: Source
+    evaluator: Evaluator
+    direction: ir.Direction
+    ops: list[ir.Operation] = field(default_factory=list)
+
+    def value(self, node: Node | None) -> Any:
+        return self.evaluator.evaluate(node)
+
+    def location(self, node: Node, start: Node | None = None) -> ir.Location:
+        return self.source.location(node, start)
+
+    def chain_location(self, chain: Chain, link: Link) -> ir.Location:
+        """The chain's start, or the link's own name when the chain spreads over several lines."""
+        root_line = chain.root_node.start_point[0]
+        start = chain.root_node if link.name_node.start_point[0] == root_line else link.name_node
+        return self.source.location(link.node, start)
+
+    def make(self, cls: Any, location: ir.Location, node: Node, **fields: Any) -> Any:
+        return cls(location=location, migration=self.unit.id, direction=self.direction,
+                   source=self.source.first_line(node), **fields)
+
+    def emit(self, cls: Any, location: ir.Location, node: Node, **fields: Any) -> Any:
+        op = self.make(cls, location, node, **fields)
+        self.ops.append(op)
+        return op
+
+    def sql(self, value: Any, node: Node) -> None:
+        """SQL given as a JS string: through the SQL pipeline, with locations in this file."""
+        if not isinstance(value, JsString):
+            return
+        from ..sql import Origin, extract_sql
+
+        ops = extract_sql(value.text, dialect=self.unit.dialect, origin=Origin(self.source.shown, 1, 1),
+                          migration=self.unit.id, direction=self.direction)
+        starts = _line_starts(value.text)
+        for op in ops:
+            _relocate(op, value, starts)
+            for nested in getattr(op, "constraints", ()):
+                _relocate(nested, value, starts)
+        self.ops.extend(ops)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    index = text.find("\n")
+    while index != -1:
+        starts.append(index + 1)
+        index = text.find("\n", index + 1)
+    return starts
+
+
+def _relocate(op: ir.Operation, value: JsString, starts: list[int]) -> None:
+    loc = op.location
+    offset = starts[min(loc.line, len(starts)) - 1] + loc.column - 1
+    line, column = value.position(offset)
+    end_offset = starts[min(loc.end_line, len(starts)) - 1]
+    end_line, _ = value.position(max(offset, end_offset))
+    op.location = ir.Location(loc.path, line, column, max(line, end_line))
+
+
+Interpreter = Callable[[Context, Entry | None], None]
+
+
+def extract_js(unit: MigrationUnit, orm: str, interpret: Interpreter,
+               transactional: Callable[[Source], bool] = lambda source: False) -> Migration:
+    path: Path = unit.files[0]
+    shown = display_path(path)
+    try:
+        text = read_text(path)
+    except NotText as error:
+        return unreadable_migration(unit, path, str(error))
+    source = Source(path, shown, text)
+    evaluator = Evaluator(source)
+    entries = find_entries(source)
+    operations: list[ir.Operation] = []
+    for error in syntax_errors(source.root)[:_MAX_PARSE_ERRORS]:
+        location = source.location(error)
+        snippet = source.first_line(error)[:40]
+        what = f"missing `{error.type}`" if error.is_missing else f"unexpected `{snippet}`" if snippet else \
+            "unexpected end of file"
+        operations.append(ir.ParseError(location=location, migration=unit.id, source=snippet,
+                                        message=f"cannot parse {shown} at line {location.line}: {what}; "
+                                                "the rest of the file is still linted"))
+    if entries:
+        for direction in ("up", "down"):
+            context = Context(unit, source, evaluator, direction)  # type: ignore[arg-type]
+            entry = entries.get(direction)
+            if entry is not None:
+                interpret(context, entry)
+                operations.extend(context.ops)
+    else:
+        # No up/down found (a damaged or unusual file): read every call of the whole file as `up`.
+        context = Context(unit, source, evaluator, "up")
+        interpret(context, None)
+        operations.extend(context.ops)
+    down_entry = entries.get("down")
+    down = down_state(source, down_entry)
+    down_location = source.location(down_entry.name_node) if down_entry is not None and down != "present" else None
+    return Migration(id=unit.id, orm=orm, dialect=unit.dialect, path=shown, operations=operations, down=down,
+                     sources={shown: text}, transactional=transactional(source), down_location=down_location)
