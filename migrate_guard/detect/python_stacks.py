@@ -230,7 +230,7 @@ def _from_ini(root: Path, ini: Path) -> tuple[Path, Project] | None:
 
 
 def _expand(value: str, root: Path) -> Path:
-    value = value.replace("%(here)s", str(root)).replace("%%", "%").strip()
+    value = value.replace("%(here)s", str(root.resolve())).replace("%%", "%").strip()
     if ":" in value and not re.match(r"^[A-Za-z]:[\\/]", value) and not value.startswith("/"):
         value = value.replace(":", "/").replace(".", "/")  # package:resource form, resolved from the project root
     path = Path(value)

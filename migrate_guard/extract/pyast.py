@@ -1,0 +1,171 @@
+"""Reading Python migrations with the standard library's syntax tree (`ast`): never imported, never run.
+
+Why `ast` and not libcst: measured in bench/python_parser_choice.py (see the README's Django/Alembic section), `ast`
+parses the same migrations several times faster and costs nothing to import, and we only need node positions and
+literal values, which `ast` gives exactly.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .. import ir
+from .sql.positions import Origin
+
+
+class Unknown:
+    """A value we cannot know without running the code (a variable, a call, an f-string...)."""
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(slots=True)
+class PySource:
+    """A parsed Python file: its text, lines and tree, plus positions in the contract's 1-based characters."""
+
+    path: str  # as displayed
+    text: str
+    tree: ast.Module
+    lines: list[str]
+    constants: dict[str, ast.expr]  # module-level NAME = <expr>, for SQL kept in a variable
+
+    @classmethod
+    def parse(cls, path: str, text: str) -> PySource:
+        """Raises SyntaxError (or ValueError for NUL bytes) when the file is not valid Python."""
+        tree = ast.parse(text, filename=path)
+        constants: dict[str, ast.expr] = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                constants[node.targets[0].id] = node.value
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                constants[node.target.id] = node.value
+        return cls(path, text, tree, text.split("\n"), constants)
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """ast columns are UTF-8 byte offsets; the contract's are characters (1-based)."""
+        if 1 <= line <= len(self.lines):
+            return len(self.lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+        return byte_offset + 1
+
+    def location(self, node: ast.AST) -> ir.Location:
+        line = getattr(node, "lineno", 1)
+        end = getattr(node, "end_lineno", None) or line
+        return ir.Location(self.path, line, self.column(line, getattr(node, "col_offset", 0)), end)
+
+    def source_of(self, node: ast.AST) -> str:
+        segment = ast.get_source_segment(self.text, node) or ""
+        return segment.split("\n", 1)[0]
+
+    def string_origin(self, node: ast.expr) -> Origin:
+        """Where the first character of a string literal's content sits (after its prefix and opening quotes)."""
+        line = getattr(node, "lineno", 1)
+        column = self.column(line, getattr(node, "col_offset", 0))
+        text = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
+        match = re.match(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")", text[column - 1:])
+        if match:
+            column += match.end()
+        return Origin(self.path, line, column)
+
+    def resolve(self, node: ast.expr | None, depth: int = 0) -> ast.expr | None:
+        """A module-level constant's value expression, for `RunSQL(SQL)` / `op.execute(UPGRADE_SQL)`."""
+        while isinstance(node, ast.Name) and node.id in self.constants and depth < 5:
+            node, depth = self.constants[node.id], depth + 1
+        return node
+
+
+def dotted(node: ast.AST | None) -> str:
+    """`migrations.AddField` / `op.add_column` / `sa.Column` / `Column`: the name as written, or ""."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    if isinstance(node, ast.Call):
+        inner = dotted(node.func)
+        return ".".join([inner + "()", *reversed(parts)]) if inner else ""
+    return ""
+
+
+def last_name(node: ast.AST | None) -> str:
+    name = dotted(node)
+    return name.rsplit(".", 1)[-1] if name else ""
+
+
+def literal(node: ast.AST | None) -> Any:
+    """A literal's Python value (strings, numbers, bools, None, containers of them), else UNKNOWN."""
+    if node is None:
+        return None
+    try:
+        return ast.literal_eval(node)  # type: ignore[arg-type]
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return UNKNOWN
+
+
+def keywords(call: ast.Call) -> dict[str, ast.expr]:
+    return {k.arg: k.value for k in call.keywords if k.arg is not None}
+
+
+def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
+    """An argument given by position or by keyword."""
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    return positional[position] if position < len(positional) else None
+
+
+def string_parts(node: ast.expr | None) -> list[ast.Constant]:
+    """String literal nodes in a value: a string, or a list/tuple of strings or of (sql, params) pairs."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        found: list[ast.Constant] = []
+        for element in node.elts:
+            if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                found.append(element)
+            elif isinstance(element, (ast.Tuple, ast.List)) and element.elts:
+                first = element.elts[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.append(first)
+        return found
+    return []
+
+
+def parse_error(source_path: str, error: Exception, migration: str) -> ir.ParseError:
+    line = getattr(error, "lineno", None) or 1
+    column = getattr(error, "offset", None) or 1
+    message = getattr(error, "msg", None) or str(error)
+    return ir.ParseError(location=ir.Location(source_path, line, max(1, column), line), migration=migration,
+                         message=f"could not parse this Python file: {message} (line {line})")
+
+
+def sql_ops(source: PySource, node: ast.expr, *, dialect: str, migration: str,
+            direction: ir.Direction) -> list[ir.Operation] | None:
+    """Operations of SQL given as a literal (or a module constant holding one); None if the SQL is not literal."""
+    from .sql import extract_sql
+
+    resolved = source.resolve(node)
+    parts = string_parts(resolved)
+    if not parts:
+        return None
+    ops: list[ir.Operation] = []
+    for part in parts:
+        ops.extend(extract_sql(part.value, dialect=dialect, origin=source.string_origin(part), migration=migration,
+                               direction=direction))
+    return ops

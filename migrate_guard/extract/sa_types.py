@@ -1,0 +1,67 @@
+"""SQLAlchemy column types as written in Alembic migrations (`sa.String(50)`, `postgresql.JSONB`) -> IR types."""
+
+from __future__ import annotations
+
+import ast
+
+from .. import ir
+from .pyast import UNKNOWN, keywords, last_name, literal
+
+_SIMPLE = {
+    "text": "text", "unicodetext": "text", "clob": "text", "integer": "integer", "int": "integer",
+    "biginteger": "bigint", "bigint": "bigint", "smallinteger": "smallint", "smallint": "smallint",
+    "boolean": "boolean", "bool": "boolean", "date": "date", "time": "time", "json": "json", "jsonb": "jsonb",
+    "uuid": "uuid", "largebinary": "bytea", "bytea": "bytea", "blob": "blob", "binary": "bytea",
+    "interval": "interval", "inet": "inet", "cidr": "cidr", "macaddr": "macaddr", "citext": "citext",
+    "tsvector": "tsvector", "hstore": "hstore", "money": "money", "float": "double precision",
+    "double": "double precision", "double_precision": "double precision", "real": "real", "enum": "enum",
+    "pickletype": "bytea", "bit": "bit", "tinyint": "tinyint", "mediumint": "mediumint", "longtext": "longtext",
+    "mediumtext": "mediumtext", "tinytext": "tinytext", "datetime2": "datetime2", "year": "year", "oid": "oid",
+    "xml": "xml", "geometry": "geometry", "geography": "geography",
+}
+_LENGTH = {"string": "varchar", "varchar": "varchar", "unicode": "varchar", "nvarchar": "varchar", "char": "char",
+           "nchar": "char", "varbinary": "varbinary", "bit": "bit"}
+_PRECISION = {"numeric": "numeric", "decimal": "numeric"}
+
+
+def type_text(node: ast.expr | None) -> str | None:
+    """SQL spelling of a SQLAlchemy type expression, or None when it is not a recognisable type."""
+    if node is None:
+        return None
+    call = node if isinstance(node, ast.Call) else None
+    name = last_name(call.func if call else node).lower()
+    if not name:
+        return None
+    args = [literal(a) for a in call.args] if call else []
+    kw = {k: literal(v) for k, v in keywords(call).items()} if call else {}
+    if name in ("datetime", "timestamp"):
+        tz = kw.get("timezone", args[0] if args and isinstance(args[0], bool) else False)
+        return "timestamptz" if tz is True else "timestamp"
+    if name in _LENGTH:
+        length = kw.get("length", args[0] if args else None)
+        return f"{_LENGTH[name]}({length})" if isinstance(length, int) else _LENGTH[name]
+    if name in _PRECISION:
+        precision = kw.get("precision", args[0] if args else None)
+        scale = kw.get("scale", args[1] if len(args) > 1 else None)
+        if isinstance(precision, int):
+            return f"numeric({precision}, {scale})" if isinstance(scale, int) else f"numeric({precision})"
+        return "numeric"
+    if name == "array" and call and call.args:
+        inner = type_text(call.args[0])
+        return f"{inner}[]" if inner else None
+    if name in _SIMPLE:
+        return _SIMPLE[name]
+    return name  # some other type class (a dialect or custom type): compared by name
+
+
+def column_type(node: ast.expr | None) -> ir.ColumnType | None:
+    from .sql.values import parse_type
+
+    text = type_text(node)
+    return parse_type(text) if text else None
+
+
+def is_type_expr(node: ast.expr) -> bool:
+    name = last_name(node.func if isinstance(node, ast.Call) else node)
+    return bool(name) and name not in ("ForeignKey", "Sequence", "Identity", "Computed", "CheckConstraint",
+                                       "text", "FetchedValue", "DefaultClause") and literal(node) is UNKNOWN
