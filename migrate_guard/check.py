@@ -134,10 +134,10 @@ def run_check(config: Config, options: Options) -> Report:
     selected: dict[str, list[MigrationUnit]] = {}
     skipped = 0
     for group, units in plan.groups.items():
+        before = before_baseline(units, baseline_for(group, units, config))
         if changed is not None:
             units = [u for u in units if any(f.resolve() in changed for f in u.files)]
-        baseline = baseline_for(group, units, config)
-        kept = [u for u in units if baseline is None or not at_or_before(u.id, baseline)]
+        kept = [u for u in units if id(u) not in before]
         skipped += len(units) - len(kept)
         if kept:
             selected[group] = kept
@@ -180,6 +180,18 @@ def _resolved(path: Path) -> Path:
         return path.resolve()
     except OSError:
         return path.absolute()
+
+
+def before_baseline(units: list[MigrationUnit], baseline: str | None) -> set[int]:
+    """ids (id()) of the units at or before the baseline. A baseline equal to a migration id cuts the project's
+    ordered list there (right for any id scheme, even Alembic's random revisions); another value (a version or
+    timestamp) is compared with each id."""
+    if baseline is None:
+        return set()
+    ids = [u.id for u in units]
+    if baseline in ids:
+        return {id(u) for u in units[: ids.index(baseline) + 1]}
+    return {id(u) for u in units if at_or_before(u.id, baseline)}
 
 
 def at_or_before(migration_id: str, baseline: str) -> bool:

@@ -20,6 +20,7 @@ COMMANDS = {
     "detect": "detect",
     "rules": "rules",
     "explain": "rules",
+    "baseline": "baseline",
 }
 
 
