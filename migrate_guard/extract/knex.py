@@ -1,0 +1,343 @@
+"""Knex migrations (`exports.up = function (knex) {...}`, `export async function up(knex: Knex)`), TS or JS:
+knex.schema builders and their column chains, knex.raw SQL, and query-builder data changes (del/update/truncate).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..model import Migration
+from .base import MigrationUnit
+
+ORM = "knex"
+EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
+_MARKERS = re.compile(r"\bknex\b|\bKnex\b|\.schema\s*\.\s*(?:createTable|alterTable|table|dropTable|raw|withSchema)\b")
+_UP = re.compile(r"\bup\s*\(|\.up\s*=|\bup\s*:|\bup\b\s*[,}]")
+_DIALECTS = {"pg": "postgres", "postgres": "postgres", "postgresql": "postgres", "pg-native": "postgres",
+             "cockroachdb": "postgres", "redshift": "postgres", "mysql": "mysql", "mysql2": "mysql",
+             "sqlite3": "sqlite", "better-sqlite3": "sqlite", "sqlite": "sqlite"}
+_CONFIG_FILES = ("knexfile.*", "src/knexfile.*", "db/knexfile.*")
+_CLIENT_PATTERN = r"""\bclient\s*:\s*["'`]([a-z0-9-]+)"""
+
+
+def claims(path: Path, head: str) -> bool:
+    return bool(_MARKERS.search(head)) and bool(_UP.search(head)) and "queryInterface" not in head
+
+
+def migration_key(path: Path) -> str:
+    return path.name
+
+
+def dialect_of(path: Path) -> str | None:
+    from .js.project import search_upwards
+
+    found = search_upwards(path.parent, _CONFIG_FILES, _CLIENT_PATTERN)
+    return _DIALECTS.get(found or "")
+
+
+def extract(unit: MigrationUnit) -> Migration:
+    from .js.migration import extract_js
+
+    return extract_js(unit, ORM, _interpret, _transactional)
+
+
+def _transactional(source: Any) -> bool:
+    # Knex wraps each migration in a transaction unless the file exports `config = { transaction: false }`.
+    return not re.search(r"\btransaction\s*:\s*false\b", source.text)
+
+
+def _interpret(context: Any, entry: Any) -> None:
+    from .js.structure import aliases, chain_tops, first_param_names, flatten, function_param_names
+
+    source = context.source
+    names = first_param_names(entry) if entry is not None else set()
+    names = names or {"knex"}
+    body = entry.body if entry is not None else source.root
+    names = aliases(source, body, names)
+    for top in chain_tops(body):
+        chain = flatten(source, top)
+        if chain.root not in names or not chain.links:
+            continue
+        first = chain.links[0]
+        if first.name == "transaction" and first.args:
+            params = function_param_names(source, first.args[0])
+            if params and params[0]:
+                names.add(params[0])  # the transaction object is a knex instance too
+            continue
+        _Knex(context, chain, body).run()
+
+
+_COLUMN_TYPES: dict[str, str] = {
+    "string": "varchar", "text": "text", "integer": "int", "int": "int", "bigInteger": "bigint", "bigint": "bigint",
+    "tinyint": "smallint", "smallint": "smallint", "mediumint": "int", "float": "real", "double": "double precision",
+    "decimal": "numeric", "boolean": "boolean", "bool": "boolean", "date": "date", "datetime": "timestamptz",
+    "timestamp": "timestamptz", "time": "time", "binary": "bytea", "enum": "text", "enu": "text", "json": "json",
+    "jsonb": "jsonb", "uuid": "uuid", "geometry": "geometry", "geography": "geography", "point": "point",
+    "increments": "serial", "bigIncrements": "bigserial", "specificType": "", "double precision": "double precision",
+}
+_DATA_CHANGES = {"del", "delete", "update", "truncate"}
+_TABLE_SOURCES = {"from", "table", "into", "queryBuilder"}
+
+
+class _Knex:
+    def __init__(self, context: Any, chain: Any, body: Any) -> None:
+        self.context = context
+        self.chain = chain
+        self.body = body
+        self.schema_prefix = ""
+
+    def value(self, node: Any) -> Any:
+        return self.context.value(node)
+
+    def run(self) -> None:
+        links = self.chain.links
+        first = links[0]
+        if first.name == "schema":
+            self.schema(links[1:])
+        elif first.name == "raw" and first.args:
+            from .js.structure import in_value_position
+
+            if not in_value_position(self.context.source, self.chain.top, self.body):
+                self.context.sql(self.value(first.args[0]), first.args[0])
+        elif first.name is None or first.name in _TABLE_SOURCES or first.name in _DATA_CHANGES:
+            self.query_builder(links)
+
+    # --- knex.schema ---------------------------------------------------------------------------------------------
+
+    def schema(self, links: list[Any]) -> None:
+        from .. import ir
+        from .js.values import name_of
+
+        context = self.context
+        for link in links:
+            if link.args is None:
+                continue
+            args = [self.value(a) for a in link.args]
+            location = context.chain_location(self.chain, link)
+            node = link.node
+            method = link.name
+            table = self.table_name(args[0]) if args else "?"
+            if method == "withSchema" and args:
+                self.schema_prefix = (name_of(args[0]) or "") + "."
+            elif method in ("createTable", "createTableIfNotExists"):
+                create = context.emit(ir.CreateTable, location, node, table=table,
+                                      if_not_exists=method == "createTableIfNotExists")
+                if len(link.args) >= 2:
+                    _TableBuilder(self, table, create, link.args[1]).run()
+            elif method in ("alterTable", "table") and len(link.args) >= 2:
+                _TableBuilder(self, table, None, link.args[1]).run()
+            elif method in ("dropTable", "dropTableIfExists") and args:
+                context.emit(ir.DropTable, location, node, table=table, if_exists=method == "dropTableIfExists")
+            elif method == "renameTable" and len(args) >= 2:
+                context.emit(ir.RenameTable, location, node, table=table, new_name=self.table_name(args[1]))
+            elif method == "raw" and args:
+                context.sql(args[0], link.args[0])
+            elif method in ("dropSchema", "dropSchemaIfExists") and args:
+                context.emit(ir.DropSchema, location, node, name=name_of(args[0]) or "?",
+                             cascade=len(args) > 1 and args[1] is True)
+
+    def table_name(self, value: Any) -> str:
+        from .js.values import name_of
+
+        return self.schema_prefix + (name_of(value) or "?")
+
+    # --- knex('t').del() -----------------------------------------------------------------------------------------
+
+    def query_builder(self, links: list[Any]) -> None:
+        from .. import ir
+        from .js.values import name_of
+
+        table: str | None = None
+        has_where = False
+        for link in links:
+            name = link.name
+            if link.args is None:
+                continue
+            if (name is None or name in _TABLE_SOURCES) and link.args and table is None:
+                table = name_of(self.value(link.args[0]))
+            elif name and (name.startswith(("where", "andWhere", "orWhere", "on")) or name in ("first", "limit")):
+                has_where = True
+            elif name in ("del", "delete", "update", "truncate"):
+                location = self.context.chain_location(self.chain, link)
+                target = table or "?"
+                if name == "truncate":
+                    self.context.emit(ir.Truncate, location, self.chain.top, tables=(target,))
+                elif name == "update":
+                    self.context.emit(ir.Update, location, self.chain.top, table=target, has_where=has_where)
+                else:
+                    self.context.emit(ir.Delete, location, self.chain.top, table=target, has_where=has_where)
+
+
+class _TableBuilder:
+    """The callback of createTable/alterTable: `(table) => { table.string('x').notNullable(); ... }`."""
+
+    def __init__(self, knex: _Knex, table: str, create: Any, callback: Any) -> None:
+        self.knex = knex
+        self.context = knex.context
+        self.table = table
+        self.create = create  # the CreateTable being filled, or None for alterTable
+        self.callback = callback
+        self.after: list[Any] = []  # indexes of a new table come after its CreateTable
+
+    def run(self) -> None:
+        from .js.structure import chain_tops, flatten, function_body, function_param_names
+
+        source = self.context.source
+        params = function_param_names(source, self.callback)
+        body = function_body(self.callback)
+        if not params or not params[0] or body is None:
+            return
+        for top in chain_tops(body):
+            chain = flatten(source, top)
+            if chain.root == params[0] and chain.links and chain.links[0].args is not None:
+                self.statement(chain)
+        self.context.ops.extend(self.after)
+
+    def statement(self, chain: Any) -> None:
+        from .. import ir
+        from .js.values import JsArray, name_of, names_of
+
+        context = self.context
+        first = chain.links[0]
+        method = first.name or ""
+        args = [context.value(a) for a in first.args]
+        location = context.chain_location(chain, first)
+        node = chain.top
+        modifiers = {link.name: link for link in chain.links[1:] if link.name}
+        if method in _COLUMN_TYPES or method == "timestamps":
+            self.columns(chain, method, args, modifiers, location)
+        elif method in ("dropColumn", "dropColumns"):
+            for value in args:
+                for column in names_of(value):
+                    self.emit_alter(ir.DropColumn, location, node, column=column)
+        elif method == "dropTimestamps":
+            for column in ("created_at", "updated_at"):
+                self.emit_alter(ir.DropColumn, location, node, column=column)
+        elif method == "renameColumn" and len(args) >= 2:
+            self.emit_alter(ir.RenameColumn, location, node, column=name_of(args[0]) or "?",
+                            new_name=name_of(args[1]) or "?")
+        elif method == "foreign" and args:
+            self.foreign_key(names_of(args[0]), modifiers, location, node,
+                             name=name_of(args[1]) if len(args) > 1 and not isinstance(args[1], JsArray) else None)
+        elif method in ("index", "unique", "primary") and args:
+            columns = names_of(args[0])
+            name = name_of(args[1]) if len(args) > 1 and not hasattr(args[1], "entries") else None
+            if method == "index":
+                op = context.make(ir.CreateIndex, location, node, table=self.table, name=name, columns=columns)
+                self.after.append(op) if self.create is not None else context.ops.append(op)
+            else:
+                constraint = context.make(ir.AddConstraint, location, node, table=self.table,
+                                          constraint_type="unique" if method == "unique" else "primary_key",
+                                          name=name, columns=columns)
+                self.add_constraint(constraint)
+        elif method in ("dropIndex",) and args:
+            columns = names_of(args[0])
+            name = name_of(args[1]) if len(args) > 1 else "_".join((self.table, *columns, "index"))
+            self.emit_alter(ir.DropIndex, location, node, name=name)
+        elif method in ("dropForeign", "dropUnique", "dropPrimary"):
+            name = name_of(args[1]) if len(args) > 1 else ("_".join(names_of(args[0])) if args else "primary key")
+            self.emit_alter(ir.DropConstraint, location, node, name=name)
+        elif method in ("setNullable", "dropNullable") and args:
+            self.emit_alter(ir.DropNotNull if method == "setNullable" else ir.SetNotNull, location, node,
+                            column=name_of(args[0]) or "?")
+
+    def emit_alter(self, cls: Any, location: Any, node: Any, **fields: Any) -> None:
+        self.context.emit(cls, location, node, table=self.table, **fields)
+
+    def add_constraint(self, constraint: Any) -> None:
+        if self.create is not None:
+            self.create.constraints.append(constraint)
+        else:
+            self.context.ops.append(constraint)
+
+    def foreign_key(self, columns: tuple[str, ...], modifiers: dict[str, Any], location: Any, node: Any,
+                    name: str | None = None) -> None:
+        from .. import ir
+
+        reference = self.reference(modifiers)
+        if reference is None:
+            return
+        constraint = self.context.make(ir.AddConstraint, location, node, table=self.table,
+                                       constraint_type="foreign_key", name=name, columns=columns,
+                                       references=reference)
+        self.add_constraint(constraint)
+
+    def reference(self, modifiers: dict[str, Any]) -> Any:
+        from .. import ir
+        from .js.values import name_of
+
+        references = modifiers.get("references")
+        if references is None or not references.args:
+            return None
+        target = name_of(self.context.value(references.args[0])) or "?"
+        table, _, column = target.rpartition(".")
+        in_table = modifiers.get("inTable")
+        if in_table is not None and in_table.args:
+            table = name_of(self.context.value(in_table.args[0])) or table
+        on_delete = modifiers.get("onDelete")
+        on_delete_text = name_of(self.context.value(on_delete.args[0])) if on_delete is not None and \
+            on_delete.args else None
+        return ir.ForeignKeyRef(table=table or "?", columns=(column,) if column else (), on_delete=on_delete_text)
+
+    def columns(self, chain: Any, method: str, args: list[Any], modifiers: dict[str, Any], location: Any) -> None:
+        from .. import ir
+        from .js.columns import default_of, sql_type
+        from .js.values import name_of
+
+        context = self.context
+        node = chain.top
+        if method == "timestamps":
+            not_null = len(args) > 1 and args[1] is True
+            definitions = [ir.ColumnDef(name=n, type=sql_type("timestamptz"), nullable=not not_null,
+                                        default=ir.Default("now()", "stable") if not_null else None)
+                           for n in ("created_at", "updated_at")]
+        else:
+            name = name_of(args[0]) if args else None
+            if name is None:
+                return
+            if method == "specificType":
+                type_text = name_of(args[1]) if len(args) > 1 else None
+                column_type = sql_type(type_text) if type_text else None
+            elif method == "string":
+                length = args[1] if len(args) > 1 and isinstance(args[1], int) else 255
+                column_type = sql_type("varchar", length)
+            elif method == "decimal":
+                column_type = sql_type("numeric", *(args[1:3] or [8, 2]))
+            else:
+                column_type = sql_type(_COLUMN_TYPES[method])
+            increments = method in ("increments", "bigIncrements")
+            default_link = modifiers.get("defaultTo")
+            default = default_of(context.value(default_link.args[0])) if default_link is not None and \
+                default_link.args else None
+            nullable = not ("notNullable" in modifiers or "primary" in modifiers or increments)
+            if "nullable" in modifiers:
+                nullable = True
+            definitions = [ir.ColumnDef(name=name, type=column_type, nullable=nullable, default=default,
+                                        primary_key="primary" in modifiers or increments,
+                                        unique="unique" in modifiers, indexed="index" in modifiers,
+                                        generated=increments, references=self.reference(modifiers))]
+        if "alter" in modifiers and self.create is None:
+            self.alter(definitions[0], modifiers, location, node)
+            return
+        for definition in definitions:
+            if self.create is not None:
+                self.create.columns.append(definition)
+                if definition.references is not None:
+                    self.create.constraints.append(context.make(
+                        ir.AddConstraint, location, node, table=self.table, constraint_type="foreign_key",
+                        columns=(definition.name,), references=definition.references))
+            else:
+                context.emit(ir.AddColumn, location, node, table=self.table, column=definition)
+
+    def alter(self, column: Any, modifiers: dict[str, Any], location: Any, node: Any) -> None:
+        from .. import ir
+
+        self.emit_alter(ir.AlterColumnType, location, node, column=column.name, new_type=column.type, old_type=None)
+        if "notNullable" in modifiers:
+            self.emit_alter(ir.SetNotNull, location, node, column=column.name)
+        elif "nullable" in modifiers:
+            self.emit_alter(ir.DropNotNull, location, node, column=column.name)
+        if column.default is not None:
+            self.emit_alter(ir.SetDefault, location, node, column=column.name, default=column.default)
