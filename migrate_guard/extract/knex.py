@@ -224,6 +224,8 @@ class _TableBuilder:
         elif method in ("index", "unique", "primary") and args:
             columns = names_of(args[0])
             name = name_of(args[1]) if len(args) > 1 and not hasattr(args[1], "entries") else None
+            # knex's own default names: users_plan_index / users_plan_unique
+            name = name or "_".join((self.table.split(".")[-1], *columns, method if method != "primary" else "pkey"))
             if method == "index":
                 op = context.make(ir.CreateIndex, location, node, table=self.table, name=name, columns=columns)
                 self.after.append(op) if self.create is not None else context.ops.append(op)
