@@ -1,0 +1,155 @@
+"""Django model fields as written in migrations (`models.CharField(max_length=100)`) -> their database column."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import ir
+from .pyast import UNKNOWN, argument, dotted, keywords, last_name, literal
+
+# Django's PostgreSQL backend column types (django/db/backends/postgresql/base.py `data_types`).
+_TYPES: dict[str, str] = {
+    "AutoField": "integer", "BigAutoField": "bigint", "SmallAutoField": "smallint", "BinaryField": "bytea",
+    "BooleanField": "boolean", "NullBooleanField": "boolean", "DateField": "date",
+    "DateTimeField": "timestamp with time zone", "DurationField": "interval", "FloatField": "double precision",
+    "IntegerField": "integer", "BigIntegerField": "bigint", "SmallIntegerField": "smallint",
+    "PositiveIntegerField": "integer", "PositiveBigIntegerField": "bigint", "PositiveSmallIntegerField": "smallint",
+    "IPAddressField": "inet", "GenericIPAddressField": "inet", "JSONField": "jsonb", "TextField": "text",
+    "TimeField": "time", "UUIDField": "uuid", "HStoreField": "hstore", "CICharField": "citext",
+    "CIEmailField": "citext", "CITextField": "citext", "SearchVectorField": "tsvector",
+    "IntegerRangeField": "int4range", "BigIntegerRangeField": "int8range", "DecimalRangeField": "numrange",
+    "DateTimeRangeField": "tstzrange", "DateRangeField": "daterange",
+}
+# varchar fields and their default max_length.
+_VARCHAR: dict[str, int | None] = {
+    "CharField": None, "EmailField": 254, "SlugField": 50, "URLField": 200, "FileField": 100, "ImageField": 100,
+    "FilePathField": 100,
+}
+_AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
+RELATIONS = {"ForeignKey", "OneToOneField", "ParentalKey"}
+MANY = {"ManyToManyField", "ParentalManyToManyField"}
+NOT_PROVIDED = object()
+
+
+@dataclass(slots=True)
+class FieldInfo:
+    """What the migration says about one field: enough to know its column."""
+
+    name: str
+    cls: str  # the field class name (CharField, ForeignKey, ...)
+    kwargs: dict[str, Any] = field(default_factory=dict)  # literal values; UNKNOWN when not literal
+    target: str | None = None  # relations: "app_label.model" (lower case)
+
+    @classmethod
+    def from_call(cls, name: str, node: ast.expr, app: str) -> FieldInfo:
+        if not isinstance(node, ast.Call):
+            return cls(name, "?")
+        kwargs = {k: literal(v) for k, v in keywords(node).items()}
+        info = cls(name, last_name(node.func), kwargs)
+        if info.cls in RELATIONS or info.cls in MANY:
+            info.target = relation_target(argument(node, 0, "to"), app)
+        if info.cls == "ArrayField":
+            base = argument(node, 0, "base_field")
+            info.kwargs["_base"] = FieldInfo.from_call(name, base, app) if base is not None else None
+        return info
+
+    @property
+    def is_relation(self) -> bool:
+        return self.cls in RELATIONS
+
+    @property
+    def is_many(self) -> bool:
+        return self.cls in MANY
+
+    @property
+    def null(self) -> bool:
+        return self.kwargs.get("null") is True
+
+    @property
+    def primary_key(self) -> bool:
+        return self.kwargs.get("primary_key") is True or self.cls in _AUTO
+
+    @property
+    def column(self) -> str:
+        db_column = self.kwargs.get("db_column")
+        if isinstance(db_column, str):
+            return db_column
+        return f"{self.name}_id" if self.is_relation else self.name
+
+    @property
+    def has_default(self) -> bool:
+        return "default" in self.kwargs or "db_default" in self.kwargs
+
+    @property
+    def indexed(self) -> bool:
+        """Django creates an index for it: db_index=True, unique, or a ForeignKey unless db_index=False."""
+        db_index = self.kwargs.get("db_index")
+        if self.is_relation:
+            return db_index is not False
+        return db_index is True or self.kwargs.get("unique") is True or self.primary_key
+
+    def db_type(self, target_pk: FieldInfo | None) -> ir.ColumnType | None:
+        from .sql.values import parse_type
+
+        text = self._type_text(target_pk)
+        return parse_type(text) if text else None
+
+    def _type_text(self, target_pk: FieldInfo | None) -> str | None:
+        if self.is_relation:
+            if target_pk is None:
+                return None
+            return {"AutoField": "integer", "BigAutoField": "bigint", "SmallAutoField": "smallint"}.get(
+                target_pk.cls) or target_pk._type_text(None)
+        if self.cls in _VARCHAR:
+            length = self.kwargs.get("max_length", _VARCHAR[self.cls])
+            if length is UNKNOWN:
+                return None
+            return f"varchar({length})" if isinstance(length, int) else "varchar"
+        if self.cls == "DecimalField":
+            digits, places = self.kwargs.get("max_digits"), self.kwargs.get("decimal_places")
+            if isinstance(digits, int) and isinstance(places, int):
+                return f"numeric({digits}, {places})"
+            return "numeric"
+        if self.cls == "ArrayField":
+            base = self.kwargs.get("_base")
+            inner = base._type_text(None) if isinstance(base, FieldInfo) else None
+            return f"{inner}[]" if inner else None
+        return _TYPES.get(self.cls)
+
+    def default(self) -> ir.Default | None:
+        from .sql.values import make_default
+
+        for key in ("db_default", "default"):
+            if key in self.kwargs:
+                value = self.kwargs[key]
+                return make_default("?" if value is UNKNOWN else repr(value))
+        return None
+
+    def column_def(self, target_pk: FieldInfo | None, target_table: str | None) -> ir.ColumnDef:
+        references = None
+        if self.is_relation and target_table:
+            to_field = self.kwargs.get("to_field")
+            pk_column = to_field if isinstance(to_field, str) else (target_pk.column if target_pk else "id")
+            on_delete = None
+            references = ir.ForeignKeyRef(target_table, (pk_column,), on_delete)
+        return ir.ColumnDef(name=self.column, type=self.db_type(target_pk), nullable=self.null and not self.primary_key,
+                            default=self.default(), primary_key=self.primary_key,
+                            unique=self.kwargs.get("unique") is True or self.cls == "OneToOneField",
+                            indexed=self.indexed, generated=self.cls in _AUTO, references=references)
+
+
+def relation_target(node: ast.expr | None, app: str) -> str | None:
+    """`"app.Model"` / `"Model"` / `"self"` / `settings.AUTH_USER_MODEL` -> "app.model" (lower case)."""
+    value = literal(node)
+    if isinstance(value, str):
+        if value == "self":
+            return "self"
+        return (value if "." in value else f"{app}.{value}").lower()
+    name = dotted(node)
+    if name.endswith("AUTH_USER_MODEL"):
+        return "auth.user"
+    if name:  # a model class: models.User / User
+        return f"{app}.{name.rsplit('.', 1)[-1]}".lower()
+    return None
