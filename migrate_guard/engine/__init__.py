@@ -64,7 +64,8 @@ class Engine:
 
     def lint_migration(self, migration: Migration, state: SchemaState | None = None) -> list[Finding]:
         dialect = self.config.dialect or migration.dialect or "postgres"
-        facts = MigrationFacts(migration, dialect, self.config.postgres_version, state or SchemaState())
+        facts = MigrationFacts(migration, dialect, self.config.postgres_version, state or SchemaState(),
+                               self.config.index_name_pattern)
         suppressions = {path: parse_suppressions(text) for path, text in migration.sources.items()}
         findings: list[Finding] = []
         info = ir.MigrationInfo(location=migration.down_location or ir.Location(migration.path, 1, 1, 1),

@@ -117,12 +117,27 @@ def type_change_safe(old: ir.ColumnType | None, new: ir.ColumnType | None, diale
     return old.name == "cidr" and new.name == "inet"
 
 
+def name_follows_pattern(pattern: str | None, name: str) -> bool | None:
+    """None when no pattern is configured (the index-naming rule is then off)."""
+    if not pattern:
+        return None
+    import re
+
+    from ..errors import ConfigError
+
+    try:
+        return re.search(pattern, name) is not None
+    except re.error as error:
+        raise ConfigError(f"index_name_pattern is not a valid regular expression: {error}") from None
+
+
 @dataclass
 class MigrationFacts:
     migration: Migration
     dialect: str
     postgres_version: int
     state: SchemaState  # before this migration
+    index_name_pattern: str | None = None  # config: the regular expression index names must match (index-naming)
 
     def per_operation(self, ops: list[ir.Operation]) -> Iterator[tuple[ir.Operation, dict[str, Any]]]:
         """Each operation (nested ones too) with its facts, in order. `ops` is one direction's operations."""
@@ -149,6 +164,9 @@ class MigrationFacts:
                 if isinstance(part, ir.AddConstraint) and part.constraint_type == "foreign_key":
                     facts["has_index"] = final_indexes.has_index(part.table, part.columns)
                     facts["on_delete"] = part.references.on_delete if part.references else None
+                if isinstance(part, ir.IndexName):
+                    facts["name_follows_pattern"] = name_follows_pattern(self.index_name_pattern, part.name)
+                    facts["index_name_pattern"] = self.index_name_pattern
                 if isinstance(part, ir.AlterColumnType):
                     old = part.old_type or working.column_type(part.table, part.column)
                     facts["old_type"] = str(old) if old else "its current type"

@@ -9,6 +9,7 @@ from types import ModuleType
 # Order matters when sniffing a file without a project: specific formats before generic ones.
 MODULES: dict[str, str] = {
     "prisma": "prisma",
+    "prisma-schema": "prisma_schema",
     "drizzle": "drizzle",
     "golang-migrate": "golang_migrate",
     "goose": "goose",
@@ -22,7 +23,7 @@ MODULES: dict[str, str] = {
     "sql": "plain_sql",
 }
 # Files no extractor can claim are skipped before they are even opened.
-CANDIDATE_SUFFIXES = frozenset({".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts"})
+CANDIDATE_SUFFIXES = frozenset({".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".prisma"})
 
 
 def extractor(orm: str) -> ModuleType | None:
