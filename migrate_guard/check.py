@@ -246,9 +246,10 @@ def project_files(project: Project) -> list[Path]:
         path = Path(folder)
         if path.is_dir():
             files.extend(p for p in walk_files(path) if p.suffix.lower() in CANDIDATE_SUFFIXES)
-    schema = Path(project.settings.get("schema", "")) if project.orm == "prisma" else None
+    setting = project.settings.get("schema") if project.orm == "prisma" else None
+    schema = Path(setting) if setting else None
     if schema is not None and schema.is_file():
         files.append(schema)  # schema.prisma sits outside the migrations folder: checked too (prisma_schema.py)
-    elif schema is not None and str(schema) and schema.is_dir():
+    elif schema is not None and schema.is_dir():
         files.extend(sorted(schema.glob("*.prisma")))  # prismaSchemaFolder: prisma/schema/*.prisma
     return files
