@@ -21,6 +21,10 @@ COMMANDS = {
     "rules": "rules",
     "explain": "rules",
     "baseline": "baseline",
+    "create": "lifecycle",
+    "run": "lifecycle",
+    "rollback": "lifecycle",
+    "status": "lifecycle",
 }
 
 
