@@ -146,7 +146,7 @@ def backup_command(database_url: str | None, cwd: Path) -> str | None:
 
 
 def _sqlite_quote(path: str) -> str:
-    return '"' + path.replace('"', '""') + '"
+    return '"' + path.replace('"', '""') + '"'
 
 
 def without_password(url: str) -> str:
