@@ -189,6 +189,8 @@ def safety_lines(migrations: list[Migration], findings: list[Finding]) -> list[s
     without_on_delete = [(table, ref) for table, ref in foreign_keys if not ref.on_delete]
     if not foreign_keys:
         lines.append("[PASS] No new foreign keys")
+    elif migrations and all(m.orm == "django" for m in migrations):
+        lines.append("[PASS] Foreign keys: Django applies each on_delete itself (the model field requires one)")
     elif without_on_delete:
         lines += [f"[WARN] Foreign key {table} -> {ref.table} has no ON DELETE behaviour (the database default is "
                   f"NO ACTION: deleting a referenced row fails)" for table, ref in without_on_delete]
@@ -226,7 +228,8 @@ def _foreign_keys(ops: list[ir.Operation]) -> list[tuple[str, ir.ForeignKeyRef]]
             found.append((op.table, op.column.references))
         elif isinstance(op, ir.AddConstraint) and op.references is not None:
             found.append((op.table, op.references))
-    return found
+    unique = {(table, ref.table, ref.columns): (table, ref) for table, ref in found}
+    return list(unique.values())
 
 
 def finding_line(finding: Finding) -> str:

@@ -107,7 +107,8 @@ def read_state(context: Context, quiet: bool = False) -> NativeState:
     outputs: list[str] = []
     for argv in context.tool.argv("status"):
         result = tee(argv, context.tool.cwd, quiet=quiet)
-        if result.code not in context.spec.status_ok_codes:
+        no_version_yet = orm == "golang-migrate" and result.code == 1 and "no migration" in result.output
+        if result.code not in context.spec.status_ok_codes and not no_version_yet:
             raise StatusFailed(result.code)
         outputs.append(result.output)
     reader = _READERS[orm]
@@ -243,10 +244,12 @@ def _golang_migrate(context: Context, outputs: list[str]) -> NativeState:
 
 
 def _goose(context: Context, outputs: list[str]) -> NativeState:
-    entries = re.findall(r"^\s*(.+?)\s+--\s+(\S+\.(?:sql|go))\s*$", outputs[0], re.M)
+    # Older goose prints through the log package: each line starts with "2024/01/02 15:04:05 ".
+    text = re.sub(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ", "", outputs[0], flags=re.M)
+    entries = [(when.strip(), name) for when, name in
+               re.findall(r"^\s*(.+?)\s+--\s+(\S+\.(?:sql|go))\s*$", text, re.M)]
     files = _files_named(context, [name for _, name in entries])
-    return NativeState([NativeMigration(name, when.strip() != "Pending", files[name],
-                                        None if when.strip() == "Pending" else when.strip())
+    return NativeState([NativeMigration(name, when != "Pending", files[name], None if when == "Pending" else when)
                         for when, name in entries])
 
 

@@ -1,0 +1,350 @@
+"""Lifecycle commands over the tools that cannot run here (prisma, drizzle-kit, typeorm, sequelize-cli,
+golang-migrate, goose, dbmate): a stand-in executable under the tool's name records its argv and working folder, so
+these tests prove the exact command line, where it runs, and that its exit code becomes ours."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli, write_tree
+
+STANDIN = (FIXTURES / "lifecycle" / "standin.py").read_text(encoding="utf-8")
+SECRET = "s3cret-pw"
+PG_URL = f"postgres://app:{SECRET}@db.example:5432/shop?sslmode=disable"
+HOSTILE_NAMES = ["x; rm -rf ~", "$(id)"]
+
+
+@dataclass
+class Case:
+    orm: str
+    tool: str  # executable name
+    where: str  # "node": node_modules/.bin, "path": a folder on PATH
+    files: dict[str, str]
+    create: list[str]  # argv after the tool, NAME stands for the name
+    create_writes: dict[str, str]
+    status: list[str] | None
+    pending_output: str
+    applied_output: str
+    run: list[str]
+    rollback: list[str] | None
+    env: dict[str, str] = field(default_factory=dict)
+    status_exit_pending: int = 0
+    run_production: list[str] | None = None
+
+
+USERS_SQL = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
+
+CASES = [
+    Case(
+        orm="prisma", tool="prisma", where="node",
+        files={
+            "package.json": '{"devDependencies": {"prisma": "^6"}}\n',
+            "prisma/schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n\n'
+                                    'model User {\n  id Int @id\n}\n',
+            "prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',
+            "prisma/migrations/20240101000000_init/migration.sql": USERS_SQL,
+        },
+        create=["migrate", "dev", "--name", "NAME", "--create-only", "--schema", "prisma/schema.prisma"],
+        create_writes={"prisma/migrations/20240102000000_add_age/migration.sql":
+                       'ALTER TABLE "users" ADD COLUMN "age" INTEGER;\n'},
+        status=["migrate", "status", "--schema", "prisma/schema.prisma"],
+        pending_output="1 migration found in prisma/migrations\n\nFollowing migration have not yet been applied:\n"
+                       "20240101000000_init\n\nTo apply migrations in development run prisma migrate dev.\n",
+        applied_output="1 migration found in prisma/migrations\n\nDatabase schema is up to date!\n",
+        status_exit_pending=1,
+        run=["migrate", "dev", "--schema", "prisma/schema.prisma"],
+        run_production=["migrate", "deploy", "--schema", "prisma/schema.prisma"],
+        rollback=None,
+    ),
+    Case(
+        orm="drizzle", tool="drizzle-kit", where="node",
+        files={
+            "package.json": '{"devDependencies": {"drizzle-kit": "^0.30"}}\n',
+            "drizzle.config.ts": 'export default { dialect: "postgresql", schema: "./src/schema.ts", out: "./drizzle" };\n',
+            "drizzle/0000_init.sql": USERS_SQL,
+            "drizzle/meta/_journal.json": json.dumps({"version": "7", "dialect": "postgresql", "entries": [
+                {"idx": 0, "version": "7", "when": 1700000000000, "tag": "0000_init", "breakpoints": True}]}),
+        },
+        create=["generate", "--name", "NAME", "--config", "drizzle.config.ts"],
+        create_writes={"drizzle/0001_add_age.sql": 'ALTER TABLE "users" ADD COLUMN "age" integer;\n'},
+        status=None, pending_output="", applied_output="",
+        run=["migrate", "--config", "drizzle.config.ts"],
+        rollback=None,
+    ),
+    Case(
+        orm="typeorm", tool="typeorm", where="node",
+        files={
+            "package.json": '{"dependencies": {"typeorm": "^0.3"}}\n',
+            "src/data-source.ts": 'import { DataSource } from "typeorm";\n\nexport const AppDataSource = new DataSource({\n'
+                                  '  type: "postgres",\n  url: process.env.DATABASE_URL,\n'
+                                  '  migrations: ["src/migrations/*.ts"],\n});\n',
+            "src/migrations/1700000000000-Init.ts":
+                'import { MigrationInterface, QueryRunner } from "typeorm";\n\n'
+                'export class Init1700000000000 implements MigrationInterface {\n'
+                '  public async up(queryRunner: QueryRunner): Promise<void> {\n'
+                '    await queryRunner.query(`CREATE TABLE users (id bigint PRIMARY KEY)`);\n  }\n\n'
+                '  public async down(queryRunner: QueryRunner): Promise<void> {\n'
+                '    await queryRunner.query(`DROP TABLE users`);\n  }\n}\n',
+        },
+        create=["migration:generate", "src/migrations/NAME", "-d", "src/data-source.ts"],
+        create_writes={"src/migrations/1700000000001-AddAge.ts":
+                       'import { MigrationInterface, QueryRunner } from "typeorm";\n\n'
+                       'export class AddAge1700000000001 implements MigrationInterface {\n'
+                       '  public async up(queryRunner: QueryRunner): Promise<void> {\n'
+                       '    await queryRunner.query(`ALTER TABLE users ADD COLUMN age integer`);\n  }\n\n'
+                       '  public async down(queryRunner: QueryRunner): Promise<void> {\n'
+                       '    await queryRunner.query(`ALTER TABLE users DROP COLUMN age`);\n  }\n}\n'},
+        status=["migration:show", "-d", "src/data-source.ts"],
+        pending_output=" [ ] Init1700000000000\n", applied_output=" [X] 1 Init1700000000000\n",
+        status_exit_pending=1,
+        run=["migration:run", "-d", "src/data-source.ts"],
+        rollback=["migration:revert", "-d", "src/data-source.ts"],
+    ),
+    Case(
+        orm="sequelize", tool="sequelize-cli", where="node",
+        files={
+            "package.json": '{"devDependencies": {"sequelize-cli": "^6", "sequelize": "^6"}}\n',
+            "config/config.json": '{"development": {"dialect": "postgres"}}\n',
+            "migrations/20240101000000-create-users.js":
+                "module.exports = {\n  async up(queryInterface, Sequelize) {\n"
+                "    await queryInterface.createTable('users', { id: { type: Sequelize.INTEGER, primaryKey: true } });\n"
+                "  },\n  async down(queryInterface) {\n    await queryInterface.dropTable('users');\n  },\n};\n",
+        },
+        create=["migration:generate", "--name", "NAME"],
+        create_writes={"migrations/20240102000000-add-age.js":
+                       "module.exports = {\n  async up(queryInterface, Sequelize) {\n"
+                       "    await queryInterface.addColumn('users', 'age', { type: Sequelize.INTEGER, allowNull: true });\n"
+                       "  },\n  async down(queryInterface) {\n    await queryInterface.removeColumn('users', 'age');\n"
+                       "  },\n};\n"},
+        status=["db:migrate:status"],
+        pending_output='Sequelize CLI [Node: 20.0.0, CLI: 6.6.2, ORM: 6.37.0]\n\nLoaded configuration file '
+                       '"config/config.json".\ndown 20240101000000-create-users.js\n',
+        applied_output="up 20240101000000-create-users.js\n",
+        run=["db:migrate"], rollback=["db:migrate:undo"],
+    ),
+    Case(
+        orm="golang-migrate", tool="migrate", where="path",
+        files={"migrations/000001_init.up.sql": USERS_SQL, "migrations/000001_init.down.sql": "DROP TABLE users;\n"},
+        create=["create", "-ext", "sql", "-dir", "migrations", "-seq", "NAME"],
+        create_writes={"migrations/000002_add_age.up.sql": "ALTER TABLE users ADD COLUMN age integer;\n",
+                       "migrations/000002_add_age.down.sql": "ALTER TABLE users DROP COLUMN age;\n"},
+        status=["-path", "migrations", "-database", PG_URL, "version"],
+        pending_output="error: no migration\n", applied_output="1\n", status_exit_pending=1,
+        run=["-path", "migrations", "-database", PG_URL, "up"],
+        rollback=["-path", "migrations", "-database", PG_URL, "down", "1"],
+        env={"DATABASE_URL": PG_URL},
+    ),
+    Case(
+        orm="goose", tool="goose", where="path",
+        files={"migrations/00001_init.sql": "-- +goose Up\n" + USERS_SQL + "\n-- +goose Down\nDROP TABLE users;\n"},
+        create=["-dir", "migrations", "create", "NAME", "sql"],
+        create_writes={"migrations/00002_add_age.sql": "-- +goose Up\nALTER TABLE users ADD COLUMN age integer;\n\n"
+                                                        "-- +goose Down\nALTER TABLE users DROP COLUMN age;\n"},
+        status=["-dir", "migrations", "postgres", PG_URL, "status"],
+        pending_output="2024/01/02 15:04:05     Applied At                  Migration\n"
+                       "2024/01/02 15:04:05     =======================================\n"
+                       "2024/01/02 15:04:05     Pending                  -- 00001_init.sql\n",
+        applied_output="    Applied At                  Migration\n    =======================================\n"
+                       "    Tue Jan  2 15:04:05 2024 -- 00001_init.sql\n",
+        run=["-dir", "migrations", "postgres", PG_URL, "up"],
+        rollback=["-dir", "migrations", "postgres", PG_URL, "down"],
+        env={"DATABASE_URL": PG_URL},
+    ),
+    Case(
+        orm="dbmate", tool="dbmate", where="node",
+        files={"package.json": '{"devDependencies": {"dbmate": "^2"}}\n',
+               "db/migrations/20240101000000_init.sql": "-- migrate:up\n" + USERS_SQL +
+                                                         "\n-- migrate:down\nDROP TABLE users;\n"},
+        create=["--migrations-dir", "db/migrations", "new", "NAME"],
+        create_writes={"db/migrations/20240102000000_add_age.sql":
+                       "-- migrate:up\nALTER TABLE users ADD COLUMN age integer;\n\n"
+                       "-- migrate:down\nALTER TABLE users DROP COLUMN age;\n"},
+        status=["--migrations-dir", "db/migrations", "status"],
+        pending_output="[ ] 20240101000000_init.sql\n\nApplied: 0\nPending: 1\n",
+        applied_output="[X] 20240101000000_init.sql\n\nApplied: 1\nPending: 0\n",
+        run=["--migrations-dir", "db/migrations", "up"],
+        rollback=["--migrations-dir", "db/migrations", "rollback"],
+        env={"DATABASE_URL": PG_URL},
+    ),
+]
+IDS = [case.orm for case in CASES]
+
+
+@dataclass
+class Setup:
+    root: Path
+    env: dict[str, str]
+    log: Path
+
+    def calls(self) -> list[dict]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines()]
+
+    def argvs(self) -> list[list[str]]:
+        return [call["argv"] for call in self.calls()]
+
+
+def _rules(case: Case, name: str | None = None, run_exit: int = 0) -> list[dict]:
+    create_words = [w for w in case.create if w != "NAME" and "NAME" not in w]
+    rules: list[dict] = [{"match": create_words, "write": case.create_writes, "stdout": "created\n"}]
+    if case.status:
+        rules += [
+            {"match": case.status, "state": "start", "stdout": case.pending_output, "exit": case.status_exit_pending},
+            {"match": case.status, "state": "applied", "stdout": case.applied_output},
+        ]
+    if case.rollback:
+        rules.append({"match": case.rollback, "state": "applied", "next_state": "start", "stdout": "reverted\n"})
+    failing = {"stderr": "native tool: boom\n", "exit": run_exit} if run_exit else {"next_state": "applied"}
+    for run in filter(None, (case.run, case.run_production)):
+        rules.append({"match": run, "stdout": "applying\n", **failing})
+    return rules
+
+
+def setup_case(tmp_path: Path, case: Case, state: str = "start", run_exit: int = 0) -> Setup:
+    root = write_tree(tmp_path / "project", case.files)
+    bin_dir = root / "node_modules" / ".bin" if case.where == "node" else tmp_path / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    exe = bin_dir / case.tool
+    exe.write_text(f"#!{sys.executable}\n{STANDIN}", encoding="utf-8")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"rules": _rules(case, run_exit=run_exit)}), encoding="utf-8")
+    (tmp_path / "state").write_text(state, encoding="utf-8")
+    env = {"STANDIN_LOG": str(tmp_path / "log.jsonl"), "STANDIN_SCRIPT": str(script),
+           "STANDIN_STATE": str(tmp_path / "state"), "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
+           "NODE_ENV": "", "APP_ENV": "", "RAILS_ENV": "", "ENVIRONMENT": "", "DJANGO_SETTINGS_MODULE": "",
+           "DATABASE_URL": "", **case.env}
+    return Setup(root, env, tmp_path / "log.jsonl")
+
+
+def _with_name(argv: list[str], name: str) -> list[str]:
+    return [arg.replace("NAME", name) for arg in argv]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_create_runs_the_generator_with_the_name_as_one_argument(tmp_path: Path, case: Case, name: str) -> None:
+    setup = setup_case(tmp_path, case)
+    result = run_cli("create", name, cwd=setup.root, env=setup.env)
+    assert result.code == 0, result.out + result.err
+    calls = setup.calls()
+    assert calls[0]["argv"] == _with_name(case.create, name)
+    assert Path(calls[0]["cwd"]).resolve() == setup.root.resolve()
+    assert len(calls) == 1
+    assert "Migration Created" in result.out
+    for path in case.create_writes:
+        assert f"File: {path}" in result.out
+    assert f"ORM: {case.orm}" in result.out
+    assert "ADD COLUMN age" in result.out
+    assert "[PASS] No destructive operations" in result.out
+    assert "Ready to apply with: migrate-guard run" in result.out
+    assert SECRET not in result.out + result.err
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_run_reads_status_lints_pending_then_applies(tmp_path: Path, case: Case) -> None:
+    setup = setup_case(tmp_path, case)
+    result = run_cli("run", cwd=setup.root, env=setup.env)
+    assert result.code == 0, result.out + result.err
+    argvs = setup.argvs()
+    if case.status:
+        assert argvs[0] == case.status
+        assert argvs[1] == case.run
+        assert argvs[2:] == [case.status]  # the state after, to report what was applied
+    else:
+        assert argvs == [case.run]
+    assert all(Path(call["cwd"]).resolve() == setup.root.resolve() for call in setup.calls())
+    assert "applying" in result.out  # the tool's own output is streamed, not swallowed
+    assert "Migration Applied" in result.out
+    assert "Count: 1" in result.out
+    assert "+ CREATE TABLE users" in result.out
+    assert "Duration:" in result.out
+    assert SECRET not in result.out + result.err
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_a_failing_native_tool_exit_code_is_ours(tmp_path: Path, case: Case) -> None:
+    setup = setup_case(tmp_path, case, run_exit=3)
+    result = run_cli("run", cwd=setup.root, env=setup.env)
+    assert result.code == 3
+    assert "native tool: boom" in result.err
+    assert "Migration Applied" not in result.out
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.rollback], ids=[c.orm for c in CASES if c.rollback])
+def test_rollback_reads_the_last_migration_then_runs_the_native_down(tmp_path: Path, case: Case) -> None:
+    setup = setup_case(tmp_path, case, state="applied")
+    refused = run_cli("rollback", cwd=setup.root, env=setup.env)
+    assert refused.code == 1  # the down drops the users table: data loss needs confirmation
+    assert "- Dropped table users" in refused.out
+    assert case.rollback not in setup.argvs()
+    result = run_cli("rollback", "--allow-destructive", cwd=setup.root, env=setup.env)
+    assert result.code == 0, result.out + result.err
+    assert case.rollback in setup.argvs()
+    assert "Migration Rolled Back" in result.out
+    assert "Pending (1)" in result.out  # the state after, from the native status
+    assert SECRET not in result.out + result.err
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.rollback], ids=[c.orm for c in CASES if not c.rollback])
+def test_tools_without_native_rollback_explain_and_stop(tmp_path: Path, case: Case) -> None:
+    setup = setup_case(tmp_path, case, state="applied")
+    result = run_cli("rollback", "--yes", cwd=setup.root, env=setup.env)
+    assert result.code == 1
+    assert "no native rollback" in result.err
+    assert "new migration" in result.err
+    assert setup.calls() == []
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.status], ids=[c.orm for c in CASES if c.status])
+def test_status_runs_the_native_status_and_numbers_the_migrations(tmp_path: Path, case: Case) -> None:
+    setup = setup_case(tmp_path, case)
+    result = run_cli("status", cwd=setup.root, env=setup.env)
+    assert result.code == 0, result.out + result.err
+    assert setup.argvs()[0] == case.status
+    assert "Pending (1):" in result.out
+    assert "1. " in result.out
+
+
+def test_prisma_in_production_deploys_and_needs_confirmation(tmp_path: Path) -> None:
+    case = CASES[0]
+    setup = setup_case(tmp_path, case)
+    refused = run_cli("run", cwd=setup.root, env={**setup.env, "NODE_ENV": "production"})
+    assert refused.code == 1
+    assert "production" in refused.err and "--yes" in refused.err
+    assert case.run_production not in setup.argvs() and case.run not in setup.argvs()
+    result = run_cli("run", "--yes", cwd=setup.root, env={**setup.env, "NODE_ENV": "production"})
+    assert result.code == 0, result.out + result.err
+    assert case.run_production in setup.argvs()
+
+
+def test_destructive_pending_migration_is_refused_and_nothing_runs(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.orm == "golang-migrate")
+    setup = setup_case(tmp_path, case)
+    write_tree(setup.root, {"migrations/000001_init.up.sql": "DROP TABLE legacy_events;\n"})
+    result = run_cli("run", cwd=setup.root, env=setup.env)
+    assert result.code == 1
+    assert "drop-table" in result.out
+    assert "--allow-destructive" in result.err
+    assert "pg_dump" in result.out and "--host db.example" in result.out  # the backup command, without password
+    assert SECRET not in result.out + result.err
+    assert case.run not in setup.argvs()
+    allowed = run_cli("run", "--allow-destructive", cwd=setup.root, env=setup.env)
+    assert allowed.code == 0, allowed.out + allowed.err
+    assert case.run in setup.argvs()
+
+
+def test_missing_tool_is_a_clear_error(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.orm == "goose")
+    root = write_tree(tmp_path / "project", case.files)
+    result = run_cli("status", cwd=root, env={"PATH": "/usr/bin:/bin"})
+    assert result.code == 2
+    assert "goose is not installed" in result.err and "go install" in result.err
