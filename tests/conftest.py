@@ -59,3 +59,17 @@ def tree(tmp_path: Path):
         return write_tree(tmp_path, files)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from pg import PostgresUnavailable, start_postgres
+
+    try:
+        server, stop = start_postgres()
+    except PostgresUnavailable as why:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not available: {why}")
+    yield server
+    stop()
