@@ -150,15 +150,14 @@ class _Knex:
         from .js.values import name_of
 
         table: str | None = None
-        has_where = False
+        # a where anywhere in the chain filters: knex('t').update({...}).where(...) is bounded too
+        has_where = any(link.name and link.name.startswith(("where", "andWhere", "orWhere")) for link in links)
         for link in links:
             name = link.name
             if link.args is None:
                 continue
             if (name is None or name in _TABLE_SOURCES) and link.args and table is None:
                 table = name_of(self.value(link.args[0]))
-            elif name and (name.startswith(("where", "andWhere", "orWhere", "on")) or name in ("first", "limit")):
-                has_where = True
             elif name in ("del", "delete", "update", "truncate"):
                 location = self.context.chain_location(self.chain, link)
                 target = table or "?"
