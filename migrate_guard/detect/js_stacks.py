@@ -88,7 +88,9 @@ def knex_projects(root: Path, names: list[str]) -> list[Project]:
         folder = root / "migrations"
         return [make_project("knex", root, [folder], None)] if _has_js_files(folder) else []
     text = strip_js_comments(read_small(knexfile) or "")
-    client = js_string_option(text, "client")
+    production = re.search(r"\bproduction\s*:\s*\{", text)  # the environment migrations must be safe for
+    client = (js_string_option(text[production.end():], "client") if production else None) or js_string_option(
+        text, "client")
     directory = _migrations_option(text, "directory") or "migrations"
     folders = [root / d for d in ([directory] if isinstance(directory, str) else directory)]
     dialect = dialect_word(client) or dialect_of_url(js_string_option(text, "connection"))
@@ -122,7 +124,7 @@ def sequelize_projects(root: Path, names: list[str]) -> list[Project]:
 
 
 def _rc_path(text: str, key: str) -> str | None:
-    match = re.search(r"""['"]""" + re.escape(key) + r"""['"]\s*:\s*([^,\n}]+)""", text)
+    match = re.search(r"""['"]?""" + re.escape(key) + r"""['"]?\s*:\s*(path\.\w+\([^)]*\)|['"][^'"]*['"])""", text)
     if not match:
         return None
     value = match.group(1).strip()
@@ -135,7 +137,7 @@ def _rc_path(text: str, key: str) -> str | None:
 def _sequelize_dialect(config: Path) -> str | None:
     data = read_json(config) if config.suffix == ".json" else None
     if isinstance(data, dict):
-        envs = [data.get("development"), data.get("production"), *data.values(), data]
+        envs = [data.get("production"), data.get("development"), *data.values(), data]  # production is what matters
         for env in envs:
             if isinstance(env, dict) and isinstance(env.get("dialect"), str):
                 return dialect_word(env["dialect"])

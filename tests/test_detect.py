@@ -1,0 +1,183 @@
+"""`migrate-guard detect` and `check` without paths: every ORM of the contract found from its own files, via the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli, write_tree
+
+DETECT = FIXTURES / "detect"
+CONTRACT_ORMS = {"prisma", "drizzle", "typeorm", "sequelize", "django", "alembic", "knex", "golang-migrate", "goose",
+                 "dbmate", "flyway"}
+
+# fixture folder -> (orm, migration folders, dialect); the root is always the fixture folder itself.
+SINGLE = {
+    "django": ("django", ["blog/migrations", "comments/migrations"], "postgres"),
+    "django_pyproject": ("django", ["catalog/migrations"], "mysql"),
+    "alembic": ("alembic", ["migrations/versions"], "mysql"),
+    "alembic_pyproject": ("alembic", ["db/versions"], "postgres"),
+    "prisma": ("prisma", ["prisma/migrations"], "postgres"),
+    "drizzle": ("drizzle", ["db/migrations"], "postgres"),
+    "typeorm": ("typeorm", ["src/migrations"], "mysql"),
+    "sequelize": ("sequelize", ["db/migrations"], "postgres"),  # .sequelizerc paths; production config wins
+    "knex": ("knex", ["db/migrations"], "postgres"),
+    "golang-migrate": ("golang-migrate", ["db/migrations"], "postgres"),  # lib/pq in go.mod
+    "goose": ("goose", ["migrations"], "mysql"),  # go-sql-driver/mysql in go.mod
+    "dbmate": ("dbmate", ["db/migrations"], "sqlite"),  # DATABASE_URL in .env
+    "flyway": ("flyway", ["sql"], "postgres"),  # flyway.url in flyway.conf
+}
+
+
+def detect(cwd: Path) -> dict:
+    result = run_cli("detect", "--format", "json", cwd=cwd)
+    assert result.code == 0, result.err
+    return result.json()
+
+
+@pytest.mark.parametrize("name", sorted(SINGLE))
+def test_each_stack_is_detected_with_root_folders_and_dialect(name: str) -> None:
+    orm, folders, dialect = SINGLE[name]
+    data = detect(DETECT / name)
+    assert data == {"projects": [{"orm": orm, "root": ".", "migrations": folders, "dialect": dialect}]}
+    assert list(data["projects"][0]) == ["orm", "root", "migrations", "dialect"]  # the contract's shape, in order
+
+
+def test_fixtures_cover_every_contract_orm() -> None:
+    assert {orm for orm, _, _ in SINGLE.values()} == CONTRACT_ORMS
+
+
+def test_monorepo_lists_every_project_and_never_searches_dependency_or_build_folders() -> None:
+    data = detect(DETECT / "monorepo")
+    assert data == {"projects": [
+        {"orm": "prisma", "root": "apps/web", "migrations": ["apps/web/prisma/migrations"], "dialect": "postgres"},
+        {"orm": "alembic", "root": "services/billing", "migrations": ["services/billing/migrations/versions"],
+         "dialect": "postgres"},
+        {"orm": "django", "root": "services/shop",
+         "migrations": ["services/shop/blog/migrations", "services/shop/comments/migrations"], "dialect": "postgres"},
+    ]}
+
+
+def test_decoys_are_not_projects() -> None:
+    # a Flask manage.py, a migrations/ folder of JSON files, a migrations/ folder of plain Python, a README
+    assert detect(DETECT / "decoys") == {"projects": []}
+
+
+def test_text_output_is_a_short_table() -> None:
+    result = run_cli("detect", cwd=DETECT / "monorepo")
+    lines = result.out.splitlines()
+    assert result.code == 0
+    assert lines[0].split() == ["ORM", "ROOT", "DIALECT", "MIGRATIONS"]
+    assert [line.split()[0] for line in lines[1:]] == ["prisma", "alembic", "django"]
+    assert run_cli("detect", cwd=DETECT / "decoys").out.strip() == "No migration projects found."
+
+
+def test_check_without_paths_lints_every_detected_project() -> None:
+    result = run_cli("check", "--format", "json", "--fail-on", "never", cwd=DETECT / "monorepo")
+    assert result.code == 0, result.err
+    data = result.json()
+    # 2 Django + 1 Alembic + 1 Prisma migrations + schema.prisma; nothing from node_modules, .venv or build/
+    assert data["summary"]["files"] == 5
+    assert all("node_modules" not in f["path"] and ".venv" not in f["path"] for f in data["findings"])
+
+
+def test_check_without_paths_finds_django_and_alembic_findings(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "shop/manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 's')\n",
+        "shop/blog/migrations/__init__.py": "",
+        "shop/blog/migrations/0001_initial.py": (
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    operations = [migrations.CreateModel(name='Post', fields=[('id', models.AutoField(primary_key=True))])]\n"),
+        "shop/blog/migrations/0002_drop.py": (
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+            "    dependencies = [('blog', '0001_initial')]\n"
+            "    operations = [migrations.DeleteModel(name='Post')]\n"),
+        "billing/alembic.ini": "[alembic]\nscript_location = alembic\n",
+        "billing/alembic/env.py": "",
+        "billing/alembic/versions/aa11_drop.py": (
+            "from alembic import op\n\nrevision = 'aa11'\ndown_revision = None\n\n\ndef upgrade():\n"
+            "    op.drop_table('invoices')\n\n\ndef downgrade():\n    pass\n"),
+    })
+    result = run_cli("check", "--format", "json", "--fail-on", "never", cwd=tmp_path)
+    found = sorted((f["rule"], f["path"], f["line"], f["orm"]) for f in result.json()["findings"])
+    assert found == [
+        ("drop-table", "billing/alembic/versions/aa11_drop.py", 8, "alembic"),
+        ("drop-table", "shop/blog/migrations/0002_drop.py", 6, "django"),
+        ("missing-down-migration", "billing/alembic/versions/aa11_drop.py", 11, "alembic"),
+    ]
+
+
+def _django_mysql_or_postgres(root: Path, engine: str) -> Path:
+    return write_tree(root, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+        "site/settings.py": f"DATABASES = {{'default': {{'ENGINE': 'django.db.backends.{engine}'}}}}\n",
+        "app/migrations/__init__.py": "",
+        "app/migrations/0001_initial.py": (
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    operations = [migrations.CreateModel(name='Post', fields=[('id', models.AutoField(primary_key=True)),"
+            " ('title', models.CharField(max_length=20))])]\n"),
+        "app/migrations/0002_index.py": (
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    dependencies = [('app', '0001_initial')]\n"
+            "    operations = [migrations.AddIndex(model_name='post', index=models.Index(fields=['title'], name='t'))]\n"),
+    })
+
+
+@pytest.mark.parametrize("engine,expected", [("postgresql", ["non-concurrent-index"]), ("mysql", [])])
+def test_explicit_files_get_their_project_dialect(tmp_path: Path, engine: str, expected: list[str]) -> None:
+    # pre-commit passes files: the project (and so the dialect) is found by walking up from them
+    root = _django_mysql_or_postgres(tmp_path, engine)
+    result = run_cli("check", "app/migrations/0002_index.py", "--format", "json", "--fail-on", "never", cwd=root)
+    assert result.rules() == expected
+
+
+def test_projects_for_paths_probes_only_the_folders_above_the_files(tmp_path: Path, monkeypatch) -> None:
+    from migrate_guard import detect as detect_module
+
+    root = _django_mysql_or_postgres(tmp_path / "repo", "mysql")
+    write_tree(tmp_path / "repo", {f"other/deep/{i}/knexfile.js": "module.exports = {client: 'pg'}\n" for i in range(3)})
+    monkeypatch.chdir(root)
+
+    def no_walk(*args, **kwargs):
+        raise AssertionError("projects_for_paths must not walk the repository")
+
+    monkeypatch.setattr(detect_module, "walk_files", no_walk)
+    monkeypatch.setattr(os, "walk", no_walk)
+    projects = detect_module.projects_for_paths([Path("app/migrations/0002_index.py")])
+    assert [(p.orm, p.root, p.migrations, p.dialect) for p in projects] == [
+        ("django", ".", ["app/migrations"], "mysql")]
+    assert projects[0].settings["manage_py"] == "manage.py"
+
+
+def test_settings_carry_what_extractors_and_wrappers_need(monkeypatch) -> None:
+    from migrate_guard.detect import detect_projects
+
+    monkeypatch.chdir(DETECT)
+    settings = {p.root: p.settings for p in detect_projects(Path("."))}
+    assert settings["alembic"]["script_location"] == "alembic/migrations"
+    assert settings["alembic"]["config"] == "alembic/alembic.ini"
+    assert settings["django"]["manage_py"] == "django/manage.py"
+    assert settings["django"]["apps"] == "blog=blog/migrations,comments=comments/migrations"
+    assert settings["prisma"]["schema"] == "prisma/prisma/schema.prisma"
+    assert settings["knex"]["knexfile"] == "knex/knexfile.js"
+    assert settings["typeorm"]["data_source"] == "typeorm/src/data-source.ts"
+    assert settings["sequelize"]["config"] == "sequelize/config/database.json"
+    assert settings["drizzle"]["config"] == "drizzle/drizzle.config.ts"
+
+
+def test_git_and_virtualenv_folders_are_skipped(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        ".git/modules/x/db/migrations/000001_a.up.sql": "DROP TABLE a;\n",
+        "venv/lib/alembic.ini": "[alembic]\nscript_location = .\n",
+        "db/migrations/000001_a.up.sql": "CREATE TABLE a (id int);\n",
+    })
+    assert detect(tmp_path) == {"projects": [
+        {"orm": "golang-migrate", "root": "db", "migrations": ["db/migrations"], "dialect": None}]}
+
+
+def test_detect_output_is_valid_json_for_an_empty_folder(tmp_path: Path) -> None:
+    result = run_cli("detect", "--format", "json", cwd=tmp_path)
+    assert json.loads(result.out) == {"projects": []}
