@@ -1,0 +1,155 @@
+"""Django migrations through the real CLI: the project's migration graph is replayed across apps, so each case fires
+exactly where the fixture marks it (`expect: RULE` on the line) and nowhere else."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli, write_tree
+
+SHOP = FIXTURES / "django" / "shop"
+_EXPECT = re.compile(r"expect:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)")
+
+
+def expected_findings(root: Path) -> set[tuple[str, str, int]]:
+    found = set()
+    for path in sorted(root.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for match in _EXPECT.finditer(line):
+                for rule in match.group(1).split(","):
+                    found.add((rule.strip(), path.relative_to(root).as_posix(), number))
+    return found
+
+
+def findings(*args: str, cwd: Path) -> list[dict]:
+    result = run_cli("check", *args, "--format", "json", "--fail-on", "never", cwd=cwd)
+    assert result.code == 0, result.err
+    return result.json()["findings"]
+
+
+def test_every_case_fires_exactly_where_marked_and_nowhere_else() -> None:
+    got = {(f["rule"], f["path"], f["line"]) for f in findings(cwd=SHOP)}
+    assert got == expected_findings(SHOP)
+
+
+def test_findings_name_the_django_migration_and_orm() -> None:
+    by_line = {(f["path"], f["line"], f["rule"]): f for f in findings(cwd=SHOP)}
+    drop = by_line[("catalog/migrations/0003_rename.py", 13, "drop-column")]
+    assert drop["orm"] == "django" and drop["migration"] == "catalog.0003_rename"
+    assert "catalog_product.owner_id" in drop["message"]  # the FK's column, from the replayed CreateModel
+
+
+def test_type_change_severity_follows_the_real_database_types() -> None:
+    changes = {(f["path"], f["line"]): f for f in findings(cwd=SHOP) if f["rule"] == "column-type-change"}
+    widen = changes[("accounts/migrations/0002_widen_email.py", 12)]
+    assert widen["severity"] == "info" and "varchar(100) to varchar(200)" in widen["message"]
+    assert changes[("catalog/migrations/0002_changes.py", 23)]["severity"] == "error"
+    age = changes[("accounts/migrations/0003_cleanup.py", 12)]
+    assert age["severity"] == "error" and "varchar(10) to smallint" in age["message"]
+
+
+def test_one_file_passed_alone_still_sees_its_history() -> None:
+    # pre-commit passes only the new migration: the graph is still replayed from the project's other migrations
+    path = "catalog/migrations/0002_changes.py"
+    alone = {(f["rule"], f["line"]) for f in findings(path, cwd=SHOP)}
+    assert alone == {(rule, line) for rule, p, line in expected_findings(SHOP) if p == path}
+
+
+def _extract(path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    from migrate_guard.detect import projects_for_paths
+    from migrate_guard.extract import django
+    from migrate_guard.extract.base import MigrationUnit
+
+    monkeypatch.chdir(SHOP)
+    relative = path.relative_to(SHOP)
+    project = projects_for_paths([relative])[0]
+    unit = MigrationUnit(orm="django", id=django.migration_key(relative), files=[relative], dialect="postgres",
+                         project=project, settings=project.settings)
+    return django.extract(unit)
+
+
+def test_foreign_keys_know_their_target_type_table_and_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    migration = _extract(SHOP / "catalog/migrations/0002_changes.py", monkeypatch)
+    added = {op.column.name: op.column for op in migration.operations if op.kind == "add_column"}
+    reviewer, category = added["reviewer_id"], added["category_id"]
+    assert (str(reviewer.type), reviewer.references.table, reviewer.references.columns, reviewer.indexed) == (
+        "bigint", "accounts_user", ("id",), True)  # accounts.User has a BigAutoField: read from the other app
+    assert (str(category.type), category.indexed) == ("integer", False)  # catalog.Tag has an AutoField; db_index=False
+    sku = added["sku"]
+    assert (sku.nullable, sku.default) == (False, None)
+    assert added["stock"].default is not None  # default= (even with preserve_default=False) fills existing rows
+    index = next(op for op in migration.operations if op.kind == "create_index")
+    assert (index.table, index.columns, index.concurrent) == ("catalog_product", ("title",), False)
+    assert migration.transactional is True and migration.down == "present"
+
+
+def test_concurrent_index_in_non_atomic_migration(monkeypatch: pytest.MonkeyPatch) -> None:
+    migration = _extract(SHOP / "accounts/migrations/0004_concurrent_index.py", monkeypatch)
+    assert migration.transactional is False
+    assert [(op.kind, op.concurrent) for op in migration.operations] == [("create_index", True), ("drop_index", True)]
+
+
+def test_run_sql_lines_point_into_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    migration = _extract(SHOP / "accounts/migrations/0003_cleanup.py", monkeypatch)
+    located = [(op.kind, op.direction, op.location.line, op.location.column) for op in migration.operations
+               if op.kind in ("drop_column", "delete", "update", "add_column")]
+    assert located == [("drop_column", "up", 24, 18), ("delete", "up", 25, 19), ("add_column", "down", 27, 26),
+                       ("update", "up", 31, 13), ("delete", "up", 32, 13)]
+
+
+MIGRATION_HEAD = "from django.db import migrations, models\n\n\n"
+
+
+def test_user_code_never_runs_and_a_syntax_error_is_one_parse_error(tmp_path: Path) -> None:
+    marker = tmp_path / "PWNED"
+    write_tree(tmp_path, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'x.settings')\n",
+        "app/migrations/__init__.py": f"open({str(marker)!r}, 'w').close()\n",
+        "app/migrations/0001_initial.py": (
+            f"import os\n{MIGRATION_HEAD}os.system('touch {marker}')\n\n\n"
+            "def forwards(apps, schema_editor):\n    os.system('touch {marker}')\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [\n"
+            "        migrations.CreateModel(name='Post', fields=[('id', models.AutoField(primary_key=True))]),\n"
+            "        migrations.RunPython(forwards, migrations.RunPython.noop),\n"
+            "    ]\n"),
+        "app/migrations/0002_broken.py": (
+            f"{MIGRATION_HEAD}class Migration(migrations.Migration):\n"
+            "    dependencies = [('app', '0001_initial')]\n"
+            "    operations = [migrations.RemoveField(model_name='post', name='id'\n"),
+        "app/migrations/0003_after.py": (
+            f"{MIGRATION_HEAD}class Migration(migrations.Migration):\n"
+            "    dependencies = [('app', '0002_broken')]\n"
+            "    operations = [migrations.DeleteModel(name='Post')]\n"),
+    })
+    got = [(f["rule"], f["path"], f["line"]) for f in findings(cwd=tmp_path)]
+    assert got == [("parse-error", "app/migrations/0002_broken.py", 6),
+                   ("drop-table", "app/migrations/0003_after.py", 6)]
+    assert not marker.exists()
+
+
+def test_a_python_file_in_migrations_that_is_not_a_django_migration_is_skipped(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/migrations/helpers.py": "def drop_table(name):\n    return name\n"})
+    result = run_cli("check", "app/migrations/helpers.py", "--format", "json", cwd=tmp_path)
+    assert result.code == 0 and result.json()["findings"] == [] and result.json()["summary"]["files"] == 0
+
+
+def test_rename_model_with_explicit_db_table_is_not_a_table_rename(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "app/migrations/0001_initial.py": (
+            f"{MIGRATION_HEAD}class Migration(migrations.Migration):\n"
+            "    operations = [migrations.CreateModel(name='Post', fields=[('id', models.AutoField(primary_key=True))],"
+            " options={'db_table': 'posts'})]\n"),
+        "app/migrations/0002_rename.py": (
+            f"{MIGRATION_HEAD}class Migration(migrations.Migration):\n"
+            "    dependencies = [('app', '0001_initial')]\n"
+            "    operations = [\n"
+            "        migrations.RenameModel(old_name='Post', new_name='Article'),\n"
+            "        migrations.AlterModelTable(name='article', table='articles'),\n"
+            "    ]\n"),
+    })
+    got = [(f["rule"], f["line"]) for f in findings("app", cwd=tmp_path)]
+    assert got == [("rename-table", 8)]  # AlterModelTable, not RenameModel
