@@ -14,7 +14,7 @@ from .base import MigrationUnit
 ORM = "knex"
 EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 _MARKERS = re.compile(r"\bknex\b|\bKnex\b|\.schema\s*\.\s*(?:createTable|alterTable|table|dropTable|raw|withSchema)\b")
-_UP = re.compile(r"\bup\s*\(|\.up\s*=|\bup\s*:|\bup\b\s*[,}]")
+_UP = re.compile(r"\bup\s*[(=:]|\.up\s*=|\bup\b\s*[,}]")
 _DIALECTS = {"pg": "postgres", "postgres": "postgres", "postgresql": "postgres", "pg-native": "postgres",
              "cockroachdb": "postgres", "redshift": "postgres", "mysql": "mysql", "mysql2": "mysql",
              "sqlite3": "sqlite", "better-sqlite3": "sqlite", "sqlite": "sqlite"}

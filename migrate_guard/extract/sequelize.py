@@ -15,7 +15,7 @@ ORM = "sequelize"
 EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 _MARKERS = re.compile(r"queryInterface|QueryInterface|\bSequelize\b|\bsequelize\b|DataTypes|"
                       r"\.(?:addColumn|removeColumn|bulkInsert|bulkDelete|changeColumn)\(")
-_UP = re.compile(r"\bup\s*\(|\.up\s*=|\bup\s*:|\bup\b\s*[,}]")
+_UP = re.compile(r"\bup\s*[(=:]|\.up\s*=|\bup\b\s*[,}]")
 _DIALECTS = {"postgres": "postgres", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
 _CONFIG_FILES = ("config/config.json", "config/config.js", "config/database.js", "config/database.json",
                  "src/config/config.json", "src/config/config.js", "db/config.json", ".sequelizerc")

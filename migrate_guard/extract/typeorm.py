@@ -14,7 +14,7 @@ from .base import MigrationUnit
 ORM = "typeorm"
 EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 _MARKERS = re.compile(r"MigrationInterface|QueryRunner|queryRunner|[\"']typeorm[\"']")
-_UP = re.compile(r"\bup\s*\(|\.up\s*=|\bup\s*:")
+_UP = re.compile(r"\bup\s*[(=:]|\.up\s*=|\bup\b\s*[,}]")
 _DIALECTS = {"postgres": "postgres", "cockroachdb": "postgres", "aurora-postgres": "postgres", "mysql": "mysql",
              "mariadb": "mysql", "aurora-mysql": "mysql", "sqlite": "sqlite", "better-sqlite3": "sqlite",
              "capacitor": "sqlite", "sqljs": "sqlite", "expo": "sqlite"}
