@@ -96,7 +96,7 @@ def test_run_sql_lines_point_into_the_file(monkeypatch: pytest.MonkeyPatch) -> N
     migration = _extract(SHOP / "accounts/migrations/0003_cleanup.py", monkeypatch)
     located = [(op.kind, op.direction, op.location.line, op.location.column) for op in migration.operations
                if op.kind in ("drop_column", "delete", "update", "add_column")]
-    assert located == [("drop_column", "up", 24, 18), ("delete", "up", 25, 19), ("add_column", "down", 27, 26),
+    assert located == [("drop_column", "up", 24, 18), ("delete", "up", 25, 19), ("add_column", "down", 27, 27),
                        ("update", "up", 31, 13), ("delete", "up", 32, 13)]
 
 
