@@ -1,0 +1,119 @@
+"""TypeORM: claims by content, QueryRunner API -> IR, dialect from the DataSource, transactions."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, write_tree
+from migrate_guard import ir
+from migrate_guard.extract import typeorm
+from migrate_guard.extract.base import MigrationUnit
+
+
+def extract(tmp_path: Path, body: str, down: str = "await queryRunner.query(`SELECT 1`);", extra: str = ""):
+    path = tmp_path / "1700000000000-M.ts"
+    path.write_text(textwrap.dedent(f"""\
+        import {{ MigrationInterface, QueryRunner, Table, TableColumn, TableIndex, TableForeignKey }} from "typeorm";
+        export class M1700000000000 implements MigrationInterface {{
+            {extra}
+            public async up(queryRunner: QueryRunner): Promise<void> {{
+                {body}
+            }}
+            public async down(queryRunner: QueryRunner): Promise<void> {{
+                {down}
+            }}
+        }}
+    """), encoding="utf-8")
+    return typeorm.extract(MigrationUnit(orm="typeorm", id=path.name, files=[path], dialect="postgres"))
+
+
+def test_claims_typeorm_files_by_content_only() -> None:
+    assert typeorm.claims(Path("x.ts"), 'import { MigrationInterface } from "typeorm";\nasync up(queryRunner)')
+    assert typeorm.claims(Path("x.js"), 'const t = require("typeorm"); class A { async up(e) {} }')
+    assert not typeorm.claims(Path("x.ts"), 'import { Entity } from "typeorm"; export class User {}')
+    assert not typeorm.claims(Path("x.js"), "exports.up = (knex) => knex.schema.dropTable('a')")
+
+
+def test_add_column_defaults_to_not_null_like_typeorm(tmp_path: Path) -> None:
+    migration = extract(tmp_path, """await queryRunner.addColumn("users", new TableColumn({ name: "a", type: "varchar", length: "64" }));
+                await queryRunner.addColumns("users", [new TableColumn({ name: "b", type: "int", isNullable: true }),
+                    new TableColumn({ name: "c", type: "timestamptz", default: "now()" })]);""")
+    adds = [op for op in migration.operations if isinstance(op, ir.AddColumn)]
+    assert [(op.column.name, op.column.nullable, op.column.default is not None, str(op.column.type)) for op in adds] \
+        == [("a", False, False, "varchar(64)"), ("b", True, False, "int"), ("c", False, True, "timestamptz")]
+    assert adds[2].column.default.volatility == "stable"
+
+
+def test_create_table_with_foreign_keys_and_indices(tmp_path: Path) -> None:
+    migration = extract(tmp_path, """await queryRunner.createTable(new Table({
+                    name: "posts",
+                    columns: [{ name: "id", type: "int", isPrimary: true }, { name: "author_id", type: "int" }],
+                    foreignKeys: [{ columnNames: ["author_id"], referencedTableName: "users",
+                                    referencedColumnNames: ["id"], onDelete: "CASCADE" }],
+                    indices: [{ name: "IDX_author", columnNames: ["author_id"] }],
+                }), true);""")
+    create, index = [op for op in migration.operations if op.kind in ("create_table", "create_index")]
+    assert create.table == "posts" and create.if_not_exists and [c.name for c in create.columns] == ["id", "author_id"]
+    fk = next(c for c in create.constraints if c.constraint_type == "foreign_key")
+    assert fk.references.table == "users" and fk.references.on_delete == "CASCADE"
+    assert index.columns == ("author_id",) and index.name == "IDX_author"
+
+
+def test_change_column_with_old_column_knows_both_types(tmp_path: Path) -> None:
+    migration = extract(tmp_path, """await queryRunner.changeColumn("users",
+                    new TableColumn({ name: "name", type: "varchar", length: "50", isNullable: true }),
+                    new TableColumn({ name: "full_name", type: "varchar", length: "100" }));""")
+    kinds = [(op.kind, getattr(op, "column", None)) for op in migration.operations if op.direction == "up"]
+    assert kinds == [("rename_column", "name"), ("alter_column_type", "full_name"), ("set_not_null", "full_name")]
+    alter = migration.operations[1]
+    assert str(alter.old_type) == "varchar(50)" and str(alter.new_type) == "varchar(100)"
+
+
+def test_widening_varchar_is_reported_at_info(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"m/1700000000000-W.ts": textwrap.dedent("""\
+        import { MigrationInterface, QueryRunner, TableColumn } from "typeorm";
+        export class W1700000000000 implements MigrationInterface {
+            async up(queryRunner: QueryRunner) {
+                await queryRunner.changeColumn("users", new TableColumn({ name: "n", type: "varchar", length: "50" }),
+                    new TableColumn({ name: "n", type: "varchar", length: "100" }));
+            }
+            async down(queryRunner: QueryRunner) {
+                await queryRunner.query(`ALTER TABLE users ALTER COLUMN n TYPE varchar(50)`);
+            }
+        }
+    """)})
+    result = run_cli("check", "m", "--format", "json", "--fail-on", "never", cwd=tmp_path)
+    [finding] = result.json()["findings"]
+    assert (finding["rule"], finding["severity"], finding["line"]) == ("column-type-change", "info", 4)
+
+
+def test_query_runner_renamed_and_manager_query(tmp_path: Path) -> None:
+    path = tmp_path / "1700000000000-R.js"
+    path.write_text(textwrap.dedent("""\
+        const typeorm_1 = require("typeorm");
+        class R { async up(qr) { await qr.manager.query('DROP TABLE "a"'); await qr.query("TRUNCATE b"); }
+                  async down(qr) { await qr.query('CREATE TABLE "a" (id int)'); } }
+        exports.R = R;
+    """))
+    migration = typeorm.extract(MigrationUnit(orm="typeorm", id=path.name, files=[path], dialect="postgres"))
+    assert [op.kind for op in migration.operations if op.direction == "up"] == ["drop_table", "truncate"]
+    assert migration.down == "present"
+
+
+def test_transaction_false_on_the_class_means_not_transactional(tmp_path: Path) -> None:
+    assert extract(tmp_path, "await queryRunner.query(`SELECT 1`);").transactional is True
+    assert extract(tmp_path, "await queryRunner.query(`SELECT 1`);", extra="transaction = false;").transactional \
+        is False
+
+
+@pytest.mark.parametrize("config,dialect", [
+    ('export default new DataSource({ type: "mysql", migrations: [] });', "mysql"),
+    ("export const AppDataSource = new DataSource({ type: 'postgres' });", "postgres"),
+    ("module.exports = { type: 'better-sqlite3' };", "sqlite"),
+])
+def test_dialect_from_the_data_source(tmp_path: Path, config: str, dialect: str) -> None:
+    write_tree(tmp_path, {"src/data-source.ts": config, "src/migrations/1700000000000-A.ts": "x"})
+    assert typeorm.dialect_of(tmp_path / "src" / "migrations" / "1700000000000-A.ts") == dialect
