@@ -84,6 +84,11 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
         unit.files.append(path)
     for (group, _, _), unit in sorted(units.items(), key=lambda item: (item[0][0], natural_key(item[0][2]))):
         plan.groups.setdefault(group, []).append(unit)
+    for group, group_units in plan.groups.items():
+        # Formats whose names do not sort in applied order (Alembic revisions, Django's cross-app graph) say it.
+        order = getattr(plan.modules.get(group_units[0].orm), "order_units", None)
+        if order is not None and all(u.orm == group_units[0].orm for u in group_units):
+            plan.groups[group] = order(group_units)
     return plan
 
 
@@ -115,11 +120,19 @@ def run_check(config: Config, options: Options) -> Report:
     --changed-since) are still extracted, oldest first, so the schema state the rules see stays right."""
     from .engine import Engine
 
+    given: set[Path] | None = None
     if options.paths:
         from .detect import projects_for_paths
 
         files = expand_paths(options.paths, config)
-        plan = plan_files(files, config, options, projects_for_paths(files))
+        projects = projects_for_paths(files)
+        given = {f.resolve() for f in files}
+        # The given files' projects are read whole (not linted) so the rules see the schema their earlier
+        # migrations built: pre-commit passes only the new migration.
+        owners = {id(p): p for f in files if (p := project_of(f, projects)) is not None}
+        context = [f for p in owners.values() for f in project_files(p)
+                   if f.resolve() not in given and not excluded(f, config)]
+        plan = plan_files(files + context, config, options, projects)
     else:
         from .detect import detect_projects
 
@@ -134,7 +147,9 @@ def run_check(config: Config, options: Options) -> Report:
     selected: dict[str, list[MigrationUnit]] = {}
     skipped = 0
     for group, units in plan.groups.items():
-        before = before_baseline(units, baseline_for(group, units, config))
+        if given is not None:
+            units = [u for u in units if any(f.resolve() in given for f in u.files)]
+        before = before_baseline(plan.groups[group], baseline_for(group, plan.groups[group], config))
         if changed is not None:
             units = [u for u in units if any(f.resolve() in changed for f in u.files)]
         kept = [u for u in units if id(u) not in before]
@@ -143,7 +158,8 @@ def run_check(config: Config, options: Options) -> Report:
             selected[group] = kept
     # Only projects with something to lint are extracted; all of their migrations up to the newest selected one.
     work = {group: plan.groups[group][: plan.groups[group].index(units[-1]) + 1] for group, units in selected.items()}
-    migrations = extract_units(work, config, options)
+    stats: dict[str, int] = {}
+    migrations = extract_units(work, config, options, stats)
     engine = Engine.create(config)
     findings: list[Finding] = []
     linted: list[LintedFile] = []
@@ -157,7 +173,8 @@ def run_check(config: Config, options: Options) -> Report:
                 linted.extend(LintedFile(path=path, project=group, orm=migration.orm)
                               for path in (migration.sources or [migration.path]))
     findings.sort(key=Finding.sort_key)
-    return Report(findings=findings, files=len(linted), skipped=skipped, projects=plan.projects, linted=linted)
+    return Report(findings=findings, files=len(linted), skipped=skipped, projects=plan.projects, linted=linted,
+                  stats=stats)
 
 
 def baseline_for(group: str, units: list[MigrationUnit], config: Config) -> str | None:
@@ -210,8 +227,9 @@ def _leading_version(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options: Options) -> dict[str, list[Migration]]:
-    from .parallel import extract_many
+def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options: Options,
+                  stats: dict[str, int] | None = None) -> dict[str, list[Migration]]:
+    from .parallel import extract_many, worker_count
 
     cache = None
     if options.use_cache:
@@ -228,6 +246,9 @@ def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options:
                 keys.append(previous)
     results: list[Migration | None] = [cache.load(key) for key in keys] if cache is not None else [None] * len(flat)
     missing = [i for i, result in enumerate(results) if result is None]
+    if stats is not None:
+        stats.update(migrations=len(flat), cache_hits=len(flat) - len(missing) if cache else 0, parsed=len(missing),
+                     processes=worker_count(len(missing), options.jobs) if missing else 0)
     for i, (migration, payload) in zip(missing, extract_many([flat[i] for i in missing], options.jobs)):
         results[i] = migration
         if cache is not None:

@@ -88,3 +88,5 @@ class Report:
     projects: list[Project] = field(default_factory=list)
     # Every linted file in lint order (empty when the producer does not track them).
     linted: list[LintedFile] = field(default_factory=list)
+    # How the work was done, for --verbose: cache hits, migrations parsed, processes used.
+    stats: dict[str, int] = field(default_factory=dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..errors import UsageError
 from .common import add_report_options, config_from, emit, exit_code, side_reports
@@ -19,6 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                         help="parse every migration again instead of reusing cached results")
     parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                         help="processes that parse migrations (default: one per core when there are many)")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="also print on stderr how the work was done (cache hits, migrations parsed, processes)")
     parser.set_defaults(run=run)
 
 
@@ -31,4 +34,9 @@ def run(args: argparse.Namespace) -> int:
     report = run_check(config, Options(paths=args.paths, dialect=args.dialect, changed_since=args.changed_since,
                                        use_cache=not args.no_cache, jobs=args.jobs))
     emit(report, args.format, args.output, side_reports(args))
+    if args.verbose:
+        stats = report.stats
+        print(f"migrate-guard: {stats.get('migrations', 0)} migrations read: {stats.get('cache_hits', 0)} from the "
+              f"cache, {stats.get('parsed', 0)} parsed by {stats.get('processes', 0)} process(es)"
+              f"{' (cache off)' if args.no_cache else ''}", file=sys.stderr)
     return exit_code(report, config.fail_on)
