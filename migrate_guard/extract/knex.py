@@ -296,6 +296,8 @@ class _TableBuilder:
                            for n in ("created_at", "updated_at")]
         else:
             name = name_of(args[0]) if args else None
+            if name is None and method in ("increments", "bigIncrements"):
+                name = "id"  # knex's default for increments()
             if name is None:
                 return
             if method == "specificType":

@@ -1,0 +1,142 @@
+"""Knex: claims, column chains -> IR, query builder, transactions, knexfile dialect."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, write_tree
+from migrate_guard import ir
+from migrate_guard.extract import knex
+from migrate_guard.extract.base import MigrationUnit
+
+
+def extract(tmp_path: Path, code: str, name: str = "20240101_m.js"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(code), encoding="utf-8")
+    return knex.extract(MigrationUnit(orm="knex", id=path.name, files=[path], dialect="postgres"))
+
+
+def up_ops(migration):
+    return [op for op in migration.operations if op.direction == "up"]
+
+
+def test_claims() -> None:
+    assert knex.claims(Path("a.js"), "exports.up = function(knex) { return knex.schema.createTable('a') }")
+    assert knex.claims(Path("a.ts"), "import { Knex } from 'knex';\nexport async function up(knex: Knex) {}")
+    assert knex.claims(Path("a.js"), "exports.up=function(e){return e.schema.createTable('a',function(t){})}")
+    assert not knex.claims(Path("knexfile.js"), "module.exports = { client: 'pg' }")
+    assert not knex.claims(Path("a.js"), "module.exports = { up: (queryInterface) => queryInterface.dropTable('a') }")
+
+
+def test_create_table_collects_columns_constraints_and_indexes_after_it(tmp_path: Path) -> None:
+    migration = extract(tmp_path, """
+        exports.up = (knex) => knex.schema.createTable("posts", (t) => {
+          t.increments();
+          t.string("title", 120).notNullable();
+          t.integer("author_id").unsigned().references("id").inTable("users").onDelete("CASCADE");
+          t.unique(["title"]);
+          t.index("author_id", "posts_author_idx");
+          t.timestamps(true, true);
+        });
+        exports.down = (knex) => knex.schema.dropTable("posts");
+    """)
+    create, index = up_ops(migration)
+    assert isinstance(create, ir.CreateTable) and isinstance(index, ir.CreateIndex)
+    assert [(c.name, str(c.type), c.nullable) for c in create.columns] == [
+        ("id", "serial", False), ("title", "varchar(120)", False), ("author_id", "int", True),
+        ("created_at", "timestamptz", False), ("updated_at", "timestamptz", False)]
+    kinds = sorted((c.constraint_type, c.columns) for c in create.constraints)
+    assert kinds == [("foreign_key", ("author_id",)), ("unique", ("title",))]
+    fk = next(c for c in create.constraints if c.constraint_type == "foreign_key")
+    assert fk.references.table == "users" and fk.references.on_delete == "CASCADE"
+    assert index.name == "posts_author_idx" and index.columns == ("author_id",)
+
+
+def test_alter_chain_becomes_type_nullability_and_default_ops(tmp_path: Path) -> None:
+    migration = extract(tmp_path, """
+        exports.up = (knex) => knex.schema.alterTable("users", (t) => {
+          t.string("email", 320).notNullable().defaultTo("").alter();
+          t.integer("age").nullable().alter();
+          t.setNullable("bio");
+          t.dropNullable("name");
+        });
+        exports.down = () => {};
+    """)
+    assert [(op.kind, op.column) for op in up_ops(migration)] == [
+        ("alter_column_type", "email"), ("set_not_null", "email"), ("set_default", "email"),
+        ("alter_column_type", "age"), ("drop_not_null", "age"), ("drop_not_null", "bio"), ("set_not_null", "name")]
+    assert up_ops(migration)[0].old_type is None and str(up_ops(migration)[0].new_type) == "varchar(320)"
+
+
+@pytest.mark.parametrize("chain,kind,has_where", [
+    ("knex('t').del()", "delete", False),
+    ("knex('t').where('id', 1).delete()", "delete", True),
+    ("knex.from('t').whereIn('id', ids).del()", "delete", True),
+    ("knex('t').update({ a: 1 })", "update", False),
+    ("knex('t').update({ a: knex.raw('a + 1') }).whereNotNull('a')", "update", True),
+    ("knex.table('t').truncate()", "truncate", None),
+])
+def test_query_builder_data_changes(tmp_path: Path, chain: str, kind: str, has_where: bool | None) -> None:
+    migration = extract(tmp_path, f"exports.up = async (knex) => {{ await {chain}; }};\nexports.down = () => {{}};")
+    [op] = up_ops(migration)
+    assert op.kind == kind
+    assert op.table == "t"
+    if has_where is not None:
+        assert op.has_where is has_where
+
+
+def test_raw_used_as_a_value_is_not_a_statement(tmp_path: Path) -> None:
+    migration = extract(tmp_path, """
+        exports.up = async (knex) => {
+          await knex.schema.alterTable("t", (table) => {
+            table.timestamp("at").defaultTo(knex.raw("now()"));
+          });
+          await Promise.all([knex.raw("DROP TABLE a"), knex.raw("DROP TABLE b")]);
+        };
+        exports.down = () => {};
+    """)
+    assert [op.kind for op in up_ops(migration)] == ["add_column", "drop_table", "drop_table"]
+    assert up_ops(migration)[0].column.default.text == "now()"
+
+
+def test_transaction_callback_parameter_is_followed(tmp_path: Path) -> None:
+    migration = extract(tmp_path, """
+        export async function up(db) {
+          await db.transaction(async (trx) => {
+            await trx.schema.dropTable("a");
+            await trx("b").del();
+          });
+        }
+        export async function down() {}
+    """, "20240101_m.mjs")
+    assert [op.kind for op in up_ops(migration)] == ["drop_table", "delete"]
+    assert migration.down == "empty"
+
+
+def test_config_transaction_false_is_not_transactional(tmp_path: Path) -> None:
+    code = "exports.up = (knex) => knex.raw('CREATE INDEX CONCURRENTLY i ON t (c)');\nexports.down = () => {};\n"
+    assert extract(tmp_path, code).transactional is True
+    assert extract(tmp_path, code + "exports.config = { transaction: false };").transactional is False
+
+
+def test_concurrent_index_needs_transaction_false(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "a/20240101_i.js": "exports.up = (knex) => knex.raw('CREATE INDEX CONCURRENTLY i ON t (c)');\n"
+                           "exports.down = (knex) => knex.raw('DROP INDEX CONCURRENTLY i');\n",
+        "b/20240101_i.js": "exports.config = { transaction: false };\n"
+                           "exports.up = (knex) => knex.raw('CREATE INDEX CONCURRENTLY i ON t (c)');\n"
+                           "exports.down = (knex) => knex.raw('DROP INDEX CONCURRENTLY i');\n"})
+    in_tx = run_cli("check", "a", "--format", "json", "--fail-on", "never", cwd=tmp_path)
+    outside = run_cli("check", "b", "--format", "json", "--fail-on", "never", cwd=tmp_path)
+    assert "concurrent-index-in-transaction" in in_tx.rules()
+    assert outside.rules() == []
+
+
+@pytest.mark.parametrize("client,dialect", [("pg", "postgres"), ("mysql2", "mysql"), ("better-sqlite3", "sqlite")])
+def test_dialect_from_the_knexfile(tmp_path: Path, client: str, dialect: str) -> None:
+    write_tree(tmp_path, {"knexfile.js": f"module.exports = {{ client: '{client}' }};",
+                          "migrations/20240101_a.js": "x"})
+    assert knex.dialect_of(tmp_path / "migrations" / "20240101_a.js") == dialect
