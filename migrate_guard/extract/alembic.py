@@ -375,3 +375,38 @@ def column_def(node: ast.Call) -> ir.ColumnDef | None:
     return ir.ColumnDef(name=name, type=col_type, nullable=nullable_value is not False, default=default,
                         primary_key=primary_key, unique=literal(kw.get("unique")) is True,
                         indexed=literal(kw.get("index")) is True, generated=generated, references=references)
+
+
+_REVISION_VALUE = re.compile(r"^\s*revision\s*(?::[^=\n]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN_REVISION_VALUE = re.compile(r"^\s*down_revision\s*(?::[^=\n]*)?=\s*(.+)$", re.MULTILINE)
+
+
+def order_units(units: list[MigrationUnit]) -> list[MigrationUnit]:
+    """Revisions in the order Alembic applies them (each after its down_revision), not by their random ids."""
+    from .base import read_head
+
+    revisions: dict[str, MigrationUnit] = {}
+    parents: dict[int, list[str]] = {}
+    for unit in units:
+        head = read_head(unit.files[0])
+        match = _REVISION_VALUE.search(head)
+        if match:
+            revisions[match.group(1)] = unit
+        down = _DOWN_REVISION_VALUE.search(head)
+        parents[id(unit)] = re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)) if down else []
+    ordered: list[MigrationUnit] = []
+    placed: set[int] = set()
+
+    def place(unit: MigrationUnit, trail: set[int]) -> None:
+        if id(unit) in placed or id(unit) in trail:
+            return
+        trail.add(id(unit))
+        for parent in parents.get(id(unit), []):
+            if parent in revisions:
+                place(revisions[parent], trail)
+        placed.add(id(unit))
+        ordered.append(unit)
+
+    for unit in units:  # the given (natural) order breaks ties between branches
+        place(unit, set())
+    return ordered

@@ -577,3 +577,11 @@ def _together(value: Any) -> set[tuple[str, ...]]:
     if all(isinstance(v, str) for v in items):
         return {tuple(items)}
     return {tuple(v) for v in items if isinstance(v, (tuple, list))}
+
+
+def order_units(units: list[MigrationUnit]) -> list[MigrationUnit]:
+    """Migrations in dependency order across apps (the order Django applies them)."""
+    if not units:
+        return units
+    rank = {(n.app, n.name): i for i, n in enumerate(_graph_for(units[0]).order())}
+    return sorted(units, key=lambda u: rank.get(_node_key(u.files[0]), len(rank)))

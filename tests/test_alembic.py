@@ -1,0 +1,119 @@
+"""Alembic migrations through the real CLI: op.* and batch_op calls, autocommit blocks, SQL in op.execute, downgrade
+states, and the revision order taken from down_revision (not from the random ids)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli, write_tree
+
+BILLING = FIXTURES / "alembic" / "billing"
+_EXPECT = re.compile(r"expect:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)")
+
+
+def expected_findings(root: Path) -> set[tuple[str, str, int]]:
+    found = set()
+    for path in sorted(root.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for match in _EXPECT.finditer(line):
+                for rule in match.group(1).split(","):
+                    found.add((rule.strip(), path.relative_to(root).as_posix(), number))
+    return found
+
+
+def findings(*args: str, cwd: Path) -> list[dict]:
+    result = run_cli("check", *args, "--format", "json", "--fail-on", "never", cwd=cwd)
+    assert result.code == 0, result.err
+    return result.json()["findings"]
+
+
+def test_every_case_fires_exactly_where_marked_and_nowhere_else() -> None:
+    got = {(f["rule"], f["path"], f["line"]) for f in findings(cwd=BILLING)}
+    assert got == expected_findings(BILLING)
+
+
+def test_revision_order_comes_from_down_revision() -> None:
+    # 0aaa sorts before its parent 1abc by name; replayed in Alembic's order, email is varchar(200) by then
+    by_key = {(f["path"], f["line"]): f for f in findings(cwd=BILLING) if f["rule"] == "column-type-change"}
+    to_text = by_key[("alembic/versions/0aaa_indexes.py", 17)]
+    assert to_text["severity"] == "info" and "from varchar(200) to text" in to_text["message"]
+    widen = by_key[("alembic/versions/1abc_change_columns.py", 14)]  # no existing_type: the history knows
+    assert widen["severity"] == "info" and "from varchar(100) to varchar(200)" in widen["message"]
+    assert by_key[("alembic/versions/1abc_change_columns.py", 15)]["severity"] == "error"
+
+
+def test_one_revision_passed_alone_still_sees_its_history() -> None:
+    path = "alembic/versions/0aaa_indexes.py"
+    alone = {(f["rule"], f["line"]) for f in findings(path, cwd=BILLING)}
+    assert alone == {(rule, line) for rule, p, line in expected_findings(BILLING) if p == path}
+
+
+def test_down_migration_messages_and_locations() -> None:
+    downs = {f["path"]: f for f in findings(cwd=BILLING) if f["rule"] == "missing-down-migration"}
+    assert "does nothing" in downs["alembic/versions/1abc_change_columns.py"]["message"]  # pass
+    assert "does nothing" in downs["alembic/versions/0aaa_indexes.py"]["message"]  # docstring only
+    assert "only raises" in downs["alembic/versions/9fff_drop_bills.py"]["message"]
+    assert downs["alembic/versions/9fff_drop_bills.py"]["column"] == 1
+
+
+HEAD = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "r1"\ndown_revision = None\n\n\n'
+
+
+@pytest.mark.parametrize("downgrade,expected", [
+    ("", [("missing-down-migration", 1)]),
+    ("def downgrade():\n    ...\n", [("missing-down-migration", 12)]),
+    ("def downgrade():\n    '''Nope.'''\n    pass\n", [("missing-down-migration", 12)]),
+    ("def downgrade():\n    op.drop_column('users', 'nick')\n", []),
+])
+def test_downgrade_states(tmp_path: Path, downgrade: str, expected: list[tuple[str, int]]) -> None:
+    write_tree(tmp_path, {"r1_add.py": HEAD + "def upgrade():\n    op.add_column('users', sa.Column('nick', sa.Text()))"
+                                             "\n\n\n" + downgrade})
+    assert [(f["rule"], f["line"]) for f in findings("r1_add.py", cwd=tmp_path)] == expected
+
+
+def test_syntax_error_is_one_parse_error_and_no_code_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "PWNED"
+    write_tree(tmp_path, {
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+        "migrations/env.py": f"open({str(marker)!r}, 'w').close()\n",
+        "migrations/versions/a1_ok.py": (f"import os\nos.system('touch {marker}')\n" + HEAD.replace('"r1"', '"a1"')
+                                         + "def upgrade():\n    op.drop_table('t')\n\n\ndef downgrade():\n"
+                                         "    op.create_table('t')\n"),
+        "migrations/versions/b2_broken.py": HEAD.replace('"r1"', '"b2"').replace("None", '"a1"')
+                                            + "def upgrade(:\n    op.drop_table('u')\n",
+    })
+    got = [(f["rule"], f["path"], f["line"]) for f in findings(cwd=tmp_path)]
+    assert got == [("drop-table", "migrations/versions/a1_ok.py", 11),
+                   ("parse-error", "migrations/versions/b2_broken.py", 8)]
+    assert not marker.exists()
+
+
+def test_lint_down_reads_downgrade_operations(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "r1_add.py": HEAD + "def upgrade():\n    op.add_column('users', sa.Column('nick', sa.Text()))\n\n\n"
+                            "def downgrade():\n    op.drop_column('users', 'nick')\n",
+        ".migrate-guard.toml": "lint_down = true\n",
+    })
+    assert [(f["rule"], f["line"]) for f in findings("r1_add.py", cwd=tmp_path)] == [("drop-column", 13)]
+
+
+def test_sql_in_execute_and_text_points_at_file_lines(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"r1_sql.py": HEAD + (
+        "def upgrade():\n"
+        "    op.execute(sa.text('DELETE FROM sessions'))\n"
+        "    op.execute('''\n"
+        "        UPDATE users SET a = 1 WHERE id = 2;\n"
+        "        ALTER TABLE users DROP COLUMN b;\n"
+        "    ''')\n\n\n"
+        "def downgrade():\n    op.execute('SELECT 1')\n")})
+    got = [(f["rule"], f["line"], f["column"]) for f in findings("r1_sql.py", cwd=tmp_path)]
+    assert got == [("unbounded-delete", 9, 25), ("drop-column", 12, 9)]
+
+
+def test_non_migration_python_is_skipped(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"helpers.py": "def upgrade():\n    return 1\n", "env.py": "revision = 'x'\ndef upgrade(): pass\n"})
+    result = run_cli("check", "helpers.py", "env.py", "--format", "json", cwd=tmp_path)
+    assert result.code == 0 and result.json()["summary"]["files"] == 0
