@@ -1,0 +1,114 @@
+"""Sequelize: claims, QueryInterface -> IR, umzug context, sequelize.query, config dialect."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import write_tree
+from migrate_guard.extract import sequelize
+from migrate_guard.extract.base import MigrationUnit
+
+
+def extract(tmp_path: Path, up: str, down: str = "await queryInterface.dropTable('x');",
+            name: str = "20240101-m.js"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(f"""\
+        'use strict';
+        module.exports = {{
+          async up(queryInterface, Sequelize) {{
+            {up}
+          }},
+          async down(queryInterface, Sequelize) {{
+            {down}
+          }},
+        }};
+    """), encoding="utf-8")
+    return sequelize.extract(MigrationUnit(orm="sequelize", id=path.name, files=[path], dialect="postgres"))
+
+
+def up_ops(migration):
+    return [op for op in migration.operations if op.direction == "up"]
+
+
+def test_claims() -> None:
+    assert sequelize.claims(Path("a.js"), "module.exports = { async up (queryInterface, Sequelize) {} }")
+    assert sequelize.claims(Path("a.ts"), "export const up: Migration = async ({ context: queryInterface }) => {}")
+    assert not sequelize.claims(Path("models/user.js"), "module.exports = (sequelize, DataTypes) => { }")
+
+
+def test_create_table_columns_and_references(tmp_path: Path) -> None:
+    migration = extract(tmp_path, """await queryInterface.createTable('posts', {
+              id: { type: Sequelize.INTEGER, primaryKey: true, autoIncrement: true, allowNull: false },
+              title: { type: Sequelize.STRING(120), allowNull: false },
+              authorId: { type: Sequelize.INTEGER, references: { model: { tableName: 'users' }, key: 'id' },
+                          onDelete: 'CASCADE' },
+              body: Sequelize.TEXT,
+            });""")
+    [create] = up_ops(migration)
+    assert [(c.name, str(c.type), c.nullable) for c in create.columns] == [
+        ("id", "int", False), ("title", "varchar(120)", False), ("authorId", "int", True), ("body", "text", True)]
+    fk = next(c for c in create.constraints if c.constraint_type == "foreign_key")
+    assert (fk.references.table, fk.references.columns, fk.references.on_delete) == ("users", ("id",), "CASCADE")
+    assert fk.location.line == 7  # the attribute's own line (line 1 is "use strict")
+
+
+@pytest.mark.parametrize("call,concurrent,columns", [
+    ("queryInterface.addIndex('users', ['email'])", False, ("email",)),
+    ("queryInterface.addIndex('users', ['email'], { concurrently: true })", True, ("email",)),
+    ("queryInterface.addIndex('users', { fields: ['a', { name: 'b', order: 'DESC' }], concurrently: true })",
+     True, ("a", "b")),
+])
+def test_add_index(tmp_path: Path, call: str, concurrent: bool, columns: tuple[str, ...]) -> None:
+    [op] = up_ops(extract(tmp_path, f"await {call};"))
+    assert (op.kind, op.concurrent, op.columns) == ("create_index", concurrent, columns)
+
+
+@pytest.mark.parametrize("where,has_where", [("null", False), ("{}", False), ("undefined", False),
+                                             ("{ id: 1 }", True), ("where", True)])
+def test_bulk_delete_where(tmp_path: Path, where: str, has_where: bool) -> None:
+    [op] = up_ops(extract(tmp_path, f"await queryInterface.bulkDelete('t', {where}, {{}});"))
+    assert (op.kind, op.has_where) == ("delete", has_where)
+
+
+def test_bulk_delete_without_where_argument(tmp_path: Path) -> None:
+    [op] = up_ops(extract(tmp_path, "await queryInterface.bulkDelete('t');"))
+    assert op.has_where is False
+
+
+def test_add_constraint_v6_and_v4_signatures(tmp_path: Path) -> None:
+    migration = extract(tmp_path, """await queryInterface.addConstraint('posts', { fields: ['authorId'], type: 'foreign key',
+              name: 'posts_author_fk', references: { table: 'users', field: 'id' }, onDelete: 'cascade' });
+            await queryInterface.addConstraint('posts', ['slug'], { type: 'unique', name: 'posts_slug_uk' });""")
+    fk, unique = up_ops(migration)
+    assert (fk.constraint_type, fk.columns, fk.references.table, fk.name) == (
+        "foreign_key", ("authorId",), "users", "posts_author_fk")
+    assert (unique.constraint_type, unique.columns) == ("unique", ("slug",))
+
+
+def test_sequelize_query_through_aliases(tmp_path: Path) -> None:
+    migration = extract(tmp_path, """const { sequelize } = queryInterface;
+            const qi = queryInterface;
+            await sequelize.query('DROP TABLE a');
+            await qi.sequelize.query(`TRUNCATE b`);
+            await qi.removeColumn('c', 'd');""")
+    assert [op.kind for op in up_ops(migration)] == ["drop_table", "truncate", "drop_column"]
+
+
+def test_skeleton_down_is_empty(tmp_path: Path) -> None:
+    migration = extract(tmp_path, "await queryInterface.addColumn('t', 'c', Sequelize.TEXT);",
+                        down="/** Add reverting commands here. */")
+    assert migration.down == "empty"
+    assert migration.transactional is False
+
+
+@pytest.mark.parametrize("files,dialect", [
+    ({"config/config.json": '{"development": {"dialect": "mysql"}}'}, "mysql"),
+    ({"config/config.json": '{"production": {"dialect": "postgres"}, "test": {"dialect": "sqlite"}}'}, "postgres"),
+    ({}, None),
+])
+def test_dialect_from_config(tmp_path: Path, files: dict[str, str], dialect: str | None) -> None:
+    write_tree(tmp_path, {**files, "package.json": "{}", "migrations/20240101-a.js": "x"})
+    assert sequelize.dialect_of(tmp_path / "migrations" / "20240101-a.js") == dialect
