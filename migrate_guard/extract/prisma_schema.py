@@ -128,6 +128,7 @@ def parse_schema(text: str) -> Schema:
     provider = relation_mode = None
     errors: list[tuple[int, str]] = []
     block: tuple[str, str] | None = None
+    block_line = 0
     model: Model | None = None
     for number, raw in enumerate(text.split("\n"), start=1):
         line = strip_comment(raw)
@@ -137,7 +138,7 @@ def parse_schema(text: str) -> Schema:
         if block is None:
             match = _BLOCK.match(line)
             if match:
-                block = (match.group(1), match.group(2))
+                block, block_line = (match.group(1), match.group(2)), number
                 if block[0] in ("model", "view"):
                     model = Model(block[1], number)
                     models.append(model)
@@ -174,7 +175,7 @@ def parse_schema(text: str) -> Schema:
                                   attributes=_attributes(match.group(6), number, column),
                                   line=number, column=column, text=stripped))
     if block is not None:
-        errors.append((len(text.split("\n")), f"{block[0]} {block[1]} is not closed with `}}`"))
+        errors.append((block_line, f"{block[0]} {block[1]} is not closed with `}}`"))
     return Schema(models, enums, provider, relation_mode, errors)
 
 
@@ -252,7 +253,7 @@ def extract(unit: MigrationUnit) -> Migration:
     def at(line: int, column: int = 1) -> ir.Location:
         return ir.Location(shown, line, column, line)
 
-    for line, message in schema.errors:
+    for line, message in sorted(schema.errors):
         ops.append(ir.ParseError(location=at(line), migration=unit.id, message=f"cannot parse {shown}: {message}"))
     model_names = {m.name for m in schema.models}
     for sibling in _schema_files(path):
