@@ -24,6 +24,8 @@ import pickle
 import re
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
@@ -58,6 +60,16 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+_WHOLE_PROJECT_DEFAULT = frozenset({"django"})
+
+
+def _whole_project(orm: str) -> bool:
+    from .extract.registry import extractor
+
+    module = extractor(orm)
+    return bool(getattr(module, "CACHE_WHOLE_PROJECT", orm in _WHOLE_PROJECT_DEFAULT))
+
+
 _DIGITS = re.compile(r"\d+")
 
 
@@ -84,6 +96,7 @@ class MigrationCache:
         context = (FORMAT, __version__, code_fingerprint(), rules_fingerprint(), sys.version_info[:2], settings)
         self.context = hashlib.sha256(repr(context).encode()).hexdigest()
         self._folders: dict[Path, dict[str, list[str]]] = {}
+        self._digests: dict[str, str] = {}
 
     def key(self, unit: MigrationUnit, previous: str) -> str:
         digest = hashlib.sha256()
@@ -92,14 +105,29 @@ class MigrationCache:
                             (project.orm, project.root, project.migrations, project.dialect) if project else None))
                       .encode())
         for path in unit.files:
-            digest.update(f"\0{display_path(path)}\0{_file_digest(path)}".encode())
+            digest.update(f"\0{display_path(path)}\0{self.digest('f:' + os.path.abspath(path))}".encode())
             # A sibling of the same version may be read by the extractor (a down file beside the up file): its
             # appearance or disappearance must change the key; its content is checked through the entry's deps.
             digest.update(repr(self._siblings(path)).encode())
         for value in sorted(unit.settings.values()):
             candidate = Path(value)
             if candidate.is_file():
-                digest.update(f"\0{value}\0{_file_digest(candidate)}".encode())
+                digest.update(f"\0{value}\0{self.digest('f:' + os.path.abspath(candidate))}".encode())
+        return digest.hexdigest()
+
+    def project_seed(self, units: list[MigrationUnit]) -> str:
+        """Start of a project's key chain. For formats whose extraction reads the whole project (an extractor
+        module with CACHE_WHOLE_PROJECT = True; Django, which replays its graph once per process), it covers every
+        file of the project, since reads served from an in-process memo cannot be recorded."""
+        whole = [u for u in units if _whole_project(u.orm)]
+        if not whole:
+            return ""
+        digest = hashlib.sha256()
+        for unit in units:
+            for path in unit.files:
+                digest.update(f"{path}\0{self.digest('f:' + os.path.abspath(path))}\0".encode())
+        for folder in sorted({os.path.abspath(path.parent) for unit in units for path in unit.files}):
+            digest.update(f"{folder}\0{self.digest('d:' + folder)}\0".encode())
         return digest.hexdigest()
 
     def _siblings(self, path: Path) -> list[str]:
@@ -118,20 +146,26 @@ class MigrationCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key[2:]}.pickle"
 
+    def digest(self, dependency: str) -> str:
+        """Current digest of a recorded dependency: `f:PATH` (file bytes) or `d:PATH` (folder listing)."""
+        known = self._digests.get(dependency)
+        if known is None:
+            kind, path = dependency[:2], dependency[2:]
+            known = self._digests[dependency] = _file_digest(Path(path)) if kind == "f:" else _listing_digest(path)
+        return known
+
     def load(self, key: str) -> Migration | None:
         try:
             with self._path(key).open("rb") as handle:
                 deps, payload = pickle.load(handle)
-            if any(_file_digest(Path(path)) != digest for path, digest in deps.items()):
+            if any(self.digest(dependency) != digest for dependency, digest in deps.items()):
                 return None
             migration = pickle.loads(payload)
         except Exception:  # a missing, truncated or foreign entry is a miss, never an error
             return None
         return migration if isinstance(migration, Migration) else None
 
-    def store(self, key: str, unit: MigrationUnit, payload: bytes, migration: Migration) -> None:
-        own = {display_path(path) for path in unit.files}
-        deps = {path: _file_digest(Path(path)) for path in migration.sources if path not in own}
+    def store(self, key: str, payload: bytes, deps: dict[str, str]) -> None:
         target = self._path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -145,3 +179,57 @@ class MigrationCache:
                 raise
         except OSError:
             pass  # a read-only or full cache folder slows the next run down; it never fails this one
+
+
+def _listing_digest(folder: str) -> str:
+    try:
+        return hashlib.sha256("\0".join(sorted(os.listdir(folder))).encode()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+class _Reads:
+    def __init__(self) -> None:
+        self.files: set[str] = set()
+        self.folders: set[str] = set()
+
+    def dependencies(self, exclude: list[Path]) -> dict[str, str]:
+        """What was read besides the unit's own files (those are in the key), with digests taken now."""
+        own = {os.path.abspath(path) for path in exclude}
+        deps = {f"f:{path}": _file_digest(Path(path)) for path in sorted(self.files - own)}
+        deps.update((f"d:{folder}", _listing_digest(folder)) for folder in sorted(self.folders))
+        return deps
+
+
+@contextmanager
+def recording_reads() -> Iterator[_Reads]:
+    """Record the files an extractor opens for reading and the folders it lists, whatever API it uses (open,
+    Path.read_text, iterdir, glob): entries are only reused while all of those are unchanged. Extractors may read
+    beyond their own files (a down file beside the up file, Django's whole migration graph, Prisma's schema)."""
+    import builtins
+    import io
+
+    reads = _Reads()
+    real_open, real_io_open, real_listdir, real_scandir = builtins.open, io.open, os.listdir, os.scandir
+
+    def recording_open(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(file, (str, os.PathLike)) and not any(flag in mode for flag in "wax+"):
+            reads.files.add(os.path.abspath(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    def recording_listdir(path="."):  # type: ignore[no-untyped-def]
+        if isinstance(path, (str, os.PathLike)):
+            reads.folders.add(os.path.abspath(path))
+        return real_listdir(path)
+
+    def recording_scandir(path="."):  # type: ignore[no-untyped-def]
+        if isinstance(path, (str, os.PathLike)):
+            reads.folders.add(os.path.abspath(path))
+        return real_scandir(path)
+
+    builtins.open = io.open = recording_open  # type: ignore[assignment]
+    os.listdir, os.scandir = recording_listdir, recording_scandir  # type: ignore[assignment]
+    try:
+        yield reads
+    finally:
+        builtins.open, io.open, os.listdir, os.scandir = real_open, real_io_open, real_listdir, real_scandir

@@ -83,6 +83,7 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
             plan.modules[module.ORM] = module
         unit.files.append(path)
     for (group, _, _), unit in sorted(units.items(), key=lambda item: (item[0][0], natural_key(item[0][2]))):
+        unit.files.sort(key=Path.as_posix)  # the same migration reads the same whichever way its files came in
         plan.groups.setdefault(group, []).append(unit)
     for group, group_units in plan.groups.items():
         # Formats whose names do not sort in applied order (Alembic revisions, Django's cross-app graph) say it.
@@ -159,7 +160,7 @@ def run_check(config: Config, options: Options) -> Report:
     # Only projects with something to lint are extracted; all of their migrations up to the newest selected one.
     work = {group: plan.groups[group][: plan.groups[group].index(units[-1]) + 1] for group, units in selected.items()}
     stats: dict[str, int] = {}
-    migrations = extract_units(work, config, options, stats)
+    migrations = extract_units(work, config, options, stats, plan.groups)
     engine = Engine.create(config)
     findings: list[Finding] = []
     linted: list[LintedFile] = []
@@ -228,7 +229,8 @@ def _leading_version(text: str) -> int | None:
 
 
 def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options: Options,
-                  stats: dict[str, int] | None = None) -> dict[str, list[Migration]]:
+                  stats: dict[str, int] | None = None,
+                  plan_groups: dict[str, list[MigrationUnit]] | None = None) -> dict[str, list[Migration]]:
     from .parallel import extract_many, worker_count
 
     cache = None
@@ -239,8 +241,8 @@ def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options:
     flat = [unit for units in work.values() for unit in units]
     keys: list[str] = []
     if cache is not None:
-        for units in work.values():
-            previous = ""
+        for group, units in work.items():
+            previous = cache.project_seed(plan_groups[group]) if plan_groups else ""
             for unit in units:
                 previous = cache.key(unit, previous)
                 keys.append(previous)
@@ -249,10 +251,10 @@ def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options:
     if stats is not None:
         stats.update(migrations=len(flat), cache_hits=len(flat) - len(missing) if cache else 0, parsed=len(missing),
                      processes=worker_count(len(missing), options.jobs) if missing else 0)
-    for i, (migration, payload) in zip(missing, extract_many([flat[i] for i in missing], options.jobs)):
+    for i, (migration, payload, deps) in zip(missing, extract_many([flat[i] for i in missing], options.jobs)):
         results[i] = migration
         if cache is not None:
-            cache.store(keys[i], flat[i], payload, migration)
+            cache.store(keys[i], payload, deps)
     out: dict[str, list[Migration]] = {}
     position = 0
     for group, units in work.items():

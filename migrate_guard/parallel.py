@@ -9,15 +9,25 @@ from collections.abc import Iterator
 from .extract.base import MigrationUnit
 from .model import Migration
 
-# Below this many migrations to parse, starting worker processes costs more than it saves (measured on 2 cores:
-# see bench/ and the README's performance notes).
+# Below this many migrations to parse, starting worker processes costs more than it saves (measured on 2 cores,
+# see the README's performance notes).
 PARALLEL_MIN_UNITS = 64
 
+Extracted = tuple[Migration, bytes, dict[str, str]]  # the migration, its pickle, what it read (for the cache)
 
-def extract_pickled(unit: MigrationUnit) -> bytes:
+
+def extract_recorded(unit: MigrationUnit) -> tuple[Migration, dict[str, str]]:
+    from .cache import recording_reads
     from .check import extract_unit
 
-    return pickle.dumps(extract_unit(unit), protocol=pickle.HIGHEST_PROTOCOL)
+    with recording_reads() as reads:
+        migration = extract_unit(unit)
+    return migration, reads.dependencies(exclude=unit.files)
+
+
+def _in_worker(unit: MigrationUnit) -> tuple[bytes, dict[str, str]]:
+    migration, deps = extract_recorded(unit)
+    return pickle.dumps(migration, protocol=pickle.HIGHEST_PROTOCOL), deps
 
 
 def worker_count(units: int, jobs: int | None) -> int:
@@ -28,15 +38,13 @@ def worker_count(units: int, jobs: int | None) -> int:
     return max(1, min(os.cpu_count() or 1, units // (PARALLEL_MIN_UNITS // 2)))
 
 
-def extract_many(units: list[MigrationUnit], jobs: int | None = None) -> Iterator[tuple[Migration, bytes]]:
-    """(migration, its pickle) per unit, in order. The pickle is what the cache stores."""
+def extract_many(units: list[MigrationUnit], jobs: int | None = None) -> Iterator[Extracted]:
+    """(migration, its pickle, files and folders it read) per unit, in order."""
     workers = worker_count(len(units), jobs)
     if workers <= 1:
-        from .check import extract_unit
-
         for unit in units:
-            migration = extract_unit(unit)
-            yield migration, pickle.dumps(migration, protocol=pickle.HIGHEST_PROTOCOL)
+            migration, deps = extract_recorded(unit)
+            yield migration, pickle.dumps(migration, protocol=pickle.HIGHEST_PROTOCOL), deps
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -45,5 +53,5 @@ def extract_many(units: list[MigrationUnit], jobs: int | None = None) -> Iterato
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, min(64, len(units) // (workers * 4)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for payload in pool.map(extract_pickled, units, chunksize=chunk):
-            yield pickle.loads(payload), payload
+        for payload, deps in pool.map(_in_worker, units, chunksize=chunk):
+            yield pickle.loads(payload), payload, deps
