@@ -1,0 +1,178 @@
+"""The content-hash cache (second run served from it, --no-cache, invalidation, safety) and parallel extraction."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_cli, write_tree
+
+
+def many_migrations(count: int) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for n in range(1, count + 1):
+        stem = f"migrations/{n:06d}_step_{n}"
+        if n % 4 == 1:
+            up = f"CREATE TABLE t{n} (id bigint PRIMARY KEY, name varchar(40), owner_id bigint);\n"
+        elif n % 4 == 2:
+            up = f"ALTER TABLE t{n - 1} ADD COLUMN note text;\nCREATE INDEX t{n}_idx ON t{n - 1} (name);\n"
+        elif n % 4 == 3:
+            up = (f"ALTER TABLE t{n - 2} ADD CONSTRAINT t{n}_fk FOREIGN KEY (owner_id) REFERENCES t{n - 2} (id);\n"
+                  f"ALTER TABLE t{n - 2} ALTER COLUMN name TYPE text;\n")
+        else:
+            up = f"-- cleanup\nALTER TABLE t{n - 3} DROP COLUMN note;\nUPDATE t{n - 3} SET name = 'x';\n"
+        files[f"{stem}.up.sql"] = up
+        if n % 5:
+            files[f"{stem}.down.sql"] = f"SELECT {n};\n"
+    return files
+
+
+def stats(err: str) -> tuple[int, int, int, int]:
+    match = re.search(r"(\d+) migrations read: (\d+) from the cache, (\d+) parsed by (\d+) process", err)
+    assert match, err
+    return tuple(int(g) for g in match.groups())  # type: ignore[return-value]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return write_tree(tmp_path / "repo", many_migrations(12))
+
+
+def tree_listing(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+
+
+def test_second_run_is_served_from_the_cache(repo: Path, env: dict[str, str], tmp_path: Path) -> None:
+    before = tree_listing(repo)
+    cold = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
+    assert stats(cold.err) == (12, 0, 12, 1)
+    warm = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
+    assert stats(warm.err) == (12, 12, 0, 0)
+    assert warm.out == cold.out and warm.code == cold.code == 1
+    assert tree_listing(repo) == before  # nothing written into the repository
+    entries = list((tmp_path / "xdg" / "migrate-guard").rglob("*.pickle"))
+    assert len(entries) == 12
+    # Proof that nothing is parsed on a warm run: it works even when the SQL parser cannot be imported.
+    blocker = write_tree(tmp_path / "blocker", {"sqlglot/__init__.py": "raise ImportError('sqlglot was imported')\n"})
+    blocked = {**env, "PYTHONPATH": str(blocker)}
+    assert run_cli("check", "--format", "json", cwd=repo, env=blocked).out == cold.out
+    proc = subprocess.run([sys.executable, "-m", "migrate_guard", "check", "--no-cache"], cwd=repo,
+                          env={**os.environ, **blocked}, capture_output=True, text=True, timeout=120)
+    assert "sqlglot was imported" in proc.stderr  # --no-cache really parses
+
+
+def test_no_cache_neither_reads_nor_writes(repo: Path, env: dict[str, str], tmp_path: Path) -> None:
+    result = run_cli("check", "--no-cache", "-v", cwd=repo, env=env)
+    assert stats(result.err) == (12, 0, 12, 1)
+    assert not (tmp_path / "xdg").exists()
+
+
+def test_changed_file_is_parsed_again(repo: Path, env: dict[str, str]) -> None:
+    run_cli("check", cwd=repo, env=env)
+    (repo / "migrations/000012_step_12.up.sql").write_text("TRUNCATE t9;\n")
+    result = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
+    assert stats(result.err) == (12, 11, 1, 1)
+    assert ("truncate", "migrations/000012_step_12.up.sql") in [(f["rule"], f["path"]) for f in result.json()["findings"]]
+    assert result.out == run_cli("check", "--format", "json", "--no-cache", cwd=repo, env=env).out
+
+
+def test_a_file_read_beside_the_migration_is_checked(tmp_path: Path, env: dict[str, str]) -> None:
+    repo = write_tree(tmp_path / "repo", {"db/000001_a.up.sql": "CREATE TABLE a (id int);\n",
+                                          "db/000001_a.down.sql": "DROP TABLE a;\n"})
+    first = run_cli("check", "--format", "json", "db/000001_a.up.sql", cwd=repo, env=env)
+    assert first.json()["findings"] == []
+    (repo / "db/000001_a.down.sql").write_text("-- nothing to undo\n")
+    second = run_cli("check", "--format", "json", "db/000001_a.up.sql", cwd=repo, env=env)
+    assert second.rules() == ["missing-down-migration"]  # the emptied down file was noticed
+    (repo / "db/000001_a.down.sql").unlink()
+    third = run_cli("check", "--format", "json", "db/000001_a.up.sql", cwd=repo, env=env)
+    assert third.json()["findings"][0]["message"] != second.json()["findings"][0]["message"]
+    assert third.out == run_cli("check", "--format", "json", "--no-cache", "db/000001_a.up.sql", cwd=repo).out
+
+
+def test_config_changes_apply_on_a_warm_cache(repo: Path, env: dict[str, str]) -> None:
+    run_cli("check", cwd=repo, env=env)
+    (repo / ".migrate-guard.toml").write_text('[rules.drop-column]\nseverity = "info"\n')
+    result = run_cli("check", "--format", "json", cwd=repo, env=env)
+    assert {f["severity"] for f in result.json()["findings"] if f["rule"] == "drop-column"} == {"info"}
+
+
+def test_cache_dir_from_config_relative_to_the_config_file(repo: Path, tmp_path: Path) -> None:
+    (repo / ".migrate-guard.toml").write_text('cache_dir = "../elsewhere"\n')
+    (repo / "sub").mkdir()
+    run_cli("check", "../migrations", cwd=repo / "sub", env={"XDG_CACHE_HOME": str(tmp_path / "unused")})
+    assert list((tmp_path / "elsewhere").rglob("*.pickle"))
+    assert not (tmp_path / "unused").exists()
+
+
+def test_corrupt_entries_are_misses(repo: Path, env: dict[str, str], tmp_path: Path) -> None:
+    clean = run_cli("check", "--format", "json", cwd=repo, env=env).out
+    for entry in (tmp_path / "xdg").rglob("*.pickle"):
+        entry.write_bytes(entry.read_bytes()[:20])
+    result = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
+    assert result.out == clean and stats(result.err)[2] == 12
+
+
+def test_unwritable_cache_folder_does_not_fail_the_run(repo: Path, tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root ignores permissions")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        result = run_cli("check", "--format", "json", cwd=repo, env={"XDG_CACHE_HOME": str(folder)})
+        assert result.code == 1 and result.json()["summary"]["files"] > 0
+    finally:
+        folder.chmod(0o755)
+
+
+def test_concurrent_cold_runs_agree(tmp_path: Path, env: dict[str, str]) -> None:
+    repo = write_tree(tmp_path / "repo", many_migrations(80))
+    expected = run_cli("check", "--format", "json", "--no-cache", cwd=repo).out
+    procs = [subprocess.Popen([sys.executable, "-m", "migrate_guard", "check", "--format", "json"], cwd=repo,
+                              env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    outputs = [proc.communicate(timeout=300) for proc in procs]
+    for out, err in outputs:
+        assert "Traceback" not in err and out == expected
+    assert run_cli("check", "--format", "json", cwd=repo, env=env).out == expected
+    assert not [p for p in (tmp_path / "xdg").rglob(".tmp-*")]  # no temporary file left behind
+
+
+def test_parallel_output_is_identical_to_serial(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", many_migrations(200))
+    outputs = {}
+    for jobs in ("1", "2"):
+        for fmt in ("json", "junit", "text"):
+            result = run_cli("check", "--no-cache", "--format", fmt, "--jobs", jobs, "-v", cwd=repo)
+            assert stats(result.err)[3] == int(jobs)
+            outputs[(jobs, fmt)] = result.out
+    for fmt in ("json", "junit", "text"):
+        assert outputs[("1", fmt)] == outputs[("2", fmt)]
+    auto = run_cli("check", "--no-cache", "--format", "json", "-v", cwd=repo)
+    assert stats(auto.err)[3] == min(2, os.cpu_count() or 1) and auto.out == outputs[("1", "json")]
+    assert len(run_cli("check", "--format", "json", "--no-cache", cwd=repo).json()["findings"]) > 100
+
+
+def test_jobs_must_be_positive(repo: Path) -> None:
+    result = run_cli("check", "--jobs", "0", cwd=repo)
+    assert result.code == 2 and "--jobs" in result.err
+
+
+def test_start_up_stays_light() -> None:
+    code = ("import sys, migrate_guard.check, migrate_guard.cache, migrate_guard.git, migrate_guard.parallel, "
+            "migrate_guard.commands.check, migrate_guard.commands.baseline; "
+            "heavy = [m for m in ('sqlglot', 'junit_xml', 'concurrent.futures', 'multiprocessing', 'tree_sitter') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
