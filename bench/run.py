@@ -1,0 +1,448 @@
+"""migrate-guard against squawk, side by side: whole processes timed from the outside, runs alternated A B A B.
+
+    python bench/run.py                 # fresh clone: generates the corpora, builds bench/.venv, prints the table
+    python bench/run.py --runs 9        # more runs per tool and case (default 5, after one untimed warm-up)
+    python bench/run.py --current       # use the running interpreter's environment instead of bench/.venv
+    python bench/run.py --sqlglotc      # also time the SQL cases with sqlglot's compiled build (bench/.venv-sqlglotc)
+
+Not part of the test suite. Needs network access to a PyPI index (or mirror) the first time, for squawk-cli.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import venv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+CORPUS = BENCH / "corpus"
+RESULTS = CORPUS / "results.json"
+sys.path.insert(0, str(BENCH))
+
+from generate import generate  # noqa: E402
+
+BIN = "Scripts" if os.name == "nt" else "bin"
+NON_MIGRATION_FILES = {  # what a pre-commit run passes when a commit touches no migration
+    "README.md": "# shop\n\nThe shop service.\n",
+    "Makefile": "test:\n\tgo test ./...\n",
+    "docs/deploy.md": "# Deploying\n\nRun the pipeline.\n",
+    "src/server.go": "package main\n\nfunc main() {}\n",
+    ".github/workflows/ci.yml": "on: push\njobs: {}\n",
+    "package.json": '{"name": "shop", "private": true}\n',
+    "config/settings.yaml": "debug: false\n",
+    "web/styles.css": "body { margin: 0; }\n",
+}
+
+
+# ---------------------------------------------------------------- environment
+
+
+@dataclass
+class Env:
+    python: Path
+    bin: Path
+    label: str
+
+    def tool(self, name: str) -> str:
+        return str(self.bin / name)
+
+
+def pip_install(python: Path, *args: str) -> None:
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args],
+                   check=True)
+
+
+def installed(python: Path, module: str) -> bool:
+    code = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
+    return subprocess.run([str(python), "-c", code]).returncode == 0
+
+
+def sqlglot_version(python: Path) -> str:
+    return subprocess.run([str(python), "-c", "import sqlglot; print(sqlglot.__version__)"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def make_env(folder: Path, sqlglotc: bool = False) -> Env:
+    """A venv with migrate-guard (editable, this checkout) and squawk-cli; created once, then reused."""
+    python = folder / BIN / "python"
+    if not python.exists():
+        print(f"creating {folder.relative_to(REPO)} ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(folder)
+    if not installed(python, "migrate_guard") or not (folder / BIN / "squawk").exists():
+        pip_install(python, "-e", str(REPO), "squawk-cli")
+    if sqlglotc and not _has_sqlglotc(python):
+        pip_install(python, f"sqlglotc=={sqlglot_version(python)}")  # must match sqlglot exactly
+    return Env(python=python, bin=folder / BIN, label="sqlglotc" if sqlglotc else "sqlglot")
+
+
+def _has_sqlglotc(python: Path) -> bool:
+    code = "import sqlglot.parser as p, sys; sys.exit(not p.__file__.endswith(('.so', '.pyd')))"
+    return subprocess.run([str(python), "-c", code]).returncode == 0
+
+
+def current_env() -> Env:
+    python = Path(sys.executable)
+    folder = python.parent
+    if not installed(python, "migrate_guard"):
+        sys.exit("migrate-guard is not installed in this environment (pip install -e .), or drop --current")
+    if not (folder / "squawk").exists():
+        pip_install(python, "squawk-cli")
+    return Env(python=python, bin=folder, label="sqlglot")
+
+
+# ---------------------------------------------------------------- timing
+
+
+@dataclass
+class Sample:
+    wall: float  # seconds
+    rss_mb: float  # peak resident set of the largest process in the tree (ru_maxrss of wait4)
+    code: int
+
+
+@dataclass
+class Contender:
+    name: str
+    argv: list[str]
+    cwd: Path
+    prepare: Callable[[], None] | None = None  # run before every timed run (untimed)
+    ok_codes: tuple[int, ...] = (0, 1)
+    samples: list[Sample] = field(default_factory=list)
+
+
+def time_process(argv: list[str], cwd: Path, env: dict[str, str]) -> Sample:
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    # ru_maxrss: KiB on Linux, bytes on macOS; it covers the process and its reaped children (worker processes)
+    rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return Sample(wall=wall, rss_mb=rss, code=process.returncode)
+
+
+def run_case(contenders: list[Contender], runs: int, env: dict[str, str]) -> None:
+    """One untimed warm-up each (page cache, .pyc), then `runs` rounds alternating the contenders."""
+    for c in contenders:
+        if c.prepare:
+            c.prepare()
+        time_process(c.argv, c.cwd, env)
+    for _ in range(runs):
+        for c in contenders:
+            if c.prepare:
+                c.prepare()
+            sample = time_process(c.argv, c.cwd, env)
+            if sample.code not in c.ok_codes:
+                raise RuntimeError(f"{c.name} exited {sample.code}: {' '.join(c.argv[:6])} ...")
+            c.samples.append(sample)
+
+
+def median(c: Contender) -> float:
+    return statistics.median(s.wall for s in c.samples)
+
+
+# ---------------------------------------------------------------- cases
+
+
+@dataclass
+class Row:
+    case: str
+    tool: str
+    samples: list[Sample]
+    ratio: str = ""
+    note: str = ""
+
+
+@dataclass
+class Target:
+    case: str
+    goal: str
+    measured: str
+    met: bool | None  # None: not measurable yet
+
+
+class Bench:
+    def __init__(self, env: Env, runs: int) -> None:
+        self.env = env
+        self.runs = runs
+        self.rows: list[Row] = []
+        self.targets: list[Target] = []
+        self.cache_dir = CORPUS / ".cache" / env.label
+        self.proc_env = dict(os.environ, XDG_CACHE_HOME=str(self.cache_dir), NO_COLOR="1", PYTHONDONTWRITEBYTECODE="")
+        self.proc_env.pop("PYTHONPATH", None)
+        self.sql_dir = CORPUS / "sql"
+        self.sql_files = sorted(str(p.relative_to(self.sql_dir)) for p in (self.sql_dir / "db" / "migrations").glob("*.sql"))
+
+    # helpers
+    def mg(self, *args: str) -> list[str]:
+        return [self.env.tool("migrate-guard"), "check", *args, "--format", "json", "--fail-on", "never"]
+
+    def squawk(self, files: list[str]) -> list[str]:
+        return [self.env.tool("squawk"), "--reporter", "json", *files]
+
+    def python(self, code: str) -> list[str]:
+        return [str(self.env.python), "-c", code]
+
+    def capture(self, argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(argv, cwd=cwd, env=self.proc_env, capture_output=True, text=True)
+
+    def add(self, case: str, contenders: list[Contender], ratio_to: str | None = None, note: str = "") -> None:
+        run_case(contenders, self.runs, self.proc_env)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+        if load is not None:  # other work on the machine skews absolute times (ratios less: runs alternate)
+            note = f"{note}; load {load:.1f}" if note else f"load {load:.1f}"
+        base = next((c for c in contenders if c.name == ratio_to), None)
+        for c in contenders:
+            ratio = f"{median(c) / median(base):.2f}x" if base is not None and c is not base else ""
+            self.rows.append(Row(case, c.name, c.samples, ratio, note if c is contenders[0] else ""))
+
+    def fill_cache(self) -> None:
+        self.capture(self.mg("db/migrations"), self.sql_dir)
+
+    # the cases of the issue
+    def sql_cold(self) -> None:
+        mg = Contender("migrate-guard", self.mg("db/migrations", "--no-cache"), self.sql_dir)
+        sq = Contender("squawk", self.squawk(self.sql_files), self.sql_dir)
+        self.add("2,000 SQL files, cold", [mg, sq], ratio_to="squawk")
+        ratio = median(mg) / median(sq)
+        self.targets.append(Target("2,000 SQL files, cold", "<= 1.5x squawk", f"{ratio:.2f}x", ratio <= 1.5))
+
+    def sql_warm(self) -> None:
+        shutil.rmtree(self.cache_dir, ignore_errors=True)
+        # filled before every timed run: an edit to the installed code (a shared checkout) would turn it cold
+        mg = Contender("migrate-guard", self.mg("db/migrations"), self.sql_dir, prepare=self.fill_cache)
+        sq = Contender("squawk", self.squawk(self.sql_files), self.sql_dir)
+        self.add("2,000 SQL files, cache warm", [mg, sq], ratio_to="squawk")
+        ratio = median(mg) / median(sq)
+        self.targets.append(Target("2,000 SQL files, cache warm", "<= 0.5x squawk", f"{ratio:.2f}x", ratio <= 0.5))
+
+    def one_sql(self) -> None:
+        """One migration file on its own (its project holds only it): start-up, imports and one parse, cold."""
+        source = self.sql_dir / self.sql_files[len(self.sql_files) // 2 + 1]  # an up file mid-history
+        folder = CORPUS / "one"
+        (folder / "db" / "migrations").mkdir(parents=True, exist_ok=True)
+        one = f"db/migrations/{source.name}"
+        shutil.copyfile(source, folder / one)
+        mg = Contender("migrate-guard", self.mg(one, "--no-cache"), folder)
+        sq = Contender("squawk", self.squawk([one]), folder)
+        imp = Contender('python -c "import sqlglot"', self.python("import sqlglot"), folder, ok_codes=(0,))
+        self.add("one SQL file", [mg, sq, imp], ratio_to="squawk", note=source.name)
+        ratio = median(mg) / median(imp)
+        self.rows[-1].ratio = f"mg {ratio:.2f}x of this"
+        self.targets.append(Target("one SQL file", '<= 1.3x python -c "import sqlglot"', f"{ratio:.2f}x",
+                                   ratio <= 1.3))
+
+    def one_sql_in_project(self) -> None:
+        """What pre-commit does in a big repository: the one new file, judged after the project's 999 earlier
+        migrations (served from the cache, as on every commit after the first)."""
+        one = self.sql_files[-1]
+        mg = Contender("migrate-guard", self.mg(one), self.sql_dir, prepare=self.fill_cache)
+        sq = Contender("squawk", self.squawk([one]), self.sql_dir)
+        self.add("one SQL file in the 2,000-file project, warm", [mg, sq], ratio_to="squawk", note=one)
+
+    def non_migration(self) -> None:
+        folder = CORPUS / "precommit"
+        for name, text in NON_MIGRATION_FILES.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
+        files = sorted(NON_MIGRATION_FILES)
+        # exactly what pre-commit runs: `entry` + the file names; the default text format
+        mg = Contender("migrate-guard", [self.env.tool("migrate-guard"), "check", *files], folder, ok_codes=(0,))
+        base = Contender("python -c pass", self.python("pass"), folder, ok_codes=(0,))
+        floor = Contender('python -c "import re"', self.python("import re"), folder, ok_codes=(0,))
+        self.add("only non-migration files (pre-commit)", [mg, base, floor], ratio_to="python -c pass",
+                 note=f"{len(files)} files")
+        ratio = median(mg) / median(base)
+        self.targets.append(Target("only non-migration files", "<= 1.5x python -c pass", f"{ratio:.2f}x",
+                                   ratio <= 1.5))
+
+    def corpus_case(self, case: str, folder: Path, orms: tuple[str, ...], limit: float) -> None:
+        """A whole corpus, linted from its root with project detection (as in CI), cold."""
+        probe = self.capture(self.mg("--no-cache"), folder)
+        linted = _linted_orms(probe.stdout)
+        missing = [orm for orm in orms if orm not in linted]
+        if probe.returncode not in (0, 1) or missing:
+            why = (probe.stderr.strip().splitlines() or ["no output"])[-1] if probe.returncode not in (0, 1) \
+                else f"no {', '.join(missing)} migration linted"
+            self.rows.append(Row(case, "migrate-guard", [], note=f"not available yet ({why[:80]})"))
+            self.targets.append(Target(case, f"<= {limit:g} s", "not available yet", None))
+            return
+        mg = Contender("migrate-guard", self.mg("--no-cache"), folder)
+        files = json.loads(probe.stdout).get("summary", {}).get("files", "?")
+        self.add(case, [mg], note=f"{files} files linted; with findings: "
+                                  + ", ".join(f"{orm} {linted[orm]}" for orm in orms))
+        self.targets.append(Target(case, f"<= {limit:g} s", f"{median(mg):.2f} s", median(mg) <= limit))
+
+    def memory_target(self) -> None:
+        mg = [s.rss_mb for r in self.rows if r.tool == "migrate-guard" for s in r.samples]
+        if mg:
+            peak = max(mg)
+            self.targets.append(Target("peak memory, any case", "<= 300 MB", f"{peak:.0f} MB", peak <= 300))
+
+    def findings_identical(self) -> tuple[bool, str]:
+        """Findings on the SQL corpus: serial and parallel, no cache and warm cache, must be byte-identical."""
+        shutil.rmtree(self.cache_dir, ignore_errors=True)
+        variants = {
+            "no cache, 1 process": self.mg("db/migrations", "--no-cache", "--jobs", "1"),
+            "no cache, parallel": self.mg("db/migrations", "--no-cache", "--jobs", "2"),
+            "cache filling, default": self.mg("db/migrations"),
+            "cache warm, default": self.mg("db/migrations"),
+            "cache warm, 1 process": self.mg("db/migrations", "--jobs", "1"),
+        }
+        outputs = {name: self.capture(argv, self.sql_dir) for name, argv in variants.items()}
+        bad = [name for name, out in outputs.items() if out.returncode not in (0, 1)]
+        if bad:
+            return False, f"failed: {', '.join(bad)}"
+        reference = outputs["no cache, 1 process"].stdout
+        differ = [name for name, out in outputs.items() if out.stdout != reference]
+        count = len(json.loads(reference)["findings"])
+        if differ:
+            return False, f"DIFFERENT in: {', '.join(differ)} ({count} findings in the reference)"
+        return True, f"identical across {len(outputs)} runs ({', '.join(outputs)}): {count} findings"
+
+
+def _linted_orms(stdout: str) -> dict[str, int]:
+    """ORM -> migrations with at least one finding or linted file, read from the JSON report."""
+    try:
+        report = json.loads(stdout)
+    except ValueError:
+        return {}
+    counts: dict[str, set[str]] = {}
+    for finding in report.get("findings", []):
+        counts.setdefault(finding.get("orm", "?"), set()).add(finding.get("path", ""))
+    return {orm: len(paths) for orm, paths in counts.items()}
+
+
+# ---------------------------------------------------------------- report
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{memory}, {platform.system()} {platform.release()}"
+
+
+def versions(env: Env) -> str:
+    mg = subprocess.run([env.tool("migrate-guard"), "--version"], capture_output=True, text=True).stdout.strip()
+    squawk = subprocess.run([env.tool("squawk"), "--version"], capture_output=True, text=True).stdout.strip()
+    py = subprocess.run([str(env.python), "-c", "import platform; print(platform.python_version())"],
+                        capture_output=True, text=True).stdout.strip()
+    build = "compiled (sqlglotc)" if _has_sqlglotc(env.python) else "pure Python"
+    return f"{mg}, {squawk}, Python {py}, sqlglot {sqlglot_version(env.python)} {build}"
+
+
+def format_table(rows: list[Row]) -> str:
+    header = ["case", "tool", "runs", "min s", "median s", "max s", "peak RSS MB", "median ratio", "note"]
+    lines = [header]
+    for r in rows:
+        if not r.samples:
+            lines.append([r.case, r.tool, "0", "-", "-", "-", "-", "", r.note])
+            continue
+        walls = [s.wall for s in r.samples]
+        lines.append([r.case, r.tool, str(len(walls)), f"{min(walls):.3f}", f"{statistics.median(walls):.3f}",
+                      f"{max(walls):.3f}", f"{max(s.rss_mb for s in r.samples):.0f}", r.ratio, r.note])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = []
+    for n, line in enumerate(lines):
+        out.append("| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)) + " |")
+        if n == 0:
+            out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(out)
+
+
+def format_targets(targets: list[Target]) -> str:
+    lines = ["| target | goal | measured | met |", "|---|---|---|---|"]
+    for t in targets:
+        met = "n/a" if t.met is None else ("yes" if t.met else "NO")
+        lines.append(f"| {t.case} | {t.goal} | {t.measured} | {met} |")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- main
+
+CASES = ("sql-cold", "sql-warm", "one-sql", "one-sql-in-project", "non-migration", "python", "ts")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="migrate-guard vs squawk benchmark")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per tool and case (default 5)")
+    parser.add_argument("--current", action="store_true", help="use this interpreter's environment")
+    parser.add_argument("--sqlglotc", action="store_true",
+                        help="also run the SQL cases in a second environment with sqlglotc")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated subset of {','.join(CASES)}")
+    parser.add_argument("--skip-identity", action="store_true", help="skip the findings identity check")
+    args = parser.parse_args()
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+
+    counts = generate(CORPUS)
+    if counts:
+        print("generated corpus: " + ", ".join(f"{k} {v} files" for k, v in counts.items()), flush=True)
+    env = current_env() if args.current else make_env(BENCH / ".venv")
+    envs = [env]
+    if args.sqlglotc:
+        envs.append(make_env(BENCH / ".venv-sqlglotc", sqlglotc=True))
+
+    results: dict[str, object] = {"machine": machine(), "runs": args.runs, "environments": {}}
+    print(f"machine: {results['machine']}")
+    started = time.time()
+    for e in envs:
+        bench = Bench(e, args.runs)
+        print(f"\n## {e.label}: {versions(e)}", flush=True)
+        sql_only = e is not envs[0]
+        for case in cases:
+            if sql_only and case not in ("sql-cold", "one-sql"):
+                continue
+            print(f"  running {case} ...", flush=True)
+            {"sql-cold": bench.sql_cold, "sql-warm": bench.sql_warm, "one-sql": bench.one_sql,
+             "one-sql-in-project": bench.one_sql_in_project,
+             "non-migration": bench.non_migration,
+             "python": lambda: bench.corpus_case("1,000 Django/Alembic files, cold", CORPUS / "python",
+                                                 ("django", "alembic"), 3.0),
+             "ts": lambda: bench.corpus_case("1,000 TS/JS files, cold", CORPUS / "ts",
+                                             ("typeorm", "knex", "sequelize"), 2.0)}[case]()
+        bench.memory_target()
+        identity = (True, "skipped") if args.skip_identity or sql_only else bench.findings_identical()
+        print()
+        print(format_table(bench.rows))
+        print()
+        print(format_targets(bench.targets))
+        print(f"\nfindings on the SQL corpus with/without cache and parallelism: "
+              f"{'OK' if identity[0] else 'FAILED'}: {identity[1]}")
+        results["environments"][e.label] = {  # type: ignore[index]
+            "versions": versions(e),
+            "rows": [{"case": r.case, "tool": r.tool, "wall": [s.wall for s in r.samples],
+                      "rss_mb": [s.rss_mb for s in r.samples], "ratio": r.ratio, "note": r.note} for r in bench.rows],
+            "targets": [t.__dict__ for t in bench.targets],
+            "identity": identity,
+        }
+    RESULTS.write_text(json.dumps(results, indent=2))
+    print(f"\n{time.time() - started:.0f} s; raw numbers in {RESULTS.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
