@@ -103,7 +103,7 @@ def test_down_states(tmp_path: Path, down: str, state: str) -> None:
 
 def _modules_after_check(cwd: Path, target: str) -> str:
     script = ("import sys\nfrom migrate_guard.cli import main\n"
-              f"main(['check', {target!r}, '--format', 'json', '--fail-on', 'never'])\n"
+              f"main(['check', {target!r}, '--format', 'json', '--fail-on', 'never', '--no-cache', '--jobs', '1'])\n"
               "print('TREE_SITTER_LOADED' if any(m.split('.')[0].startswith('tree_sitter') for m in sys.modules) "
               "else 'TREE_SITTER_ABSENT', file=sys.stderr)\n")
     proc = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120)
