@@ -6,13 +6,15 @@ inside `run`, never here.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
-from typing import NoReturn
 
-from . import __version__
 from .errors import UsageError
+
+# argparse (and the `re`, `gettext` and `typing` it pulls in) costs more than Python's own start-up: it is imported
+# only after the pre-commit fast path (commands/fast.py) has had its chance to exit.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 # command name -> module in migrate_guard.commands
 COMMANDS = {
@@ -28,12 +30,23 @@ COMMANDS = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+def _parser_class() -> type[argparse.ArgumentParser]:
+    import argparse
+    from typing import NoReturn
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            raise UsageError(message)
+
+    return _Parser
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    from . import __version__
+
+    _Parser = _parser_class()
     parser = _Parser(prog="migrate-guard", description="Stops dangerous database migrations before production.")
     parser.add_argument("--version", action="version", version=f"migrate-guard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
