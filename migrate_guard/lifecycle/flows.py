@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from .. import ir
 from ..config import Config
 from ..extract.base import display_path
 from ..model import SEVERITY_RANK, Finding, Migration
@@ -265,8 +266,11 @@ def rollback(args: argparse.Namespace, config: Config) -> int:
             return REFUSED
         out(f"[WARN] {problem}")
     else:
-        if migration.down not in ("present",):
-            err(f"refused: {target.id} has no down migration ({migration.down}): it cannot be rolled back. "
+        irreversible = [op for op in migration.operations if isinstance(op, ir.RunCode) and not op.has_reverse]
+        if migration.down != "present" or irreversible:
+            why = migration.down if migration.down != "present" else (
+                f"{irreversible[0].language} code without a reverse at line {irreversible[0].location.line}")
+            err(f"refused: {target.id} has no down migration ({why}): it cannot be rolled back. "
                 f"Write a new migration that reverses it. Nothing was rolled back.")
             return REFUSED
         out("Reversed operations:")

@@ -1,0 +1,303 @@
+"""End to end on SQLite with the real tools from PyPI: Alembic and Django projects go through
+create -> check -> run -> status -> rollback -> status, and the database is queried after every step."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli, write_tree
+
+pytest.importorskip("alembic")
+pytest.importorskip("django")
+
+CLEAN_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
+
+
+@pytest.fixture(autouse=True)
+def no_environment_hints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' own environment must not make them production (or point them at another database)."""
+    for variable in ("NODE_ENV", "APP_ENV", "RAILS_ENV", "ENVIRONMENT", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def tables(db: Path) -> set[str]:
+    if not db.exists():
+        return set()
+    with sqlite3.connect(db) as connection:
+        return {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def columns(db: Path, table: str) -> set[str]:
+    with sqlite3.connect(db) as connection:
+        return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return list(connection.execute(sql))
+
+
+# --- Alembic --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def alembic_app(tmp_path: Path) -> Path:
+    root = tmp_path / "billing"
+    shutil.copytree(FIXTURES / "lifecycle" / "alembic_app", root)
+    return root
+
+
+def alembic_create_and_run(root: Path) -> str:
+    assert run_cli("create", "add users", cwd=root, env=CLEAN_ENV).code == 0
+    assert run_cli("run", cwd=root, env=CLEAN_ENV).code == 0
+    return query(root / "app.db", "SELECT version_num FROM alembic_version")[0][0]
+
+
+def test_alembic_create_check_run_status_rollback_status(alembic_app: Path) -> None:
+    db = alembic_app / "app.db"
+    name = "add users; $(id)"
+    created = run_cli("create", name, cwd=alembic_app, env=CLEAN_ENV)
+    assert created.code == 0, created.out + created.err
+    files = list((alembic_app / "migrations" / "versions").glob("*.py"))
+    assert len(files) == 1
+    assert name in files[0].read_text()  # the name reached alembic as one literal argument
+    assert "Migration Created" in created.out
+    assert f"File: migrations/versions/{files[0].name}" in created.out
+    assert "ORM: alembic" in created.out
+    assert "+ CREATE TABLE users (id integer PRIMARY KEY, email varchar(255) NOT NULL" in created.out
+    assert "[PASS] No destructive operations" in created.out
+    assert "[PASS] Down migration exists" in created.out
+    assert "Ready to apply with: migrate-guard run" in created.out
+    assert "users" not in tables(db)
+
+    checked = run_cli("check", cwd=alembic_app, env=CLEAN_ENV)
+    assert checked.code == 0, checked.out
+
+    ran = run_cli("run", cwd=alembic_app, env=CLEAN_ENV)
+    assert ran.code == 0, ran.out + ran.err
+    assert "Running upgrade" in ran.err  # alembic's own log, streamed
+    assert "Migration Applied" in ran.out and "Count: 1" in ran.out and "Duration:" in ran.out
+    assert "+ CREATE TABLE users" in ran.out
+    assert "users" in tables(db)
+    revision = query(db, "SELECT version_num FROM alembic_version")[0][0]
+
+    status = run_cli("status", cwd=alembic_app, env=CLEAN_ENV)
+    assert status.code == 0, status.out + status.err
+    assert "Applied (1):" in status.out and f"1. {revision}" in status.out and "Pending (0):" in status.out
+    assert "[PASS] No drift" in status.out
+
+    refused = run_cli("rollback", cwd=alembic_app, env=CLEAN_ENV)
+    assert refused.code == 1  # dropping users loses its rows: needs confirmation, and there is no terminal
+    assert "- Dropped table users" in refused.out
+    assert "sqlite3 app.db" in refused.out  # backup command from alembic.ini's sqlalchemy.url
+    assert "users" in tables(db)
+
+    rolled = run_cli("rollback", "--yes", cwd=alembic_app, env=CLEAN_ENV)
+    assert rolled.code == 0, rolled.out + rolled.err
+    assert "Migration Rolled Back" in rolled.out
+    assert "users" not in tables(db)
+    assert query(db, "SELECT version_num FROM alembic_version") == []
+
+    after = run_cli("status", cwd=alembic_app, env=CLEAN_ENV)
+    assert after.code == 0
+    assert "Applied (0):" in after.out and f"1. {revision}" in after.out and "Pending (1):" in after.out
+
+
+DROP_NICKNAME = '''"""drop nickname"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "b2"
+down_revision = "{parent}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.drop_column("users", "nickname")
+
+
+def downgrade():
+    op.add_column("users", sa.Column("nickname", sa.String(50), nullable=True))
+'''
+
+ADD_AGE_NO_DOWN = '''"""add age"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "c3"
+down_revision = "{parent}"
+
+
+def upgrade():
+    op.add_column("users", sa.Column("age", sa.Integer(), nullable=True))
+
+
+def downgrade():
+    pass
+'''
+
+
+def test_alembic_destructive_pending_migration_is_refused_until_allowed(alembic_app: Path) -> None:
+    db = alembic_app / "app.db"
+    first = alembic_create_and_run(alembic_app)
+    write_tree(alembic_app, {"migrations/versions/b2_drop_nickname.py": DROP_NICKNAME.format(parent=first)})
+    refused = run_cli("run", cwd=alembic_app, env=CLEAN_ENV)
+    assert refused.code == 1
+    assert "drop-column" in refused.out
+    assert "Back up first: sqlite3 app.db" in refused.out
+    assert "Nothing was applied" in refused.err and "--allow-destructive" in refused.err
+    assert "nickname" in columns(db, "users")
+    assert query(db, "SELECT version_num FROM alembic_version") == [(first,)]
+
+    allowed = run_cli("run", "--allow-destructive", cwd=alembic_app, env=CLEAN_ENV)
+    assert allowed.code == 0, allowed.out + allowed.err
+    assert "nickname" not in columns(db, "users")
+    assert query(db, "SELECT version_num FROM alembic_version") == [("b2",)]
+
+
+def test_alembic_rollback_of_a_migration_without_down_is_refused(alembic_app: Path) -> None:
+    db = alembic_app / "app.db"
+    first = alembic_create_and_run(alembic_app)
+    write_tree(alembic_app, {"migrations/versions/c3_add_age.py": ADD_AGE_NO_DOWN.format(parent=first)})
+    assert run_cli("run", cwd=alembic_app, env=CLEAN_ENV).code == 0
+    assert "age" in columns(db, "users")
+    refused = run_cli("rollback", "--yes", cwd=alembic_app, env=CLEAN_ENV)
+    assert refused.code == 1
+    assert "c3 has no down migration" in refused.err
+    assert "age" in columns(db, "users")
+    assert query(db, "SELECT version_num FROM alembic_version") == [("c3",)]
+
+
+@pytest.mark.parametrize("variable, value", [("APP_ENV", "production"), ("ENVIRONMENT", "prod"),
+                                             ("DJANGO_SETTINGS_MODULE", "mysite.settings.production")])
+def test_production_needs_confirmation(alembic_app: Path, variable: str, value: str) -> None:
+    db = alembic_app / "app.db"
+    assert run_cli("create", "add users", cwd=alembic_app, env=CLEAN_ENV).code == 0
+    env = {**CLEAN_ENV, variable: value}
+    refused = run_cli("run", cwd=alembic_app, env=env)
+    assert refused.code == 1
+    assert f"Environment: production ({variable}={value})" in refused.out
+    assert "--yes" in refused.err
+    assert "users" not in tables(db)
+    confirmed = run_cli("run", "--yes", cwd=alembic_app, env=env)
+    assert confirmed.code == 0, confirmed.out + confirmed.err
+    assert "users" in tables(db)
+
+
+def test_explicit_env_flag_means_production(alembic_app: Path) -> None:
+    assert run_cli("create", "add users", cwd=alembic_app, env=CLEAN_ENV).code == 0
+    refused = run_cli("run", "--env", "production", cwd=alembic_app, env=CLEAN_ENV)
+    assert refused.code == 1
+    assert "users" not in tables(alembic_app / "app.db")
+
+
+# --- Django ---------------------------------------------------------------------------------------------------
+
+ORDER_MODEL = '''
+
+class Order(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE)
+    quantity = models.IntegerField(default=1)
+'''
+
+
+@pytest.fixture
+def django_app(tmp_path: Path) -> Path:
+    root = tmp_path / "shop_site"
+    shutil.copytree(FIXTURES / "lifecycle" / "django_app", root)
+    return root
+
+
+def test_django_create_check_run_status_rollback_status(django_app: Path) -> None:
+    db = django_app / "db.sqlite3"
+    with (django_app / "shop" / "models.py").open("a") as models:
+        models.write(ORDER_MODEL)
+    created = run_cli("create", "add_orders", cwd=django_app, env=CLEAN_ENV)
+    assert created.code == 0, created.out + created.err
+    assert "+ Create model Order" in created.out  # makemigrations' own output
+    assert "File: shop/migrations/0002_add_orders.py" in created.out
+    assert "ORM: django" in created.out
+    assert "+ CREATE TABLE shop_order (" in created.out and "product_id bigint NOT NULL REFERENCES shop_product" in created.out
+    assert "[PASS] No destructive operations" in created.out
+    assert "Ready to apply with: migrate-guard run" in created.out
+    assert "shop_order" not in tables(db)
+
+    assert run_cli("check", cwd=django_app, env=CLEAN_ENV).code == 0
+
+    ran = run_cli("run", cwd=django_app, env=CLEAN_ENV)
+    assert ran.code == 0, ran.out + ran.err
+    assert "Applying shop.0002_add_orders... OK" in ran.out
+    assert "Migration Applied" in ran.out and "Count: 2" in ran.out
+    assert {"shop_product", "shop_order"} <= tables(db)
+
+    status = run_cli("status", cwd=django_app, env=CLEAN_ENV)
+    assert status.code == 0, status.out + status.err
+    assert "Applied (2):" in status.out and "2. shop.0002_add_orders  (applied at" in status.out
+    assert "Last applied:" in status.out
+    assert "[PASS] No drift" in status.out
+
+    refused = run_cli("rollback", cwd=django_app, env=CLEAN_ENV)
+    assert refused.code == 1
+    assert "- Dropped table shop_order" in refused.out
+    assert "shop_order" in tables(db)
+
+    rolled = run_cli("rollback", "--yes", cwd=django_app, env=CLEAN_ENV)
+    assert rolled.code == 0, rolled.out + rolled.err
+    assert "manage.py migrate shop 0001_initial" in rolled.out
+    assert "shop_order" not in tables(db) and "shop_product" in tables(db)
+    assert query(db, "SELECT name FROM django_migrations WHERE app = 'shop'") == [("0001_initial",)]
+
+    after = run_cli("status", cwd=django_app, env=CLEAN_ENV)
+    assert "Applied (1):" in after.out and "Pending (1):" in after.out and "2. shop.0002_add_orders" in after.out
+
+    to_zero = run_cli("rollback", "--yes", cwd=django_app, env=CLEAN_ENV)
+    assert to_zero.code == 0, to_zero.out + to_zero.err
+    assert "manage.py migrate shop zero" in to_zero.out
+    assert "shop_product" not in tables(db)
+
+
+REMOVE_NAME = '''from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RemoveField(model_name="product", name="name")]
+'''
+
+RUN_PYTHON_NO_REVERSE = '''from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    pass
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(forwards)]
+'''
+
+
+def test_django_destructive_pending_migration_is_refused(django_app: Path) -> None:
+    db = django_app / "db.sqlite3"
+    assert run_cli("run", cwd=django_app, env=CLEAN_ENV).code == 0
+    write_tree(django_app, {"shop/migrations/0002_remove_name.py": REMOVE_NAME})
+    refused = run_cli("run", cwd=django_app, env=CLEAN_ENV)
+    assert refused.code == 1
+    assert "drop-column" in refused.out
+    assert "name" in columns(db, "shop_product")
+    assert query(db, "SELECT count(*) FROM django_migrations WHERE app = 'shop'") == [(1,)]
+
+
+def test_django_rollback_of_run_python_without_reverse_is_refused(django_app: Path) -> None:
+    db = django_app / "db.sqlite3"
+    write_tree(django_app, {"shop/migrations/0002_data.py": RUN_PYTHON_NO_REVERSE})
+    assert run_cli("run", cwd=django_app, env=CLEAN_ENV).code == 0
+    refused = run_cli("rollback", "--yes", cwd=django_app, env=CLEAN_ENV)
+    assert refused.code == 1
+    assert "has no down migration" in refused.err
+    assert query(db, "SELECT count(*) FROM django_migrations WHERE app = 'shop'") == [(2,)]
