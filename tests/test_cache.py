@@ -150,7 +150,7 @@ def test_concurrent_cold_runs_agree(tmp_path: Path, env: dict[str, str]) -> None
 
 
 def test_parallel_output_is_identical_to_serial(tmp_path: Path) -> None:
-    repo = write_tree(tmp_path / "repo", many_migrations(200))
+    repo = write_tree(tmp_path / "repo", many_migrations(300))
     outputs = {}
     for jobs in ("1", "2"):
         for fmt in ("json", "junit", "text"):
