@@ -348,3 +348,29 @@ def test_missing_tool_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("status", cwd=root, env={"PATH": "/usr/bin:/bin"})
     assert result.code == 2
     assert "goose is not installed" in result.err and "go install" in result.err
+
+
+def test_create_of_a_destructive_migration_fails_the_safety_check(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.orm == "golang-migrate")
+    setup = setup_case(tmp_path, case)
+    script = json.loads(Path(setup.env["STANDIN_SCRIPT"]).read_text())
+    script["rules"][0]["write"] = {"migrations/000002_drop.up.sql": "DROP TABLE users;\n",
+                                   "migrations/000002_drop.down.sql": USERS_SQL}
+    Path(setup.env["STANDIN_SCRIPT"]).write_text(json.dumps(script))
+    result = run_cli("create", "drop users", cwd=setup.root, env=setup.env)
+    assert result.code == 1
+    assert "- DROP TABLE users" in result.out
+    assert "[FAIL]" in result.out and "drop-table" in result.out
+    assert "Ready to apply" not in result.out
+    assert run_cli("create", "drop again", "--fail-on", "never", cwd=setup.root, env=setup.env).code == 0
+
+
+def test_lock_warning_for_large_tables(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.orm == "golang-migrate")
+    setup = setup_case(tmp_path, case)
+    write_tree(setup.root, {"migrations/000001_init.up.sql": "ALTER TABLE orders ADD COLUMN note text;\n",
+                            "migrations/000001_init.down.sql": "ALTER TABLE orders DROP COLUMN note;\n",
+                            ".migrate-guard.toml": 'large_tables = ["orders"]\n'})
+    result = run_cli("run", cwd=setup.root, env=setup.env)
+    assert result.code == 0, result.out + result.err
+    assert "[WARN] Lock: add column on large table orders (migrations/000001_init.up.sql:1)" in result.out

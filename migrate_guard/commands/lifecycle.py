@@ -15,6 +15,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     create = sub.add_parser("create", help="run the native migration generator, then lint what it generated")
     create.add_argument("name", metavar="NAME", help="migration name (passed to the tool as one argument)")
     create.add_argument("--app", metavar="APP", help="Django: the app to make migrations for")
+    create.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default=None,
+                        help="lowest severity of the new migration's findings that makes the exit code 1 "
+                             "(default: error, or fail_on in config)")
     _common(create)
     create.set_defaults(run=run_create)
 
@@ -49,8 +52,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="migrate-guard configuration file (default: found by walking up)")
     parser.add_argument("--dialect", choices=("postgres", "mysql", "sqlite"), default=None,
                         help="SQL dialect used to lint (default: config, the project, or postgres)")
-    parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"), default=None,
-                        help="create: lowest severity that makes the exit code 1 (default: error)")
 
 
 def _confirm(parser: argparse.ArgumentParser) -> None:

@@ -233,7 +233,8 @@ def _numbered_sql(context: Context) -> list[tuple[int, str, list[Path]]]:
                 version = int(match.group(1))
                 name, files = groups.setdefault(version, (path.name.split(".")[0], []))
                 files.append(path)
-    return [(version, name, files) for version, (name, files) in sorted(groups.items())]
+    return [(version, name, sorted(files, key=lambda p: ".down." in p.name))
+            for version, (name, files) in sorted(groups.items())]
 
 
 def _golang_migrate(context: Context, outputs: list[str]) -> NativeState:
