@@ -374,3 +374,21 @@ def test_lock_warning_for_large_tables(tmp_path: Path) -> None:
     result = run_cli("run", cwd=setup.root, env=setup.env)
     assert result.code == 0, result.out + result.err
     assert "[WARN] Lock: add column on large table orders (migrations/000001_init.up.sql:1)" in result.out
+
+
+@pytest.mark.parametrize("orm", ["prisma", "typeorm"])
+def test_status_exit_1_without_pending_migrations_is_a_failure(tmp_path: Path, orm: str) -> None:
+    """Prisma and TypeORM exit 1 when migrations are pending; an exit 1 listing none (a database error) is not
+    mistaken for "everything applied"."""
+    case = next(c for c in CASES if c.orm == orm)
+    setup = setup_case(tmp_path, case)
+    script = json.loads(Path(setup.env["STANDIN_SCRIPT"]).read_text())
+    for rule in script["rules"]:
+        if rule["match"] == case.status:
+            rule.update(stdout="Error: P1001: Can't reach database server\n", exit=1)
+    Path(setup.env["STANDIN_SCRIPT"]).write_text(json.dumps(script))
+    result = run_cli("run", cwd=setup.root, env=setup.env)
+    assert result.code == 1
+    assert "Can't reach database server" in result.out
+    assert "status command failed" in result.err
+    assert case.run not in setup.argvs()

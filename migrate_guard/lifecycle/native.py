@@ -105,14 +105,20 @@ def read_state(context: Context, quiet: bool = False) -> NativeState:
     if orm == "drizzle":
         return _drizzle_state(context)
     outputs: list[str] = []
+    tolerated = 0
     for argv in context.tool.argv("status"):
         result = tee(argv, context.tool.cwd, quiet=quiet)
         no_version_yet = orm == "golang-migrate" and result.code == 1 and "no migration" in result.output
         if result.code not in context.spec.status_ok_codes and not no_version_yet:
             raise StatusFailed(result.code)
+        if result.code != 0 and not no_version_yet:
+            tolerated = result.code
         outputs.append(result.output)
-    reader = _READERS[orm]
-    return reader(context, outputs)
+    state = _READERS[orm](context, outputs)
+    if tolerated and not state.pending:
+        # Prisma and TypeORM exit 1 when migrations are pending; exit 1 with none listed is a real failure.
+        raise StatusFailed(tolerated)
+    return state
 
 
 # --- per tool ------------------------------------------------------------------------------------------------
@@ -215,8 +221,8 @@ def _typeorm(context: Context, outputs: list[str]) -> NativeState:
 
 
 def _prisma(context: Context, outputs: list[str]) -> NativeState:
-    folders = [p for folder in context.migration_dirs() for p in sorted(folder.iterdir())
-               if (p / "migration.sql").is_file()] if context.migration_dirs() else []
+    folders = [p for folder in context.migration_dirs() if folder.is_dir() for p in sorted(folder.iterdir())
+               if (p / "migration.sql").is_file()]
     pending: set[str] = set()
     block = re.search(r"not yet been applied:\s*\n((?:[^\n]+\n?)+)", outputs[0])
     if block:
