@@ -392,3 +392,18 @@ def test_status_exit_1_without_pending_migrations_is_a_failure(tmp_path: Path, o
     assert "Can't reach database server" in result.out
     assert "status command failed" in result.err
     assert case.run not in setup.argvs()
+
+
+def test_declared_node_tool_without_node_modules_runs_through_npx_no_install(tmp_path: Path) -> None:
+    """Yarn Plug'n'Play and some workspaces have no node_modules/.bin: `npx --no-install` finds the tool and never
+    downloads one."""
+    case = next(c for c in CASES if c.orm == "prisma")
+    setup = setup_case(tmp_path, case)
+    npx = tmp_path / "bin" / "npx"
+    npx.parent.mkdir(exist_ok=True)
+    (setup.root / "node_modules" / ".bin" / "prisma").rename(npx)
+    result = run_cli("status", cwd=setup.root, env=setup.env)
+    assert result.code == 0, result.out + result.err
+    call = setup.calls()[0]
+    assert call["tool"] == "npx"
+    assert call["argv"] == ["--no-install", "prisma", *case.status]
