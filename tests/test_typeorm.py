@@ -117,3 +117,21 @@ def test_transaction_false_on_the_class_means_not_transactional(tmp_path: Path) 
 def test_dialect_from_the_data_source(tmp_path: Path, config: str, dialect: str) -> None:
     write_tree(tmp_path, {"src/data-source.ts": config, "src/migrations/1700000000000-A.ts": "x"})
     assert typeorm.dialect_of(tmp_path / "src" / "migrations" / "1700000000000-A.ts") == dialect
+
+
+@pytest.mark.parametrize("output", ["es5", "es2017", "esbuild-min", "esbuild-esm"])
+def test_compiled_output_fires_the_same_rules_as_its_typescript_source(output: str) -> None:
+    """Real tsc/esbuild output (ES5 __awaiter/__generator and "".concat, minified !0/!1, ESM): same findings."""
+    from collections import Counter
+
+    from conftest import FIXTURES
+
+    def rules(folder: Path, name: str) -> Counter[str]:
+        result = run_cli("check", name, "--format", "json", "--fail-on", "never", cwd=folder)
+        return Counter(f["rule"] for f in result.json()["findings"])
+
+    source = rules(FIXTURES / "typeorm" / "ts", "1700000000000-AddPlan.ts")
+    assert sum(source.values()) == 15
+    compiled_folder = FIXTURES / "typeorm" / "tsc" / output
+    [compiled] = [p.name for p in compiled_folder.iterdir()]
+    assert rules(compiled_folder, compiled) == source

@@ -208,6 +208,9 @@ class Evaluator:
         if kind in ("call_expression", "new_expression"):
             callee = node.child_by_field_name("function") or node.child_by_field_name("constructor")
             args_node = node.child_by_field_name("arguments")
+            concatenated = self._string_concat(callee, args_node)
+            if concatenated is not None:
+                return concatenated
             path = self.member_path(callee) if callee is not None else ()
             args = [self.evaluate(a) for a in arguments(args_node)]
             if callee is not None and callee.type == "member_expression" and not path:
@@ -220,10 +223,30 @@ class Evaluator:
             return self._object(node)
         if kind == "array":
             return JsArray([self.evaluate(c) for c in node.named_children if c.type != "comment"], node)
+        if kind == "unary_expression" and text(node).startswith("!"):
+            # minifiers write true/false as !0/!1
+            truth = is_truthy(self.evaluate(node.named_children[0] if node.named_children else None))
+            return (not truth) if truth is not None else Unknown(text(node))
+        if kind == "unary_expression" and text(node).startswith("void"):
+            return UNDEFINED
         if kind == "unary_expression" and text(node).startswith("-"):
             inner = self.evaluate(node.named_children[0]) if node.named_children else None
             return -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) else Unknown(text(node))
         return Unknown(text(node))
+
+    def _string_concat(self, callee: Node | None, args_node: Node | None) -> JsString | None:
+        """`"a".concat(b, "c")`: how tsc writes template literals when it targets ES5."""
+        if callee is None or callee.type != "member_expression":
+            return None
+        prop = callee.child_by_field_name("property")
+        if prop is None or self.source.text_of(prop) != "concat":
+            return None
+        base = self.evaluate(callee.child_by_field_name("object"))
+        if not isinstance(base, JsString):
+            return None
+        for arg in arguments(args_node):
+            base = base + self._as_string(self.evaluate(arg), arg)
+        return base
 
     def member_path(self, node: Node | None) -> tuple[str, ...]:
         """`a.b.c` -> ("a", "b", "c"); () when the chain holds anything but names."""
