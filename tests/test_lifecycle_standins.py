@@ -407,3 +407,15 @@ def test_declared_node_tool_without_node_modules_runs_through_npx_no_install(tmp
     call = setup.calls()[0]
     assert call["tool"] == "npx"
     assert call["argv"] == ["--no-install", "prisma", *case.status]
+
+
+def test_golang_migrate_without_a_database_url_is_a_usage_error(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.orm == "golang-migrate")
+    setup = setup_case(tmp_path, case)
+    result = run_cli("run", cwd=setup.root, env={**setup.env, "DATABASE_URL": ""})
+    assert result.code == 2
+    assert "--database-url" in result.err
+    assert setup.calls() == []
+    explicit = run_cli("status", "--database-url", PG_URL, cwd=setup.root, env={**setup.env, "DATABASE_URL": ""})
+    assert explicit.code == 0, explicit.out + explicit.err
+    assert setup.argvs() == [case.status]

@@ -177,7 +177,7 @@ def fill(template: tuple[str, ...], values: dict[str, list[str]]) -> list[str]:
         if arg.startswith("{") and arg.endswith("}") and arg.count("{") == 1:
             key = arg[1:-1]
             if key not in values:
-                raise UsageError(f"missing value for {key} (see `migrate-guard {key.split('_')[0]} --help`)")
+                raise UsageError(_MISSING.get(key, f"missing value for {key}"))
             result.extend(values[key])
             continue
         text = arg
@@ -187,6 +187,14 @@ def fill(template: tuple[str, ...], values: dict[str, list[str]]) -> list[str]:
                 text = text.replace(token, value[0] if value else "")
         result.append(text)
     return result
+
+
+_MISSING = {
+    "datasource": "TypeORM needs its data source file: pass --datasource FILE (e.g. src/data-source.ts)",
+    "database_url": "this tool needs the database URL: pass --database-url URL or set DATABASE_URL",
+    "schema": "no schema.prisma found: run from the Prisma project or pass --project ROOT",
+    "name": "a migration NAME is required",
+}
 
 
 def spec_for(orm: str) -> ToolSpec:
