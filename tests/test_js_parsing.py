@@ -227,3 +227,15 @@ def test_lints_the_repository_fixtures_quickly() -> None:
     assert result.code == 0 and result.json()["summary"]["files"] >= 12
     assert elapsed < 30, elapsed
 
+
+
+def test_huge_concatenations_and_deep_nesting_never_crash(tmp_path: Path) -> None:
+    pieces = " + ".join(f"'DELETE FROM t{i};'" for i in range(3000))
+    write_tree(tmp_path, {
+        "m/20240101_long.js": f"exports.up = (knex) => knex.raw({pieces});\nexports.down = (knex) => knex.raw('');\n",
+        "m/20240102_deep.js": "exports.up = (knex) => knex.raw(" + "[" * 3000 + "]" * 3000 + ");\n"
+                              "exports.down = (knex) => knex.raw('');\n"})
+    result = run_cli("check", "m", "--format", "json", "--fail-on", "never", "--no-cache", cwd=tmp_path)
+    rules = [(f["path"], f["rule"]) for f in result.json()["findings"]]
+    assert rules.count(("m/20240101_long.js", "unbounded-delete")) == 3000
+    assert ("m/20240102_deep.js", "parse-error") in rules

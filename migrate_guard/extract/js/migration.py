@@ -96,7 +96,10 @@ def extract_js(unit: MigrationUnit, orm: str, interpret: Interpreter,
     except NotText as error:
         return unreadable_migration(unit, path, str(error))
     source = Source(path, shown, text)
-    evaluator = Evaluator(source)
+    try:
+        evaluator = Evaluator(source)
+    except RecursionError:
+        evaluator = Evaluator(source, collect=False)
     entries = find_entries(source)
     operations: list[ir.Operation] = []
     for error in syntax_errors(source.root)[:_MAX_PARSE_ERRORS]:
@@ -107,18 +110,22 @@ def extract_js(unit: MigrationUnit, orm: str, interpret: Interpreter,
         operations.append(ir.ParseError(location=location, migration=unit.id, source=snippet,
                                         message=f"cannot parse {shown} at line {location.line}: {what}; "
                                                 "the rest of the file is still linted"))
-    if entries:
-        for direction in ("up", "down"):
-            context = Context(unit, source, evaluator, direction)  # type: ignore[arg-type]
-            entry = entries.get(direction)
-            if entry is not None:
-                interpret(context, entry)
-                operations.extend(context.ops)
-    else:
-        # No up/down found (a damaged or unusual file): read every call of the whole file as `up`.
-        context = Context(unit, source, evaluator, "up")
-        interpret(context, None)
-        operations.extend(context.ops)
+    try:
+        if entries:
+            for direction in ("up", "down"):
+                context = Context(unit, source, evaluator, direction)  # type: ignore[arg-type]
+                entry = entries.get(direction)
+                if entry is not None:
+                    interpret(context, entry)
+                    operations.extend(context.ops)
+        else:
+            # No up/down found (a damaged or unusual file): read every call of the whole file as `up`.
+            context = Context(unit, source, evaluator, "up")
+            interpret(context, None)
+            operations.extend(context.ops)
+    except RecursionError:
+        operations.append(ir.ParseError(location=ir.Location(shown, 1, 1, 1), migration=unit.id,
+                                        message=f"cannot lint {shown}: expressions nested too deeply to read"))
     down_entry = entries.get("down")
     down = down_state(source, down_entry)
     down_location = source.location(down_entry.name_node) if down_entry is not None and down != "present" else None

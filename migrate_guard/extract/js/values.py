@@ -137,10 +137,11 @@ def _placeholder(text: str) -> str:
 class Evaluator:
     """Evaluates expressions of one file; knows the file's string constants (`const TABLE = 'users'`)."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, collect: bool = True) -> None:
         self.source = source
         self.constants: dict[str, Any] = {}
-        self._collect_constants(source.root)
+        if collect:
+            self._collect_constants(source.root)
 
     def _collect_constants(self, root: Node) -> None:
         seen: dict[str, int] = {}
@@ -189,12 +190,7 @@ class Evaluator:
                 inner = node.named_children[-1]
             return self.evaluate(inner)
         if kind == "binary_expression":
-            operator = node.child_by_field_name("operator")
-            if operator is not None and text(operator) == "+":
-                left = self.evaluate(node.child_by_field_name("left"))
-                right = self.evaluate(node.child_by_field_name("right"))
-                return self._concat(left, right, node)
-            return Unknown(text(node))
+            return self._plus_chain(node)
         if kind == "identifier":
             name = text(node)
             if name == "undefined":
@@ -266,6 +262,28 @@ class Evaluator:
             else:
                 return ()
         return ()
+
+    def _plus_chain(self, node: Node) -> Any:
+        """`a + b + c + ...` is left-nested: walk it without recursion (SQL built from hundreds of pieces)."""
+        operands: list[Node] = []
+        current: Node | None = node
+        while current is not None and current.type == "binary_expression":
+            operator = current.child_by_field_name("operator")
+            if operator is None or self.source.text_of(operator) != "+":
+                if current is node:
+                    return Unknown(self.source.text_of(node))
+                break
+            right = current.child_by_field_name("right")
+            if right is not None:
+                operands.append(right)
+            current = current.child_by_field_name("left")
+        if current is not None:
+            operands.append(current)
+        operands.reverse()
+        result = self.evaluate(operands[0])
+        for operand in operands[1:]:
+            result = self._concat(result, self.evaluate(operand), operand)
+        return result
 
     def _concat(self, left: Any, right: Any, node: Node) -> Any:
         if isinstance(left, (int, float)) and isinstance(right, (int, float)):
