@@ -67,8 +67,15 @@ class PySource:
         return ir.Location(self.path, line, self.column(line, getattr(node, "col_offset", 0)), end)
 
     def source_of(self, node: ast.AST) -> str:
-        segment = ast.get_source_segment(self.text, node) or ""
-        return segment.split("\n", 1)[0]
+        """The first line of a node's source (enough for messages; ast.get_source_segment re-splits the file)."""
+        line = getattr(node, "lineno", 0)
+        if not 1 <= line <= len(self.lines):
+            return ""
+        text = self.lines[line - 1][self.column(line, getattr(node, "col_offset", 0)) - 1:]
+        if getattr(node, "end_lineno", line) == line:
+            end = self.column(line, getattr(node, "end_col_offset", len(text))) - 1
+            text = self.lines[line - 1][self.column(line, node.col_offset) - 1:end]  # type: ignore[attr-defined]
+        return text.rstrip()
 
     def string_origin(self, node: ast.expr) -> Origin:
         """Where the first character of a string literal's content sits (after its prefix and opening quotes)."""
