@@ -32,7 +32,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config
-from .extract.base import MigrationUnit, display_path
+from .extract.base import MigrationUnit
 from .model import Migration
 
 FORMAT = "1"
@@ -93,7 +93,9 @@ class MigrationCache:
         self.folder = folder / f"v{FORMAT}"
         settings = sorted((f.name, repr(getattr(config, f.name))) for f in fields(config)
                           if f.name not in _CONFIG_IGNORED)
-        context = (FORMAT, __version__, code_fingerprint(), rules_fingerprint(), sys.version_info[:2], settings)
+        # The current folder is in the key: migrations hold paths relative to it.
+        context = (FORMAT, __version__, code_fingerprint(), rules_fingerprint(), sys.version_info[:2], settings,
+                   os.getcwd())
         self.context = hashlib.sha256(repr(context).encode()).hexdigest()
         self._folders: dict[Path, dict[str, list[str]]] = {}
         self._digests: dict[str, str] = {}
@@ -105,7 +107,7 @@ class MigrationCache:
                             (project.orm, project.root, project.migrations, project.dialect) if project else None))
                       .encode())
         for path in unit.files:
-            digest.update(f"\0{display_path(path)}\0{self.digest('f:' + os.path.abspath(path))}".encode())
+            digest.update(f"\0{os.path.abspath(path)}\0{self.digest('f:' + os.path.abspath(path))}".encode())
             # A sibling of the same version may be read by the extractor (a down file beside the up file): its
             # appearance or disappearance must change the key; its content is checked through the entry's deps.
             digest.update(repr(self._siblings(path)).encode())

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
 from .config import Config
 from .errors import UsageError
-from .extract.base import MigrationUnit, display_path, read_head
+from .extract.base import MigrationUnit, read_head
 from .extract.registry import CANDIDATE_SUFFIXES, classify, extractor
 from .model import Finding, LintedFile, Migration, Project, Report
 from .walk import is_skipped_dir, walk_files
@@ -49,7 +51,7 @@ def expand_paths(paths: list[str], config: Config) -> list[Path]:
 def excluded(path: Path, config: Config) -> bool:
     if not config.exclude:
         return False
-    shown = display_path(path)
+    shown = shown_path(path)
     return any(fnmatch.fnmatch(shown, pattern) or fnmatch.fnmatch(shown, pattern.rstrip("/") + "/*")
                for pattern in config.exclude)
 
@@ -72,7 +74,7 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
         module = classify(path, head, project.orm if project else None)
         if module is None:
             continue
-        group = project.root if project else display_path(path.parent)
+        group = project.root if project else shown_path(path.parent)
         key = (group, module.ORM, module.migration_key(path))
         unit = units.get(key)
         if unit is None:
@@ -98,9 +100,32 @@ def _format_dialect(module: ModuleType, path: Path) -> str | None:
     return dialect_of(path) if dialect_of else None
 
 
+@lru_cache(maxsize=4096)
+def _real_folder(folder: str, cwd: str) -> Path:
+    return Path(folder).resolve()
+
+
+def real_path(path: Path) -> Path:
+    """path.resolve(), resolving each folder once (thousands of files share a few folders)."""
+    if path.is_symlink():
+        return path.resolve()
+    return _real_folder(os.path.dirname(os.path.abspath(path)), os.getcwd()) / path.name
+
+
+def shown_path(path: Path) -> str:
+    """display_path(path), resolving each folder once."""
+    real, cwd = real_path(path), _real_folder(os.getcwd(), os.getcwd())
+    try:
+        return real.relative_to(cwd).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def project_of(path: Path, projects: list[Project]) -> Project | None:
     """The project whose migration folder holds this file (the deepest one when folders nest)."""
-    shown = display_path(path)
+    if not projects:
+        return None
+    shown = shown_path(path)
     best: tuple[int, Project] | None = None
     for project in projects:
         for folder in project.migrations:
@@ -127,12 +152,12 @@ def run_check(config: Config, options: Options) -> Report:
 
         files = expand_paths(options.paths, config)
         projects = projects_for_paths(files)
-        given = {f.resolve() for f in files}
+        given = {real_path(f) for f in files}
         # The given files' projects are read whole (not linted) so the rules see the schema their earlier
         # migrations built: pre-commit passes only the new migration.
         owners = {id(p): p for f in files if (p := project_of(f, projects)) is not None}
         context = [f for p in owners.values() for f in project_files(p)
-                   if f.resolve() not in given and not excluded(f, config)]
+                   if real_path(f) not in given and not excluded(f, config)]
         plan = plan_files(files + context, config, options, projects)
     else:
         from .detect import detect_projects
@@ -149,10 +174,10 @@ def run_check(config: Config, options: Options) -> Report:
     skipped = 0
     for group, units in plan.groups.items():
         if given is not None:
-            units = [u for u in units if any(f.resolve() in given for f in u.files)]
+            units = [u for u in units if any(real_path(f) in given for f in u.files)]
         before = before_baseline(plan.groups[group], baseline_for(group, plan.groups[group], config))
         if changed is not None:
-            units = [u for u in units if any(f.resolve() in changed for f in u.files)]
+            units = [u for u in units if any(real_path(f) in changed for f in u.files)]
         kept = [u for u in units if id(u) not in before]
         skipped += len(units) - len(kept)
         if kept:
