@@ -112,3 +112,24 @@ def test_skeleton_down_is_empty(tmp_path: Path) -> None:
 def test_dialect_from_config(tmp_path: Path, files: dict[str, str], dialect: str | None) -> None:
     write_tree(tmp_path, {**files, "package.json": "{}", "migrations/20240101-a.js": "x"})
     assert sequelize.dialect_of(tmp_path / "migrations" / "20240101-a.js") == dialect
+
+
+def test_umzug_context_as_the_sequelize_instance(tmp_path: Path) -> None:
+    path = tmp_path / "2024.01.01T00.00.00.a.ts"
+    path.write_text(textwrap.dedent("""\
+        import type { MigrationFn } from "umzug";
+        import { DataTypes, Sequelize } from "sequelize";
+        export const up: MigrationFn<Sequelize> = async ({ context: sequelize }) => {
+          await sequelize.getQueryInterface().addColumn("users", "plan", { type: DataTypes.STRING, allowNull: false });
+          const qi = sequelize.getQueryInterface();
+          await qi.removeColumn("users", "age");
+          await sequelize.query("DROP TABLE legacy");
+        };
+        export const down: MigrationFn<Sequelize> = async ({ context: sequelize }) => {
+          await sequelize.getQueryInterface().removeColumn("users", "plan");
+        };
+    """))
+    migration = sequelize.extract(MigrationUnit(orm="sequelize", id=path.name, files=[path], dialect="postgres"))
+    assert [(op.kind, op.location.line) for op in up_ops(migration)] == [
+        ("add_column", 4), ("drop_column", 6), ("drop_table", 7)]
+    assert migration.down == "present"

@@ -52,10 +52,15 @@ def _interpret(context: Any, entry: Any) -> None:
                          interfaces or {"queryInterface"})
     body = entry.body if entry is not None else source.root
     sequelizes = _sequelize_names(source, body, interfaces) | {"sequelize"}
+    interfaces |= _query_interface_names(source, body, interfaces | sequelizes)
     for top in chain_tops(body):
         chain = flatten(source, top)
         links = chain.links
-        if chain.root in interfaces and links and links[0].name == "sequelize" and links[0].args is None:
+        if chain.root in (interfaces | sequelizes) and links and links[0].name == "getQueryInterface":
+            links = links[1:]  # umzug: ({ context: sequelize }) => sequelize.getQueryInterface().addColumn(...)
+            if links:
+                _call(context, chain, links[0])
+        elif chain.root in interfaces and links and links[0].name == "sequelize" and links[0].args is None:
             links = links[1:]
             if links and links[0].name == "query" and links[0].args:
                 context.sql(context.value(links[0].args[0]), links[0].args[0])
@@ -63,6 +68,21 @@ def _interpret(context: Any, entry: Any) -> None:
             _call(context, chain, links[0])
         elif chain.root in sequelizes and links and links[0].name == "query" and links[0].args:
             context.sql(context.value(links[0].args[0]), links[0].args[0])
+
+
+def _query_interface_names(source: Any, body: Any, owners: set[str]) -> set[str]:
+    """`const queryInterface = sequelize.getQueryInterface()`."""
+    found: set[str] = set()
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "variable_declarator":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            text = "".join(source.text_of(value).split()) if value is not None else ""
+            if name is not None and name.type == "identifier" and text in {f"{o}.getQueryInterface()" for o in owners}:
+                found.add(source.text_of(name))
+        stack.extend(node.named_children)
+    return found
 
 
 def _sequelize_names(source: Any, body: Any, interfaces: set[str]) -> set[str]:
@@ -104,7 +124,9 @@ def _call(context: Any, chain: Any, link: Any) -> None:
     def arg(index: int) -> Any:
         return args[index] if index < len(args) else None
 
-    if method == "createTable" and len(args) >= 2:
+    if method == "query" and args:  # the context is the Sequelize instance itself
+        context.sql(args[0], link.args[0])
+    elif method == "createTable" and len(args) >= 2:
         _create_table(context, location, node, table, arg(1))
     elif method == "dropTable" and args:
         context.emit(ir.DropTable, location, node, table=table)
