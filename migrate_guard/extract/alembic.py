@@ -202,7 +202,7 @@ class Reader:
         column = a.str(1, "column_name")
         kw = keywords(call)
         ops: list[ir.Operation] = []
-        if "type_" in kw:
+        if "type_" in kw and literal(kw["type_"]) is not None:
             new, old = column_type(kw["type_"]), column_type(kw.get("existing_type"))
             if not (new is not None and old is not None and (new.name, new.params) == (old.name, old.params)):
                 using = _str(kw.get("postgresql_using"))
@@ -216,9 +216,9 @@ class Reader:
         if "server_default" in kw and literal(kw["server_default"]) is not False:
             ops.append(self.make(ir.SetDefault, call, table=table, column=column,
                                  default=server_default(kw["server_default"])))
-        if "new_column_name" in kw:
+        if isinstance(literal(kw.get("new_column_name")), str):
             ops.append(self.make(ir.RenameColumn, call, table=table, column=column,
-                                 new_name=_str(kw["new_column_name"]) or "?"))
+                                 new_name=literal(kw["new_column_name"])))
         return ops
 
     # --- indexes and constraints ----------------------------------------------------------------------------------

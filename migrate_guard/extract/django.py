@@ -250,6 +250,17 @@ def _dependency_list(value: ast.expr) -> list[tuple[str, str]]:
 
 # --- replaying operations -----------------------------------------------------------------------------------------
 
+class _NotLiteral(Exception):
+    """A model or field name that is not a literal string: the operation cannot be judged (nothing is reported)."""
+
+
+def _name(call: ast.Call, position: int, keyword: str) -> str:
+    value = literal(argument(call, position, keyword))
+    if not isinstance(value, str):
+        raise _NotLiteral
+    return value
+
+
 class Replay:
     """Operations of one migration -> IR, against the project state before each of them (which they update)."""
 
@@ -270,6 +281,8 @@ class Replay:
             return []
         try:
             return handler(node, state)
+        except _NotLiteral:
+            return []
         except (KeyError, AttributeError, TypeError, ValueError, IndexError) as error:
             return [self.make(ir.ParseError, node, message=f"could not read this operation ({type(error).__name__})")]
 
@@ -306,7 +319,7 @@ class Replay:
     # --- models -----------------------------------------------------------------------------------------------------
 
     def op_CreateModel(self, call: ast.Call, state: State) -> list[ir.Operation]:
-        name = literal(argument(call, 0, "name"))
+        name = _name(call, 0, "name")
         options = _dict_nodes(argument(call, 2, "options"))
         db_table = literal(options.get("db_table"))
         model = ModelState(self.app, str(name).lower(), db_table if isinstance(db_table, str)
@@ -345,13 +358,13 @@ class Replay:
         return ops
 
     def op_DeleteModel(self, call: ast.Call, state: State) -> list[ir.Operation]:
-        name = literal(argument(call, 0, "name"))
+        name = _name(call, 0, "name")
         model = state.pop(self.model_key(name), None) or ModelState(self.app, str(name).lower(),
                                                                      f"{self.app}_{str(name).lower()}")
         return [self.make(ir.DropTable, call, table=model.table)] if model.managed else []
 
     def op_RenameModel(self, call: ast.Call, state: State) -> list[ir.Operation]:
-        old, new = literal(argument(call, 0, "old_name")), literal(argument(call, 1, "new_name"))
+        old, new = _name(call, 0, "old_name"), _name(call, 1, "new_name")
         model = state.pop(self.model_key(old), None) or self.model({}, old)
         old_table = model.table
         model.name = str(new).lower()
@@ -363,7 +376,7 @@ class Replay:
         return [self.make(ir.RenameTable, call, table=old_table, new_name=model.table)]
 
     def op_AlterModelTable(self, call: ast.Call, state: State) -> list[ir.Operation]:
-        model = self.model(state, literal(argument(call, 0, "name")))
+        model = self.model(state, _name(call, 0, "name"))
         table = literal(argument(call, 1, "table"))
         old_table = model.table
         model.table = table if isinstance(table, str) else f"{self.app}_{model.name}"
@@ -373,8 +386,8 @@ class Replay:
     # --- fields -----------------------------------------------------------------------------------------------------
 
     def op_AddField(self, call: ast.Call, state: State) -> list[ir.Operation]:
-        model = self.model(state, literal(argument(call, 0, "model_name")))
-        name = literal(argument(call, 1, "name"))
+        model = self.model(state, _name(call, 0, "model_name"))
+        name = _name(call, 1, "name")
         info = self.field_info(name, argument(call, 2, "field"))
         model.fields[str(name)] = info
         if info.is_many or not model.managed:
@@ -382,8 +395,8 @@ class Replay:
         return [self.make(ir.AddColumn, call, table=model.table, column=self.column(state, model, info))]
 
     def op_RemoveField(self, call: ast.Call, state: State) -> list[ir.Operation]:
-        model = self.model(state, literal(argument(call, 0, "model_name")))
-        name = str(literal(argument(call, 1, "name")))
+        model = self.model(state, _name(call, 0, "model_name"))
+        name = _name(call, 1, "name")
         info = model.field(name)
         if info is not None:
             model.fields.pop(info.name, None)
@@ -394,8 +407,8 @@ class Replay:
         return [self.make(ir.DropColumn, call, table=model.table, column=info.column if info else name)]
 
     def op_RenameField(self, call: ast.Call, state: State) -> list[ir.Operation]:
-        model = self.model(state, literal(argument(call, 0, "model_name")))
-        old, new = str(literal(argument(call, 1, "old_name"))), str(literal(argument(call, 2, "new_name")))
+        model = self.model(state, _name(call, 0, "model_name"))
+        old, new = _name(call, 1, "old_name"), _name(call, 2, "new_name")
         info = model.field(old)
         if info is None:
             info = FieldInfo(old, "?")
@@ -408,8 +421,8 @@ class Replay:
         return [self.make(ir.RenameColumn, call, table=model.table, column=old_column, new_name=info.column)]
 
     def op_AlterField(self, call: ast.Call, state: State) -> list[ir.Operation]:
-        model = self.model(state, literal(argument(call, 0, "model_name")))
-        name = str(literal(argument(call, 1, "name")))
+        model = self.model(state, _name(call, 0, "model_name"))
+        name = _name(call, 1, "name")
         new = self.field_info(name, argument(call, 2, "field"))
         old = model.field(name)
         model.fields[old.name if old else name] = new
@@ -445,7 +458,7 @@ class Replay:
     # --- indexes and constraints ------------------------------------------------------------------------------------
 
     def op_AddIndex(self, call: ast.Call, state: State, concurrent: bool = False) -> list[ir.Operation]:
-        model = self.model(state, literal(argument(call, 0, "model_name")))
+        model = self.model(state, _name(call, 0, "model_name"))
         index = argument(call, 1, "index")
         return self._index(call, model, index, concurrent) if model.managed else []
 
@@ -470,15 +483,15 @@ class Replay:
         return info.column if info else field_name
 
     def op_RemoveIndex(self, call: ast.Call, state: State, concurrent: bool = False) -> list[ir.Operation]:
-        model = self.model(state, literal(argument(call, 0, "model_name")))
-        name = literal(argument(call, 1, "name"))
+        model = self.model(state, _name(call, 0, "model_name"))
+        name = _name(call, 1, "name")
         return [self.make(ir.DropIndex, call, name=str(name), table=model.table, concurrent=concurrent)]
 
     def op_RemoveIndexConcurrently(self, call: ast.Call, state: State) -> list[ir.Operation]:
         return self.op_RemoveIndex(call, state, concurrent=True)
 
     def op_AddConstraint(self, call: ast.Call, state: State, not_valid: bool = False) -> list[ir.Operation]:
-        model = self.model(state, literal(argument(call, 0, "model_name")))
+        model = self.model(state, _name(call, 0, "model_name"))
         return self._constraint(call, model, argument(call, 1, "constraint"), not_valid) if model.managed else []
 
     def op_AddConstraintNotValid(self, call: ast.Call, state: State) -> list[ir.Operation]:
@@ -499,12 +512,12 @@ class Replay:
                           name=name if isinstance(name, str) else None, columns=columns, not_valid=not_valid)]
 
     def op_RemoveConstraint(self, call: ast.Call, state: State) -> list[ir.Operation]:
-        model = self.model(state, literal(argument(call, 0, "model_name")))
-        return [self.make(ir.DropConstraint, call, table=model.table, name=str(literal(argument(call, 1, "name"))))]
+        model = self.model(state, _name(call, 0, "model_name"))
+        return [self.make(ir.DropConstraint, call, table=model.table, name=_name(call, 1, "name"))]
 
     def op_ValidateConstraint(self, call: ast.Call, state: State) -> list[ir.Operation]:
-        model = self.model(state, literal(argument(call, 0, "model_name")))
-        return [self.make(ir.ValidateConstraint, call, table=model.table, name=str(literal(argument(call, 1, "name"))))]
+        model = self.model(state, _name(call, 0, "model_name"))
+        return [self.make(ir.ValidateConstraint, call, table=model.table, name=_name(call, 1, "name"))]
 
     def op_AlterUniqueTogether(self, call: ast.Call, state: State) -> list[ir.Operation]:
         return self._together(call, state, "unique_together")
@@ -513,7 +526,7 @@ class Replay:
         return self._together(call, state, "index_together")
 
     def _together(self, call: ast.Call, state: State, key: str) -> list[ir.Operation]:
-        model = self.model(state, literal(argument(call, 0, "name")))
+        model = self.model(state, _name(call, 0, "name"))
         new = _together(literal(argument(call, 1, key)))
         added = sorted(new - model.together.get(key, set()))
         model.together[key] = new

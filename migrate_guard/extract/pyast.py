@@ -137,19 +137,20 @@ def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
     return positional[position] if position < len(positional) else None
 
 
-def string_parts(node: ast.expr | None) -> list[ast.Constant]:
-    """String literal nodes in a value: a string, or a list/tuple of strings or of (sql, params) pairs."""
+def string_parts(node: ast.expr | None, resolve: Any = lambda n: n) -> list[ast.Constant]:
+    """String literal nodes in a value: a string, or a list/tuple of strings or of (sql, params) pairs.
+    `resolve` maps a name to the module-level value it holds."""
+    node = resolve(node)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [node]
     if isinstance(node, (ast.List, ast.Tuple)):
         found: list[ast.Constant] = []
         for element in node.elts:
+            element = resolve(element)
+            if isinstance(element, (ast.Tuple, ast.List)) and element.elts:
+                element = resolve(element.elts[0])
             if isinstance(element, ast.Constant) and isinstance(element.value, str):
                 found.append(element)
-            elif isinstance(element, (ast.Tuple, ast.List)) and element.elts:
-                first = element.elts[0]
-                if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    found.append(first)
         return found
     return []
 
@@ -167,8 +168,7 @@ def sql_ops(source: PySource, node: ast.expr, *, dialect: str, migration: str,
     """Operations of SQL given as a literal (or a module constant holding one); None if the SQL is not literal."""
     from .sql import extract_sql
 
-    resolved = source.resolve(node)
-    parts = string_parts(resolved)
+    parts = string_parts(node, source.resolve)
     if not parts:
         return None
     ops: list[ir.Operation] = []
