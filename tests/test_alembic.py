@@ -117,3 +117,18 @@ def test_non_migration_python_is_skipped(tmp_path: Path) -> None:
     write_tree(tmp_path, {"helpers.py": "def upgrade():\n    return 1\n", "env.py": "revision = 'x'\ndef upgrade(): pass\n"})
     result = run_cli("check", "helpers.py", "env.py", "--format", "json", cwd=tmp_path)
     assert result.code == 0 and result.json()["summary"]["files"] == 0
+
+
+def test_autocommit_marker_matches_the_engine() -> None:
+    from migrate_guard.engine.facts import TOOL_TRANSACTION_SUSPENDED
+    from migrate_guard.extract.alembic import AUTOCOMMIT_SOURCE
+
+    assert AUTOCOMMIT_SOURCE == TOOL_TRANSACTION_SUSPENDED
+
+
+def test_pyproject_alembic_names_its_config_file_apart_from_alembic_ini(monkeypatch: pytest.MonkeyPatch) -> None:
+    from migrate_guard.detect import detect_projects
+
+    monkeypatch.chdir(FIXTURES / "detect" / "alembic_pyproject")
+    [project] = detect_projects(Path("."))
+    assert project.settings == {"script_location": "db", "pyproject": "pyproject.toml"}

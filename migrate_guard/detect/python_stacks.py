@@ -255,7 +255,13 @@ def _build(root: Path, location: str, versions: str | None, url: str | None, sep
     dialect = dialect_of_url(url) if url and "driver://" not in url else None
     if dialect is None:
         dialect = _dialect_from_env_py(script) or _dialect_from_requirements(root)
-    settings: dict[str, Path | str] = {"script_location": script, "config": config}
+    settings: dict[str, Path | str] = {"script_location": script}
+    if config.name == "pyproject.toml":  # [tool.alembic]: `alembic` reads it itself; -c takes only an .ini
+        settings["pyproject"] = config
+        if (root / "alembic.ini").is_file():
+            settings["config"] = root / "alembic.ini"
+    else:
+        settings["config"] = config
     project = make_project("alembic", root, folders, dialect, settings)
     return script.resolve(), project
 
