@@ -153,3 +153,34 @@ def test_rename_model_with_explicit_db_table_is_not_a_table_rename(tmp_path: Pat
     })
     got = [(f["rule"], f["line"]) for f in findings("app", cwd=tmp_path)]
     assert got == [("rename-table", 8)]  # AlterModelTable, not RenameModel
+
+
+def test_app_label_from_apps_py_links_dependencies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the folder is `users_app` but its AppConfig.label is `users`: dependencies and relations use the label
+    from migrate_guard.detect import projects_for_paths
+    from migrate_guard.extract import django
+    from migrate_guard.extract.base import MigrationUnit
+
+    write_tree(tmp_path, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 's')\n",
+        "users_app/apps.py": "from django.apps import AppConfig\n\n\nclass UsersConfig(AppConfig):\n"
+                             "    name = 'users_app'\n    label = 'users'\n",
+        "users_app/migrations/__init__.py": "",
+        "users_app/migrations/0001_initial.py": (
+            f"{MIGRATION_HEAD}class Migration(migrations.Migration):\n"
+            "    operations = [migrations.CreateModel(name='Member', fields=[('id', models.AutoField(primary_key=True))],"
+            " options={'db_table': 'members'})]\n"),
+        "shop/migrations/__init__.py": "",
+        "shop/migrations/0001_initial.py": (
+            f"{MIGRATION_HEAD}class Migration(migrations.Migration):\n"
+            "    dependencies = [('users', '0001_initial')]\n"
+            "    operations = [migrations.CreateModel(name='Order', fields=[('id', models.AutoField(primary_key=True)),"
+            " ('member', models.ForeignKey(on_delete=models.CASCADE, to='users.member'))])]\n"),
+    })
+    monkeypatch.chdir(tmp_path)
+    path = Path("shop/migrations/0001_initial.py")
+    [project] = projects_for_paths([path])
+    unit = MigrationUnit(orm="django", id=django.migration_key(path), files=[path], dialect="postgres", project=project)
+    [create] = django.extract(unit).operations
+    member = create.columns[1]
+    assert (member.name, str(member.type), member.references.table) == ("member_id", "integer", "members")

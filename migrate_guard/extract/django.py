@@ -12,6 +12,7 @@ import copy
 import heapq
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,20 @@ def extract(unit: MigrationUnit) -> Migration:
 
 
 def _node_key(path: Path) -> tuple[str, str]:
-    return (path.parent.parent.name, path.stem)
+    return (app_label(path.parent.parent), path.stem)
+
+
+_LABEL = re.compile(r"^\s+label\s*=\s*['\"](\w+)['\"]", re.MULTILINE)
+
+
+@lru_cache(maxsize=512)
+def app_label(app_folder: Path) -> str:
+    """The app's label: AppConfig.label in apps.py when set, else the package name (Django's default)."""
+    try:
+        match = _LABEL.search((app_folder / "apps.py").read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        match = None
+    return match.group(1) if match else app_folder.name
 
 
 # --- the migration graph --------------------------------------------------------------------------------------------
@@ -207,7 +221,7 @@ def _read_node(path: Path) -> Node | None:
         return None
     if _HEAD.search(text[:8192]) is None:
         return None
-    node = Node(app=path.parent.parent.name, name=path.stem, path=path, text=text)
+    node = Node(app=app_label(path.parent.parent), name=path.stem, path=path, text=text)
     shown = display_path(path)
     try:
         node.source = PySource.parse(shown, text)
