@@ -133,3 +133,12 @@ def test_umzug_context_as_the_sequelize_instance(tmp_path: Path) -> None:
     assert [(op.kind, op.location.line) for op in up_ops(migration)] == [
         ("add_column", 4), ("drop_column", 6), ("drop_table", 7)]
     assert migration.down == "present"
+
+
+@pytest.mark.parametrize("default,has_default", [
+    ("Sequelize.NOW", False), ("DataTypes.UUIDV4", False), ("() => 'x'", False),
+    ("Sequelize.fn('now')", True), ("Sequelize.literal('CURRENT_TIMESTAMP')", True), ("'free'", True), ("0", True)])
+def test_client_side_defaults_are_not_database_defaults(tmp_path: Path, default: str, has_default: bool) -> None:
+    [op] = up_ops(extract(tmp_path, f"await queryInterface.addColumn('users', 'c', "
+                                    f"{{ type: Sequelize.DATE, allowNull: false, defaultValue: {default} }});"))
+    assert (op.column.default is not None) is has_default

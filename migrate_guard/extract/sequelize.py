@@ -285,13 +285,25 @@ def _column(name: str, value: Any) -> Any:
         on_delete = value.get("onDelete")
         references = ir.ForeignKeyRef(table=table, columns=(name_of(key),) if key is not None and name_of(key)
                                       else (), on_delete=name_of(on_delete) if on_delete is not None else None)
+    default_value = value.get("defaultValue")
+    has_default = "defaultValue" in value.entries and _schemable(default_value)
     auto = is_truthy(value.get("autoIncrement")) is True
     primary = is_truthy(value.get("primaryKey")) is True
     allow_null = value.get("allowNull")
     return ir.ColumnDef(name=name, type=_type(value.get("type")), nullable=not (allow_null is False or primary),
-                        default=default_of(value.get("defaultValue")) if "defaultValue" in value.entries else None,
+                        default=default_of(default_value) if has_default else None,
                         primary_key=primary, unique=is_truthy(value.get("unique")) is True, generated=auto,
                         references=references)
+
+
+def _schemable(value: Any) -> bool:
+    """Sequelize writes a DB default only for values it can put in the schema: Sequelize.NOW, UUIDV1/UUIDV4 and
+    functions are filled in by the client on insert, so the column gets no DEFAULT (utils.defaultValueSchemable)."""
+    from .js.values import Ref, Unknown
+
+    if isinstance(value, Ref) and value.path and value.path[-1] in ("NOW", "UUIDV1", "UUIDV4"):
+        return False
+    return not (isinstance(value, Unknown) and ("=>" in value.text or value.text.startswith(("function", "async"))))
 
 
 def _create_table(context: Any, location: Any, node: Any, table: str, attributes: Any) -> None:
