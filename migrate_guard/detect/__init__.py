@@ -188,5 +188,5 @@ def _django_for(path: Path, ancestors: list[Path], cache: dict[Path, Project | N
     if key not in cache:
         dirs = python_stacks.django_migration_dirs(key, 2)
         cache[key] = python_stacks.make_project("django", key, dirs or [path.parent], None, {
-            "apps": ",".join(f"{d.parent.name}={d.parent.name}/migrations" for d in dirs)})
+            "apps": python_stacks.apps_setting(dirs or [path.parent], key)})
     return cache[key]

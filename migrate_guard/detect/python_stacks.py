@@ -119,7 +119,7 @@ def django_project(root: Path, names: list[str], migration_dirs: list[Path] | No
     settings: dict[str, Path | str] = {}
     if real_manage:
         settings["manage_py"] = manage
-    settings["apps"] = ",".join(f"{d.parent.name}={_rel(d, root)}" for d in dirs)
+    settings["apps"] = apps_setting(dirs, root)
     settings_file = _settings_file(root, manage if real_manage else None)
     if settings_file is not None:
         settings["settings"] = settings_file
@@ -130,7 +130,14 @@ def django_fallback_project(migrations_dir: Path) -> Project:
     """Django migrations with no manage.py or declaration around (a reusable app): the app's parent is the root."""
     root = migrations_dir.parent.parent
     return make_project("django", root, [migrations_dir], None,
-                        {"apps": f"{migrations_dir.parent.name}={_rel(migrations_dir, root)}"})
+                        {"apps": apps_setting([migrations_dir], root)})
+
+
+def apps_setting(dirs: list[Path], root: Path) -> str:
+    """`label=folder,...`: each app's label (AppConfig.label, else its package name) and migrations folder."""
+    from ..extract.django import app_label
+
+    return ",".join(f"{app_label(d.parent)}={_rel(d, root)}" for d in dirs)
 
 
 def _rel(path: Path, root: Path) -> str:
