@@ -291,9 +291,10 @@ class _TableBuilder:
         node = chain.top
         if method == "timestamps":
             not_null = len(args) > 1 and args[1] is True
+            camel = len(args) > 2 and args[2] is True  # timestamps(useTimestamps, defaultToNow, useCamelCase)
             definitions = [ir.ColumnDef(name=n, type=sql_type("timestamptz"), nullable=not not_null,
                                         default=ir.Default("now()", "stable") if not_null else None)
-                           for n in ("created_at", "updated_at")]
+                           for n in (("createdAt", "updatedAt") if camel else ("created_at", "updated_at"))]
         else:
             name = name_of(args[0]) if args else None
             if name is None and method in ("increments", "bigIncrements"):

@@ -236,8 +236,11 @@ def _index(context: Any, location: Any, node: Any, table: str, opts: Any) -> Non
     from .js.values import is_truthy, name_of
 
     name = opts.get("name")
-    context.emit(ir.CreateIndex, location, node, table=table, name=name_of(name) if name is not None else None,
-                 columns=_names(opts.get("columnNames")), unique=is_truthy(opts.get("isUnique")) is True,
+    columns = _names(opts.get("columnNames"))
+    # unnamed: TypeORM generates a hash name; show the columns instead
+    shown = name_of(name) if name is not None else f"({', '.join(columns)})"
+    context.emit(ir.CreateIndex, location, node, table=table, name=shown, columns=columns,
+                 unique=is_truthy(opts.get("isUnique")) is True,
                  concurrent=is_truthy(opts.get("isConcurrent")) is True)
 
 
