@@ -11,6 +11,7 @@ Locations point into schema.prisma. Prisma has no down migrations by design.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -272,11 +273,10 @@ def extract(unit: MigrationUnit) -> Migration:
 
 
 def _model_ops(model: Model, model_names: set[str], schema: Schema, existing: dict[str, set[str]] | None,
-               migration: str, at: object) -> list[ir.Operation]:
+               migration: str, location: Callable[[int, int], ir.Location]) -> list[ir.Operation]:
     from ..engine.facts import norm
     from .sql.values import make_default, parse_type
 
-    location = at  # type: ignore[assignment]
     ops: list[ir.Operation] = []
     indexes: list[list[str]] = []  # column lists of @@index/@@unique/@@id and single @id/@unique
     for attribute in model.attributes:
