@@ -166,3 +166,22 @@ def test_mysql_skips_the_index_rule_but_keeps_on_delete(tmp_path: Path) -> None:
         }
     """)})
     assert check(tmp_path, "schema.prisma") == [("schema.prisma", 12, "relation-without-on-delete")]
+
+
+def test_cached_schema_results_follow_new_migrations(tmp_path: Path) -> None:
+    """The schema's findings depend on the migrations folder: a new migration must not be hidden by the cache."""
+    root = tmp_path / "app"
+    write_tree(root, {
+        "prisma/migrations/20240101000000_init/migration.sql": INIT_SQL,
+        "prisma/schema.prisma": DATASOURCE + "model User {\n  id Int @id\n  email String\n  plan String\n}\n"})
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def schema_rules() -> list[str]:
+        result = run_cli("check", "prisma/schema.prisma", "--format", "json", "--fail-on", "never", cwd=root, env=env)
+        return result.rules()
+
+    assert schema_rules() == ["not-null-without-default"]
+    assert schema_rules() == ["not-null-without-default"]  # served from the cache
+    write_tree(root, {"prisma/migrations/20240102000000_plan/migration.sql":
+                      'ALTER TABLE "User" ADD COLUMN "plan" TEXT NOT NULL DEFAULT \'free\';\n'})
+    assert schema_rules() == []
