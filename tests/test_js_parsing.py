@@ -70,6 +70,9 @@ def test_escapes_are_decoded(tmp_path: Path) -> None:
      "queryInterface"),
     ("export const up: Migration = async ({ context: queryInterface }) => {};\n"
      "export const down: Migration = async ({ context: queryInterface }) => {};", "context:queryInterface"),
+    ("export class M implements MigrationInterface { up = async (qr: QueryRunner) => {}; down = async (qr) => {}; }",
+     "qr"),
+    ("class M { up = async (qr) => {}; down = async (qr) => {}; }\nmodule.exports = M;", "qr"),
     ("var M = (function () { function M() {} M.prototype.up = function (e) {}; M.prototype.down = function (e) {};"
      " return M; }());", "e"),
 ])

@@ -80,6 +80,9 @@ def find_entries(source: Source) -> dict[str, Entry]:
             name_node, function = node.child_by_field_name("name"), node.child_by_field_name("value")
         elif kind == "pair":
             name_node, function = node.child_by_field_name("key"), node.child_by_field_name("value")
+        elif kind in ("public_field_definition", "field_definition"):  # class M { up = async (qr) => {...} }
+            name_node = node.child_by_field_name("name") or node.child_by_field_name("property")
+            function = node.child_by_field_name("value")
         elif kind == "assignment_expression":
             left = node.child_by_field_name("left")
             if left is not None and left.type == "member_expression":
