@@ -57,9 +57,9 @@ def detect_projects(root: Path) -> list[Project]:
         for probe in _PROBES:
             projects.extend(probe(folder, names))
     projects.extend(_django_projects(marker_dirs, migrations_dirs))
-    taken = {(root / m).resolve() if not Path(m).is_absolute() else Path(m) for p in projects for m in p.migrations}
-    taken = {Path(os.path.abspath(m)) for p in projects for m in p.migrations} | taken
-    projects.extend(sql_projects(sql_files, root, {t.resolve() for t in taken}))
+    # Folders already claimed by a config-driven project (Prisma, Drizzle) are not SQL-tool projects too.
+    taken = {Path(os.path.abspath(m)).resolve() for p in projects for m in p.migrations}
+    projects.extend(sql_projects(sql_files, root, taken))
     return _unique(projects)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import ir
+from ..errors import UsageError
 from ..model import Migration
 from .base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
 from .django_fields import FieldInfo
@@ -217,7 +218,7 @@ class Graph:
 def _read_node(path: Path) -> Node | None:
     try:
         text = read_text(path)
-    except (NotText, Exception):  # noqa: BLE001 - an unreadable file is skipped here and reported by its own unit
+    except (NotText, UsageError):  # unreadable: skipped here, reported by its own unit
         return None
     if _HEAD.search(text[:8192]) is None:
         return None
