@@ -12,8 +12,10 @@ beside the unit (a golang-migrate down file found next to the up file) are recor
 and checked on every hit.
 
 Entries live in `cache_dir` (config) or $XDG_CACHE_HOME/migrate-guard or ~/.cache/migrate-guard — never in the
-repository. Writes go to a temporary file in the same folder and are renamed into place, so concurrent runs never
-read a half-written entry; a corrupt or unreadable entry is a miss.
+repository — in one pack file per project (creating thousands of small files cost more than parsing them). Packs
+are written to a temporary file in the same folder and renamed into place, so concurrent runs never read a
+half-written pack (the last writer wins; the loser's entries are parsed again next time); a corrupt or unreadable
+pack or entry is a miss.
 """
 
 from __future__ import annotations
@@ -99,6 +101,9 @@ class MigrationCache:
         self.context = hashlib.sha256(repr(context).encode()).hexdigest()
         self._folders: dict[Path, dict[str, list[str]]] = {}
         self._digests: dict[str, str] = {}
+        self._packs: dict[str, dict[str, Entry]] = {}
+        self._used: dict[str, dict[str, Entry]] = {}
+        self._dirty: set[str] = set()
 
     def key(self, unit: MigrationUnit, previous: str) -> str:
         digest = hashlib.sha256()
@@ -145,9 +150,6 @@ class MigrationCache:
                 index.setdefault(_version_token(name), []).append(name)
         return index.get(_version_token(path.name), [])
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key[2:]}.pickle"
-
     def digest(self, dependency: str) -> str:
         """Current digest of a recorded dependency: `f:PATH` (file bytes) or `d:PATH` (folder listing)."""
         known = self._digests.get(dependency)
@@ -156,31 +158,73 @@ class MigrationCache:
             known = self._digests[dependency] = _file_digest(Path(path)) if kind == "f:" else _listing_digest(path)
         return known
 
-    def load(self, key: str) -> Migration | None:
+    # One pack file per project holds its entries: thousands of tiny files cost more to create than to parse.
+
+    def _pack_path(self, group: str) -> Path:
+        name = hashlib.sha256(f"{self.context}\0{group}".encode()).hexdigest()
+        return self.folder / name[:2] / f"{name[2:]}.pack"
+
+    def _pack(self, group: str) -> dict[str, Entry]:
+        pack = self._packs.get(group)
+        if pack is None:
+            try:
+                with self._pack_path(group).open("rb") as handle:
+                    pack = pickle.load(handle)
+                if not isinstance(pack, dict):
+                    pack = {}
+            except Exception:  # missing, truncated or foreign: an empty pack
+                pack = {}
+            self._packs[group] = pack
+        return pack
+
+    def load(self, key: str, group: str) -> Migration | None:
+        entry = self._pack(group).get(key)
+        if entry is None:
+            return None
         try:
-            with self._path(key).open("rb") as handle:
-                deps, payload = pickle.load(handle)
+            deps, payload = entry
             if any(self.digest(dependency) != digest for dependency, digest in deps.items()):
                 return None
             migration = pickle.loads(payload)
-        except Exception:  # a missing, truncated or foreign entry is a miss, never an error
+        except Exception:  # a damaged entry is a miss, never an error
             return None
-        return migration if isinstance(migration, Migration) else None
+        if not isinstance(migration, Migration):
+            return None
+        self._used.setdefault(group, {})[key] = entry
+        return migration
 
-    def store(self, key: str, payload: bytes, deps: dict[str, str]) -> None:
-        target = self._path(key)
+    def store(self, key: str, group: str, payload: bytes, deps: dict[str, str]) -> None:
+        self._used.setdefault(group, {})[key] = (deps, payload)
+        self._dirty.add(group)
+
+    def flush(self, project_sizes: dict[str, int]) -> None:
+        """Write the packs that gained entries. Entries this run did not use (older versions of edited files, or
+        migrations outside this run's selection) are kept while the pack stays under twice the project's size."""
+        for group in sorted(self._dirty):
+            used = self._used[group]
+            unused = {k: v for k, v in self._pack(group).items() if k not in used}
+            limit = 2 * project_sizes.get(group, len(used)) + 16
+            entries = {**unused, **used} if len(unused) + len(used) <= limit else used
+            _atomic_write(self._pack_path(group), pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+Entry = tuple[dict[str, str], bytes]  # (dependencies with their digests, pickled Migration)
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    """Temporary file in the same folder, renamed into place: readers see the old or the new pack, never half."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pack")
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pickle")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    pickle.dump((deps, payload), handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temporary, target)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-        except OSError:
-            pass  # a read-only or full cache folder slows the next run down; it never fails this one
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass  # a read-only or full cache folder slows the next run down; it never fails this one
 
 
 def _listing_digest(folder: str) -> str:

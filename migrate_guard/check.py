@@ -264,6 +264,7 @@ def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options:
 
         cache = MigrationCache(cache_folder(config), config)
     flat = [unit for units in work.values() for unit in units]
+    groups = [group for group, units in work.items() for _ in units]
     keys: list[str] = []
     if cache is not None:
         for group, units in work.items():
@@ -271,7 +272,8 @@ def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options:
             for unit in units:
                 previous = cache.key(unit, previous)
                 keys.append(previous)
-    results: list[Migration | None] = [cache.load(key) for key in keys] if cache is not None else [None] * len(flat)
+    results: list[Migration | None] = [cache.load(key, group) for key, group in zip(keys, groups)] \
+        if cache is not None else [None] * len(flat)
     missing = [i for i, result in enumerate(results) if result is None]
     if stats is not None:
         stats.update(migrations=len(flat), cache_hits=len(flat) - len(missing) if cache else 0, parsed=len(missing),
@@ -279,7 +281,9 @@ def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options:
     for i, (migration, payload, deps) in zip(missing, extract_many([flat[i] for i in missing], options.jobs)):
         results[i] = migration
         if cache is not None:
-            cache.store(keys[i], payload, deps)
+            cache.store(keys[i], groups[i], payload, deps)
+    if cache is not None:
+        cache.flush({group: len((plan_groups or work)[group]) for group in work})
     out: dict[str, list[Migration]] = {}
     position = 0
     for group, units in work.items():

@@ -60,8 +60,8 @@ def test_second_run_is_served_from_the_cache(repo: Path, env: dict[str, str], tm
     assert stats(warm.err) == (12, 12, 0, 0)
     assert warm.out == cold.out and warm.code == cold.code == 1
     assert tree_listing(repo) == before  # nothing written into the repository
-    entries = list((tmp_path / "xdg" / "migrate-guard").rglob("*.pickle"))
-    assert len(entries) == 12
+    packs = list((tmp_path / "xdg" / "migrate-guard").rglob("*.pack"))
+    assert len(packs) == 1  # one pack per project
     # Proof that nothing is parsed on a warm run: it works even when the SQL parser cannot be imported.
     blocker = write_tree(tmp_path / "blocker", {"sqlglot/__init__.py": "raise ImportError('sqlglot was imported')\n"})
     blocked = {**env, "PYTHONPATH": str(blocker)}
@@ -111,13 +111,13 @@ def test_cache_dir_from_config_relative_to_the_config_file(repo: Path, tmp_path:
     (repo / ".migrate-guard.toml").write_text('cache_dir = "../elsewhere"\n')
     (repo / "sub").mkdir()
     run_cli("check", "../migrations", cwd=repo / "sub", env={"XDG_CACHE_HOME": str(tmp_path / "unused")})
-    assert list((tmp_path / "elsewhere").rglob("*.pickle"))
+    assert list((tmp_path / "elsewhere").rglob("*.pack"))
     assert not (tmp_path / "unused").exists()
 
 
 def test_corrupt_entries_are_misses(repo: Path, env: dict[str, str], tmp_path: Path) -> None:
     clean = run_cli("check", "--format", "json", cwd=repo, env=env).out
-    for entry in (tmp_path / "xdg").rglob("*.pickle"):
+    for entry in (tmp_path / "xdg").rglob("*.pack"):
         entry.write_bytes(entry.read_bytes()[:20])
     result = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
     assert result.out == clean and stats(result.err)[2] == 12
