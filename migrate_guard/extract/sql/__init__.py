@@ -45,6 +45,13 @@ def _dialect(name: str) -> Any:
     return sqlglot.Dialect.get_or_raise(SQLGLOT_DIALECTS.get(name, "postgres"))
 
 
+@lru_cache(maxsize=None)
+def _parser(d: Any) -> Any:
+    """One parser per dialect, reused: Parser.parse() resets all of its state first, and building one per statement
+    showed in the profile."""
+    return d.parser(error_level=ErrorLevel.RAISE)
+
+
 def extract_sql(text: str, *, dialect: str, origin: Origin, migration: str, direction: ir.Direction = "up",
                 in_routine: bool = False) -> list[ir.Operation]:
     """All operations of a piece of SQL, in order. `in_routine`: the SQL is the body of a DO block (PL/pgSQL)."""
@@ -91,7 +98,7 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
         return [make(ir.Raw, keyword=" ".join(w[:2]))]
 
     try:
-        expressions = d.parser(error_level=ErrorLevel.RAISE).parse(tokens, text)
+        expressions = _parser(d).parse(tokens, text)
     except SqlglotError as error:
         if in_routine:  # PL/pgSQL control flow is not SQL; only the SQL statements in it matter
             return []
@@ -122,7 +129,7 @@ def _command_ops(tokens: list[Token], text: str, d: Any, make: Any, dialect: str
         head = [t for t in head if t.token_type != TokenType.COMMA]
         head = head[: _alter_head_length(head)]
         try:
-            parsed = d.parser(error_level=ErrorLevel.RAISE).parse([*head, *action], text)
+            parsed = _parser(d).parse([*head, *action], text)
         except SqlglotError:
             return [make(ir.Raw, keyword="ALTER TABLE")]
         result: list[Any] = []
