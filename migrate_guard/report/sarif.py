@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 from .. import __version__
 from ..model import Report
@@ -34,6 +35,13 @@ def _help(rule) -> tuple[str, str]:  # type: ignore[no-untyped-def]
         text_parts.append(f"Good:\n{rule.good.strip()}")
     text = "\n\n".join(p for p in text_parts if p) or rule.summary
     return text, "\n\n".join(p for p in markdown if p) or rule.summary
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """Paths under the current folder are relative to %SRCROOT%; a file outside it gets an absolute file URI."""
+    if Path(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
 
 
 def document(report: Report) -> dict[str, object]:
@@ -65,7 +73,7 @@ def document(report: Report) -> dict[str, object]:
             "level": _LEVEL[finding.severity],
             "message": {"text": finding.message + (f" Hint: {finding.hint}" if finding.hint else "")},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": where.path, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": _artifact(where.path),
                 "region": region,
             }}],
             "properties": {"orm": finding.orm, "migration": finding.migration},
