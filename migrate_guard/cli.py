@@ -41,7 +41,9 @@ def _parser_class() -> type[argparse.ArgumentParser]:
     return _Parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `command` (a known command name), only that command's module is imported and
+    added: `migrate-guard check ...` does not pay for the other commands' imports and arguments."""
     import importlib
 
     from . import __version__
@@ -51,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"migrate-guard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     seen = set()
-    for module_name in COMMANDS.values():
+    for module_name in [COMMANDS[command]] if command in COMMANDS else COMMANDS.values():
         if module_name in seen:
             continue
         seen.add(module_name)
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if nothing_to_check(args_list):
             return 0
-        parser = build_parser()
+        parser = build_parser(args_list[0] if args_list else None)
         args = parser.parse_args(args_list)
         if args.command is None:
             parser.print_help()
