@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -279,7 +280,7 @@ def _drizzle_state(context: Context) -> NativeState:
                 raise UsageError(f"{journal}: not valid JSON") from None
             for entry in data.get("entries", []):
                 entries.append((entry["tag"], int(entry.get("when", 0)), folder / f"{entry['tag']}.sql"))
-    url = context.args.database_url or __import__("os").environ.get("DATABASE_URL")
+    url = context.args.database_url or os.environ.get("DATABASE_URL")
     path = sqlite_path(url) if url else None
     if path and Path(path).is_file():
         with sqlite3.connect(path) as connection:

@@ -47,8 +47,3 @@ def review(context: Context, targets: list[Path]) -> Review:
     result.findings.sort(key=Finding.sort_key)
     return result
 
-
-def extract_one(context: Context, files: list[Path]) -> Migration | None:
-    """One migration (for rollback), read with the project's settings."""
-    reviewed = review(context, files)
-    return reviewed.migrations[0] if reviewed.migrations else None
