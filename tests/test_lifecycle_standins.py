@@ -419,3 +419,59 @@ def test_golang_migrate_without_a_database_url_is_a_usage_error(tmp_path: Path) 
     explicit = run_cli("status", "--database-url", PG_URL, cwd=setup.root, env={**setup.env, "DATABASE_URL": ""})
     assert explicit.code == 0, explicit.out + explicit.err
     assert setup.argvs() == [case.status]
+
+
+def _run_in_terminal(args: list[str], cwd: Path, env: dict[str, str], answer: bytes) -> tuple[int, str]:
+    """Run the CLI with a pseudo-terminal as stdin/stdout, answering the first [y/N] prompt."""
+    import select
+    import subprocess
+
+    master, slave = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "migrate_guard", *args], cwd=cwd,
+                            env={**os.environ, "NO_COLOR": "1", **env}, stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    output, answered = b"", False
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        output += data
+        if not answered and b"[y/N]" in output:
+            os.write(master, answer)
+            answered = True
+    os.close(master)
+    return proc.wait(timeout=60), output.decode(errors="replace")
+
+
+@pytest.mark.parametrize("answer, applied", [(b"y\n", True), (b"n\n", False)])
+def test_at_a_terminal_the_user_is_asked(tmp_path: Path, answer: bytes, applied: bool) -> None:
+    case = next(c for c in CASES if c.orm == "golang-migrate")
+    setup = setup_case(tmp_path, case)
+    write_tree(setup.root, {"migrations/000001_init.up.sql": "DROP TABLE legacy_events;\n"})
+    code, output = _run_in_terminal(["run"], setup.root, setup.env, answer)
+    assert "Apply anyway? [y/N]" in output
+    assert (case.run in setup.argvs()) is applied
+    assert code == (0 if applied else 1), output
+
+
+def test_drizzle_applied_state_from_sqlite(tmp_path: Path) -> None:
+    import sqlite3
+
+    case = next(c for c in CASES if c.orm == "drizzle")
+    setup = setup_case(tmp_path, case)
+    db = setup.root / "local.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE __drizzle_migrations (id INTEGER PRIMARY KEY, hash text, created_at numeric)")
+        connection.execute("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('x', 1700000000000)")
+    result = run_cli("run", cwd=setup.root, env={**setup.env, "DATABASE_URL": "file:local.db"})
+    assert result.code == 0, result.out + result.err
+    assert "No pending migrations." in result.out
+    assert setup.calls() == []
+    status = run_cli("status", cwd=setup.root, env={**setup.env, "DATABASE_URL": "file:local.db"})
+    assert "Applied (1):" in status.out and "1. 0000_init" in status.out
