@@ -217,8 +217,9 @@ def test_django_create_check_run_status_rollback_status(django_app: Path) -> Non
     db = django_app / "db.sqlite3"
     with (django_app / "shop" / "models.py").open("a") as models:
         models.write(ORDER_MODEL)
-    created = run_cli("create", "add_orders", cwd=django_app, env=CLEAN_ENV)
+    created = run_cli("create", "add_orders", "--app", "shop", cwd=django_app, env=CLEAN_ENV)
     assert created.code == 0, created.out + created.err
+    assert "manage.py makemigrations shop --name add_orders" in created.out
     assert "+ Create model Order" in created.out  # makemigrations' own output
     assert "File: shop/migrations/0002_add_orders.py" in created.out
     assert "ORM: django" in created.out
