@@ -475,3 +475,19 @@ def test_drizzle_applied_state_from_sqlite(tmp_path: Path) -> None:
     assert setup.calls() == []
     status = run_cli("status", cwd=setup.root, env={**setup.env, "DATABASE_URL": "file:local.db"})
     assert "Applied (1):" in status.out and "1. 0000_init" in status.out
+
+
+@pytest.mark.parametrize("diff_exit, expected", [(0, "[PASS] No drift"), (2, "[WARN] Drift"),
+                                                 (1, "[INFO] The drift check could not run")])
+def test_prisma_status_reports_drift_from_migrate_diff(tmp_path: Path, diff_exit: int, expected: str) -> None:
+    case = next(c for c in CASES if c.orm == "prisma")
+    setup = setup_case(tmp_path, case, state="applied")
+    script = json.loads(Path(setup.env["STANDIN_SCRIPT"]).read_text())
+    script["rules"].insert(0, {"match": ["migrate", "diff", "--exit-code"], "stdout": "diff output\n", "exit": diff_exit})
+    Path(setup.env["STANDIN_SCRIPT"]).write_text(json.dumps(script))
+    result = run_cli("status", cwd=setup.root, env=setup.env)
+    assert result.code == 0, result.out + result.err
+    assert setup.argvs()[1] == ["migrate", "diff", "--from-schema-datasource", "prisma/schema.prisma",
+                                "--to-schema-datamodel", "prisma/schema.prisma", "--exit-code"]
+    assert "diff output" in result.out
+    assert expected in result.out
