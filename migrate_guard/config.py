@@ -119,6 +119,14 @@ def parse_config(data: dict[str, Any], source: Path | None) -> Config:
         raise ConfigError(f"{where}configuration key 'dialect' must be one of {', '.join(DIALECTS)}, not {config.dialect!r}")
     if config.fail_on not in FAIL_LEVELS:
         raise ConfigError(f"{where}configuration key 'fail_on' must be one of {', '.join(FAIL_LEVELS)}")
+    if config.index_name_pattern is not None:
+        import re
+
+        try:
+            re.compile(config.index_name_pattern)
+        except re.error as error:
+            raise ConfigError(f"{where}configuration key 'index_name_pattern' must be {_KEYS['index_name_pattern'][1]}"
+                              f" ({error})") from None
     return config
 
 

@@ -185,3 +185,9 @@ def test_cached_schema_results_follow_new_migrations(tmp_path: Path) -> None:
     write_tree(root, {"prisma/migrations/20240102000000_plan/migration.sql":
                       'ALTER TABLE "User" ADD COLUMN "plan" TEXT NOT NULL DEFAULT \'free\';\n'})
     assert schema_rules() == []
+
+
+def test_invalid_index_name_pattern_is_refused_even_without_prisma_files(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"m/000001_a.up.sql": "SELECT 1;\n", ".migrate-guard.toml": 'index_name_pattern = "(x"\n'})
+    result = run_cli("check", "m", cwd=tmp_path)
+    assert result.code == 2 and "index_name_pattern" in result.err and result.err.count("\n") == 1
