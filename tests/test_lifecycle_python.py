@@ -233,12 +233,12 @@ def test_django_create_check_run_status_rollback_status(django_app: Path) -> Non
     ran = run_cli("run", cwd=django_app, env=CLEAN_ENV)
     assert ran.code == 0, ran.out + ran.err
     assert "Applying shop.0002_add_orders... OK" in ran.out
-    assert "Migration Applied" in ran.out and "Count: 2" in ran.out
-    assert {"shop_product", "shop_order"} <= tables(db)
+    assert "Migration Applied" in ran.out and "Count: 4" in ran.out  # contenttypes' two, and shop's two
+    assert {"shop_product", "shop_order", "django_content_type"} <= tables(db)
 
     status = run_cli("status", cwd=django_app, env=CLEAN_ENV)
     assert status.code == 0, status.out + status.err
-    assert "Applied (2):" in status.out and "2. shop.0002_add_orders  (applied at" in status.out
+    assert "Applied (4):" in status.out and "4. shop.0002_add_orders  (applied at" in status.out
     assert "Last applied:" in status.out
     assert "[PASS] No drift" in status.out
 
@@ -254,12 +254,13 @@ def test_django_create_check_run_status_rollback_status(django_app: Path) -> Non
     assert query(db, "SELECT name FROM django_migrations WHERE app = 'shop'") == [("0001_initial",)]
 
     after = run_cli("status", cwd=django_app, env=CLEAN_ENV)
-    assert "Applied (1):" in after.out and "Pending (1):" in after.out and "2. shop.0002_add_orders" in after.out
+    assert "Applied (3):" in after.out and "Pending (1):" in after.out and "4. shop.0002_add_orders" in after.out
 
     to_zero = run_cli("rollback", "--yes", cwd=django_app, env=CLEAN_ENV)
     assert to_zero.code == 0, to_zero.out + to_zero.err
     assert "manage.py migrate shop zero" in to_zero.out
     assert "shop_product" not in tables(db)
+    assert "django_content_type" in tables(db)  # rollback reverts the project's apps, not installed ones
 
 
 REMOVE_NAME = '''from django.db import migrations
@@ -302,3 +303,16 @@ def test_django_rollback_of_run_python_without_reverse_is_refused(django_app: Pa
     assert refused.code == 1
     assert "has no down migration" in refused.err
     assert query(db, "SELECT count(*) FROM django_migrations WHERE app = 'shop'") == [(2,)]
+
+
+def test_django_pending_migrations_of_installed_apps_are_applied_too(django_app: Path) -> None:
+    db = django_app / "db.sqlite3"
+    settings = django_app / "mysite" / "settings.py"
+    settings.write_text(settings.read_text().replace('"django.contrib.contenttypes", ', ""))
+    assert run_cli("run", cwd=django_app, env=CLEAN_ENV).code == 0
+    assert "django_content_type" not in tables(db)
+    settings.write_text(settings.read_text().replace('INSTALLED_APPS = [', 'INSTALLED_APPS = ["django.contrib.contenttypes", '))
+    ran = run_cli("run", cwd=django_app, env=CLEAN_ENV)
+    assert ran.code == 0, ran.out + ran.err
+    assert "contenttypes.0001_initial" in ran.out and "Count: 2" in ran.out
+    assert "django_content_type" in tables(db)

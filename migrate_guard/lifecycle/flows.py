@@ -15,7 +15,7 @@ from ..model import SEVERITY_RANK, Finding, Migration
 from .describe import changes, down_destroys_data, finding_line, reversed_view, safety_lines
 from .environment import Environment, backup_command, database_url_from_config, detect_environment, without_password
 from .native import NativeMigration, NativeState, StatusFailed, read_state, stream, tee
-from .project import Context, build_context
+from .project import Context, build_context, django_app_folders
 from .review import DESTRUCTIVE_KINDS, Review, review
 
 REFUSED = 1
@@ -309,6 +309,9 @@ def _last_applied(context: Context, state: NativeState) -> NativeMigration | Non
     if context.project.orm == "django":
         if context.args.app:
             applied = [m for m in applied if m.id.split(".", 1)[0] == context.args.app]
+        else:  # the project's own apps, not django.contrib or third-party apps
+            own = set(django_app_folders(context))
+            applied = [m for m in applied if m.id.split(".", 1)[0] in own]
         stamped = [m for m in applied if m.applied_at]
         if stamped:
             # The most recently applied; among equal times (one `migrate`), the last listed.

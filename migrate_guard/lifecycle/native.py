@@ -184,9 +184,9 @@ def _django(context: Context, outputs: list[str]) -> NativeState:
             migrations.append(NativeMigration(f"{app}.{name}", entry.group(1) == "X", files, entry.group(3)))
         elif re.match(r"^[A-Za-z_][\w]*$", line.strip()) and not line.startswith(" "):
             app = line.strip()
-    # Only the project's own apps (django.contrib apps are listed too, but are not the user's migrations).
-    own = [m for m in migrations if m.id.split(".", 1)[0] in folders]
-    return NativeState(own)
+    # Installed apps' migrations (django.contrib, third-party) are listed and applied too, but have no files of
+    # the project's to lint.
+    return NativeState(migrations)
 
 
 def _knex(context: Context, outputs: list[str]) -> NativeState:
