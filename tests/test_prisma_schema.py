@@ -191,3 +191,18 @@ def test_invalid_index_name_pattern_is_refused_even_without_prisma_files(tmp_pat
     write_tree(tmp_path, {"m/000001_a.up.sql": "SELECT 1;\n", ".migrate-guard.toml": 'index_name_pattern = "(x"\n'})
     result = run_cli("check", "m", cwd=tmp_path)
     assert result.code == 2 and "index_name_pattern" in result.err and result.err.count("\n") == 1
+
+
+def test_views_are_not_checked_as_tables(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"schema.prisma": DATASOURCE + textwrap.dedent("""\
+        model User {
+          id Int @id
+        }
+        view UserStats {
+          userId Int  @unique
+          user   User @relation(fields: [userId], references: [id])
+          label  String
+          @@index([label])
+        }
+    """)})
+    assert check(tmp_path, "schema.prisma") == []

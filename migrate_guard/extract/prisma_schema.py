@@ -91,6 +91,7 @@ class Field:
 class Model:
     name: str
     line: int
+    kind: str = "model"  # or "view": a database view, never altered by migrations
     fields: list[Field] = field(default_factory=list)
     attributes: list[Attribute] = field(default_factory=list)
 
@@ -141,7 +142,7 @@ def parse_schema(text: str) -> Schema:
             if match:
                 block, block_line = (match.group(1), match.group(2)), number
                 if block[0] in ("model", "view"):
-                    model = Model(block[1], number)
+                    model = Model(block[1], number, kind=block[0])
                     models.append(model)
                 elif block[0] == "enum":
                     enums.add(block[1])
@@ -266,7 +267,7 @@ def extract(unit: MigrationUnit) -> Migration:
             for kind, name in re.findall(r"(?m)^\s*(model|view|enum|type)\s+(\w+)\s*\{", sibling_text):
                 (schema.enums.add(name) if kind == "enum" else model_names.add(name))
     existing = _migrated_columns(path, unit)
-    for model in schema.models:
+    for model in (m for m in schema.models if m.kind == "model"):
         ops.extend(_model_ops(model, model_names, schema, existing, unit.id, at))
     return Migration(id=unit.id, orm=CONTRACT_ORM, dialect=unit.dialect, path=shown, operations=ops,
                      down="by_design", sources={shown: text})
