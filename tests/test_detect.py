@@ -181,3 +181,61 @@ def test_git_and_virtualenv_folders_are_skipped(tmp_path: Path) -> None:
 def test_detect_output_is_valid_json_for_an_empty_folder(tmp_path: Path) -> None:
     result = run_cli("detect", "--format", "json", cwd=tmp_path)
     assert json.loads(result.out) == {"projects": []}
+
+
+DJ_MIGRATION = ("from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+                "    operations = []\n")
+ALEMBIC_REVISION = "from alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\ndef upgrade():\n    pass\n"
+
+
+@pytest.mark.parametrize("files,expected", [
+    # Django declared in each dependency format (no manage.py)
+    ({"Pipfile": "[packages]\ndjango = \"*\"\n"}, ("django", ".", ["app/migrations"], None)),
+    ({"setup.cfg": "[options]\ninstall_requires =\n    requests\n    Django>=4.2\n"}, ("django", ".", ["app/migrations"], None)),
+    ({"setup.py": "from setuptools import setup\nsetup(install_requires=['Django>=4.2'])\n"},
+     ("django", ".", ["app/migrations"], None)),
+    ({"pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.11'\nDjango = '^5.0'\n"},
+     ("django", ".", ["app/migrations"], None)),
+    ({"requirements/base.txt": "django==5.0\n", "requirements/__init__.py": ""}, ("django", ".", ["app/migrations"], None)),
+    # Alembic: relative script_location, package form, version_locations, sqlite URL
+    ({"alembic.ini": "[alembic]\nscript_location = db\nsqlalchemy.url = sqlite:///app.db\n",
+      "db/versions/a1_x.py": ALEMBIC_REVISION}, ("alembic", ".", ["db/versions"], "sqlite")),
+    ({"alembic.ini": "[alembic]\nscript_location = myapp:migrations\n",
+      "myapp/migrations/versions/a1_x.py": ALEMBIC_REVISION}, ("alembic", ".", ["myapp/migrations/versions"], None)),
+    ({"alembic.ini": "[alembic]\nscript_location = %(here)s/db\nversion_locations = %(here)s/db/v1 %(here)s/db/v2\n"
+                     "sqlalchemy.url = driver://user:pass@localhost/dbname\n",
+      "db/v1/a1_x.py": ALEMBIC_REVISION, "db/v2/b2_x.py": ALEMBIC_REVISION}, ("alembic", ".", ["db/v1", "db/v2"], None)),
+    # Prisma schema where package.json says; Drizzle default out folder; Knex in TypeScript; TypeORM ormconfig.json
+    ({"package.json": '{"prisma": {"schema": "db/schema.prisma"}}',
+      "db/schema.prisma": 'datasource db {\n  provider = "mysql"\n  url = env("X")\n}\n',
+      "db/migrations/20240101_init/migration.sql": "CREATE TABLE a (id int);\n"}, ("prisma", ".", ["db/migrations"], "mysql")),
+    ({"drizzle.config.js": "module.exports = { schema: './schema.js', driver: 'better-sqlite' };\n",
+      "drizzle/0000_x.sql": "CREATE TABLE a (id int);\n"}, ("drizzle", ".", ["drizzle"], "sqlite")),
+    ({"knexfile.ts": "import type { Knex } from 'knex';\n\nconst config: { [key: string]: Knex.Config } = {\n"
+                     "  development: { client: 'better-sqlite3' },\n  production: { client: 'postgresql',"
+                     " migrations: { directory: 'migrations' } },\n};\nexport default config;\n",
+      "migrations/20240101_x.ts": "export async function up() {}\n"}, ("knex", ".", ["migrations"], "postgres")),
+    ({"package.json": '{"dependencies": {"typeorm": "0.3.0"}}',
+      "ormconfig.json": '{"type": "postgres", "migrations": ["db/migrations/*.js"]}',
+      "db/migrations/1-x.js": "module.exports = class X { async up(queryRunner) {} }\n"},
+     ("typeorm", ".", ["db/migrations"], "postgres")),
+    ({"package.json": '{"dependencies": {"sequelize": "6"}}', "config/config.json": '{"development": {"dialect": "mariadb"}}',
+      "migrations/20240101-x.js": "module.exports = { up() {}, down() {} };\n"}, ("sequelize", ".", ["migrations"], "mysql")),
+])
+def test_detection_variants(tmp_path: Path, files: dict[str, str], expected: tuple) -> None:
+    if expected[0] == "django":
+        files = {**files, "app/migrations/__init__.py": "", "app/migrations/0001_initial.py": DJ_MIGRATION}
+    write_tree(tmp_path, files)
+    orm, root, folders, dialect = expected
+    assert detect(tmp_path) == {"projects": [{"orm": orm, "root": root, "migrations": folders, "dialect": dialect}]}
+
+
+def test_django_in_optional_dependencies_only_is_not_a_django_project(tmp_path: Path) -> None:
+    # a library that tests against Django is not a Django project; its Django-looking migrations still are found,
+    # as a reusable app rooted above the app folder
+    write_tree(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'lint'\nversion = '1'\n[project.optional-dependencies]\ntest = ['django']\n",
+        "src/widgets/migrations/0001_initial.py": DJ_MIGRATION,
+    })
+    assert detect(tmp_path) == {"projects": [
+        {"orm": "django", "root": "src", "migrations": ["src/widgets/migrations"], "dialect": None}]}

@@ -151,7 +151,7 @@ def _sequelize_dialect(config: Path) -> str | None:
 # --- TypeORM ------------------------------------------------------------------------------------------------------
 
 _DATA_SOURCE = re.compile(r"new\s+DataSource\s*\(|createConnection\s*\(|TypeOrmModule\.forRoot|DataSourceOptions")
-_TYPEORM_MIGRATION = re.compile(r"MigrationInterface|queryRunner\s*:\s*QueryRunner")
+_TYPEORM_MIGRATION = re.compile(r"MigrationInterface|queryRunner\s*:\s*QueryRunner|\bup\s*\(\s*queryRunner\b")
 
 
 def typeorm_projects(root: Path, names: list[str]) -> list[Project]:
@@ -161,7 +161,7 @@ def typeorm_projects(root: Path, names: list[str]) -> list[Project]:
     text = strip_js_comments(read_small(source) or "") if source else ""
     dialect = dialect_word(js_string_option(text, "type")) or dialect_of_url(js_string_option(text, "url"))
     folders: list[Path] = []
-    block = re.search(r"migrations\s*:\s*\[([^\]]*)\]", text)
+    block = re.search(r"""["']?\bmigrations["']?\s*:\s*\[([^\]]*)\]""", text)
     if block and source is not None:
         base = root if source.name.startswith("ormconfig") else _source_base(root, source)
         for pattern in re.findall(r"""['"`]([^'"`]+)['"`]""", block.group(1)):
