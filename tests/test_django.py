@@ -184,3 +184,26 @@ def test_app_label_from_apps_py_links_dependencies(tmp_path: Path, monkeypatch: 
     [create] = django.extract(unit).operations
     member = create.columns[1]
     assert (member.name, str(member.type), member.references.table) == ("member_id", "integer", "members")
+
+
+def test_djangos_own_contrib_migrations(tmp_path: Path) -> None:
+    """Real migrations written by Django's authors (auth, admin, contenttypes, sites, ...), with their cross-app graph."""
+    import shutil
+
+    import django
+
+    contrib = Path(django.__file__).parent / "contrib"
+    for app in sorted(p for p in contrib.iterdir() if (p / "migrations").is_dir()):
+        shutil.copytree(app / "migrations", tmp_path / app.name / "migrations")
+    (tmp_path / "requirements.txt").write_text("Django\n")
+    got = [(f["rule"], f["severity"], f["path"], f["line"]) for f in findings(cwd=tmp_path)]
+    assert got == [
+        ("column-type-change", "info", "auth/migrations/0002_alter_permission_name_max_length.py", 10),
+        ("column-type-change", "info", "auth/migrations/0003_alter_user_email_max_length.py", 10),
+        ("column-type-change", "info", "auth/migrations/0008_alter_user_username_max_length.py", 11),
+        ("column-type-change", "info", "auth/migrations/0009_alter_user_last_name_max_length.py", 10),
+        ("column-type-change", "info", "auth/migrations/0010_alter_group_name_max_length.py", 10),
+        ("column-type-change", "info", "auth/migrations/0012_alter_user_first_name_max_length.py", 10),
+        ("drop-column", "error", "contenttypes/migrations/0002_remove_content_type_name.py", 38),
+        ("add-unique-constraint", "warning", "sites/migrations/0002_alter_domain_unique.py", 11),
+    ]
