@@ -78,6 +78,7 @@ def test_alter_chain_becomes_type_nullability_and_default_ops(tmp_path: Path) ->
     ("knex('t').update({ a: 1 })", "update", False),
     ("knex('t').update({ a: knex.raw('a + 1') }).whereNotNull('a')", "update", True),
     ("knex.table('t').truncate()", "truncate", None),
+    ("knex.delete().from('t')", "delete", False),
 ])
 def test_query_builder_data_changes(tmp_path: Path, chain: str, kind: str, has_where: bool | None) -> None:
     migration = extract(tmp_path, f"exports.up = async (knex) => {{ await {chain}; }};\nexports.down = () => {{}};")

@@ -149,16 +149,16 @@ class _Knex:
         from .. import ir
         from .js.values import name_of
 
-        table: str | None = None
+        # knex('t').del(), knex.from('t').del() and knex.delete().from('t') all name the table somewhere in the chain
+        sources = [link for link in links if (link.name is None or link.name in _TABLE_SOURCES) and link.args]
+        table = name_of(self.value(sources[0].args[0])) if sources else None
         # a where anywhere in the chain filters: knex('t').update({...}).where(...) is bounded too
         has_where = any(link.name and link.name.startswith(("where", "andWhere", "orWhere")) for link in links)
         for link in links:
             name = link.name
             if link.args is None:
                 continue
-            if (name is None or name in _TABLE_SOURCES) and link.args and table is None:
-                table = name_of(self.value(link.args[0]))
-            elif name in ("del", "delete", "update", "truncate"):
+            if name in ("del", "delete", "update", "truncate"):
                 location = self.context.chain_location(self.chain, link)
                 target = table or "?"
                 if name == "truncate":
