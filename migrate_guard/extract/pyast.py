@@ -10,10 +10,12 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import ir
-from .sql.positions import Origin
+
+if TYPE_CHECKING:
+    from .sql.positions import Origin  # importing the SQL package loads sqlglot: only when SQL is extracted
 
 
 class Unknown:
@@ -79,6 +81,8 @@ class PySource:
 
     def string_origin(self, node: ast.expr) -> Origin:
         """Where the first character of a string literal's content sits (after its prefix and opening quotes)."""
+        from .sql.positions import Origin
+
         line = getattr(node, "lineno", 1)
         column = self.column(line, getattr(node, "col_offset", 0))
         text = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
