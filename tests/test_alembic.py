@@ -132,3 +132,17 @@ def test_pyproject_alembic_names_its_config_file_apart_from_alembic_ini(monkeypa
     monkeypatch.chdir(FIXTURES / "detect" / "alembic_pyproject")
     [project] = detect_projects(Path("."))
     assert project.settings == {"script_location": "db", "pyproject": "pyproject.toml"}
+
+
+def test_inline_suppressions_in_python_comments(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a1_x.py": (
+        "# migrate-guard: ignore-file rename-table\n" + HEAD.replace('"r1"', '"a1"') +
+        "def upgrade():\n"
+        "    op.drop_column('users', 'a')  # migrate-guard: ignore drop-column -- unused since v2\n"
+        "    # migrate-guard: ignore drop-table -- backed up\n"
+        "    op.drop_table('old')\n"
+        "    op.rename_table('x', 'y')\n"
+        "    op.drop_column('users', 'b')  # migrate-guard: ignore no-such-rule\n\n\n"
+        "def downgrade():\n    op.execute('SELECT 1')\n")})
+    got = [(f["rule"], f["line"]) for f in findings("a1_x.py", cwd=tmp_path)]
+    assert got == [("drop-column", 13), ("unknown-rule-in-ignore", 13)]
