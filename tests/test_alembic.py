@@ -145,4 +145,4 @@ def test_inline_suppressions_in_python_comments(tmp_path: Path) -> None:
         "    op.drop_column('users', 'b')  # migrate-guard: ignore no-such-rule\n\n\n"
         "def downgrade():\n    op.execute('SELECT 1')\n")})
     got = [(f["rule"], f["line"]) for f in findings("a1_x.py", cwd=tmp_path)]
-    assert got == [("drop-column", 13), ("unknown-rule-in-ignore", 13)]
+    assert got == [("drop-column", 14), ("unknown-rule-in-ignore", 14)]
