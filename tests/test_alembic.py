@@ -146,3 +146,16 @@ def test_inline_suppressions_in_python_comments(tmp_path: Path) -> None:
         "def downgrade():\n    op.execute('SELECT 1')\n")})
     got = [(f["rule"], f["line"]) for f in findings("a1_x.py", cwd=tmp_path)]
     assert got == [("drop-column", 14), ("unknown-rule-in-ignore", 14)]
+
+
+def test_sql_run_on_the_connection_is_linted(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a1_data.py": HEAD.replace('"r1"', '"a1"') + (
+        "def upgrade():\n"
+        "    conn = op.get_bind()\n"
+        "    conn.execute(sa.text('UPDATE users SET plan = 1'))\n"
+        "    rows = op.get_bind().execute(sa.text('SELECT id FROM users')).fetchall()\n"
+        "    conn.exec_driver_sql('DELETE FROM sessions')\n"
+        "    conn.execute(users.delete())\n\n\n"
+        "def downgrade():\n    op.execute('SELECT 1')\n")})
+    got = [(f["rule"], f["line"]) for f in findings("a1_data.py", cwd=tmp_path)]
+    assert got == [("unbounded-update", 10), ("unbounded-delete", 12)]

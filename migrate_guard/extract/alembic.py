@@ -96,8 +96,30 @@ class Reader:
                 for handler in statement.handlers:
                     ops += self.block(handler.body, aliases)
                 ops += self.block(statement.orelse, aliases) + self.block(statement.finalbody, aliases)
-            elif isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) and isinstance(statement.value, ast.Call):
-                ops += self.call(statement.value, aliases)
+            elif isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) and statement.value is not None:
+                if isinstance(statement.value, ast.Call) and self.is_op_call(statement.value, aliases):
+                    ops += self.call(statement.value, aliases)
+                else:
+                    ops += self.connection_sql(statement.value)
+        return ops
+
+    def is_op_call(self, call: ast.Call, aliases: dict[str, str]) -> bool:
+        func = call.func
+        return (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                and (func.value.id == "op" or func.value.id in aliases))
+
+    def connection_sql(self, expression: ast.expr) -> list[ir.Operation]:
+        """SQL run on the connection: `op.get_bind().execute(sa.text("..."))`, `conn.exec_driver_sql("...")`."""
+        ops: list[ir.Operation] = []
+        calls = sorted((n for n in ast.walk(expression) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                        and n.func.attr in ("execute", "exec_driver_sql")), key=lambda n: (n.lineno, n.col_offset))
+        for call in calls:
+            node = self.source.resolve(argument(call, 0, "statement"))
+            if isinstance(node, ast.Call) and last_name(node.func) == "text" and node.args:
+                node = node.args[0]
+            if node is not None:
+                ops += sql_ops(self.source, node, dialect=self.unit.dialect, migration=self.unit.id,
+                               direction=self.direction) or []
         return ops
 
     def with_block(self, statement: ast.With | ast.AsyncWith, aliases: dict[str, str]) -> list[ir.Operation]:
