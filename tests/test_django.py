@@ -207,3 +207,21 @@ def test_djangos_own_contrib_migrations(tmp_path: Path) -> None:
         ("drop-column", "error", "contenttypes/migrations/0002_remove_content_type_name.py", 38),
         ("add-unique-constraint", "warning", "sites/migrations/0002_alter_domain_unique.py", 11),
     ]
+
+
+def test_sql_in_run_python_functions_is_linted(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/migrations/0001_data.py": (
+        "from django.db import connection, migrations\n\n\n"
+        "def forwards(apps, schema_editor):\n"
+        "    schema_editor.execute('UPDATE app_post SET views = 0')\n"
+        "    with connection.cursor() as cursor:\n"
+        "        cursor.execute('DELETE FROM app_post WHERE id = %s', [1])\n"
+        "        cursor.execute(\"\"\"\n"
+        "            DELETE FROM app_tag\n"
+        "        \"\"\")\n\n\n"
+        "def backwards(apps, schema_editor):\n"
+        "    schema_editor.execute('DROP TABLE app_post')\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    operations = [migrations.RunPython(forwards, backwards)]\n")})
+    got = [(f["rule"], f["line"]) for f in findings("app", cwd=tmp_path)]
+    assert got == [("unbounded-update", 5), ("unbounded-delete", 9)]  # backwards is a down step: not linted

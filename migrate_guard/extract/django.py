@@ -575,7 +575,25 @@ class Replay:
     def op_RunPython(self, call: ast.Call, state: State) -> list[ir.Operation]:
         reverse = argument(call, 1, "reverse_code")
         has_reverse = reverse is not None and literal(reverse) is not None
-        return [self.make(ir.RunCode, call, language="python", has_reverse=has_reverse)]
+        ops: list[ir.Operation] = [self.make(ir.RunCode, call, language="python", has_reverse=has_reverse)]
+        ops += self._function_sql(argument(call, 0, "code"), "up")
+        ops += self._function_sql(reverse, "down")
+        return ops
+
+    def _function_sql(self, node: ast.expr | None, direction: ir.Direction) -> list[ir.Operation]:
+        """Literal SQL a RunPython function of this file runs: `schema_editor.execute("...")`, `cursor.execute(...)`."""
+        if not isinstance(node, ast.Name):
+            return []
+        function = next((f for f in self.source.tree.body if isinstance(f, ast.FunctionDef) and f.name == node.id), None)
+        if function is None:
+            return []
+        calls = sorted((n for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                        and n.func.attr == "execute" and n.args), key=lambda n: (n.lineno, n.col_offset))
+        ops: list[ir.Operation] = []
+        for execute in calls:
+            ops += sql_ops(self.source, execute.args[0], dialect=self.dialect, migration=self.node.id,
+                           direction=direction) or []
+        return ops
 
     def op_SeparateDatabaseAndState(self, call: ast.Call, state: State) -> list[ir.Operation]:
         database = argument(call, 0, "database_operations")
