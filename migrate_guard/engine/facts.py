@@ -71,7 +71,11 @@ class SchemaState:
     def has_index(self, table: str, columns: tuple[str, ...]) -> bool:
         wanted = {norm(c) for c in columns}
         table = norm(table)
-        return any(t == table and set(cols[: len(wanted)]) == wanted for t, cols in self.indexes)
+        size = len(wanted)
+        for t, cols in self.indexes:  # a plain loop: this runs over every index of a long history
+            if t == table and set(cols[:size]) == wanted:
+                return True
+        return False
 
 
 def expand(op: ir.Operation) -> Iterator[ir.Operation]:
@@ -141,11 +145,13 @@ class MigrationFacts:
 
     def per_operation(self, ops: list[ir.Operation]) -> Iterator[tuple[ir.Operation, dict[str, Any]]]:
         """Each operation (nested ones too) with its facts, in order. `ops` is one direction's operations."""
-        final_indexes = self.state.copy()
+        # Only the indexes of final_indexes are read, and apply() never reads columns to add an index: copying the
+        # whole schema (every table's columns) per migration made a long history quadratic (see bench/profile.py).
+        final_indexes = SchemaState({}, list(self.state.indexes))
         for op in ops:
             for part in expand(op):
                 final_indexes.apply(part)
-        working = self.state.copy()
+        working = self.state  # read only below (column_type); copy it before ever applying ops to it
         created: set[str] = set()
         in_transaction = self.migration.transactional
         base = {"dialect": self.dialect, "postgres_version": self.postgres_version, "orm": self.migration.orm,
