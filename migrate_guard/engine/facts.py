@@ -146,7 +146,7 @@ class MigrationFacts:
     def per_operation(self, ops: list[ir.Operation]) -> Iterator[tuple[ir.Operation, dict[str, Any]]]:
         """Each operation (nested ones too) with its facts, in order. `ops` is one direction's operations."""
         # Only the indexes of final_indexes are read, and apply() never reads columns to add an index: copying the
-        # whole schema (every table's columns) per migration made a long history quadratic (see bench/profile.py).
+        # whole schema (every table's columns) per migration made a long history quadratic (see bench/profile_case.py).
         final_indexes = SchemaState({}, list(self.state.indexes))
         for op in ops:
             for part in expand(op):

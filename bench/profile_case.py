@@ -1,9 +1,9 @@
 """Where the time of one benchmark case goes: migrate-guard run in this process under cProfile, one process
 (--jobs 1, so the workers' parsing is in the profile too), self time summed by area, then the top functions.
 
-    bench/.venv/bin/python bench/profile.py sql-cold      # 2,000 SQL files, no cache
-    bench/.venv/bin/python bench/profile.py sql-warm      # the same with the cache filled first
-    bench/.venv/bin/python bench/profile.py python|ts     # the Python or TS/JS corpus, no cache
+    bench/.venv/bin/python bench/profile_case.py sql-cold      # 2,000 SQL files, no cache
+    bench/.venv/bin/python bench/profile_case.py sql-warm      # the same with the cache filled first
+    bench/.venv/bin/python bench/profile_case.py python|ts     # the Python or TS/JS corpus, no cache
 
 cProfile inflates code that makes many small calls (the pure-Python tokenizer most of all): read the shares as a
 guide, and confirm with wall times (bench/run.py).
@@ -23,7 +23,7 @@ BENCH = Path(__file__).resolve().parent
 CORPUS = BENCH / "corpus"
 
 AREAS = [  # (label, substrings of the code's file path), first match wins
-    ("sqlglot tokenizer", ("sqlglot/tokens", "sqlglot/tokenizer")),
+    ("sqlglot tokenizer", ("sqlglot/tokens", "sqlglot/tokenizer", "'TokenizerCore' objects")),
     ("sqlglot parser + syntax tree", ("sqlglot/parser", "sqlglot/parsers/", "sqlglot/expressions", "sqlglot/helper",
                                       "sqlglot/errors", "'Parser' objects")),
     ("sqlglot generator", ("sqlglot/generator", "sqlglot/generators/")),
@@ -73,6 +73,11 @@ def main() -> int:
         label = area(filename, function)
         totals[label] = totals.get(label, 0.0) + tottime
     whole = sum(totals.values())
+    if "--other" in sys.argv:  # what the catch-all area holds
+        rows = [(v[2], f"{k[0]}:{k[1]}({k[2]})") for k, v in stats.stats.items()  # type: ignore[attr-defined]
+                if area(k[0], k[2]).startswith("other")]
+        for seconds, name in sorted(rows, reverse=True)[:25]:
+            print(f"  {seconds:7.2f} s  {name}")
     print(f"{case}: {whole:.2f} s of profiled time (one process)\n")
     for label, seconds in sorted(totals.items(), key=lambda item: -item[1]):
         print(f"  {100 * seconds / whole:5.1f} %  {seconds:7.2f} s  {label}")
