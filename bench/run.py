@@ -180,8 +180,9 @@ class Bench:
         self.rows: list[Row] = []
         self.targets: list[Target] = []
         self.cache_dir = CORPUS / ".cache" / env.label
-        self.proc_env = dict(os.environ, XDG_CACHE_HOME=str(self.cache_dir), NO_COLOR="1", PYTHONDONTWRITEBYTECODE="")
-        self.proc_env.pop("PYTHONPATH", None)
+        self.proc_env = dict(os.environ, XDG_CACHE_HOME=str(self.cache_dir), NO_COLOR="1")
+        for name in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME"):
+            self.proc_env.pop(name, None)
         self.sql_dir = CORPUS / "sql"
         self.sql_files = sorted(str(p.relative_to(self.sql_dir)) for p in (self.sql_dir / "db" / "migrations").glob("*.sql"))
 
