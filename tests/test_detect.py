@@ -209,6 +209,12 @@ ALEMBIC_REVISION = "from alembic import op\n\nrevision = 'a1'\ndown_revision = N
     ({"package.json": '{"prisma": {"schema": "db/schema.prisma"}}',
       "db/schema.prisma": 'datasource db {\n  provider = "mysql"\n  url = env("X")\n}\n',
       "db/migrations/20240101_init/migration.sql": "CREATE TABLE a (id int);\n"}, ("prisma", ".", ["db/migrations"], "mysql")),
+    ({"prisma.config.ts": "import path from 'node:path';\nexport default { schema: path.join('db', 'schema') };\n",
+      "db/schema/main.prisma": 'datasource db {\n  provider = "sqlite"\n  url = "file:dev.db"\n}\n',
+      "db/migrations/20240101_init/migration.sql": "CREATE TABLE a (id int);\n"}, ("prisma", ".", ["db/migrations"], "sqlite")),
+    ({"knexfile.js": "const path = require('path');\nmodule.exports = { client: 'mysql2', migrations: "
+                     "{ directory: path.join(__dirname, 'db', 'migrations') } };\n",
+      "db/migrations/1_x.js": "exports.up = () => {};\n"}, ("knex", ".", ["db/migrations"], "mysql")),
     ({"drizzle.config.js": "module.exports = { schema: './schema.js', driver: 'better-sqlite' };\n",
       "drizzle/0000_x.sql": "CREATE TABLE a (id int);\n"}, ("drizzle", ".", ["drizzle"], "sqlite")),
     ({"knexfile.ts": "import type { Knex } from 'knex';\n\nconst config: { [key: string]: Knex.Config } = {\n"

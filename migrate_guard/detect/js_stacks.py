@@ -20,7 +20,7 @@ _LOCK_PROVIDER = re.compile(r'provider\s*=\s*"(\w+)"')
 
 
 def is_marker(name: str) -> bool:
-    return (name in JS_MARKERS or name.startswith(("drizzle.config.", "knexfile.", "ormconfig."))
+    return (name in JS_MARKERS or name.startswith(("drizzle.config.", "knexfile.", "ormconfig.", "prisma.config."))
             or name.endswith(".prisma"))
 
 
@@ -32,6 +32,11 @@ def prisma_projects(root: Path, names: list[str]) -> list[Project]:
     configured = pkg.get("prisma", {}).get("schema") if pkg and isinstance(pkg.get("prisma"), dict) else None
     if isinstance(configured, str):
         schemas.append(root / configured)
+    for name in ("prisma.config.ts", "prisma.config.js", "prisma.config.mjs", "prisma.config.mts"):
+        if name in names:  # Prisma 6: `schema: "prisma/schema.prisma"` (or a folder of .prisma files)
+            configured = _rc_path(strip_js_comments(read_small(root / name) or ""), "schema")
+            if configured:
+                schemas.append(root / configured)
     schemas += [root / "prisma" / "schema.prisma", root / "schema.prisma", root / "prisma" / "schema"]
     for schema in schemas:
         if not schema.exists():
@@ -99,7 +104,7 @@ def knex_projects(root: Path, names: list[str]) -> list[Project]:
 
 def _migrations_option(text: str, key: str) -> str | None:
     block = re.search(r"migrations\s*:\s*\{([^}]*)\}", text)
-    return js_string_option(block.group(1), key) if block else None
+    return _rc_path(block.group(1), key) if block else None  # a string or path.join(__dirname, 'db', ...)
 
 
 def _has_js_files(folder: Path) -> bool:
