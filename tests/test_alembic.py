@@ -159,3 +159,19 @@ def test_sql_run_on_the_connection_is_linted(tmp_path: Path) -> None:
         "def downgrade():\n    op.execute('SELECT 1')\n")})
     got = [(f["rule"], f["line"]) for f in findings("a1_data.py", cwd=tmp_path)]
     assert got == [("unbounded-update", 10), ("unbounded-delete", 12)]
+
+
+def test_schema_keyword_qualifies_table_names(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a1_s.py": HEAD.replace('"r1"', '"a1"') + (
+        "def upgrade():\n"
+        "    op.create_table('events', sa.Column('id', sa.Integer(), primary_key=True), schema='audit')\n"
+        "    op.create_index('ix_events_id', 'events', ['id'], schema='audit')\n"
+        "    op.drop_column('users', 'nick', schema='crm')\n"
+        "    with op.batch_alter_table('users', schema='crm') as batch_op:\n"
+        "        batch_op.drop_column('age')\n"
+        "    op.drop_table('events', schema='public')\n\n\n"
+        "def downgrade():\n    op.execute('SELECT 1')\n")})
+    got = [(f["rule"], f["line"], f["message"].split(" deletes")[0]) for f in findings("a1_s.py", cwd=tmp_path)]
+    assert got == [("drop-column", 11, "Dropping column crm.users.nick"),
+                   ("drop-column", 13, "Dropping column crm.users.age"),
+                   ("drop-table", 14, "Dropping table public.events")]  # audit.events (new) is another table

@@ -131,8 +131,9 @@ class Reader:
                 continue
             name = last_name(call.func)
             if name == "batch_alter_table" and isinstance(item.optional_vars, ast.Name):
-                table = literal(argument(call, 0, "table_name"))
-                inner[item.optional_vars.id] = table if isinstance(table, str) else "?"
+                table, schema = literal(argument(call, 0, "table_name")), literal(keywords(call).get("schema"))
+                table = table if isinstance(table, str) else "?"
+                inner[item.optional_vars.id] = f"{schema}.{table}" if isinstance(schema, str) else table
             elif name == "autocommit_block":
                 autocommit = call
         ops = self.block(statement.body, inner)
@@ -159,7 +160,10 @@ class Reader:
         handler = getattr(self, "op_" + func.attr, None)
         if handler is None:
             return [self.make(ir.Raw, call, keyword=func.attr)]
-        return handler(call, table, _Args(call, 0 if table is None else 1))
+        ops = handler(call, table, _Args(call, 0 if table is None else 1))
+        if table is None:
+            _qualify(ops, keywords(call))
+        return ops
 
     # --- tables ---------------------------------------------------------------------------------------------------
 
@@ -329,6 +333,20 @@ class _Args:
 
     def kw(self, name: str) -> Any:
         return literal(keywords(self.call).get(name))
+
+
+def _qualify(ops: list[ir.Operation], kw: dict[str, ast.expr]) -> None:
+    """`schema=` / `source_schema=` / `referent_schema=`: schema-qualified table names, as SQL would write them."""
+    schema = literal(kw.get("schema", kw.get("source_schema")))
+    referent = literal(kw.get("referent_schema"))
+    for op in ops:
+        if isinstance(schema, str) and isinstance(getattr(op, "table", None), str) and "." not in op.table:  # type: ignore[attr-defined]
+            op.table = f"{schema}.{op.table}"  # type: ignore[attr-defined]
+            if isinstance(op, ir.RenameTable):
+                op.new_name = f"{schema}.{op.new_name}"
+        references = getattr(op, "references", None)
+        if isinstance(referent, str) and references is not None and "." not in references.table:
+            references.table = f"{referent}.{references.table}"
 
 
 def _str(node: ast.expr | None) -> str | None:
