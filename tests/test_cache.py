@@ -160,7 +160,7 @@ def test_parallel_output_is_identical_to_serial(tmp_path: Path) -> None:
     for fmt in ("json", "junit", "text"):
         assert outputs[("1", fmt)] == outputs[("2", fmt)]
     auto = run_cli("check", "--no-cache", "--format", "json", "-v", cwd=repo)
-    assert stats(auto.err)[3] == min(2, os.cpu_count() or 1) and auto.out == outputs[("1", "json")]
+    assert auto.out == outputs[("1", "json")]  # processes by default: as many idle cores, so it varies
     assert len(run_cli("check", "--format", "json", "--no-cache", cwd=repo).json()["findings"]) > 100
 
 
