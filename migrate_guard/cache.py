@@ -26,6 +26,7 @@ import pickle
 import re
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -38,6 +39,8 @@ from .extract.base import MigrationUnit
 from .model import Migration
 
 FORMAT = "1"
+PRUNE_AFTER_DAYS = 30
+_DAY = 86400.0
 # Config fields that cannot change what an extractor returns (and change often): left out of the key.
 _CONFIG_IGNORED = frozenset({"baseline", "fail_on", "cache_dir", "source", "exclude", "large_tables",
                              "production_values"})
@@ -167,11 +170,14 @@ class MigrationCache:
     def _pack(self, group: str) -> dict[str, Entry]:
         pack = self._packs.get(group)
         if pack is None:
+            path = self._pack_path(group)
             try:
-                with self._pack_path(group).open("rb") as handle:
+                with path.open("rb") as handle:
                     pack = pickle.load(handle)
                 if not isinstance(pack, dict):
                     pack = {}
+                elif time.time() - path.stat().st_mtime > _DAY:
+                    os.utime(path)  # still in use: keep it from being pruned
             except Exception:  # missing, truncated or foreign: an empty pack
                 pack = {}
             self._packs[group] = pack
@@ -206,6 +212,23 @@ class MigrationCache:
             limit = 2 * project_sizes.get(group, len(used)) + 16
             entries = {**unused, **used} if len(unused) + len(used) <= limit else used
             _atomic_write(self._pack_path(group), pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
+        if self._dirty:
+            self._prune()
+
+    def _prune(self) -> None:
+        """Once a day, delete packs unused for PRUNE_AFTER_DAYS (older tool versions, edited configs, gone repos)."""
+        marker = self.folder.parent / ".last-prune"
+        try:
+            if marker.exists() and time.time() - marker.stat().st_mtime < _DAY:
+                return
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+            cutoff = time.time() - PRUNE_AFTER_DAYS * _DAY
+            for pack in self.folder.parent.glob("v*/*/*"):
+                if pack.stat().st_mtime < cutoff:
+                    pack.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 Entry = tuple[dict[str, str], bytes]  # (dependencies with their digests, pickled Migration)

@@ -176,3 +176,18 @@ def test_start_up_stays_light() -> None:
             "if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_packs_unused_for_a_month_are_pruned(repo: Path, env: dict[str, str], tmp_path: Path) -> None:
+    run_cli("check", cwd=repo, env=env)
+    cache = tmp_path / "xdg" / "migrate-guard"
+    stale = cache / "v1" / "ab" / "stale.pack"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_bytes(b"old")
+    month_ago = stale.stat().st_mtime - 31 * 86400
+    os.utime(stale, (month_ago, month_ago))
+    os.utime(cache / ".last-prune", (month_ago, month_ago))
+    (repo / "migrations/000001_step_1.up.sql").write_text("CREATE TABLE t1 (id bigint PRIMARY KEY);\n")
+    run_cli("check", cwd=repo, env=env)  # writes a pack, so it may prune
+    assert not stale.exists()
+    assert len(list(cache.rglob("*.pack"))) == 1
