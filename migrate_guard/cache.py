@@ -4,12 +4,12 @@ What is cached is what an extractor returns (the Migration, pickled), not findin
 project's schema state and judges every run, so rule or config changes never serve stale findings, and the cheap
 part (judging) stays out of the key while the expensive part (parsing) is skipped.
 
-The key of a migration covers: the bytes and shown paths of its files, the files named in its settings (e.g.
-schema.prisma), its ORM, id, dialect and project, the key of the migration before it in the same project (extraction
-may depend on earlier migrations: Django replays its graph), the tool version, a fingerprint of the installed code
-and of the rules, the config fields that could matter, and the Python version (pickles). Files an extractor read
-beside the unit (a golang-migrate down file found next to the up file) are recorded with their hashes in the entry
-and checked on every hit.
+The key of a migration covers: the bytes and paths of its files, the files named in its settings (e.g.
+schema.prisma), its ORM, id, dialect and project, the tool version, a fingerprint of the installed code and of the
+rules, the config fields that could matter, the current folder and the Python version (pickles). For formats whose
+extraction replays the whole project (Django's migration graph), every file of the project is in the key. Files an
+extractor read beside its own (a golang-migrate down file found next to the up file, a knexfile, a journal) and
+folders it listed are recorded with their digests in the entry and checked on every hit.
 
 Entries live in `cache_dir` (config) or $XDG_CACHE_HOME/migrate-guard or ~/.cache/migrate-guard — never in the
 repository — in one pack file per project (creating thousands of small files cost more than parsing them). Packs
@@ -107,11 +107,12 @@ class MigrationCache:
         self._packs: dict[str, dict[str, Entry]] = {}
         self._used: dict[str, dict[str, Entry]] = {}
         self._dirty: set[str] = set()
+        self._project_files: dict[int, set[str]] = {}
 
-    def key(self, unit: MigrationUnit, previous: str) -> str:
+    def key(self, unit: MigrationUnit, seed: str) -> str:
         digest = hashlib.sha256()
         project = unit.project
-        digest.update(repr((self.context, previous, unit.orm, unit.id, unit.dialect, sorted(unit.settings.items()),
+        digest.update(repr((self.context, seed, unit.orm, unit.id, unit.dialect, sorted(unit.settings.items()),
                             (project.orm, project.root, project.migrations, project.dialect) if project else None))
                       .encode())
         for path in unit.files:
@@ -124,6 +125,14 @@ class MigrationCache:
             if candidate.is_file():
                 digest.update(f"\0{value}\0{self.digest('f:' + os.path.abspath(candidate))}".encode())
         return digest.hexdigest()
+
+    def project_files(self, units: list[MigrationUnit]) -> set[str]:
+        """Absolute paths of a project's migration files (memoized per project)."""
+        key = id(units)
+        known = self._project_files.get(key)
+        if known is None:
+            known = self._project_files[key] = {os.path.abspath(path) for unit in units for path in unit.files}
+        return known
 
     def project_seed(self, units: list[MigrationUnit]) -> str:
         """Start of a project's key chain. For formats whose extraction reads the whole project (an extractor

@@ -268,21 +268,27 @@ def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options:
     keys: list[str] = []
     if cache is not None:
         for group, units in work.items():
-            previous = cache.project_seed(plan_groups[group]) if plan_groups else ""
-            for unit in units:
-                previous = cache.key(unit, previous)
-                keys.append(previous)
+            seed = cache.project_seed((plan_groups or work)[group])
+            keys.extend(cache.key(unit, seed) for unit in units)
     results: list[Migration | None] = [cache.load(key, group) for key, group in zip(keys, groups)] \
         if cache is not None else [None] * len(flat)
     missing = [i for i, result in enumerate(results) if result is None]
     if stats is not None:
         stats.update(migrations=len(flat), cache_hits=len(flat) - len(missing) if cache else 0, parsed=len(missing),
                      processes=worker_count(len(missing), options.jobs) if missing else 0)
+    fresh: dict[int, tuple[bytes, dict[str, str]]] = {}
     for i, (migration, payload, deps) in zip(missing, extract_many([flat[i] for i in missing], options.jobs)):
         results[i] = migration
-        if cache is not None:
-            cache.store(keys[i], groups[i], payload, deps)
+        fresh[i] = (payload, deps)
     if cache is not None:
+        # Files outside the project's migrations that any extraction read (a knexfile, apps.py, schema.prisma) may be
+        # memoized after the first read in a process, so every entry of the project depends on all of them.
+        shared: dict[str, dict[str, str]] = {}
+        for i, (_, deps) in fresh.items():
+            own = cache.project_files((plan_groups or work)[groups[i]])
+            shared.setdefault(groups[i], {}).update((d, v) for d, v in deps.items() if d[2:] not in own)
+        for i, (payload, deps) in fresh.items():
+            cache.store(keys[i], groups[i], payload, {**shared.get(groups[i], {}), **deps})
         cache.flush({group: len((plan_groups or work)[group]) for group in work})
     out: dict[str, list[Migration]] = {}
     position = 0

@@ -86,6 +86,14 @@ def test_changed_file_is_parsed_again(repo: Path, env: dict[str, str]) -> None:
     assert result.out == run_cli("check", "--format", "json", "--no-cache", cwd=repo, env=env).out
 
 
+def test_editing_an_old_migration_parses_only_that_one(repo: Path, env: dict[str, str]) -> None:
+    run_cli("check", cwd=repo, env=env)
+    (repo / "migrations/000001_step_1.up.sql").write_text("CREATE TABLE t1 (id bigint PRIMARY KEY, name text);\n")
+    result = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
+    assert stats(result.err) == (12, 11, 1, 1)
+    assert result.out == run_cli("check", "--format", "json", "--no-cache", cwd=repo, env=env).out
+
+
 def test_a_file_read_beside_the_migration_is_checked(tmp_path: Path, env: dict[str, str]) -> None:
     repo = write_tree(tmp_path / "repo", {"db/000001_a.up.sql": "CREATE TABLE a (id int);\n",
                                           "db/000001_a.down.sql": "DROP TABLE a;\n"})
