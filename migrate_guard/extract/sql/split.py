@@ -27,17 +27,15 @@ def split_statements(text: str, dialect: Any) -> list[Statement]:
 
 
 def _group(tokens: list[Token], base: int = 0) -> list[Statement]:
+    semicolon = TokenType.SEMICOLON
+    ends = [i for i, token in enumerate(tokens) if token.token_type == semicolon]
+    ends.append(len(tokens))
     statements: list[Statement] = []
-    current: list[Token] = []
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            if current:
-                statements.append(_statement(current, base))
-            current = []
-        else:
-            current.append(token)
-    if current:
-        statements.append(_statement(current, base))
+    start = 0
+    for end in ends:  # the tokens between two semicolons, when there are any
+        if end > start:
+            statements.append(_statement(tokens[start:end], base))
+        start = end + 1
     return statements
 
 
