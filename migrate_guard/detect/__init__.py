@@ -148,7 +148,7 @@ def _ancestors(path: Path, cwd: Path) -> list[Path]:
 def projects_for_paths(files: list[Path]) -> list[Project]:
     """Projects owning the given files, found by probing only the folders above them (cheap: no repository walk)."""
     cwd = Path.cwd().resolve()
-    probed: dict[Path, list[Project]] = {}
+    probed: dict[tuple[Path, Probe], list[Project]] = {}
     django_roots: dict[Path, Project | None] = {}
     projects: list[Project] = []
     sql_files: list[Path] = []
@@ -160,18 +160,28 @@ def projects_for_paths(files: list[Path]) -> list[Project]:
         stops[path] = ancestors[-1]
         if suffix == ".sql":
             sql_files.append(path)
+        probes = _probes_for(suffix)
         for folder in ancestors:
-            if folder not in probed:
-                names = list_dir(folder)
-                probed[folder] = [p for probe in _PROBES for p in probe(folder, names)] if any(
-                    _is_marker(n) for n in names) else []
-            projects.extend(probed[folder])
+            for probe in probes:
+                if (folder, probe) not in probed:
+                    names = list_dir(folder)
+                    probed[(folder, probe)] = probe(folder, names) if any(_is_marker(n) for n in names) else []
+                projects.extend(probed[(folder, probe)])
         if suffix == ".py" and "migrations" in path.parent.name:
             projects.extend(p for p in [_django_for(path, ancestors, django_roots)] if p is not None)
     taken = {Path(os.path.abspath(m)).resolve() for p in projects for m in p.migrations}
     for stop in dict.fromkeys(stops[f] for f in sql_files):
         projects.extend(sql_projects([f for f in sql_files if stops[f] == stop], stop, taken))
     return _unique(projects)
+
+
+def _probes_for(suffix: str) -> tuple[Probe, ...]:
+    """Only the stacks whose migrations can have this suffix are asked (a .py file is never TypeORM's)."""
+    if suffix == ".py":
+        return (python_stacks.alembic_projects,)
+    if suffix in (".sql", ".prisma"):
+        return (js_stacks.prisma_projects, js_stacks.drizzle_projects)
+    return (js_stacks.typeorm_projects, js_stacks.sequelize_projects, js_stacks.knex_projects)
 
 
 def _django_for(path: Path, ancestors: list[Path], cache: dict[Path, Project | None]) -> Project | None:
