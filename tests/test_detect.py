@@ -245,3 +245,16 @@ def test_django_in_optional_dependencies_only_is_not_a_django_project(tmp_path: 
     })
     assert detect(tmp_path) == {"projects": [
         {"orm": "django", "root": "src", "migrations": ["src/widgets/migrations"], "dialect": None}]}
+
+
+def test_explicit_file_of_an_app_without_manage_py_still_sees_sibling_apps(tmp_path: Path, monkeypatch) -> None:
+    from migrate_guard.detect import projects_for_paths
+
+    write_tree(tmp_path, {
+        "users/migrations/0001_initial.py": DJ_MIGRATION,
+        "shop/migrations/0001_initial.py": DJ_MIGRATION,
+        "shop/migrations/0002_more.py": DJ_MIGRATION,
+    })
+    monkeypatch.chdir(tmp_path)
+    [project] = projects_for_paths([Path("shop/migrations/0002_more.py")])
+    assert (project.orm, project.root, project.migrations) == ("django", ".", ["shop/migrations", "users/migrations"])

@@ -150,6 +150,8 @@ def projects_for_paths(files: list[Path]) -> list[Project]:
     cwd = Path.cwd().resolve()
     probed: dict[tuple[Path, Probe], list[Project]] = {}
     django_roots: dict[Path, Project | None] = {}
+    django_apps: dict[tuple[Path, str], Project] = {}
+    listings: dict[Path, list[str]] = {}
     projects: list[Project] = []
     sql_files: list[Path] = []
     stops: dict[Path, Path] = {}
@@ -164,11 +166,11 @@ def projects_for_paths(files: list[Path]) -> list[Project]:
         for folder in ancestors:
             for probe in probes:
                 if (folder, probe) not in probed:
-                    names = list_dir(folder)
+                    names = listings.setdefault(folder, list_dir(folder))
                     probed[(folder, probe)] = probe(folder, names) if any(_is_marker(n) for n in names) else []
                 projects.extend(probed[(folder, probe)])
         if suffix == ".py" and "migrations" in path.parent.name:
-            projects.extend(p for p in [_django_for(path, ancestors, django_roots)] if p is not None)
+            projects.extend(p for p in [_django_for(path, ancestors, django_roots, django_apps)] if p is not None)
     taken = {Path(os.path.abspath(m)).resolve() for p in projects for m in p.migrations}
     for stop in dict.fromkeys(stops[f] for f in sql_files):
         projects.extend(sql_projects([f for f in sql_files if stops[f] == stop], stop, taken))
@@ -184,7 +186,8 @@ def _probes_for(suffix: str) -> tuple[Probe, ...]:
     return (js_stacks.typeorm_projects, js_stacks.sequelize_projects, js_stacks.knex_projects)
 
 
-def _django_for(path: Path, ancestors: list[Path], cache: dict[Path, Project | None]) -> Project | None:
+def _django_for(path: Path, ancestors: list[Path], cache: dict[Path, Project | None],
+                fallback: dict[tuple[Path, str], Project]) -> Project | None:
     if not python_stacks.is_django_migrations_dir(path.parent, list_dir(path.parent)):
         return None
     for folder in ancestors[2:]:  # above <app>/migrations/
@@ -194,9 +197,10 @@ def _django_for(path: Path, ancestors: list[Path], cache: dict[Path, Project | N
                              if _is_django_root(folder, names) else None)
         if cache[folder] is not None:
             return cache[folder]
+    # No Django root above: the apps beside this one (a reusable app, or no manage.py) form the project.
     key = path.parent.parent.parent
-    if key not in cache:
-        dirs = python_stacks.django_migration_dirs(key, 2)
-        cache[key] = python_stacks.make_project("django", key, dirs or [path.parent], None, {
-            "apps": python_stacks.apps_setting(dirs or [path.parent], key)})
-    return cache[key]
+    if (key, "apps") not in fallback:
+        dirs = python_stacks.django_migration_dirs(key, 2) or [path.parent]
+        fallback[(key, "apps")] = python_stacks.make_project("django", key, dirs, None,
+                                                             {"apps": python_stacks.apps_setting(dirs, key)})
+    return fallback[(key, "apps")]
