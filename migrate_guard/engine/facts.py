@@ -30,6 +30,10 @@ class SchemaState:
 
     columns: dict[str, dict[str, ir.ColumnType | None]] = field(default_factory=dict)
     indexes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    # indexes by table, caught up lazily with `indexes` (which only ever grows): has_index() is then a lookup, not a
+    # scan of every index of a long history for every foreign key
+    _by_table: dict[str, list[tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: int = field(default=0, init=False, repr=False, compare=False)
 
     def copy(self) -> SchemaState:
         return SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes))
@@ -70,12 +74,16 @@ class SchemaState:
 
     def has_index(self, table: str, columns: tuple[str, ...]) -> bool:
         wanted = {norm(c) for c in columns}
-        table = norm(table)
         size = len(wanted)
-        for t, cols in self.indexes:  # a plain loop: this runs over every index of a long history
-            if t == table and set(cols[:size]) == wanted:
-                return True
-        return False
+        return any(set(cols[:size]) == wanted for cols in self._indexes_on(norm(table)))
+
+    def _indexes_on(self, table: str) -> list[tuple[str, ...]]:
+        if self._indexed > len(self.indexes):  # the list was replaced or cut: start over
+            self._by_table, self._indexed = {}, 0
+        for t, cols in self.indexes[self._indexed:]:
+            self._by_table.setdefault(t, []).append(cols)
+        self._indexed = len(self.indexes)
+        return self._by_table.get(table, [])
 
 
 def expand(op: ir.Operation) -> Iterator[ir.Operation]:
@@ -145,12 +153,13 @@ class MigrationFacts:
 
     def per_operation(self, ops: list[ir.Operation]) -> Iterator[tuple[ir.Operation, dict[str, Any]]]:
         """Each operation (nested ones too) with its facts, in order. `ops` is one direction's operations."""
-        # Only the indexes of final_indexes are read, and apply() never reads columns to add an index: copying the
-        # whole schema (every table's columns) per migration made a long history quadratic (see bench/profile_case.py).
-        final_indexes = SchemaState({}, list(self.state.indexes))
+        # Indexes known by the end of the migration = the earlier ones (self.state) + the ones this migration adds.
+        # apply() never reads columns to add an index, so the added ones are collected on an empty state: copying the
+        # whole schema per migration made a long history quadratic (see bench/profile_case.py).
+        added = SchemaState()
         for op in ops:
             for part in expand(op):
-                final_indexes.apply(part)
+                added.apply(part)
         working = self.state  # read only below (column_type); copy it before ever applying ops to it
         created: set[str] = set()
         in_transaction = self.migration.transactional
@@ -168,7 +177,8 @@ class MigrationFacts:
                 facts["table_is_new"] = norm(table) in created if isinstance(table, str) else False
                 facts["in_transaction"] = in_transaction
                 if isinstance(part, ir.AddConstraint) and part.constraint_type == "foreign_key":
-                    facts["has_index"] = final_indexes.has_index(part.table, part.columns)
+                    facts["has_index"] = (self.state.has_index(part.table, part.columns)
+                                          or added.has_index(part.table, part.columns))
                     facts["on_delete"] = part.references.on_delete if part.references else None
                 if isinstance(part, ir.IndexName):
                     facts["name_follows_pattern"] = name_follows_pattern(self.index_name_pattern, part.name)
