@@ -133,6 +133,11 @@ def test_demo_fixture_finds_the_planted_problems() -> None:
     rules = set(result.rules())
     assert {"drop-column", "column-type-change", "not-null-without-default", "unbounded-delete",
             "concurrent-index-in-transaction", "rename-column", "foreign-key-without-index"} <= rules
+    orms = {f["orm"] for f in result.json()["findings"]}
+    assert orms == {"golang-migrate", "goose", "prisma", "django", "alembic", "knex", "typeorm"}
+    detected = run_cli("detect", "--format", "json", cwd=FIXTURES / "demo").json()["projects"]
+    assert sorted(p["orm"] for p in detected) == sorted(
+        ["golang-migrate", "goose", "prisma", "drizzle", "django", "alembic", "knex", "typeorm"])
 
 
 def test_rules_and_explain_cover_every_rule() -> None:
