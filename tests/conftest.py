@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -73,3 +74,29 @@ def postgres():
         pytest.skip(f"PostgreSQL not available: {why}")
     yield server
     stop()
+
+
+EXPECT_MARKER = re.compile(r"expect:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)")
+TEXT_SUFFIXES = {".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".prisma"}
+
+
+def expect_markers(entry: Path, base: Path | None = None) -> set[tuple[str, int, str]]:
+    """(path relative to base, line, rule) for every `expect: RULE[, RULE]` comment in the files of entry."""
+    base = base or entry
+    files = [entry] if entry.is_file() else sorted(p for p in entry.rglob("*") if p.is_file())
+    found = set()
+    for path in files:
+        if path.suffix not in TEXT_SUFFIXES:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for match in EXPECT_MARKER.finditer(line):
+                for rule in match.group(1).split(","):
+                    found.add((path.relative_to(base).as_posix(), number, rule.strip()))
+    return found
+
+
+def lint_json(*args: str, cwd: Path | str) -> list[dict]:
+    """Findings of `check ARGS --format json --fail-on never`, which must exit 0."""
+    result = run_cli("check", *args, "--format", "json", "--fail-on", "never", cwd=cwd)
+    assert result.code == 0, result.err
+    return result.json()["findings"]

@@ -3,35 +3,23 @@ states, and the revision order taken from down_revision (not from the random ids
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_cli, write_tree
+from conftest import FIXTURES, expect_markers, lint_json, run_cli, write_tree
 
 BILLING = FIXTURES / "alembic" / "billing"
-_EXPECT = re.compile(r"expect:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)")
-
-
-def expected_findings(root: Path) -> set[tuple[str, str, int]]:
-    found = set()
-    for path in sorted(root.rglob("*.py")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            for match in _EXPECT.finditer(line):
-                for rule in match.group(1).split(","):
-                    found.add((rule.strip(), path.relative_to(root).as_posix(), number))
-    return found
+def expected_findings(root: Path) -> set[tuple[str, int, str]]:
+    return expect_markers(root)
 
 
 def findings(*args: str, cwd: Path) -> list[dict]:
-    result = run_cli("check", *args, "--format", "json", "--fail-on", "never", cwd=cwd)
-    assert result.code == 0, result.err
-    return result.json()["findings"]
+    return lint_json(*args, cwd=cwd)
 
 
 def test_every_case_fires_exactly_where_marked_and_nowhere_else() -> None:
-    got = {(f["rule"], f["path"], f["line"]) for f in findings(cwd=BILLING)}
+    got = {(f["path"], f["line"], f["rule"]) for f in findings(cwd=BILLING)}
     assert got == expected_findings(BILLING)
 
 
@@ -48,7 +36,7 @@ def test_revision_order_comes_from_down_revision() -> None:
 def test_one_revision_passed_alone_still_sees_its_history() -> None:
     path = "alembic/versions/0aaa_indexes.py"
     alone = {(f["rule"], f["line"]) for f in findings(path, cwd=BILLING)}
-    assert alone == {(rule, line) for rule, p, line in expected_findings(BILLING) if p == path}
+    assert alone == {(rule, line) for p, line, rule in expected_findings(BILLING) if p == path}
 
 
 def test_down_migration_messages_and_locations() -> None:

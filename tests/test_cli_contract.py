@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from conftest import FIXTURES, run_cli
 
@@ -83,7 +82,7 @@ def test_no_migrations_is_clean(tree) -> None:
     root = tree({"README.md": "hello\n"})
     result = run_cli("check", cwd=root)
     assert result.code == 0
-    assert "No migrations found" in result.out
+    assert "No migrations to check" in result.out
 
 
 def test_non_migration_files_are_skipped_silently(tree) -> None:

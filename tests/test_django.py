@@ -3,35 +3,23 @@ exactly where the fixture marks it (`expect: RULE` on the line) and nowhere else
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_cli, write_tree
+from conftest import FIXTURES, expect_markers, lint_json, run_cli, write_tree
 
 SHOP = FIXTURES / "django" / "shop"
-_EXPECT = re.compile(r"expect:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)")
-
-
-def expected_findings(root: Path) -> set[tuple[str, str, int]]:
-    found = set()
-    for path in sorted(root.rglob("*.py")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            for match in _EXPECT.finditer(line):
-                for rule in match.group(1).split(","):
-                    found.add((rule.strip(), path.relative_to(root).as_posix(), number))
-    return found
+def expected_findings(root: Path) -> set[tuple[str, int, str]]:
+    return expect_markers(root)
 
 
 def findings(*args: str, cwd: Path) -> list[dict]:
-    result = run_cli("check", *args, "--format", "json", "--fail-on", "never", cwd=cwd)
-    assert result.code == 0, result.err
-    return result.json()["findings"]
+    return lint_json(*args, cwd=cwd)
 
 
 def test_every_case_fires_exactly_where_marked_and_nowhere_else() -> None:
-    got = {(f["rule"], f["path"], f["line"]) for f in findings(cwd=SHOP)}
+    got = {(f["path"], f["line"], f["rule"]) for f in findings(cwd=SHOP)}
     assert got == expected_findings(SHOP)
 
 
@@ -55,7 +43,7 @@ def test_one_file_passed_alone_still_sees_its_history() -> None:
     # pre-commit passes only the new migration: the graph is still replayed from the project's other migrations
     path = "catalog/migrations/0002_changes.py"
     alone = {(f["rule"], f["line"]) for f in findings(path, cwd=SHOP)}
-    assert alone == {(rule, line) for rule, p, line in expected_findings(SHOP) if p == path}
+    assert alone == {(rule, line) for p, line, rule in expected_findings(SHOP) if p == path}
 
 
 def _extract(path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]

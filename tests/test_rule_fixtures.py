@@ -6,18 +6,13 @@ Adding a rule or a format needs fixtures here, no Python.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, expect_markers, lint_json
 
 RULES = FIXTURES / "rules"
-_EXPECT = re.compile(r"expect:\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)")
-_TEXT_SUFFIXES = {".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".prisma"}
-
-
 def _entries(kind: str) -> list[tuple[str, Path]]:
     found = []
     for rule_dir in sorted(p for p in RULES.iterdir() if p.is_dir()):
@@ -29,22 +24,11 @@ def _entries(kind: str) -> list[tuple[str, Path]]:
 
 
 def _expected_lines(rule: str, entry: Path) -> set[tuple[str, int]]:
-    files = [entry] if entry.is_file() else sorted(p for p in entry.rglob("*") if p.is_file())
-    expected = set()
-    for path in files:
-        if path.suffix not in _TEXT_SUFFIXES:
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            for match in _EXPECT.finditer(line):
-                if rule in [r.strip() for r in match.group(1).split(",")]:
-                    expected.add((path.relative_to(entry.parent).as_posix(), number))
-    return expected
+    return {(path, line) for path, line, marked in expect_markers(entry, entry.parent) if marked == rule}
 
 
 def _findings(rule: str, entry: Path) -> set[tuple[str, int]]:
-    result = run_cli("check", entry.name, "--format", "json", "--fail-on", "never", cwd=entry.parent)
-    assert result.code == 0, result.err
-    return {(f["path"], f["line"]) for f in result.json()["findings"] if f["rule"] == rule}
+    return {(f["path"], f["line"]) for f in lint_json(entry.name, cwd=entry.parent) if f["rule"] == rule}
 
 
 def test_every_contract_rule_has_fixtures() -> None:

@@ -30,6 +30,6 @@ def render(report: Report, color: bool = False) -> str:
     if report.skipped:
         summary += f" ({report.skipped} migration{'s' if report.skipped != 1 else ''} before the baseline not linted)"
     if not report.findings:
-        summary = ("All clear: " if report.files or report.skipped else "No migrations found: ") + summary
+        summary = ("All clear: " if report.files or report.skipped else "No migrations to check: ") + summary
     lines.append(summary + ".")
     return "\n".join(lines) + "\n"
