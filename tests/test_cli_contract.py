@@ -149,3 +149,11 @@ def test_rules_and_explain_cover_every_rule() -> None:
         assert doc.code == 0
         for heading in ("Why it is risky:", "What to do instead:", "Bad:", "Good:"):
             assert heading in doc.out, (rule, heading)
+
+
+def test_readme_documents_every_rule() -> None:
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ids = [line.split()[0] for line in run_cli("rules").out.splitlines()]
+    assert [rule for rule in ids if f"| `{rule}` |" not in readme] == []
