@@ -97,3 +97,13 @@ def test_do_block_positions_point_into_the_block(tree) -> None:
 def test_mixed_alter_table_command_actions(tree) -> None:
     root = tree({"m.sql": "ALTER TABLE t\n  ADD CONSTRAINT u UNIQUE USING INDEX t_u,\n  DROP COLUMN old,\n  VALIDATE CONSTRAINT c;\n"})
     assert findings(root) == [("m.sql", 1, "drop-column")]
+
+
+def test_hints_speak_the_tools_language(tree) -> None:
+    sql = "CREATE INDEX CONCURRENTLY j ON t (b);\n"
+    root = tree({"goose/20240102_b.sql": "-- +goose Up\n" + sql + "-- +goose Down\nDROP INDEX CONCURRENTLY j;\n",
+                 "plain/x.sql": "BEGIN;\n" + sql + "COMMIT;\n"})
+    hints = {f["path"]: f["hint"] for f in run_cli("check", ".", "--format", "json", cwd=root).json()["findings"]
+             if f["rule"] == "concurrent-index-in-transaction"}
+    assert "+goose NO TRANSACTION" in hints["goose/20240102_b.sql"]
+    assert "BEGIN/COMMIT" in hints["plain/x.sql"] and "goose" not in hints["plain/x.sql"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, is_dataclass
+from functools import lru_cache
 from typing import Any
 
 from .. import ir
@@ -90,7 +91,7 @@ class Engine:
         namespace = _namespace(op, facts)
         return Finding(rule=rule.id, severity=self.severity(rule, clause),  # type: ignore[arg-type]
                        location=op.location, message=_format(clause.message, namespace),
-                       hint=_format(clause.hint, namespace), orm=migration.orm, migration=migration.id)
+                       hint=_format(clause.hint_for(migration.orm), namespace), orm=migration.orm, migration=migration.id)
 
     def _suppression_problems(self, migration: Migration,
                               suppressions: dict[str, FileSuppressions]) -> list[Finding]:
@@ -124,16 +125,21 @@ def _silenced(finding: Finding, suppressions: dict[str, FileSuppressions]) -> bo
         finding.rule, finding.location.line, finding.location.end_line)
 
 
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
 def _namespace(op: ir.Operation, facts: dict[str, Any]) -> dict[str, Any]:
     namespace: dict[str, Any] = {"kind": op.kind, "statement": op.source.strip().splitlines()[0] if op.source else ""}
-    for f in fields(op):  # type: ignore[arg-type]
-        value = getattr(op, f.name)
+    for name in _field_names(type(op)):
+        value = getattr(op, name)
         if is_dataclass(value) and hasattr(value, "name"):
-            namespace[f.name + "_def"] = value
+            namespace[name + "_def"] = value
             value = value.name
         elif isinstance(value, tuple):
             value = ", ".join(map(str, value))
-        namespace[f.name] = "" if value is None else value
+        namespace[name] = "" if value is None else value
     if isinstance(op, ir.AddColumn):
         namespace["column_type"] = str(op.column.type) if op.column.type else "?"
         namespace["default"] = op.column.default.text if op.column.default else ""

@@ -28,6 +28,11 @@ class Clause:
     message: str
     hint: str
     severity: Severity | None = None  # None: the rule's (possibly configured) severity
+    # The same advice in a tool's own terms (orm id -> hint), e.g. how TypeORM opts out of the transaction.
+    hints: tuple[tuple[str, str], ...] = ()
+
+    def hint_for(self, orm: str) -> str:
+        return dict(self.hints).get(orm, self.hint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,4 +95,5 @@ def _clause(entry: dict[str, Any]) -> Clause:
     kinds = entry["kind"]
     return Clause(kinds=tuple(kinds) if isinstance(kinds, list) else (kinds,),
                   when=tuple(entry.get("when", {}).items()), message=entry["message"], hint=entry.get("hint", ""),
+                  hints=tuple(entry.get("hints", {}).items()),
                   severity=entry.get("severity"))
