@@ -42,13 +42,27 @@ def worker_count(units: int, jobs: int | None) -> int:
 def _idle_cores() -> int:
     """Cores not already busy (like `make --load-average`): on a saturated machine extra processes only add the
     cost of shipping results between them (measured: two workers were 20-40% slower than one while the machine's
-    load average stayed above its core count)."""
+    load average stayed above its core count). Linux says how many tasks are runnable right now, which reflects
+    the present; the 1-minute average also counts our own runs that just ended (a pre-commit hook run twice, a
+    benchmark) and made one idle machine look busy."""
     cores = _cores()
+    busy = _runnable_others()
+    if busy is None:
+        try:
+            busy = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            return cores
+    return max(1, min(cores, int(cores - busy + 0.5)))
+
+
+def _runnable_others() -> float | None:
+    """Runnable tasks other than this process, from /proc/loadavg's "running/total" field (None off Linux)."""
     try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return cores
-    return max(1, min(cores, int(cores - load + 0.5)))
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = int(handle.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return float(max(0, running - 1))
 
 
 def _cores() -> int:
