@@ -265,6 +265,9 @@ class DropSchema(Operation):
 class Transaction(Operation):
     kind = "transaction"
     action: Literal["begin", "commit", "rollback"]
+    # The tool's own per-migration transaction committed and reopened around a block (Alembic's autocommit_block()),
+    # rather than a BEGIN/COMMIT written in the migration.
+    by_tool: bool = False
 
 
 @dataclass(kw_only=True, slots=True)

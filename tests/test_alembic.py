@@ -107,13 +107,6 @@ def test_non_migration_python_is_skipped(tmp_path: Path) -> None:
     assert result.code == 0 and result.json()["summary"]["files"] == 0
 
 
-def test_autocommit_marker_matches_the_engine() -> None:
-    from migrate_guard.engine.facts import TOOL_TRANSACTION_SUSPENDED
-    from migrate_guard.extract.alembic import AUTOCOMMIT_SOURCE
-
-    assert AUTOCOMMIT_SOURCE == TOOL_TRANSACTION_SUSPENDED
-
-
 def test_pyproject_alembic_names_its_config_file_apart_from_alembic_ini(monkeypatch: pytest.MonkeyPatch) -> None:
     from migrate_guard.detect import detect_projects
 

@@ -98,10 +98,6 @@ def expand(op: ir.Operation) -> Iterator[ir.Operation]:
                                references=ref)
 
 
-# Source of the Transaction ops an extractor emits where the tool's own transaction is committed ("commit") and
-# reopened ("begin") around a block, e.g. Alembic's `with op.get_context().autocommit_block():`.
-TOOL_TRANSACTION_SUSPENDED = "autocommit_block"
-
 _NO_REWRITE_TARGETS = {"text", "varchar"}
 
 
@@ -167,7 +163,7 @@ class MigrationFacts:
                 "transactional": self.migration.transactional}
         for op in ops:
             if isinstance(op, ir.Transaction):
-                if op.source == TOOL_TRANSACTION_SUSPENDED:  # Alembic autocommit_block(): the tool commits, then reopens
+                if op.by_tool:  # e.g. Alembic autocommit_block(): the tool commits, then reopens
                     in_transaction = op.action == "begin"
                 else:
                     in_transaction = op.action == "begin" or (self.migration.transactional and op.action != "begin")

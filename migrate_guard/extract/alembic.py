@@ -20,11 +20,6 @@ ORM = "alembic"
 EXTENSIONS = (".py",)
 _REVISION = re.compile(r"^\s*revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 
-# Marks the tool's own transaction being suspended/resumed: engine.facts.TOOL_TRANSACTION_SUSPENDED (not imported
-# here so that classifying a file stays light).
-AUTOCOMMIT_SOURCE = "autocommit_block"
-
-
 def claims(path: Path, head: str) -> bool:
     return (path.name != "env.py" and _REVISION.search(head) is not None
             and ("def upgrade" in head or "from alembic" in head or "down_revision" in head))
@@ -138,8 +133,8 @@ class Reader:
                 autocommit = call
         ops = self.block(statement.body, inner)
         if autocommit is not None:
-            ops = [self.make(ir.Transaction, autocommit, action="commit", source=AUTOCOMMIT_SOURCE), *ops,
-                   self.make(ir.Transaction, autocommit, action="begin", source=AUTOCOMMIT_SOURCE)]
+            ops = [self.make(ir.Transaction, autocommit, action="commit", by_tool=True), *ops,
+                   self.make(ir.Transaction, autocommit, action="begin", by_tool=True)]
         return ops
 
     def make(self, cls: Any, node: ast.AST, **fields: Any) -> Any:
