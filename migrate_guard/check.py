@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
-import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
 from .config import Config
 from .errors import UsageError
-from .extract.base import MigrationUnit, read_head
+from .extract.base import MigrationUnit, display_path, read_head, real_path
 from .extract.registry import CANDIDATE_SUFFIXES, classify, extractor
 from .model import Finding, LintedFile, Migration, Project, Report
 from .walk import is_skipped_dir, walk_files
@@ -51,7 +49,7 @@ def expand_paths(paths: list[str], config: Config) -> list[Path]:
 def excluded(path: Path, config: Config) -> bool:
     if not config.exclude:
         return False
-    shown = shown_path(path)
+    shown = display_path(path)
     return any(fnmatch.fnmatch(shown, pattern) or fnmatch.fnmatch(shown, pattern.rstrip("/") + "/*")
                for pattern in config.exclude)
 
@@ -74,7 +72,7 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
         module = classify(path, head, project.orm if project else None)
         if module is None:
             continue
-        group = project.root if project else shown_path(path.parent)
+        group = project.root if project else display_path(path.parent)
         key = (group, module.ORM, module.migration_key(path))
         unit = units.get(key)
         if unit is None:
@@ -100,32 +98,11 @@ def _format_dialect(module: ModuleType, path: Path) -> str | None:
     return dialect_of(path) if dialect_of else None
 
 
-@lru_cache(maxsize=4096)
-def _real_folder(folder: str, cwd: str) -> Path:
-    return Path(folder).resolve()
-
-
-def real_path(path: Path) -> Path:
-    """path.resolve(), resolving each folder once (thousands of files share a few folders)."""
-    if path.is_symlink():
-        return path.resolve()
-    return _real_folder(os.path.dirname(os.path.abspath(path)), os.getcwd()) / path.name
-
-
-def shown_path(path: Path) -> str:
-    """display_path(path), resolving each folder once."""
-    real, cwd = real_path(path), _real_folder(os.getcwd(), os.getcwd())
-    try:
-        return real.relative_to(cwd).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def project_of(path: Path, projects: list[Project]) -> Project | None:
     """The project whose migration folder holds this file (the deepest one when folders nest)."""
     if not projects:
         return None
-    shown = shown_path(path)
+    shown = display_path(path)
     best: tuple[int, Project] | None = None
     for project in projects:
         for folder in project.migrations:

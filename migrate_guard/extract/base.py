@@ -14,7 +14,9 @@ start-up cost is paid only when a file of that format is linted.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import UsageError
@@ -39,10 +41,23 @@ class MigrationUnit:
         return display_path(path)
 
 
+@lru_cache(maxsize=4096)
+def _real_folder(folder: str, cwd: str) -> Path:
+    return Path(folder).resolve()
+
+
+def real_path(path: Path) -> Path:
+    """path.resolve(), resolving each folder once (thousands of files share a few folders)."""
+    if path.is_symlink():
+        return path.resolve()
+    return _real_folder(os.path.dirname(os.path.abspath(path)), os.getcwd()) / path.name
+
+
 def display_path(path: Path) -> str:
     """Path relative to the current folder with "/" separators (the contract's `path`)."""
+    cwd = os.getcwd()
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return real_path(path).relative_to(_real_folder(cwd, cwd)).as_posix()
     except ValueError:
         return path.as_posix()
 
