@@ -34,7 +34,38 @@ def test_manifest_declares_the_hook() -> None:
     hook = next(h for h in hooks if h["id"] == "migrate-guard")
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is True
-    assert hook["entry"] == "migrate-guard check"
+    assert hook["entry"] == "migrate-guard-hook check"
+
+
+def test_hook_launcher_is_the_same_program(tmp_path: Path) -> None:
+    launcher = Path(sys.executable).parent / "migrate-guard-hook"
+    assert launcher.is_file(), "pip install the package first: the launcher is one of its scripts"
+    write_tree(tmp_path, {"migrations/000001_drop.up.sql": "DROP TABLE users;\n"})
+    via_launcher = subprocess.run([str(launcher), "check", "--format", "json"], cwd=tmp_path, capture_output=True,
+                                  text=True, timeout=120)
+    via_module = subprocess.run([sys.executable, "-m", "migrate_guard", "check", "--format", "json"], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120)
+    assert via_launcher.returncode == via_module.returncode == 1
+    assert via_launcher.stdout == via_module.stdout and '"drop-table"' in via_launcher.stdout
+
+
+def test_commit_without_migrations_costs_only_python(tmp_path: Path) -> None:
+    """The hook's launcher on files that cannot be migrations imports nothing beyond Python's own start-up: no
+    `re` (what pip's console-script wrapper imports), no argparse, no parser."""
+    write_tree(tmp_path, {"README.md": "hi\n", "src/app.go": "package main\n"})
+    launcher = REPO / "scripts" / "migrate-guard-hook"
+    result = subprocess.run([sys.executable, "-X", "importtime", str(launcher), "check", "README.md", "src/app.go"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    baseline = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"], capture_output=True, text=True,
+                              timeout=120)
+    python_own = {line.split("|")[-1].strip() for line in baseline.stderr.splitlines()
+                  if line.startswith("import time:")}
+    extra = imported - python_own
+    assert extra <= {"migrate_guard", "migrate_guard.cli", "migrate_guard.errors", "migrate_guard.commands",
+                     "migrate_guard.commands.fast", "__future__"}, sorted(extra)
 
 
 MIGRATIONS = [
@@ -71,6 +102,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     shutil.copytree(REPO / "migrate_guard", snapshot / "migrate_guard",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copytree(REPO / "rules", snapshot / "rules")
+    shutil.copytree(REPO / "scripts", snapshot / "scripts")
     for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
         shutil.copy2(REPO / name, snapshot / name)
     git("init", "-q", "-b", "main", cwd=snapshot)
