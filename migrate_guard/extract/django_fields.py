@@ -28,6 +28,11 @@ _VARCHAR: dict[str, int | None] = {
     "FilePathField": 100,
 }
 _AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
+# Fields whose empty value is '' (Django's `empty_strings_allowed`): when blank=True and NOT NULL without a default,
+# the schema editor fills existing rows with '' (django/db/backends/base/schema.py `_effective_default`).
+_EMPTY_STRING = {*_VARCHAR, "TextField", "CommaSeparatedIntegerField", "CICharField", "CIEmailField", "CITextField"}
+# Fields that Django fills with the current date/time when auto_now or auto_now_add is set.
+_AUTO_NOW = {"DateField", "DateTimeField", "TimeField"}
 RELATIONS = {"ForeignKey", "OneToOneField", "ParentalKey"}
 MANY = {"ManyToManyField", "ParentalManyToManyField"}
 NOT_PROVIDED = object()
@@ -119,12 +124,19 @@ class FieldInfo:
         return _TYPES.get(self.cls)
 
     def default(self) -> ir.Default | None:
+        """The value the column gets for existing rows: the field's default, else Django's effective default."""
         from .sql.values import make_default
 
         for key in ("db_default", "default"):
             if key in self.kwargs:
                 value = self.kwargs[key]
                 return make_default("?" if value is UNKNOWN else repr(value))
+        if self.null:
+            return None
+        if self.kwargs.get("blank") is True and self.cls in _EMPTY_STRING:
+            return make_default("''")
+        if self.cls in _AUTO_NOW and (self.kwargs.get("auto_now") is True or self.kwargs.get("auto_now_add") is True):
+            return make_default("now()")  # the time the migration runs, the same for every row
         return None
 
     def column_def(self, target_pk: FieldInfo | None, target_table: str | None) -> ir.ColumnDef:
