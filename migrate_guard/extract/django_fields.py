@@ -34,7 +34,19 @@ _EMPTY_STRING = {*_VARCHAR, "TextField", "CommaSeparatedIntegerField", "CICharFi
 # Fields that Django fills with the current date/time when auto_now or auto_now_add is set.
 _AUTO_NOW = {"DateField", "DateTimeField", "TimeField"}
 RELATIONS = {"ForeignKey", "OneToOneField", "ParentalKey"}
-MANY = {"ManyToManyField", "ParentalManyToManyField"}
+MANY = {"ManyToManyField", "ParentalManyToManyField", "TaggableManager"}
+# Third-party subclasses keep Django's naming (django-mptt TreeForeignKey, django-cms PlaceholderForeignKey,
+# sortedm2m SortedManyToManyField): a relation column is `<name>_id`, a many-to-many has no column.
+_RELATION_SUFFIXES = ("ForeignKey", "OneToOneField")
+_MANY_SUFFIXES = ("ManyToManyField",)
+
+
+def is_relation_class(cls: str) -> bool:
+    return cls in RELATIONS or cls.endswith(_RELATION_SUFFIXES)
+
+
+def is_many_class(cls: str) -> bool:
+    return cls in MANY or cls.endswith(_MANY_SUFFIXES)
 NOT_PROVIDED = object()
 
 
@@ -53,7 +65,7 @@ class FieldInfo:
             return cls(name, "?")
         kwargs = {k: literal(v) for k, v in keywords(node).items()}
         info = cls(name, last_name(node.func), kwargs)
-        if info.cls in RELATIONS or info.cls in MANY:
+        if is_relation_class(info.cls) or is_many_class(info.cls):
             info.target = relation_target(argument(node, 0, "to"), app)
         if info.cls == "ArrayField":
             base = argument(node, 0, "base_field")
@@ -62,11 +74,11 @@ class FieldInfo:
 
     @property
     def is_relation(self) -> bool:
-        return self.cls in RELATIONS
+        return is_relation_class(self.cls)
 
     @property
     def is_many(self) -> bool:
-        return self.cls in MANY
+        return is_many_class(self.cls)
 
     @property
     def null(self) -> bool:
