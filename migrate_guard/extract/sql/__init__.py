@@ -94,7 +94,7 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
         return [_setting(tokens, make)]
     if first == "DO":
         return _do_block(tokens, text, dialect, positions, migration, direction) or [make(ir.Raw, keyword="DO")]
-    if first in ("CREATE", "ALTER", "DROP") and _is_routine(w):
+    if first in ("CREATE", "ALTER", "DROP") and _is_routine(words(tokens[:4])):  # CREATE OR REPLACE FUNCTION
         return [make(ir.Raw, keyword=" ".join(w[:2]))]
 
     try:
@@ -111,7 +111,8 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
         if expression is None:
             continue
         if isinstance(expression, exp.Condition) and not isinstance(expression, exp.Query):
-            ops.append(make(ir.ParseError, message=f"not a SQL statement: {first} ..."))
+            if not in_routine:  # in PL/pgSQL, `x := expr` is an assignment, not a statement of ours
+                ops.append(make(ir.ParseError, message=f"not a SQL statement: {first} ..."))
         elif isinstance(expression, exp.Command):
             ops.extend(_command_ops(tokens, text, d, make, dialect))
         else:
