@@ -156,3 +156,20 @@ def test_schema_keyword_qualifies_table_names(tmp_path: Path) -> None:
     assert got == [("drop-column", 11, "Dropping column crm.users.nick"),
                    ("drop-column", 13, "Dropping column crm.users.age"),
                    ("drop-table", 14, "Dropping table public.events")]  # audit.events (new) is another table
+
+
+def test_with_variant_types_are_their_base_type(tmp_path: Path) -> None:
+    # MLflow 17e22815139b: sa.Text().with_variant(MEDIUMTEXT, "mysql") is text everywhere but MySQL
+    write_tree(tmp_path, {"a1_v.py": HEAD.replace('"r1"', '"a1"') + (
+        "def upgrade():\n"
+        "    op.alter_column('tags', 'value', existing_type=sa.String(5000),\n"
+        "                    type_=sa.Text().with_variant(MEDIUMTEXT, 'mysql').with_variant(NVARCHAR(None), 'mssql'))\n"
+        "    op.alter_column('xcom', 'value', existing_type=sa.LargeBinary().with_variant(LONGBLOB, 'mysql'),\n"
+        "                    type_=postgresql.JSONB)\n\n\n"
+        "def downgrade():\n    op.execute('SELECT 1')\n")})
+    got = [(f["line"], f["severity"], f["message"]) for f in findings("a1_v.py", cwd=tmp_path)]
+    assert got == [
+        (9, "info", "Changing tags.value from varchar(5000) to text does not rewrite the table or fail on postgres."),
+        (11, "error", "Changing the type of xcom.value from bytea to jsonb rewrites the table under an exclusive lock "
+                      "and can fail on existing rows."),
+    ]

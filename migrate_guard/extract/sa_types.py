@@ -29,6 +29,8 @@ def type_text(node: ast.expr | None) -> str | None:
     if node is None:
         return None
     call = node if isinstance(node, ast.Call) else None
+    if call and isinstance(call.func, ast.Attribute) and call.func.attr in ("with_variant", "evaluates_none"):
+        return type_text(call.func.value)  # `sa.Text().with_variant(MEDIUMTEXT, "mysql")`: the base type elsewhere
     name = last_name(call.func if call else node).lower()
     if not name:
         return None
