@@ -1,8 +1,11 @@
-"""A content-hash cache of extracted migrations, so an unchanged file is never parsed twice.
+"""A content-hash cache of extracted migrations and of each project's findings, so an unchanged file is never parsed
+twice and an unchanged project is never judged twice.
 
-What is cached is what an extractor returns (the Migration, pickled), not findings: the engine still replays each
-project's schema state and judges every run, so rule or config changes never serve stale findings, and the cheap
-part (judging) stays out of the key while the expensive part (parsing) is skipped.
+Two levels. An entry holds what an extractor returned for one migration (the Migration, pickled): a project with one
+new migration parses only that one, then the engine replays the project's schema state and judges it. A project's
+verdict (its findings and linted files) is reused whole while the keys of all its migrations, the selection linted
+and every file its extractions read are unchanged; the rules, the config and the installed code are in every key,
+so a rule or config change never serves stale findings.
 
 The key of a migration covers: the bytes and paths of its files, the files named in its settings (e.g.
 schema.prisma), its ORM, id, dialect and project, the tool version, a fingerprint of the installed code and of the
@@ -36,7 +39,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config
 from .extract.base import MigrationUnit
-from .model import Migration
+from .model import Finding, LintedFile, Migration
 
 FORMAT = "1"
 PRUNE_AFTER_DAYS = 30
@@ -108,6 +111,7 @@ class MigrationCache:
         self._used: dict[str, dict[str, Entry]] = {}
         self._dirty: set[str] = set()
         self._project_files: dict[int, set[str]] = {}
+        self._verdicts: dict[str, bytes] = {}
 
     def key(self, unit: MigrationUnit, seed: str) -> str:
         digest = hashlib.sha256()
@@ -212,16 +216,55 @@ class MigrationCache:
         self._used.setdefault(group, {})[key] = (deps, payload)
         self._dirty.add(group)
 
+    # A project's verdict (its findings and linted files) is reused whole while the keys of its migrations, the
+    # selection linted and every file its extractions read are unchanged: the rules' context is the whole project,
+    # so the findings depend on nothing else (the rules, the config and the code are in the context).
+
+    def _verdict_key(self, keys: list[str], linted: list[bool]) -> str:
+        digest = hashlib.sha256(self.context.encode())
+        digest.update("\0".join(keys).encode())
+        digest.update(bytes(linted))
+        return digest.hexdigest()
+
+    def load_verdict(self, group: str, keys: list[str], linted: list[bool]) -> Verdict | None:
+        path = self._pack_path(group).with_suffix(".verdict")
+        try:
+            with path.open("rb") as handle:
+                key, deps, findings, linted_files = pickle.load(handle)
+            if key != self._verdict_key(keys, linted):
+                return None
+            if any(self.digest(dependency) != digest for dependency, digest in deps.items()):
+                return None
+            if time.time() - path.stat().st_mtime > _DAY:
+                os.utime(path)  # still in use: keep it from being pruned
+        except Exception:  # missing, stale, truncated or foreign: judge again
+            return None
+        return Verdict(findings, linted_files)
+
+    def store_verdict(self, group: str, keys: list[str], linted: list[bool], findings: list[Finding],
+                      linted_files: list[LintedFile]) -> None:
+        deps: dict[str, str] = {}
+        for key in keys:
+            entry = self._used.get(group, {}).get(key)
+            if entry is None:
+                return  # a migration that could not be cached: its reads are unknown
+            deps.update(entry[0])
+        self._verdicts[group] = pickle.dumps((self._verdict_key(keys, linted), deps, findings, linted_files),
+                                             protocol=pickle.HIGHEST_PROTOCOL)
+
     def flush(self, project_sizes: dict[str, int]) -> None:
-        """Write the packs that gained entries. Entries this run did not use (older versions of edited files, or
-        migrations outside this run's selection) are kept while the pack stays under twice the project's size."""
+        """Write the packs that gained entries, and the verdicts judged this run. Entries this run did not use
+        (older versions of edited files, or migrations outside this run's selection) are kept while the pack stays
+        under twice the project's size."""
+        for group, verdict in sorted(self._verdicts.items()):
+            _atomic_write(self._pack_path(group).with_suffix(".verdict"), verdict)
         for group in sorted(self._dirty):
             used = self._used[group]
             unused = {k: v for k, v in self._pack(group).items() if k not in used}
             limit = 2 * project_sizes.get(group, len(used)) + 16
             entries = {**unused, **used} if len(unused) + len(used) <= limit else used
             _atomic_write(self._pack_path(group), pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
-        if self._dirty:
+        if self._dirty or self._verdicts:
             self._prune()
 
     def _prune(self) -> None:
@@ -241,6 +284,14 @@ class MigrationCache:
 
 
 Entry = tuple[dict[str, str], bytes]  # (dependencies with their digests, pickled Migration)
+
+
+class Verdict:
+    __slots__ = ("findings", "linted")
+
+    def __init__(self, findings: list[Finding], linted: list[LintedFile]) -> None:
+        self.findings = findings
+        self.linted = linted
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import UsageError
@@ -14,6 +15,9 @@ from .extract.base import MigrationUnit, display_path, read_head, real_path
 from .extract.registry import CANDIDATE_SUFFIXES, classify, extractor
 from .model import Finding, LintedFile, Migration, Project, Report
 from .walk import is_skipped_dir, walk_files
+
+if TYPE_CHECKING:
+    from .cache import MigrationCache
 
 
 @dataclass(slots=True)
@@ -121,8 +125,6 @@ def extract_unit(unit: MigrationUnit) -> Migration:
 def run_check(config: Config, options: Options) -> Report:
     """Lint what the options select. Migrations outside the selection (before the baseline, unchanged since
     --changed-since) are still extracted, oldest first, so the schema state the rules see stays right."""
-    from .engine import Engine
-
     given: set[Path] | None = None
     if options.paths:
         from .detect import projects_for_paths
@@ -161,20 +163,45 @@ def run_check(config: Config, options: Options) -> Report:
             selected[group] = kept
     # Only projects with something to lint are extracted; all of their migrations up to the newest selected one.
     work = {group: plan.groups[group][: plan.groups[group].index(units[-1]) + 1] for group, units in selected.items()}
-    stats: dict[str, int] = {}
-    migrations = extract_units(work, config, options, stats, plan.groups)
-    engine = Engine.create(config)
+    cache = _open_cache(config, options)
+    keys = _unit_keys(cache, work, plan.groups) if cache is not None else {}
+    stats: dict[str, int] = {"migrations": sum(len(units) for units in work.values()), "cache_hits": 0, "parsed": 0,
+                             "processes": 0, "projects": len(work), "projects_judged_from_cache": 0}
     findings: list[Finding] = []
     linted: list[LintedFile] = []
+    to_judge: dict[str, list[MigrationUnit]] = {}
     for group, units in work.items():
         chosen = {id(u) for u in selected[group]}
-        extracted = migrations[group]
-        skip = {m.id for u, m in zip(units, extracted) if id(u) not in chosen}
-        findings.extend(engine.lint_project(extracted, skip=skip))
-        for unit, migration in zip(units, extracted):
-            if id(unit) in chosen:
-                linted.extend(LintedFile(path=path, project=group, orm=migration.orm)
-                              for path in (migration.sources or [migration.path]))
+        verdict = cache.load_verdict(group, keys[group], [id(u) in chosen for u in units]) \
+            if cache is not None else None
+        if verdict is None:
+            to_judge[group] = units
+            continue
+        # Nothing this project's findings depend on changed: no migration is loaded and no rule runs.
+        findings.extend(verdict.findings)
+        linted.extend(verdict.linted)
+        stats["cache_hits"] += len(units)
+        stats["projects_judged_from_cache"] += 1
+    migrations = extract_units(to_judge, options, stats, cache, keys, plan.groups)
+    if to_judge:
+        from .engine import Engine
+
+        engine = Engine.create(config)
+        for group, units in to_judge.items():
+            chosen = {id(u) for u in selected[group]}
+            extracted = migrations[group]
+            skip = {m.id for u, m in zip(units, extracted) if id(u) not in chosen}
+            group_findings = engine.lint_project(extracted, skip=skip)
+            group_linted = [LintedFile(path=path, project=group, orm=migration.orm)
+                            for unit, migration in zip(units, extracted) if id(unit) in chosen
+                            for path in (migration.sources or [migration.path])]
+            findings.extend(group_findings)
+            linted.extend(group_linted)
+            if cache is not None:
+                cache.store_verdict(group, keys[group], [id(u) in chosen for u in units], group_findings,
+                                    group_linted)
+    if cache is not None:
+        cache.flush({group: len(plan.groups[group]) for group in work})
     findings.sort(key=Finding.sort_key)
     return Report(findings=findings, files=len(linted), skipped=skipped, projects=plan.projects, linted=linted,
                   stats=stats)
@@ -230,31 +257,42 @@ def _leading_version(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options: Options,
-                  stats: dict[str, int] | None = None,
-                  plan_groups: dict[str, list[MigrationUnit]] | None = None) -> dict[str, list[Migration]]:
+def _open_cache(config: Config, options: Options) -> MigrationCache | None:
+    if not options.use_cache:
+        return None
+    from .cache import MigrationCache, cache_folder
+
+    return MigrationCache(cache_folder(config), config)
+
+
+def _unit_keys(cache: MigrationCache, work: dict[str, list[MigrationUnit]],
+               plan_groups: dict[str, list[MigrationUnit]]) -> dict[str, list[str]]:
+    keys: dict[str, list[str]] = {}
+    for group, units in work.items():
+        seed = cache.project_seed(plan_groups[group])
+        keys[group] = [cache.key(unit, seed) for unit in units]
+    return keys
+
+
+def extract_units(work: dict[str, list[MigrationUnit]], options: Options, stats: dict[str, int],
+                  cache: MigrationCache | None, keys: dict[str, list[str]],
+                  plan_groups: dict[str, list[MigrationUnit]]) -> dict[str, list[Migration]]:
+    """Each project's migrations, oldest first: from the cache where their key is known, else parsed (spread over
+    processes when there are many) and stored."""
     from .parallel import extract_many, worker_count
 
-    cache = None
-    if options.use_cache:
-        from .cache import MigrationCache, cache_folder
-
-        cache = MigrationCache(cache_folder(config), config)
     flat = [unit for units in work.values() for unit in units]
     groups = [group for group, units in work.items() for _ in units]
-    keys: list[str] = []
-    if cache is not None:
-        for group, units in work.items():
-            seed = cache.project_seed((plan_groups or work)[group])
-            keys.extend(cache.key(unit, seed) for unit in units)
-    results: list[Migration | None] = [cache.load(key, group) for key, group in zip(keys, groups)] \
+    flat_keys = [key for group in work for key in keys[group]] if cache is not None else []
+    results: list[Migration | None] = [cache.load(key, group) for key, group in zip(flat_keys, groups)] \
         if cache is not None else [None] * len(flat)
     missing = [i for i, result in enumerate(results) if result is None]
-    if stats is not None:
-        stats.update(migrations=len(flat), cache_hits=len(flat) - len(missing) if cache else 0, parsed=len(missing),
-                     processes=worker_count(len(missing), options.jobs) if missing else 0)
+    stats["cache_hits"] += len(flat) - len(missing)
+    stats["parsed"] += len(missing)
+    stats["processes"] = worker_count(len(missing), options.jobs) if missing else 0
     fresh: dict[int, tuple[bytes, dict[str, str]]] = {}
-    for i, (migration, payload, deps) in zip(missing, extract_many([flat[i] for i in missing], options.jobs)):
+    for i, (migration, payload, deps) in zip(missing, extract_many([flat[i] for i in missing], options.jobs,
+                                                                  keep_payload=cache is not None)):
         results[i] = migration
         fresh[i] = (payload, deps)
     if cache is not None:
@@ -262,11 +300,10 @@ def extract_units(work: dict[str, list[MigrationUnit]], config: Config, options:
         # memoized after the first read in a process, so every entry of the project depends on all of them.
         shared: dict[str, dict[str, str]] = {}
         for i, (_, deps) in fresh.items():
-            own = cache.project_files((plan_groups or work)[groups[i]])
+            own = cache.project_files(plan_groups[groups[i]])
             shared.setdefault(groups[i], {}).update((d, v) for d, v in deps.items() if d[2:] not in own)
         for i, (payload, deps) in fresh.items():
-            cache.store(keys[i], groups[i], payload, {**shared.get(groups[i], {}), **deps})
-        cache.flush({group: len((plan_groups or work)[group]) for group in work})
+            cache.store(flat_keys[i], groups[i], payload, {**shared.get(groups[i], {}), **deps})
     out: dict[str, list[Migration]] = {}
     position = 0
     for group, units in work.items():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Iterator
 
 from .extract.base import MigrationUnit
@@ -28,7 +27,13 @@ def extract_recorded(unit: MigrationUnit) -> tuple[Migration, dict[str, str]]:
 
 def _in_worker(unit: MigrationUnit) -> tuple[bytes, dict[str, str]]:
     migration, deps = extract_recorded(unit)
-    return pickle.dumps(migration, protocol=pickle.HIGHEST_PROTOCOL), deps
+    return _payload(migration), deps
+
+
+def _payload(migration: Migration) -> bytes:
+    import pickle
+
+    return pickle.dumps(migration, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def worker_count(units: int, jobs: int | None) -> int:
@@ -72,13 +77,15 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def extract_many(units: list[MigrationUnit], jobs: int | None = None) -> Iterator[Extracted]:
-    """(migration, its pickle, files and folders it read) per unit, in order."""
+def extract_many(units: list[MigrationUnit], jobs: int | None = None,
+                 keep_payload: bool = True) -> Iterator[Extracted]:
+    """(migration, its pickle, files and folders it read) per unit, in order. Without keep_payload (no cache to
+    store it in) migrations extracted in this process are not pickled: the payload is empty."""
     workers = worker_count(len(units), jobs)
     if workers <= 1:
         for unit in units:
             migration, deps = extract_recorded(unit)
-            yield migration, pickle.dumps(migration, protocol=pickle.HIGHEST_PROTOCOL), deps
+            yield migration, _payload(migration) if keep_payload else b"", deps
         return
     # The first migration of each format is extracted here: it imports that format's parsers (sqlglot, libcst,
     # tree-sitter) once, and forked workers inherit them instead of each paying the import.
@@ -89,7 +96,7 @@ def extract_many(units: list[MigrationUnit], jobs: int | None = None) -> Iterato
     done: dict[int, Extracted] = {}
     for i in sorted(warm):
         migration, deps = extract_recorded(units[i])
-        done[i] = (migration, pickle.dumps(migration, protocol=pickle.HIGHEST_PROTOCOL), deps)
+        done[i] = (migration, _payload(migration) if keep_payload else b"", deps)
     pooled = _pooled(rest, workers)
     for i in range(len(units)):
         yield done[i] if i in done else next(pooled)
@@ -98,6 +105,8 @@ def extract_many(units: list[MigrationUnit], jobs: int | None = None) -> Iterato
 def _pooled(units: list[MigrationUnit], workers: int) -> Iterator[Extracted]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+
+    import pickle
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)

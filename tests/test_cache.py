@@ -32,6 +32,12 @@ def many_migrations(count: int) -> dict[str, str]:
     return files
 
 
+def judged_from_cache(err: str) -> tuple[int, int]:
+    match = re.search(r"(\d+) of (\d+) project\(s\) judged from the cache", err)
+    assert match, err
+    return int(match.group(1)), int(match.group(2))
+
+
 def stats(err: str) -> tuple[int, int, int, int]:
     match = re.search(r"(\d+) migrations read: (\d+) from the cache, (\d+) parsed by (\d+) process", err)
     assert match, err
@@ -56,12 +62,15 @@ def test_second_run_is_served_from_the_cache(repo: Path, env: dict[str, str], tm
     before = tree_listing(repo)
     cold = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
     assert stats(cold.err) == (12, 0, 12, 1)
+    assert judged_from_cache(cold.err) == (0, 1)
     warm = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
     assert stats(warm.err) == (12, 12, 0, 0)
+    assert judged_from_cache(warm.err) == (1, 1)  # nothing changed: the findings themselves are reused
     assert warm.out == cold.out and warm.code == cold.code == 1
     assert tree_listing(repo) == before  # nothing written into the repository
     packs = list((tmp_path / "xdg" / "migrate-guard").rglob("*.pack"))
     assert len(packs) == 1  # one pack per project
+    assert len(list((tmp_path / "xdg" / "migrate-guard").rglob("*.verdict"))) == 1  # and one verdict
     # Proof that nothing is parsed on a warm run: it works even when the SQL parser cannot be imported.
     blocker = write_tree(tmp_path / "blocker", {"sqlglot/__init__.py": "raise ImportError('sqlglot was imported')\n"})
     blocked = {**env, "PYTHONPATH": str(blocker)}
@@ -82,6 +91,7 @@ def test_changed_file_is_parsed_again(repo: Path, env: dict[str, str]) -> None:
     (repo / "migrations/000012_step_12.up.sql").write_text("TRUNCATE t9;\n")
     result = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
     assert stats(result.err) == (12, 11, 1, 1)
+    assert judged_from_cache(result.err) == (0, 1)
     assert ("truncate", "migrations/000012_step_12.up.sql") in [(f["rule"], f["path"]) for f in result.json()["findings"]]
     assert result.out == run_cli("check", "--format", "json", "--no-cache", cwd=repo, env=env).out
 
@@ -125,10 +135,32 @@ def test_cache_dir_from_config_relative_to_the_config_file(repo: Path, tmp_path:
 
 def test_corrupt_entries_are_misses(repo: Path, env: dict[str, str], tmp_path: Path) -> None:
     clean = run_cli("check", "--format", "json", cwd=repo, env=env).out
-    for entry in (tmp_path / "xdg").rglob("*.pack"):
+    for entry in [*(tmp_path / "xdg").rglob("*.pack"), *(tmp_path / "xdg").rglob("*.verdict")]:
         entry.write_bytes(entry.read_bytes()[:20])
     result = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
     assert result.out == clean and stats(result.err)[2] == 12
+
+
+def test_a_corrupt_verdict_is_judged_again(repo: Path, env: dict[str, str], tmp_path: Path) -> None:
+    clean = run_cli("check", "--format", "json", cwd=repo, env=env).out
+    for verdict in (tmp_path / "xdg").rglob("*.verdict"):
+        verdict.write_bytes(b"\x80\x05garbage")
+    result = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
+    assert result.out == clean
+    assert stats(result.err) == (12, 12, 0, 0) and judged_from_cache(result.err) == (0, 1)
+    again = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)  # the verdict was written anew
+    assert again.out == clean and judged_from_cache(again.err) == (1, 1)
+
+
+def test_a_verdict_is_only_reused_for_the_same_selection(repo: Path, env: dict[str, str]) -> None:
+    """pre-commit passes one file: its findings alone, not the whole project's judged earlier (and back)."""
+    whole = run_cli("check", "--format", "json", cwd=repo, env=env)
+    one = run_cli("check", "--format", "json", "-v", "migrations/000004_step_4.up.sql", cwd=repo, env=env)
+    assert one.out == run_cli("check", "--format", "json", "--no-cache", "migrations/000004_step_4.up.sql",
+                              cwd=repo).out
+    assert {f["path"] for f in one.json()["findings"]} == {"migrations/000004_step_4.up.sql"}
+    assert judged_from_cache(one.err) == (0, 1)
+    assert run_cli("check", "--format", "json", cwd=repo, env=env).out == whole.out
 
 
 def test_unwritable_cache_folder_does_not_fail_the_run(repo: Path, tmp_path: Path) -> None:

@@ -38,5 +38,6 @@ def run(args: argparse.Namespace) -> int:
         stats = report.stats
         print(f"migrate-guard: {stats.get('migrations', 0)} migrations read: {stats.get('cache_hits', 0)} from the "
               f"cache, {stats.get('parsed', 0)} parsed by {stats.get('processes', 0)} process(es)"
-              f"{' (cache off)' if args.no_cache else ''}", file=sys.stderr)
+              f"{' (cache off)' if args.no_cache else ''}; {stats.get('projects_judged_from_cache', 0)} of "
+              f"{stats.get('projects', 0)} project(s) judged from the cache", file=sys.stderr)
     return exit_code(report, config.fail_on)

@@ -155,14 +155,21 @@ def projects_for_paths(files: list[Path]) -> list[Project]:
     projects: list[Project] = []
     sql_files: list[Path] = []
     stops: dict[Path, Path] = {}
+    ancestors_of: dict[Path, list[Path]] = {}  # per folder: thousands of files share a few
+    seen: set[tuple[Path, tuple[Probe, ...]]] = set()
     for file in files:
         path = Path(os.path.abspath(file))
         suffix = path.suffix.lower()
-        ancestors = _ancestors(path, cwd)
+        ancestors = ancestors_of.get(path.parent)
+        if ancestors is None:
+            ancestors = ancestors_of[path.parent] = _ancestors(path, cwd)
         stops[path] = ancestors[-1]
         if suffix == ".sql":
             sql_files.append(path)
         probes = _probes_for(suffix)
+        if (path.parent, probes) in seen:
+            continue  # a file beside one already probed: the same folders give the same projects (Django too)
+        seen.add((path.parent, probes))
         for folder in ancestors:
             for probe in probes:
                 if (folder, probe) not in probed:

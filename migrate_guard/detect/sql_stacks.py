@@ -29,12 +29,17 @@ _FLYWAY_URL = re.compile(r"""^\s*(?:flyway\.)?url\s*[=:]\s*['"]?(jdbc:[^'"\s]+)"
 def sql_projects(sql_files: list[Path], stop: Path, taken: set[Path]) -> list[Project]:
     """One project per folder of recognised SQL migrations; folders in `taken` belong to a project found already."""
     by_folder: dict[Path, tuple[str, Path]] = {}
+    resolved: dict[Path, Path] = {}
     for path in sql_files:
+        if path.parent in by_folder:
+            continue  # the folder's tool is known from its first file (thousands of files share a few folders)
         module = classify(path, read_head(path))
         if module is None or module.ORM not in SQL_ORMS:
             continue
         folder = path.parent.parent if module.ORM == "prisma" else path.parent
-        if folder.resolve() in taken or folder in by_folder:
+        if folder not in resolved:
+            resolved[folder] = folder.resolve()
+        if resolved[folder] in taken or folder in by_folder:
             continue
         by_folder[folder] = (module.ORM, path)
     projects = []

@@ -48,18 +48,29 @@ def _real_folder(folder: str, cwd: str) -> Path:
 
 def real_path(path: Path) -> Path:
     """path.resolve(), resolving each folder once (thousands of files share a few folders)."""
-    if path.is_symlink():
-        return path.resolve()
-    return _real_folder(os.path.dirname(os.path.abspath(path)), os.getcwd()) / path.name
+    return _real_path(os.fspath(path), os.getcwd())
 
 
 def display_path(path: Path) -> str:
     """Path relative to the current folder with "/" separators (the contract's `path`)."""
-    cwd = os.getcwd()
+    return _display_path(os.fspath(path), os.getcwd())
+
+
+# A run asks for the same files' paths several times (planning, selection, reporting): each is worked out once.
+@lru_cache(maxsize=65536)
+def _real_path(path: str, cwd: str) -> Path:
+    if os.path.islink(path):
+        return Path(path).resolve()
+    absolute = os.path.abspath(path)
+    return _real_folder(os.path.dirname(absolute), cwd) / os.path.basename(absolute)
+
+
+@lru_cache(maxsize=65536)
+def _display_path(path: str, cwd: str) -> str:
     try:
-        return real_path(path).relative_to(_real_folder(cwd, cwd)).as_posix()
+        return _real_path(path, cwd).relative_to(_real_folder(cwd, cwd)).as_posix()
     except ValueError:
-        return path.as_posix()
+        return Path(path).as_posix()
 
 
 class NotText(Exception):

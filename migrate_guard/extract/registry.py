@@ -26,16 +26,24 @@ MODULES: dict[str, str] = {
 CANDIDATE_SUFFIXES = frozenset({".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".prisma"})
 
 
+_loaded: dict[str, ModuleType | None] = {}
+
+
 def extractor(orm: str) -> ModuleType | None:
+    if orm in _loaded:
+        return _loaded[orm]
     name = MODULES.get(orm)
     if name is None:
         return None
     try:
-        return importlib.import_module(f"migrate_guard.extract.{name}")
+        module = importlib.import_module(f"migrate_guard.extract.{name}")
     except ModuleNotFoundError as error:
         if error.name == f"migrate_guard.extract.{name}":
-            return None  # format not implemented yet
-        raise
+            module = None  # format not implemented yet
+        else:
+            raise
+    _loaded[orm] = module
+    return module
 
 
 def classify(path: Path, head: str, preferred: str | None = None) -> ModuleType | None:
