@@ -202,6 +202,10 @@ ALEMBIC_REVISION = "from alembic import op\n\nrevision = 'a1'\ndown_revision = N
       "db/versions/a1_x.py": ALEMBIC_REVISION}, ("alembic", ".", ["db/versions"], "sqlite")),
     ({"alembic.ini": "[alembic]\nscript_location = myapp:migrations\n",
       "myapp/migrations/versions/a1_x.py": ALEMBIC_REVISION}, ("alembic", ".", ["myapp/migrations/versions"], None)),
+    # script_location relative to where alembic runs, above the ini (MLflow's shipped alembic.ini)
+    ({"mlflow/store/db_migrations/alembic.ini": "[alembic]\nscript_location = mlflow/store/db_migrations\n",
+      "mlflow/store/db_migrations/versions/a1_x.py": ALEMBIC_REVISION},
+     ("alembic", "mlflow/store/db_migrations", ["mlflow/store/db_migrations/versions"], None)),
     ({"alembic.ini": "[alembic]\nscript_location = %(here)s/db\nversion_locations = %(here)s/db/v1 %(here)s/db/v2\n"
                      "sqlalchemy.url = driver://user:pass@localhost/dbname\n",
       "db/v1/a1_x.py": ALEMBIC_REVISION, "db/v2/b2_x.py": ALEMBIC_REVISION}, ("alembic", ".", ["db/v1", "db/v2"], None)),
@@ -258,3 +262,27 @@ def test_explicit_file_of_an_app_without_manage_py_still_sees_sibling_apps(tmp_p
     monkeypatch.chdir(tmp_path)
     [project] = projects_for_paths([Path("shop/migrations/0002_more.py")])
     assert (project.orm, project.root, project.migrations) == ("django", ".", ["shop/migrations", "users/migrations"])
+
+
+def test_alembic_versions_split_by_dialect_folder_are_one_project_each(tmp_path: Path) -> None:
+    # Prefect: versions/postgresql and versions/sqlite, two revision chains with some file names in common; env.py
+    # picks one by dialect. Each is its own project with that dialect (no Postgres-only rule on the SQLite chain).
+    index = ("from alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\ndef upgrade():\n"
+             "    op.create_index('ix', 'flow_run', ['state'])\n\n\ndef downgrade():\n    op.drop_index('ix')\n")
+    write_tree(tmp_path, {
+        "prefect/server/database/alembic.ini": "[alembic]\nscript_location = prefect:server:database:_migrations\n",
+        "prefect/server/database/_migrations/env.py": "",
+        "prefect/server/database/_migrations/versions/postgresql/2024_a1_index.py": index,
+        "prefect/server/database/_migrations/versions/sqlite/2024_a1_index.py": index,
+    })
+    versions = "prefect/server/database/_migrations/versions"
+    assert detect(tmp_path) == {"projects": [
+        {"orm": "alembic", "root": f"{versions}/postgresql", "migrations": [f"{versions}/postgresql"],
+         "dialect": "postgres"},
+        {"orm": "alembic", "root": f"{versions}/sqlite", "migrations": [f"{versions}/sqlite"], "dialect": "sqlite"},
+    ]}
+    for args in ((), (".",)):
+        result = run_cli("check", *args, "--format", "json", "--fail-on", "never", cwd=tmp_path)
+        assert result.json()["summary"]["files"] == 2
+        assert [(f["rule"], f["path"]) for f in result.json()["findings"]] == [
+            ("non-concurrent-index", f"{versions}/postgresql/2024_a1_index.py")]

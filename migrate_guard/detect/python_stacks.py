@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import os
 import re
 from pathlib import Path
 
@@ -197,7 +198,7 @@ def alembic_projects(root: Path, names: list[str]) -> list[Project]:
             project = _from_ini(root, root / name)
             if project is not None and project[0] not in seen:
                 seen.add(project[0])
-                projects.append(project[1])
+                projects.extend(project[1])
     if "pyproject.toml" in names:
         data = _toml(root / "pyproject.toml")
         section = data.get("tool", {}).get("alembic") if isinstance(data, dict) and isinstance(data.get("tool"), dict) else None
@@ -205,8 +206,21 @@ def alembic_projects(root: Path, names: list[str]) -> list[Project]:
             built = _build(root, str(section["script_location"]), _as_str(section.get("version_locations")),
                            None, None, root / "pyproject.toml", section.get("path_separator"))
             if built is not None and built[0] not in seen:
-                projects.append(built[1])
+                projects.extend(built[1])
     return projects
+
+
+_DIALECT_FOLDERS = {"postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql",
+                    "sqlite": "sqlite"}
+
+
+def _dialect_folders(versions: Path) -> list[tuple[Path, str]]:
+    """versions/postgresql/ + versions/sqlite/ and no revision beside them (Prefect: env.py picks one by dialect)."""
+    names = list_dir(versions)
+    if any(name.endswith(".py") and name != "__init__.py" for name in names):
+        return []
+    return [(versions / name, _DIALECT_FOLDERS[name.lower()]) for name in sorted(names)
+            if name.lower() in _DIALECT_FOLDERS and (versions / name).is_dir()]
 
 
 def _as_str(value: object) -> str | None:
@@ -215,7 +229,7 @@ def _as_str(value: object) -> str | None:
     return str(value) if value else None
 
 
-def _from_ini(root: Path, ini: Path) -> tuple[Path, Project] | None:
+def _from_ini(root: Path, ini: Path) -> tuple[Path, list[Project]] | None:
     text = read_small(ini)
     if text is None:
         return None
@@ -252,12 +266,27 @@ def _split(value: str, separator: str | None) -> list[str]:
     return [v.strip() for v in value.split(sep) if v.strip()]
 
 
+def _resolve(value: str, root: Path) -> Path:
+    """A relative location is relative to where `alembic` runs, which may be above the ini file (MLflow ships
+    `script_location = mlflow/store/db_migrations` in mlflow/store/db_migrations/alembic.ini): the first of root and
+    its parents where the folder exists."""
+    path = _expand(value, root)
+    if path.is_dir() or "%(here)s" in value:
+        return path
+    relative = path.relative_to(root) if path.is_relative_to(root) else None
+    if relative is not None:
+        for parent in list(root.resolve().parents)[:4]:
+            if (parent / relative).is_dir():
+                return root / os.path.relpath(parent / relative, root.resolve())
+    return path
+
+
 def _build(root: Path, location: str, versions: str | None, url: str | None, separator: str | None, config: Path,
-           _unused: object) -> tuple[Path, Project] | None:
-    script = _expand(location, root)
+           _unused: object) -> tuple[Path, list[Project]] | None:
+    script = _resolve(location, root)
     if not script.is_dir():
         return None
-    folders = [_expand(v, root) for v in _split(versions, separator)] if versions else [script / "versions"]
+    folders = [_resolve(v, root) for v in _split(versions, separator)] if versions else [script / "versions"]
     folders = [f for f in folders if f.is_dir()] or [script / "versions"]
     dialect = dialect_of_url(url) if url and "driver://" not in url else None
     if dialect is None:
@@ -269,8 +298,11 @@ def _build(root: Path, location: str, versions: str | None, url: str | None, sep
             settings["config"] = root / "alembic.ini"
     else:
         settings["config"] = config
-    project = make_project("alembic", root, folders, dialect, settings)
-    return script.resolve(), project
+    by_dialect = _dialect_folders(folders[0]) if not versions and dialect is None else []
+    if by_dialect:  # one project per folder, rooted there: each its own revision chain and dialect (check groups
+        # migrations by project root, so two projects sharing a root would mix their chains)
+        return script.resolve(), [make_project("alembic", f, [f], d, settings) for f, d in by_dialect]
+    return script.resolve(), [make_project("alembic", root, folders, dialect, settings)]
 
 
 def _dialect_from_env_py(script: Path) -> str | None:
