@@ -141,3 +141,29 @@ def test_dialect_from_the_knexfile(tmp_path: Path, client: str, dialect: str) ->
     write_tree(tmp_path, {"knexfile.js": f"module.exports = {{ client: '{client}' }};",
                           "migrations/20240101_a.js": "x"})
     assert knex.dialect_of(tmp_path / "migrations" / "20240101_a.js") == dialect
+
+
+def test_raw_bindings_are_substituted_as_knex_does(tmp_path: Path) -> None:
+    # Backstage catalog migrations: `?::uuid[]` values and `??` identifiers, which sqlglot cannot read as written
+    write_tree(tmp_path, {"20240101_b.js": textwrap.dedent("""\
+        exports.up = async function up(knex) {
+          await knex.raw(
+            `UPDATE locations
+             SET ref = data.ref
+             FROM unnest(?::uuid[], ?::text[]) AS data(id, ref)
+             WHERE locations.id = data.id`,
+            [ids, refs],
+          );
+          for (const table of tables) {
+            await knex.raw(`ALTER TABLE ?? SET (autovacuum_vacuum_scale_factor = 0.01)`, [table]);
+          }
+          await knex.raw('DROP TABLE ?? /* why\\\\? */', ['legacy']);
+          await knex.schema.raw("UPDATE ?? SET a = ?", ["users", 1]);
+        };
+        exports.down = async function down() {};
+        """)})
+    result = run_cli("check", ".", "--format", "json", "--fail-on", "never", cwd=tmp_path)
+    got = [(f["rule"], f["line"], f["column"], f["message"].split(" ")[:4]) for f in result.json()["findings"]]
+    assert [g for g in got if g[0] == "parse-error"] == []
+    assert ("drop-table", 12, 19, ["Dropping", "table", "legacy", "deletes"]) in got
+    assert ("unbounded-update", 13, 26, ["UPDATE", "of", "users", "has"]) in got

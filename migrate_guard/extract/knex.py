@@ -22,6 +22,49 @@ _CONFIG_FILES = ("knexfile.*", "src/knexfile.*", "db/knexfile.*")
 _CLIENT_PATTERN = r"""\bclient\s*:\s*["'`]([a-z0-9-]+)"""
 
 
+_BINDING = re.compile(r"\\?\?\??")  # knex's own: `\?` a literal ?, `??` an identifier, `?` a value
+
+
+def with_bindings(sql: Any, bindings: Any) -> Any:
+    """knex.raw(sql, [..]) replaces every `??` by an identifier and every `?` by a value (quotes or not, as knex does),
+    so `?::uuid[]` and `ALTER TABLE ?? SET (...)` parse. Positions in the file are kept for the rest of the text."""
+    from .js.values import JsArray, JsString, Segment
+
+    if not isinstance(sql, JsString) or not isinstance(bindings, JsArray) or "?" not in sql.text:
+        return sql
+    items = list(bindings.items)
+    result = JsString("", has_placeholder=sql.has_placeholder)
+    kept = 0  # text of `sql` copied up to here
+
+    def copy(end: int) -> None:
+        if end > kept:
+            line, column = sql.position(kept)
+            result.segments.append(Segment(len(result.text), line, column))
+            result.segments.extend(Segment(len(result.text) + seg.offset - kept, seg.line, seg.column)
+                                   for seg in sql.segments if kept < seg.offset < end)
+            result.text += sql.text[kept:end]
+
+    for match in _BINDING.finditer(sql.text):
+        token = match.group(0)
+        copy(match.start())
+        if token == "\\?":
+            replacement = "?"
+        else:
+            value = items.pop(0) if items else None
+            if token == "??":
+                name = value.text if isinstance(value, JsString) and not value.has_placeholder else None
+                replacement = '"' + name.replace('"', '""') + '"' if name else "__binding__"
+                result.has_placeholder |= name is None
+            else:
+                replacement = "NULL"
+        line, column = sql.position(match.start())
+        result.segments.append(Segment(len(result.text), line, column))
+        result.text += replacement
+        kept = match.end()
+    copy(len(sql.text))
+    return result
+
+
 def claims(path: Path, head: str) -> bool:
     return bool(_MARKERS.search(head)) and bool(_UP.search(head)) and "queryInterface" not in head
 
@@ -100,7 +143,10 @@ class _Knex:
             from .js.structure import in_value_position
 
             if not in_value_position(self.context.source, self.chain.top, self.body):
-                self.context.sql(self.value(first.args[0]), first.args[0])
+                sql = self.value(first.args[0])
+                if len(first.args) > 1:
+                    sql = with_bindings(sql, self.value(first.args[1]))
+                self.context.sql(sql, first.args[0])
         elif first.name is None or first.name in _TABLE_SOURCES or first.name in _DATA_CHANGES:
             self.query_builder(links)
 
@@ -133,7 +179,7 @@ class _Knex:
             elif method == "renameTable" and len(args) >= 2:
                 context.emit(ir.RenameTable, location, node, table=table, new_name=self.table_name(args[1]))
             elif method == "raw" and args:
-                context.sql(args[0], link.args[0])
+                context.sql(with_bindings(args[0], args[1]) if len(args) > 1 else args[0], link.args[0])
             elif method in ("dropSchema", "dropSchemaIfExists") and args:
                 context.emit(ir.DropSchema, location, node, name=name_of(args[0]) or "?",
                              cascade=len(args) > 1 and args[1] is True)
