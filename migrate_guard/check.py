@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Options:
+    """What the command line asked `check` for."""
+
     paths: list[str] = field(default_factory=list)
     dialect: str | None = None  # --dialect, beats config
     changed_since: str | None = None  # git revision: lint only migrations changed since the merge base with it
@@ -184,7 +186,7 @@ def run_check(config: Config, options: Options) -> Report:
         stats["projects_judged_from_cache"] += 1
     migrations = extract_units(to_judge, options, stats, cache, keys, plan.groups)
     if to_judge:
-        from .engine import Engine
+        from .engine.judge import Engine
 
         engine = Engine.create(config)
         for group, units in to_judge.items():
@@ -292,7 +294,7 @@ def extract_units(work: dict[str, list[MigrationUnit]], options: Options, stats:
     stats["processes"] = worker_count(len(missing), options.jobs) if missing else 0
     fresh: dict[int, tuple[bytes, dict[str, str]]] = {}
     for i, (migration, payload, deps) in zip(missing, extract_many([flat[i] for i in missing], options.jobs,
-                                                                  keep_payload=cache is not None)):
+                                                                  for_cache=cache is not None)):
         results[i] = migration
         fresh[i] = (payload, deps)
     if cache is not None:

@@ -20,12 +20,16 @@ FAIL_LEVELS = ("error", "warning", "info", "never")
 
 @dataclass(slots=True)
 class RuleSettings:
+    """A rule's settings from the config file ([rules.<id>])."""
+
     severity: str | None = None
     enabled: bool = True
 
 
 @dataclass(slots=True)
 class Config:
+    """The settings from .migrate-guard.toml or [tool.migrate-guard] (defaults when there is none)."""
+
     dialect: str | None = None
     postgres_version: int = 14
     fail_on: str = "error"

@@ -1,7 +1,8 @@
 """The operation IR: what a migration does, independent of the tool that wrote it.
 
 Extractors turn SQL, Python and TS/JS migrations into these operations; rules only ever see them.
-Every operation is a plain dataclass so rules can match on its fields by name (see engine/matcher.py).
+Every operation is a plain dataclass so rules can match on its fields by name (see engine/matcher.py). Each class has a
+docstring: without one, @dataclass computes a signature for it with `inspect`, which every run pays for at start-up.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ DownState = Literal["present", "missing", "empty", "noop", "raises", "by_design"
 
 @dataclass(frozen=True, slots=True)
 class Location:
+    """Where an operation starts and ends in its file."""
+
     path: str  # relative to the current folder, "/" separators
     line: int  # 1-based
     column: int  # 1-based
@@ -42,12 +45,16 @@ class ColumnType:
 
 @dataclass(slots=True)
 class Default:
+    """A column default as written, and whether evaluating it can change from row to row."""
+
     text: str
     volatility: Volatility = "constant"
 
 
 @dataclass(slots=True)
 class ForeignKeyRef:
+    """The table and columns a foreign key points at."""
+
     table: str
     columns: tuple[str, ...] = ()
     on_delete: str | None = None
@@ -55,6 +62,8 @@ class ForeignKeyRef:
 
 @dataclass(slots=True)
 class ColumnDef:
+    """A column as created (CREATE TABLE, ADD COLUMN, a model field)."""
+
     name: str
     type: ColumnType | None = None
     nullable: bool = True
@@ -83,6 +92,8 @@ class Operation:
 
 @dataclass(kw_only=True, slots=True)
 class CreateTable(Operation):
+    """CREATE TABLE, with its columns and inline constraints."""
+
     kind = "create_table"
     table: str
     columns: list[ColumnDef] = field(default_factory=list)
@@ -92,6 +103,8 @@ class CreateTable(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class DropTable(Operation):
+    """DROP TABLE."""
+
     kind = "drop_table"
     table: str
     if_exists: bool = False
@@ -100,6 +113,8 @@ class DropTable(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class RenameTable(Operation):
+    """ALTER TABLE ... RENAME TO."""
+
     kind = "rename_table"
     table: str
     new_name: str
@@ -110,6 +125,8 @@ class RenameTable(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class AddColumn(Operation):
+    """ALTER TABLE ... ADD COLUMN."""
+
     kind = "add_column"
     table: str
     column: ColumnDef
@@ -117,6 +134,8 @@ class AddColumn(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class DropColumn(Operation):
+    """ALTER TABLE ... DROP COLUMN."""
+
     kind = "drop_column"
     table: str
     column: str
@@ -124,6 +143,8 @@ class DropColumn(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class RenameColumn(Operation):
+    """ALTER TABLE ... RENAME COLUMN."""
+
     kind = "rename_column"
     table: str
     column: str
@@ -132,6 +153,8 @@ class RenameColumn(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class AlterColumnType(Operation):
+    """A column type change (ALTER COLUMN ... TYPE, MODIFY COLUMN, AlterField with a new type)."""
+
     kind = "alter_column_type"
     table: str
     column: str
@@ -142,6 +165,8 @@ class AlterColumnType(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class SetNotNull(Operation):
+    """ALTER COLUMN ... SET NOT NULL (or a field made required)."""
+
     kind = "set_not_null"
     table: str
     column: str
@@ -149,6 +174,8 @@ class SetNotNull(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class DropNotNull(Operation):
+    """ALTER COLUMN ... DROP NOT NULL."""
+
     kind = "drop_not_null"
     table: str
     column: str
@@ -156,6 +183,8 @@ class DropNotNull(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class SetDefault(Operation):
+    """ALTER COLUMN ... SET DEFAULT or DROP DEFAULT."""
+
     kind = "set_default"
     table: str
     column: str
@@ -167,6 +196,8 @@ class SetDefault(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class CreateIndex(Operation):
+    """CREATE [UNIQUE] INDEX [CONCURRENTLY]."""
+
     kind = "create_index"
     table: str
     name: str | None = None
@@ -179,6 +210,8 @@ class CreateIndex(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class DropIndex(Operation):
+    """DROP INDEX [CONCURRENTLY]."""
+
     kind = "drop_index"
     name: str
     table: str | None = None
@@ -191,6 +224,8 @@ class DropIndex(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class AddConstraint(Operation):
+    """A constraint added to an existing table (or declared inline in CREATE TABLE)."""
+
     kind = "add_constraint"
     table: str
     constraint_type: ConstraintType
@@ -203,6 +238,8 @@ class AddConstraint(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class DropConstraint(Operation):
+    """ALTER TABLE ... DROP CONSTRAINT."""
+
     kind = "drop_constraint"
     table: str
     name: str
@@ -210,6 +247,8 @@ class DropConstraint(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class ValidateConstraint(Operation):
+    """ALTER TABLE ... VALIDATE CONSTRAINT (after NOT VALID)."""
+
     kind = "validate_constraint"
     table: str
     name: str
@@ -220,6 +259,8 @@ class ValidateConstraint(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class Truncate(Operation):
+    """TRUNCATE of one or more tables."""
+
     kind = "truncate"
     tables: tuple[str, ...]
 
@@ -230,6 +271,8 @@ class Truncate(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class Delete(Operation):
+    """DELETE FROM, with or without WHERE."""
+
     kind = "delete"
     table: str
     has_where: bool
@@ -237,6 +280,8 @@ class Delete(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class Update(Operation):
+    """UPDATE, with or without WHERE."""
+
     kind = "update"
     table: str
     has_where: bool
@@ -247,12 +292,16 @@ class Update(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class DropDatabase(Operation):
+    """DROP DATABASE."""
+
     kind = "drop_database"
     name: str
 
 
 @dataclass(kw_only=True, slots=True)
 class DropSchema(Operation):
+    """DROP SCHEMA."""
+
     kind = "drop_schema"
     name: str
     cascade: bool = False
@@ -263,6 +312,8 @@ class DropSchema(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class Transaction(Operation):
+    """BEGIN, COMMIT or ROLLBACK written in the migration, or the tool's own transaction suspended."""
+
     kind = "transaction"
     action: Literal["begin", "commit", "rollback"]
     # The tool's own per-migration transaction committed and reopened around a block (Alembic's autocommit_block()),
@@ -272,6 +323,8 @@ class Transaction(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class Setting(Operation):
+    """SET of a session setting (lock_timeout, statement_timeout, ...)."""
+
     kind = "setting"
     name: str  # lower case: lock_timeout, statement_timeout, ...
     value: str
@@ -296,6 +349,8 @@ class Raw(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class ParseError(Operation):
+    """A statement or file that could not be read: reported, and the rest of the file is still linted."""
+
     kind = "parse_error"
     message: str
 
@@ -312,6 +367,8 @@ class MigrationInfo(Operation):
 # Schema-level findings for declarative schema files (schema.prisma) that are not migrations.
 @dataclass(kw_only=True, slots=True)
 class RelationField(Operation):
+    """A relation declared in a schema file (schema.prisma), checked against the migrations."""
+
     kind = "relation"
     table: str
     column: str
@@ -321,6 +378,8 @@ class RelationField(Operation):
 
 @dataclass(kw_only=True, slots=True)
 class IndexName(Operation):
+    """An index name declared in a schema file, checked against the naming pattern."""
+
     kind = "index_name"
     table: str
     name: str

@@ -44,6 +44,8 @@ class Migration:
 
 @dataclass(slots=True)
 class Finding:
+    """One problem found: which rule, how severe, where, and what to write instead."""
+
     rule: str
     severity: Severity
     location: Location
@@ -81,6 +83,8 @@ class LintedFile:
 
 @dataclass(slots=True)
 class Report:
+    """Everything one `check` found, for the reporters."""
+
     findings: list[Finding]
     files: int
     # Migrations deliberately not linted (baseline); counted, never silently dropped.

@@ -16,9 +16,13 @@ PARALLEL_MIN_UNITS = 400
 Extracted = tuple[Migration, bytes, dict[str, str]]  # the migration, its pickle, what it read (for the cache)
 
 
-def extract_recorded(unit: MigrationUnit) -> tuple[Migration, dict[str, str]]:
-    from .cache import recording_reads
+def extract_recorded(unit: MigrationUnit, record: bool = True) -> tuple[Migration, dict[str, str]]:
+    """The migration, and (with record) the files and folders its extraction read besides its own."""
     from .check import extract_unit
+
+    if not record:
+        return extract_unit(unit), {}
+    from .cache import recording_reads
 
     with recording_reads() as reads:
         migration = extract_unit(unit)
@@ -77,15 +81,14 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def extract_many(units: list[MigrationUnit], jobs: int | None = None,
-                 keep_payload: bool = True) -> Iterator[Extracted]:
-    """(migration, its pickle, files and folders it read) per unit, in order. Without keep_payload (no cache to
-    store it in) migrations extracted in this process are not pickled: the payload is empty."""
+def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache: bool = True) -> Iterator[Extracted]:
+    """(migration, its pickle, files and folders it read) per unit, in order. Without for_cache (no cache to store
+    them in) migrations extracted in this process are neither pickled nor watched: payload and reads are empty."""
     workers = worker_count(len(units), jobs)
     if workers <= 1:
         for unit in units:
-            migration, deps = extract_recorded(unit)
-            yield migration, _payload(migration) if keep_payload else b"", deps
+            migration, deps = extract_recorded(unit, record=for_cache)
+            yield migration, _payload(migration) if for_cache else b"", deps
         return
     # The first migration of each format is extracted here: it imports that format's parsers (sqlglot, libcst,
     # tree-sitter) once, and forked workers inherit them instead of each paying the import.
@@ -95,8 +98,8 @@ def extract_many(units: list[MigrationUnit], jobs: int | None = None,
     rest = [unit for i, unit in enumerate(units) if i not in warm]
     done: dict[int, Extracted] = {}
     for i in sorted(warm):
-        migration, deps = extract_recorded(units[i])
-        done[i] = (migration, _payload(migration) if keep_payload else b"", deps)
+        migration, deps = extract_recorded(units[i], record=for_cache)
+        done[i] = (migration, _payload(migration) if for_cache else b"", deps)
     pooled = _pooled(rest, workers)
     for i in range(len(units)):
         yield done[i] if i in done else next(pooled)

@@ -141,6 +141,8 @@ def name_follows_pattern(pattern: str | None, name: str) -> bool | None:
 
 @dataclass
 class MigrationFacts:
+    """The context facts of one migration's operations, which rules match on with `when`."""
+
     migration: Migration
     dialect: str
     postgres_version: int

@@ -1,4 +1,4 @@
-"""The rule engine: judge each migration's operations with the declarative rules, in context."""
+"""Engine: judge each migration's operations with the declarative rules, in context."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ BARE_IGNORE = "bare-ignore"
 
 @dataclass
 class Engine:
+    """The rules, the config, and the clauses that apply to each operation kind."""
+
     config: Config
     rules: dict[str, Rule]
     by_kind: dict[str, list[tuple[Rule, Clause]]]

@@ -37,6 +37,8 @@ class Clause:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """One rule file of rules/: its id, severity, clauses and docs."""
+
     id: str
     severity: Severity
     summary: str

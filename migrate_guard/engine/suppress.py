@@ -12,6 +12,8 @@ _RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 @dataclass(slots=True)
 class Directive:
+    """One `migrate-guard: ignore` comment."""
+
     line: int
     column: int
     rules: tuple[str, ...]  # empty for ignore-file: every rule
@@ -20,6 +22,8 @@ class Directive:
 
 @dataclass(slots=True)
 class FileSuppressions:
+    """The ignore comments of one file."""
+
     directives: list[Directive] = field(default_factory=list)
     comment_lines: set[int] = field(default_factory=set)
 

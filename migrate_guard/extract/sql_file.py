@@ -14,6 +14,8 @@ from .base import MigrationUnit, NotText, display_path, unreadable_migration
 
 @dataclass(slots=True)
 class Section:
+    """One direction (up or down) of a SQL migration file, with where it starts."""
+
     direction: Direction
     text: str
     start_line: int  # 1-based line of the section's first character in its file
@@ -37,6 +39,8 @@ def section_ops(unit: MigrationUnit, section: Section) -> list[Operation]:
 
 @dataclass(slots=True)
 class Loaded:
+    """A SQL migration's files read and split into their sections."""
+
     sections: list[Section]
     down: DownState
     texts: dict[Path, str]  # every file read, whole (inline suppressions are per file)

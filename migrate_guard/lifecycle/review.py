@@ -24,7 +24,7 @@ class Review:
 
 def review(context: Context, targets: list[Path]) -> Review:
     from ..check import Options, excluded, extract_unit, plan_files, project_files
-    from ..engine import Engine
+    from ..engine.judge import Engine
     from ..extract.registry import extractor
 
     wanted = {path.resolve() for path in targets}

@@ -16,6 +16,8 @@ Make = Callable[..., Any]  # builds an operation with location/migration/directi
 
 @dataclass(frozen=True, slots=True)
 class Ctx:
+    """Where the statement being converted sits, and the migration it belongs to."""
+
     dialect: str
     text: str  # the SQL the tokens' offsets point into
 

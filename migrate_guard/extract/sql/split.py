@@ -12,6 +12,8 @@ from sqlglot.tokens import Token, TokenType
 
 @dataclass(slots=True)
 class Statement:
+    """One statement of a SQL text, with where it starts."""
+
     start: int  # offset of the first character in the text
     end: int  # offset of the last character (inclusive)
     tokens: list[Token]  # empty when the statement could not be tokenized
