@@ -173,3 +173,21 @@ def test_with_variant_types_are_their_base_type(tmp_path: Path) -> None:
         (11, "error", "Changing the type of xcom.value from bytea to jsonb rewrites the table under an exclusive lock "
                       "and can fail on existing rows."),
     ]
+
+
+def test_sql_in_a_dialect_branch_is_read_in_that_dialect(tmp_path: Path) -> None:
+    # Airflow 0108/0117: MySQL's backticks in `if dialect_name == "mysql":`; still linted, no parse-error
+    write_tree(tmp_path, {"a1_d.py": HEAD.replace('"r1"', '"a1"') + (
+        "def upgrade():\n"
+        "    dialect_name = op.get_bind().dialect.name\n"
+        "    if dialect_name == 'mysql':\n"
+        "        op.execute(\"UPDATE variable SET `key` = CONCAT('x', id) WHERE `key` IS NULL\")\n"
+        "    elif op.get_context().dialect.name == 'postgresql':\n"
+        "        op.execute(\"UPDATE variable SET key = 'x' || id WHERE key IS NULL\")\n"
+        "    if bind.engine.name != 'mysql':\n"
+        "        pass\n"
+        "    else:\n"
+        "        op.execute('UPDATE deadline_alert SET `interval` = JSON_OBJECT(\"a\", `interval`)')\n\n\n"
+        "def downgrade():\n    op.execute('SELECT 1')\n")})
+    got = [(f["rule"], f["line"]) for f in findings("a1_d.py", cwd=tmp_path)]
+    assert got == [("unbounded-update", 17)]

@@ -58,6 +58,24 @@ def extract(unit: MigrationUnit) -> Migration:
     return migration
 
 
+_DIALECT_NAMES = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql",
+                  "sqlite": "sqlite"}
+
+
+def branch_dialect(test: ast.expr) -> tuple[str | None, bool]:
+    """`if conn.dialect.name == "mysql":` / `if dialect_name != "sqlite":` -> ("mysql", False) / ("sqlite", True): the
+    SQL written for one database in a migration that supports several (Airflow, MLflow) is read in that dialect."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
+        return None, False
+    sides = [test.left, test.comparators[0]]
+    names = [side.value for side in sides if isinstance(side, ast.Constant) and isinstance(side.value, str)]
+    subject = next((side for side in sides if not isinstance(side, ast.Constant)), None)
+    text = ast.unparse(subject) if subject is not None else ""
+    if len(names) != 1 or names[0] not in _DIALECT_NAMES or not ("dialect" in text or text.endswith("engine.name")):
+        return None, False
+    return _DIALECT_NAMES[names[0]], isinstance(test.ops[0], ast.NotEq)
+
+
 def down_state(body: list[ast.stmt]) -> ir.DownState:
     statements = list(body)
     if statements and isinstance(statements[0], ast.Expr) and isinstance(statements[0].value, ast.Constant) \
@@ -77,6 +95,15 @@ class Reader:
 
     def __init__(self, source: PySource, unit: MigrationUnit, direction: ir.Direction) -> None:
         self.source, self.unit, self.direction = source, unit, direction
+        self.dialect = unit.dialect  # the SQL is read in this dialect: another one in an `if dialect == "mysql":`
+
+    def branch(self, statements: list[ast.stmt], aliases: dict[str, str], dialect: str | None) -> list[ir.Operation]:
+        outer = self.dialect
+        self.dialect = dialect or outer
+        try:
+            return self.block(statements, aliases)
+        finally:
+            self.dialect = outer
 
     def block(self, statements: list[ast.stmt], aliases: dict[str, str] | None = None) -> list[ir.Operation]:
         aliases = aliases or {}
@@ -84,7 +111,11 @@ class Reader:
         for statement in statements:
             if isinstance(statement, (ast.With, ast.AsyncWith)):
                 ops += self.with_block(statement, aliases)
-            elif isinstance(statement, (ast.If, ast.For, ast.While, ast.AsyncFor)):
+            elif isinstance(statement, ast.If):
+                dialect, negated = branch_dialect(statement.test)
+                ops += self.branch(statement.body, aliases, None if negated else dialect)
+                ops += self.branch(statement.orelse, aliases, dialect if negated else None)
+            elif isinstance(statement, (ast.For, ast.While, ast.AsyncFor)):
                 ops += self.block(statement.body, aliases) + self.block(statement.orelse, aliases)
             elif isinstance(statement, ast.Try):
                 ops += self.block(statement.body, aliases)
@@ -113,7 +144,7 @@ class Reader:
             if isinstance(node, ast.Call) and last_name(node.func) == "text" and node.args:
                 node = node.args[0]
             if node is not None:
-                ops += sql_ops(self.source, node, dialect=self.unit.dialect, migration=self.unit.id,
+                ops += sql_ops(self.source, node, dialect=self.dialect, migration=self.unit.id,
                                direction=self.direction) or []
         return ops
 
@@ -305,7 +336,7 @@ class Reader:
         node = self.source.resolve(node)
         if isinstance(node, ast.Call) and last_name(node.func) == "text" and node.args:
             node = node.args[0]
-        ops = sql_ops(self.source, node, dialect=self.unit.dialect, migration=self.unit.id,
+        ops = sql_ops(self.source, node, dialect=self.dialect, migration=self.unit.id,
                       direction=self.direction) if node is not None else None
         return ops if ops is not None else [self.make(ir.Raw, call, keyword="execute")]
 
