@@ -39,6 +39,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config
 from .extract.base import MigrationUnit
+from .ir import Location
 from .model import Finding, LintedFile, Migration
 
 FORMAT = "1"
@@ -112,6 +113,7 @@ class MigrationCache:
         self._dirty: set[str] = set()
         self._project_files: dict[int, set[str]] = {}
         self._verdicts: dict[str, bytes] = {}
+        self._contents: dict[str, bytes] = {}
 
     def key(self, unit: MigrationUnit, seed: str) -> str:
         digest = hashlib.sha256()
@@ -166,12 +168,20 @@ class MigrationCache:
                 index.setdefault(_version_token(name), []).append(name)
         return index.get(_version_token(path.name), [])
 
+    def know_contents(self, contents: dict[str, bytes]) -> None:
+        """Bytes of files read already this run (by absolute path): digested from here instead of read again."""
+        self._contents = contents
+
     def digest(self, dependency: str) -> str:
         """Current digest of a recorded dependency: `f:PATH` (file bytes) or `d:PATH` (folder listing)."""
         known = self._digests.get(dependency)
         if known is None:
             kind, path = dependency[:2], dependency[2:]
-            known = self._digests[dependency] = _file_digest(Path(path)) if kind == "f:" else _listing_digest(path)
+            if kind == "f:" and path in self._contents:
+                known = hashlib.sha256(self._contents[path]).hexdigest()
+            else:
+                known = _file_digest(Path(path)) if kind == "f:" else _listing_digest(path)
+            self._digests[dependency] = known
         return known
 
     # One pack file per project holds its entries: thousands of tiny files cost more to create than to parse.
@@ -237,9 +247,11 @@ class MigrationCache:
                 return None
             if time.time() - path.stat().st_mtime > _DAY:
                 os.utime(path)  # still in use: keep it from being pruned
+            return Verdict([Finding(rule, severity, Location(file, line, column, end), message, hint, orm, migration)
+                            for rule, severity, file, line, column, end, message, hint, orm, migration in findings],
+                           [LintedFile(*row) for row in linted_files])
         except Exception:  # missing, stale, truncated or foreign: judge again
             return None
-        return Verdict(findings, linted_files)
 
     def store_verdict(self, group: str, keys: list[str], linted: list[bool], findings: list[Finding],
                       linted_files: list[LintedFile]) -> None:
@@ -249,7 +261,12 @@ class MigrationCache:
             if entry is None:
                 return  # a migration that could not be cached: its reads are unknown
             deps.update(entry[0])
-        self._verdicts[group] = pickle.dumps((self._verdict_key(keys, linted), deps, findings, linted_files),
+        # Plain tuples: unpickling thousands of slotted dataclasses goes through Python-level __setstate__, and
+        # building them again is twice as fast.
+        rows = [(f.rule, f.severity, f.location.path, f.location.line, f.location.column, f.location.end_line,
+                 f.message, f.hint, f.orm, f.migration) for f in findings]
+        files = [(f.path, f.project, f.orm) for f in linted_files]
+        self._verdicts[group] = pickle.dumps((self._verdict_key(keys, linted), deps, rows, files),
                                              protocol=pickle.HIGHEST_PROTOCOL)
 
     def flush(self, project_sizes: dict[str, int]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import UsageError
-from .extract.base import MigrationUnit, display_path, read_head, real_path
+from .extract.base import HEAD_BYTES, MigrationUnit, display_path, read_head, real_path
 from .extract.registry import CANDIDATE_SUFFIXES, classify, extractor
 from .model import Finding, LintedFile, Migration, Project, Report
 from .walk import is_skipped_dir, walk_files
@@ -35,12 +36,12 @@ def natural_key(text: str) -> list[object]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
-def expand_paths(paths: list[str], config: Config) -> list[Path]:
+def expand_paths(paths: list[str], config: Config, walked: dict[str, list[Path]] | None = None) -> list[Path]:
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(p for p in walk_files(path) if p.suffix.lower() in CANDIDATE_SUFFIXES)
+            files.extend(candidates_in(path, walked))
         elif path.is_file():
             if path.suffix.lower() in CANDIDATE_SUFFIXES and not any(is_skipped_dir(p) for p in path.parts[:-1]
                                                                      if p not in (".", "..")):
@@ -69,12 +70,23 @@ class Plan:
     projects: list[Project] = field(default_factory=list)
 
 
-def plan_files(files: list[Path], config: Config, options: Options, projects: list[Project] | None = None) -> Plan:
+_SNIFFED = frozenset({".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts"})  # claims look at their heads
+_KEEP_BYTES = 1 << 20  # files up to this size are kept for the cache key when `contents` is given
+
+
+def plan_files(files: list[Path], config: Config, options: Options, projects: list[Project] | None = None,
+               contents: dict[str, bytes] | None = None) -> Plan:
+    """Group the files into migration units per project, oldest first. With `contents`, the files sniffed are read
+    whole and kept there (by absolute path) for the cache key, instead of being read a second time."""
     plan = Plan(projects=projects or [])
     units: dict[tuple[str, str, str], MigrationUnit] = {}
+    owner: dict[str, Project | None] = {}  # per folder
     for path in files:
-        project = project_of(path, plan.projects)
-        head = read_head(path) if path.suffix.lower() in (".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts") else ""
+        folder = os.path.dirname(display_path(path))
+        if folder not in owner:
+            owner[folder] = project_of(path, plan.projects)
+        project = owner[folder]
+        head = _sniff(path, contents) if path.suffix.lower() in _SNIFFED else ""
         module = classify(path, head, project.orm if project else None)
         if module is None:
             continue
@@ -97,6 +109,19 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
         if order is not None and all(u.orm == group_units[0].orm for u in group_units):
             plan.groups[group] = order(group_units)
     return plan
+
+
+def _sniff(path: Path, contents: dict[str, bytes] | None) -> str:
+    if contents is None:
+        return read_head(path)
+    try:
+        if os.path.getsize(path) > _KEEP_BYTES:
+            return read_head(path)
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    contents[os.path.abspath(path)] = data
+    return data[:HEAD_BYTES].decode("utf-8", errors="replace")
 
 
 def _format_dialect(module: ModuleType, path: Path) -> str | None:
@@ -128,24 +153,27 @@ def run_check(config: Config, options: Options) -> Report:
     """Lint what the options select. Migrations outside the selection (before the baseline, unchanged since
     --changed-since) are still extracted, oldest first, so the schema state the rules see stays right."""
     given: set[Path] | None = None
+    # Each file is read once: planning sniffs its head, the cache key hashes all of it.
+    contents: dict[str, bytes] | None = {} if options.use_cache else None
     if options.paths:
         from .detect import projects_for_paths
 
-        files = expand_paths(options.paths, config)
+        walked: dict[str, list[Path]] = {}
+        files = expand_paths(options.paths, config, walked)
         projects = projects_for_paths(files)
         given = {real_path(f) for f in files}
         # The given files' projects are read whole (not linted) so the rules see the schema their earlier
         # migrations built: pre-commit passes only the new migration.
         owners = {id(p): p for f in files if (p := project_of(f, projects)) is not None}
-        context = [f for p in owners.values() for f in project_files(p)
+        context = [f for p in owners.values() for f in project_files(p, walked)
                    if real_path(f) not in given and not excluded(f, config)]
-        plan = plan_files(files + context, config, options, projects)
+        plan = plan_files(files + context, config, options, projects, contents)
     else:
         from .detect import detect_projects
 
         projects = detect_projects(Path.cwd())
         files = [f for p in projects for f in project_files(p) if not excluded(f, config)]
-        plan = plan_files(files, config, options, projects)
+        plan = plan_files(files, config, options, projects, contents)
     changed = None
     if options.changed_since is not None:
         from .git import changed_files
@@ -166,6 +194,8 @@ def run_check(config: Config, options: Options) -> Report:
     # Only projects with something to lint are extracted; all of their migrations up to the newest selected one.
     work = {group: plan.groups[group][: plan.groups[group].index(units[-1]) + 1] for group, units in selected.items()}
     cache = _open_cache(config, options)
+    if cache is not None and contents is not None:
+        cache.know_contents(contents)
     keys = _unit_keys(cache, work, plan.groups) if cache is not None else {}
     stats: dict[str, int] = {"migrations": sum(len(units) for units in work.values()), "cache_hits": 0, "parsed": 0,
                              "processes": 0, "projects": len(work), "projects_judged_from_cache": 0}
@@ -314,12 +344,24 @@ def extract_units(work: dict[str, list[MigrationUnit]], options: Options, stats:
     return out
 
 
-def project_files(project: Project) -> list[Path]:
+def candidates_in(folder: Path, walked: dict[str, list[Path]] | None = None) -> list[Path]:
+    """The files under a folder that an extractor may claim; `walked` remembers folders already walked this run (a
+    folder given on the command line is usually its project's migration folder too)."""
+    key = os.path.realpath(folder)
+    if walked is not None and key in walked:
+        return walked[key]
+    files = [p for p in walk_files(folder) if p.suffix.lower() in CANDIDATE_SUFFIXES]
+    if walked is not None:
+        walked[key] = files
+    return files
+
+
+def project_files(project: Project, walked: dict[str, list[Path]] | None = None) -> list[Path]:
     files: list[Path] = []
     for folder in project.migrations:
         path = Path(folder)
         if path.is_dir():
-            files.extend(p for p in walk_files(path) if p.suffix.lower() in CANDIDATE_SUFFIXES)
+            files.extend(candidates_in(path, walked))
     setting = project.settings.get("schema") if project.orm == "prisma" else None
     schema = Path(setting) if setting else None
     if schema is not None and schema.is_file():
