@@ -31,6 +31,8 @@ def split_statements(text: str, dialect: Any) -> list[Statement]:
 def _group(tokens: list[Token], base: int = 0) -> list[Statement]:
     semicolon = TokenType.SEMICOLON
     ends = [i for i, token in enumerate(tokens) if token.token_type == semicolon]
+    if ends and any(token.token_type == TokenType.BEGIN for token in tokens):
+        ends = _ends_outside_routine_bodies(tokens, ends)
     ends.append(len(tokens))
     statements: list[Statement] = []
     start = 0
@@ -39,6 +41,50 @@ def _group(tokens: list[Token], base: int = 0) -> list[Statement]:
             statements.append(_statement(tokens[start:end], base))
         start = end + 1
     return statements
+
+
+_ROUTINE_KINDS = {"FUNCTION", "PROCEDURE", "TRIGGER", "EVENT"}
+_BLOCK_ENDS = {"IF", "LOOP", "WHILE", "REPEAT", "FOR"}
+
+
+def _ends_outside_routine_bodies(tokens: list[Token], ends: list[int]) -> list[int]:
+    """Semicolons that end statements, not those inside the BEGIN ... END body of a routine written in SQL (MySQL
+    CREATE FUNCTION/PROCEDURE/TRIGGER/EVENT, Postgres BEGIN ATOMIC): the whole CREATE is one statement."""
+    kept: list[int] = []
+    start = 0
+    resume = 0  # semicolons before this token are inside a body already scanned
+    for semicolon in ends:
+        if semicolon < resume:
+            continue
+        if tokens[start].token_type == TokenType.CREATE and not _ROUTINE_KINDS.isdisjoint(
+                t.text.upper() for t in tokens[start:min(start + 10, semicolon)]):
+            semicolon = _routine_end(tokens, start)
+        kept.append(semicolon)
+        start = resume = semicolon + 1
+        if start >= len(tokens):
+            break
+    return kept
+
+
+def _routine_end(tokens: list[Token], start: int) -> int:
+    """Index of the semicolon after the routine that starts at `start` (len(tokens) when there is none)."""
+    depth = 0
+    i = start
+    while i < len(tokens):
+        kind = tokens[i].token_type
+        if kind == TokenType.SEMICOLON and depth == 0:
+            return i
+        if kind in (TokenType.BEGIN, TokenType.CASE):
+            depth += 1
+        elif kind == TokenType.END and depth:
+            after = tokens[i + 1].text.upper() if i + 1 < len(tokens) else ""
+            if after in _BLOCK_ENDS:  # END IF / END LOOP / ...: closes no BEGIN or CASE
+                i += 1
+            else:
+                depth -= 1
+                i += after == "CASE"  # END CASE closes a CASE statement
+        i += 1
+    return len(tokens)
 
 
 def _statement(tokens: list[Token], base: int) -> Statement:
