@@ -4,6 +4,8 @@
 - has_index: a foreign key's columns lead some index known by the end of the migration (or from earlier migrations)
 - in_transaction: the statement runs inside a transaction (explicit BEGIN, or the tool wraps the migration)
 - type_change_safe / old_type: a column type change that Postgres does without rewriting the table
+- table_rebuilt: a dropped table is rebuilt in the same migration: its rows copied into another table
+  (INSERT INTO other ... SELECT ... FROM it) that is then renamed to its name (SQLite's way to change a table)
 - dialect, postgres_version
 """
 
@@ -125,6 +127,27 @@ def type_change_safe(old: ir.ColumnType | None, new: ir.ColumnType | None, diale
     return old.name == "cidr" and new.name == "inet"
 
 
+def rebuilt_tables(ops: list[ir.Operation]) -> set[int]:
+    """ids of the DropTable operations whose table is rebuilt: copied out before, another table renamed to it after."""
+    import re
+
+    rebuilt: set[int] = set()
+    for i, op in enumerate(ops):
+        if not isinstance(op, ir.DropTable):
+            continue
+        old = norm(op.table)
+        later = (o for o in ops[i + 1:] if isinstance(o, ir.RenameTable) and norm(o.new_name) == old)
+        rename = next(later, None)
+        if rename is None:
+            continue
+        copy = re.compile(r"\binsert\s+into\s+[\"`]?" + re.escape(norm(rename.table).split(".")[-1])
+                          + r"\b.*\bselect\b.*\bfrom\s+[\"`]?" + re.escape(old.split(".")[-1]) + r"\b",
+                          re.IGNORECASE | re.DOTALL)
+        if any(isinstance(o, ir.Raw) and o.source and copy.search(o.source) for o in ops[:i]):
+            rebuilt.add(id(op))
+    return rebuilt
+
+
 def name_follows_pattern(pattern: str | None, name: str) -> bool | None:
     """None when no pattern is configured (the index-naming rule is then off)."""
     if not pattern:
@@ -163,6 +186,7 @@ class MigrationFacts:
         in_transaction = self.migration.transactional
         base = {"dialect": self.dialect, "postgres_version": self.postgres_version, "orm": self.migration.orm,
                 "transactional": self.migration.transactional}
+        rebuilt = rebuilt_tables(ops)
         for op in ops:
             if isinstance(op, ir.Transaction):
                 if op.by_tool:  # e.g. Alembic autocommit_block(): the tool commits, then reopens
@@ -173,6 +197,8 @@ class MigrationFacts:
                 table = getattr(part, "table", None)
                 facts = dict(base)
                 facts["table_is_new"] = norm(table) in created if isinstance(table, str) else False
+                if isinstance(part, ir.DropTable):
+                    facts["table_rebuilt"] = id(part) in rebuilt
                 facts["in_transaction"] = in_transaction
                 if isinstance(part, ir.AddConstraint) and part.constraint_type == "foreign_key":
                     facts["has_index"] = (self.state.has_index(part.table, part.columns)
