@@ -106,7 +106,7 @@ class MigrationCache:
         context = (FORMAT, __version__, code_fingerprint(), rules_fingerprint(), sys.version_info[:2], settings,
                    os.getcwd())
         self.context = hashlib.sha256(repr(context).encode()).hexdigest()
-        self._folders: dict[Path, dict[str, list[str]]] = {}
+        self._folders: dict[str, dict[str, list[str]]] = {}
         self._digests: dict[str, str] = {}
         self._packs: dict[str, dict[str, Entry]] = {}
         self._used: dict[str, dict[str, Entry]] = {}
@@ -122,10 +122,11 @@ class MigrationCache:
                             (project.orm, project.root, project.migrations, project.dialect) if project else None))
                       .encode())
         for path in unit.files:
-            digest.update(f"\0{os.path.abspath(path)}\0{self.digest('f:' + os.path.abspath(path))}".encode())
+            absolute = os.path.abspath(path)
+            digest.update(f"\0{absolute}\0{self.digest('f:' + absolute)}".encode())
             # A sibling of the same version may be read by the extractor (a down file beside the up file): its
             # appearance or disappearance must change the key; its content is checked through the entry's deps.
-            digest.update(repr(self._siblings(path)).encode())
+            digest.update(repr(self._siblings(*os.path.split(absolute))).encode())
         for value in sorted(unit.settings.values()):
             candidate = Path(value)
             if candidate.is_file():
@@ -155,8 +156,7 @@ class MigrationCache:
             digest.update(f"{folder}\0{self.digest('d:' + folder)}\0".encode())
         return digest.hexdigest()
 
-    def _siblings(self, path: Path) -> list[str]:
-        folder = path.parent
+    def _siblings(self, folder: str, name: str) -> list[str]:
         index = self._folders.get(folder)
         if index is None:
             index = self._folders[folder] = {}
@@ -164,9 +164,9 @@ class MigrationCache:
                 names = sorted(os.listdir(folder))
             except OSError:
                 names = []
-            for name in names:
-                index.setdefault(_version_token(name), []).append(name)
-        return index.get(_version_token(path.name), [])
+            for entry in names:
+                index.setdefault(_version_token(entry), []).append(entry)
+        return index.get(_version_token(name), [])
 
     def know_contents(self, contents: dict[str, bytes]) -> None:
         """Bytes of files read already this run (by absolute path): digested from here instead of read again."""

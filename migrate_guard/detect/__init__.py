@@ -42,11 +42,11 @@ def _is_marker(name: str) -> bool:
 def detect_projects(root: Path) -> list[Project]:
     """Every migration project under root."""
     marker_dirs: dict[Path, list[str]] = {}
-    sql_files: list[Path] = []
+    sql_files: dict[Path, list[str]] = {}  # folder -> names of its .sql files
     migrations_dirs: set[Path] = set()
     for path in walk_files(root):
         if path.suffix.lower() == ".sql":
-            sql_files.append(path)
+            sql_files.setdefault(path.parent, []).append(path.name)
         elif path.parent.name == "migrations" and path.suffix == ".py":
             migrations_dirs.add(path.parent)
         if _is_marker(path.name):
@@ -59,7 +59,7 @@ def detect_projects(root: Path) -> list[Project]:
     projects.extend(_django_projects(marker_dirs, migrations_dirs))
     # Folders already claimed by a config-driven project (Prisma, Drizzle) are not SQL-tool projects too.
     taken = {Path(os.path.abspath(m)).resolve() for p in projects for m in p.migrations}
-    projects.extend(sql_projects(sql_files, root, taken))
+    projects.extend(sql_projects(list(sql_files.items()), root, taken))
     return _unique(projects)
 
 
@@ -153,34 +153,30 @@ def projects_for_paths(files: list[Path]) -> list[Project]:
     django_apps: dict[tuple[Path, str], Project] = {}
     listings: dict[Path, list[str]] = {}
     projects: list[Project] = []
-    sql_files: list[Path] = []
-    stops: dict[Path, Path] = {}
-    ancestors_of: dict[Path, list[Path]] = {}  # per folder: thousands of files share a few
-    seen: set[tuple[Path, tuple[Probe, ...]]] = set()
+    # Files are probed per folder and suffix: thousands of files share a few folders, and the same folders give the
+    # same projects.
+    by_folder: dict[tuple[str, str], list[str]] = {}
     for file in files:
-        path = Path(os.path.abspath(file))
-        suffix = path.suffix.lower()
-        ancestors = ancestors_of.get(path.parent)
-        if ancestors is None:
-            ancestors = ancestors_of[path.parent] = _ancestors(path, cwd)
-        stops[path] = ancestors[-1]
+        folder, name = os.path.split(os.path.abspath(file))
+        by_folder.setdefault((folder, os.path.splitext(name)[1].lower()), []).append(name)
+    sql_folders: dict[Path, list[tuple[Path, list[str]]]] = {}  # stop -> folders of .sql files, with their names
+    for (folder_name, suffix), names in by_folder.items():
+        folder = Path(folder_name)
+        ancestors = _ancestors(folder / names[0], cwd)
         if suffix == ".sql":
-            sql_files.append(path)
-        probes = _probes_for(suffix)
-        if (path.parent, probes) in seen:
-            continue  # a file beside one already probed: the same folders give the same projects (Django too)
-        seen.add((path.parent, probes))
-        for folder in ancestors:
-            for probe in probes:
-                if (folder, probe) not in probed:
-                    names = listings.setdefault(folder, list_dir(folder))
-                    probed[(folder, probe)] = probe(folder, names) if any(_is_marker(n) for n in names) else []
-                projects.extend(probed[(folder, probe)])
-        if suffix == ".py" and "migrations" in path.parent.name:
-            projects.extend(p for p in [_django_for(path, ancestors, django_roots, django_apps)] if p is not None)
+            sql_folders.setdefault(ancestors[-1], []).append((folder, names))
+        for above in ancestors:
+            for probe in _probes_for(suffix):
+                if (above, probe) not in probed:
+                    listed = listings.setdefault(above, list_dir(above))
+                    probed[(above, probe)] = probe(above, listed) if any(_is_marker(n) for n in listed) else []
+                projects.extend(probed[(above, probe)])
+        if suffix == ".py" and "migrations" in folder.name:
+            found = _django_for(folder / names[0], ancestors, django_roots, django_apps)
+            projects.extend([found] if found is not None else [])
     taken = {Path(os.path.abspath(m)).resolve() for p in projects for m in p.migrations}
-    for stop in dict.fromkeys(stops[f] for f in sql_files):
-        projects.extend(sql_projects([f for f in sql_files if stops[f] == stop], stop, taken))
+    for stop, folders in sql_folders.items():
+        projects.extend(sql_projects(folders, stop, taken))
     return _unique(projects)
 
 

@@ -26,22 +26,23 @@ _GOOSE_DRIVER = re.compile(r"^\s*(?:export\s+)?GOOSE_DRIVER\s*=\s*['\"]?(\w+)", 
 _FLYWAY_URL = re.compile(r"""^\s*(?:flyway\.)?url\s*[=:]\s*['"]?(jdbc:[^'"\s]+)""", re.MULTILINE)
 
 
-def sql_projects(sql_files: list[Path], stop: Path, taken: set[Path]) -> list[Project]:
-    """One project per folder of recognised SQL migrations; folders in `taken` belong to a project found already."""
+def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[Path]) -> list[Project]:
+    """One project per folder of recognised SQL migrations (given as folders with the names of their .sql files);
+    folders in `taken` belong to a project found already."""
     by_folder: dict[Path, tuple[str, Path]] = {}
     resolved: dict[Path, Path] = {}
-    for path in sql_files:
-        if path.parent in by_folder:
-            continue  # the folder's tool is known from its first file (thousands of files share a few folders)
-        module = classify(path, read_head(path))
-        if module is None or module.ORM not in SQL_ORMS:
-            continue
-        folder = path.parent.parent if module.ORM == "prisma" else path.parent
-        if folder not in resolved:
-            resolved[folder] = folder.resolve()
-        if resolved[folder] in taken or folder in by_folder:
-            continue
-        by_folder[folder] = (module.ORM, path)
+    for parent, names in folders:
+        for name in names:  # the folder's tool is known from its first migration
+            path = parent / name
+            module = classify(path, read_head(path))
+            if module is None or module.ORM not in SQL_ORMS:
+                continue
+            folder = parent.parent if module.ORM == "prisma" else parent
+            if folder not in resolved:
+                resolved[folder] = folder.resolve()
+            if resolved[folder] not in taken and folder not in by_folder:
+                by_folder[folder] = (module.ORM, path)
+            break
     projects = []
     for folder, (orm, sample) in sorted(by_folder.items()):
         root = project_root(folder, stop)

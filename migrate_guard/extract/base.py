@@ -41,11 +41,6 @@ class MigrationUnit:
         return display_path(path)
 
 
-@lru_cache(maxsize=4096)
-def _real_folder(folder: str, cwd: str) -> Path:
-    return Path(folder).resolve()
-
-
 def real_path(path: Path) -> Path:
     """path.resolve(), resolving each folder once (thousands of files share a few folders)."""
     return _real_path(os.fspath(path), os.getcwd())
@@ -56,21 +51,37 @@ def display_path(path: Path) -> str:
     return _display_path(os.fspath(path), os.getcwd())
 
 
-# A run asks for the same files' paths several times (planning, selection, reporting): each is worked out once.
+# A run asks for the same files' paths several times (planning, selection, reporting): each is worked out once, with
+# strings (pathlib costs several microseconds per operation, times thousands of files).
+@lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
+@lru_cache(maxsize=65536)
+def _real_file(path: str, cwd: str) -> str:
+    absolute = os.path.normpath(os.path.join(cwd, path))
+    if os.path.islink(absolute):
+        return os.path.realpath(absolute)
+    folder, name = os.path.split(absolute)
+    return os.path.join(_real_folder(folder), name)
+
+
 @lru_cache(maxsize=65536)
 def _real_path(path: str, cwd: str) -> Path:
-    if os.path.islink(path):
-        return Path(path).resolve()
-    absolute = os.path.abspath(path)
-    return _real_folder(os.path.dirname(absolute), cwd) / os.path.basename(absolute)
+    return Path(_real_file(path, cwd))
 
 
 @lru_cache(maxsize=65536)
 def _display_path(path: str, cwd: str) -> str:
-    try:
-        return _real_path(path, cwd).relative_to(_real_folder(cwd, cwd)).as_posix()
-    except ValueError:
+    real, root = _real_file(path, cwd), _real_folder(cwd)
+    if real == root:
+        return "."
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    if not real.startswith(prefix):
         return Path(path).as_posix()
+    relative = real[len(prefix):]
+    return relative.replace(os.sep, "/") if os.sep != "/" else relative
 
 
 class NotText(Exception):
