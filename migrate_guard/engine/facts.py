@@ -128,24 +128,33 @@ def type_change_safe(old: ir.ColumnType | None, new: ir.ColumnType | None, diale
 
 
 def rebuilt_tables(ops: list[ir.Operation]) -> set[int]:
-    """ids of the DropTable operations whose table is rebuilt: copied out before, another table renamed to it after."""
-    import re
-
+    """ids of the DropTable operations whose rows were copied into the table that takes its place in the same
+    migration: `INSERT INTO new SELECT .. FROM t; DROP TABLE t; ALTER TABLE new RENAME TO t` (SQLite's table change)
+    or `ALTER TABLE t RENAME TO tmp; CREATE TABLE t ..; INSERT INTO t SELECT .. FROM tmp; DROP TABLE tmp`."""
     rebuilt: set[int] = set()
     for i, op in enumerate(ops):
         if not isinstance(op, ir.DropTable):
             continue
-        old = norm(op.table)
-        later = (o for o in ops[i + 1:] if isinstance(o, ir.RenameTable) and norm(o.new_name) == old)
-        rename = next(later, None)
-        if rename is None:
+        dropped = norm(op.table)
+        later = next((o for o in ops[i + 1:] if isinstance(o, ir.RenameTable) and norm(o.new_name) == dropped), None)
+        if later is not None and _copies(ops[:i], norm(later.table), dropped):
+            rebuilt.add(id(op))
             continue
-        copy = re.compile(r"\binsert\s+into\s+[\"`]?" + re.escape(norm(rename.table).split(".")[-1])
-                          + r"\b.*\bselect\b.*\bfrom\s+[\"`]?" + re.escape(old.split(".")[-1]) + r"\b",
-                          re.IGNORECASE | re.DOTALL)
-        if any(isinstance(o, ir.Raw) and o.source and copy.search(o.source) for o in ops[:i]):
+        earlier = next((j for j in range(i - 1, -1, -1) if isinstance(ops[j], ir.RenameTable)
+                        and norm(ops[j].new_name) == dropped), None)  # type: ignore[attr-defined]
+        if earlier is not None and _copies(ops[earlier + 1:i], norm(ops[earlier].table), dropped):  # type: ignore[attr-defined]
             rebuilt.add(id(op))
     return rebuilt
+
+
+def _copies(ops: list[ir.Operation], target: str, source: str) -> bool:
+    """Some statement of `ops` is `INSERT INTO target ... SELECT ... FROM source`."""
+    import re
+
+    schema = r"(?:[\w:\"`]+\.)?[\"`]?"  # an optional schema (or a placeholder for one: `:SCHEMA.`)
+    copy = re.compile(r"\binsert\s+into\s+" + schema + re.escape(target.split(".")[-1]) + r"\b.*\bselect\b.*\bfrom\s+"
+                      + schema + re.escape(source.split(".")[-1]) + r"\b", re.IGNORECASE | re.DOTALL)
+    return any(isinstance(o, ir.Raw) and o.source and copy.search(o.source) for o in ops)
 
 
 def name_follows_pattern(pattern: str | None, name: str) -> bool | None:
