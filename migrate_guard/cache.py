@@ -24,11 +24,10 @@ pack or entry is a miss.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
-import pickle
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -193,6 +192,8 @@ class MigrationCache:
     def _pack(self, group: str) -> dict[str, Entry]:
         pack = self._packs.get(group)
         if pack is None:
+            import pickle  # packs are read only when some project's verdict cannot be reused
+
             path = self._pack_path(group)
             try:
                 with path.open("rb") as handle:
@@ -207,6 +208,8 @@ class MigrationCache:
         return pack
 
     def load(self, key: str, group: str) -> Migration | None:
+        import pickle
+
         entry = self._pack(group).get(key)
         if entry is None:
             return None
@@ -240,7 +243,7 @@ class MigrationCache:
         path = self._pack_path(group).with_suffix(".verdict")
         try:
             with path.open("rb") as handle:
-                key, deps, findings, linted_files = pickle.load(handle)
+                key, deps, findings, linted_files = marshal.load(handle)
             if key != self._verdict_key(keys, linted):
                 return None
             if any(self.digest(dependency) != digest for dependency, digest in deps.items()):
@@ -261,18 +264,20 @@ class MigrationCache:
             if entry is None:
                 return  # a migration that could not be cached: its reads are unknown
             deps.update(entry[0])
-        # Plain tuples: unpickling thousands of slotted dataclasses goes through Python-level __setstate__, and
-        # building them again is twice as fast.
+        # Plain tuples in marshal's format: unpickling thousands of slotted dataclasses goes through Python-level
+        # __setstate__ (building them again is twice as fast), and marshal is built in (a run served from verdicts
+        # never imports pickle). Its format changes with Python's version, which is in the context.
         rows = [(f.rule, f.severity, f.location.path, f.location.line, f.location.column, f.location.end_line,
                  f.message, f.hint, f.orm, f.migration) for f in findings]
         files = [(f.path, f.project, f.orm) for f in linted_files]
-        self._verdicts[group] = pickle.dumps((self._verdict_key(keys, linted), deps, rows, files),
-                                             protocol=pickle.HIGHEST_PROTOCOL)
+        self._verdicts[group] = marshal.dumps((self._verdict_key(keys, linted), deps, rows, files))
 
     def flush(self, project_sizes: dict[str, int]) -> None:
         """Write the packs that gained entries, and the verdicts judged this run. Entries this run did not use
         (older versions of edited files, or migrations outside this run's selection) are kept while the pack stays
         under twice the project's size."""
+        import pickle
+
         for group, verdict in sorted(self._verdicts.items()):
             _atomic_write(self._pack_path(group).with_suffix(".verdict"), verdict)
         for group in sorted(self._dirty):
@@ -313,6 +318,8 @@ class Verdict:
 
 def _atomic_write(target: Path, data: bytes) -> None:
     """Temporary file in the same folder, renamed into place: readers see the old or the new pack, never half."""
+    import tempfile  # only runs that write pay for it (and for the shutil and random it imports)
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pack")

@@ -5,14 +5,22 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from .errors import ConfigError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+
+def toml_parser() -> ModuleType:
+    """tomllib (tomli before Python 3.11), imported when a TOML file is read: a run that reads none skips it."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    import tomli  # pragma: no cover
+
+    return tomli  # pragma: no cover
 
 DIALECTS = ("postgres", "mysql", "sqlite")
 FAIL_LEVELS = ("error", "warning", "info", "never")
@@ -161,6 +169,7 @@ def _rule_settings(table: dict[str, Any], where: str) -> dict[str, RuleSettings]
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    tomllib = toml_parser()
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..config import toml_parser
 from ..errors import ConfigError
 from ..model import Severity
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -58,6 +53,7 @@ def rules_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def load_rules() -> dict[str, Rule]:
+    tomllib = toml_parser()
     rules: dict[str, Rule] = {}
     for path in sorted(rules_dir().glob("*.toml")):
         with path.open("rb") as handle:
