@@ -243,7 +243,7 @@ class MigrationCache:
         path = self._pack_path(group).with_suffix(".verdict")
         try:
             with path.open("rb") as handle:
-                key, deps, findings, linted_files = marshal.load(handle)
+                key, deps, findings, linted_files = marshal.loads(handle.read())  # load(file) reads piecemeal
             if key != self._verdict_key(keys, linted):
                 return None
             if any(self.digest(dependency) != digest for dependency, digest in deps.items()):
