@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import UsageError
-from .extract.base import HEAD_BYTES, MigrationUnit, display_path, read_head, real_path
+from .extract.base import HEAD_BYTES, MigrationUnit, display_path, read_head, real_file, real_path
 from .extract.registry import CANDIDATE_SUFFIXES, classify, extractor
 from .model import Finding, LintedFile, Migration, Project, Report
 from .walk import is_skipped_dir, walk_files
@@ -81,12 +81,13 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
     plan = Plan(projects=projects or [])
     units: dict[tuple[str, str, str], MigrationUnit] = {}
     owner: dict[str, Project | None] = {}  # per folder
+    cwd = os.getcwd()
     for path in files:
         folder = os.path.dirname(display_path(path))
         if folder not in owner:
             owner[folder] = project_of(path, plan.projects)
         project = owner[folder]
-        head = _sniff(path, contents) if path.suffix.lower() in _SNIFFED else ""
+        head = _sniff(path, contents, cwd) if path.suffix.lower() in _SNIFFED else ""
         module = classify(path, head, project.orm if project else None)
         if module is None:
             continue
@@ -111,16 +112,16 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
     return plan
 
 
-def _sniff(path: Path, contents: dict[str, bytes] | None) -> str:
+def _sniff(path: Path, contents: dict[str, bytes] | None, cwd: str) -> str:
     if contents is None:
         return read_head(path)
     try:
-        if os.path.getsize(path) > _KEEP_BYTES:
-            return read_head(path)
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(_KEEP_BYTES + 1)
     except OSError:
         return ""
-    contents[os.path.abspath(path)] = data
+    if len(data) <= _KEEP_BYTES:
+        contents[os.path.normpath(os.path.join(cwd, path))] = data  # os.path.abspath(), without a getcwd() each
     return data[:HEAD_BYTES].decode("utf-8", errors="replace")
 
 
@@ -152,7 +153,7 @@ def extract_unit(unit: MigrationUnit) -> Migration:
 def run_check(config: Config, options: Options) -> Report:
     """Lint what the options select. Migrations outside the selection (before the baseline, unchanged since
     --changed-since) are still extracted, oldest first, so the schema state the rules see stays right."""
-    given: set[Path] | None = None
+    given: set[str] | None = None
     # Each file is read once: planning sniffs its head, the cache key hashes all of it.
     contents: dict[str, bytes] | None = {} if options.use_cache else None
     if options.paths:
@@ -161,12 +162,13 @@ def run_check(config: Config, options: Options) -> Report:
         walked: dict[str, list[Path]] = {}
         files = expand_paths(options.paths, config, walked)
         projects = projects_for_paths(files)
-        given = {real_path(f) for f in files}
+        given = {real_file(f) for f in files}
         # The given files' projects are read whole (not linted) so the rules see the schema their earlier
-        # migrations built: pre-commit passes only the new migration.
-        owners = {id(p): p for f in files if (p := project_of(f, projects)) is not None}
+        # migrations built: pre-commit passes only the new migration. A file's project follows from its folder.
+        by_folder = {os.path.dirname(display_path(f)): f for f in files}
+        owners = {id(p): p for f in by_folder.values() if (p := project_of(f, projects)) is not None}
         context = [f for p in owners.values() for f in project_files(p, walked)
-                   if real_path(f) not in given and not excluded(f, config)]
+                   if real_file(f) not in given and not excluded(f, config)]
         plan = plan_files(files + context, config, options, projects, contents)
     else:
         from .detect import detect_projects
@@ -183,7 +185,7 @@ def run_check(config: Config, options: Options) -> Report:
     skipped = 0
     for group, units in plan.groups.items():
         if given is not None:
-            units = [u for u in units if any(real_path(f) in given for f in u.files)]
+            units = [u for u in units if any(real_file(f) in given for f in u.files)]
         before = before_baseline(plan.groups[group], baseline_for(group, plan.groups[group], config))
         if changed is not None:
             units = [u for u in units if any(real_path(f) in changed for f in u.files)]

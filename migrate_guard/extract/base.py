@@ -46,6 +46,11 @@ def real_path(path: Path) -> Path:
     return _real_path(os.fspath(path), os.getcwd())
 
 
+def real_file(path: Path) -> str:
+    """real_path() as a string: what a set of files is keyed by."""
+    return _real_file(os.fspath(path), os.getcwd())
+
+
 def display_path(path: Path) -> str:
     """Path relative to the current folder with "/" separators (the contract's `path`)."""
     return _display_path(os.fspath(path), os.getcwd())
