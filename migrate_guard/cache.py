@@ -38,7 +38,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config
 from .extract.base import MigrationUnit
-from .ir import Location
+from .location import Location
 from .model import Finding, LintedFile, Migration
 
 FORMAT = "1"

@@ -117,11 +117,12 @@ def _sniff(path: Path, contents: dict[str, bytes] | None, cwd: str) -> str:
         return read_head(path)
     try:
         with open(path, "rb") as handle:
-            data = handle.read(_KEEP_BYTES + 1)
+            if os.fstat(handle.fileno()).st_size > _KEEP_BYTES:
+                return handle.read(HEAD_BYTES).decode("utf-8", errors="replace")
+            data = handle.read()
     except OSError:
         return ""
-    if len(data) <= _KEEP_BYTES:
-        contents[os.path.normpath(os.path.join(cwd, path))] = data  # os.path.abspath(), without a getcwd() each
+    contents[os.path.normpath(os.path.join(cwd, path))] = data  # os.path.abspath(), without a getcwd() each
     return data[:HEAD_BYTES].decode("utf-8", errors="replace")
 
 

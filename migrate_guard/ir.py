@@ -1,8 +1,12 @@
 """The operation IR: what a migration does, independent of the tool that wrote it.
 
 Extractors turn SQL, Python and TS/JS migrations into these operations; rules only ever see them.
-Every operation is a plain dataclass so rules can match on its fields by name (see engine/matcher.py). Each class has a
-docstring: without one, @dataclass computes a signature for it with `inspect`, which every run pays for at start-up.
+Every operation is a plain dataclass so rules can match on its fields by name (see engine/matcher.py).
+
+Start-up pays for this module on every run, so: operations compare by identity (`eq=False`: each is one statement
+at one place; the small value classes keep value equality) and keep a __dict__ (no __slots__): that halves the code
+@dataclass generates at import, and pickle (the cache) reads a __dict__ faster than slots. Each class has a docstring:
+without one, @dataclass computes a signature for it with `inspect`.
 """
 
 from __future__ import annotations
@@ -10,21 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .location import Location as Location  # re-exported: extractors and rules use ir.Location
+
 Direction = Literal["up", "down"]
 Volatility = Literal["constant", "stable", "volatile"]
 ConstraintType = Literal["foreign_key", "check", "unique", "primary_key", "exclude", "not_null"]
 # How a migration can be undone. "by_design" is for formats that have no down migrations (Prisma, Drizzle).
 DownState = Literal["present", "missing", "empty", "noop", "raises", "by_design"]
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Where an operation starts and ends in its file."""
-
-    path: str  # relative to the current folder, "/" separators
-    line: int  # 1-based
-    column: int  # 1-based
-    end_line: int
 
 
 @dataclass(slots=True)
@@ -75,7 +71,7 @@ class ColumnDef:
     references: ForeignKeyRef | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class Operation:
     """Base of every operation. `kind` is the name rules match on."""
 
@@ -90,7 +86,7 @@ class Operation:
 # --- tables -------------------------------------------------------------------------------------
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class CreateTable(Operation):
     """CREATE TABLE, with its columns and inline constraints."""
 
@@ -101,7 +97,7 @@ class CreateTable(Operation):
     if_not_exists: bool = False
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class DropTable(Operation):
     """DROP TABLE."""
 
@@ -111,7 +107,7 @@ class DropTable(Operation):
     cascade: bool = False
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class RenameTable(Operation):
     """ALTER TABLE ... RENAME TO."""
 
@@ -123,7 +119,7 @@ class RenameTable(Operation):
 # --- columns ------------------------------------------------------------------------------------
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class AddColumn(Operation):
     """ALTER TABLE ... ADD COLUMN."""
 
@@ -132,7 +128,7 @@ class AddColumn(Operation):
     column: ColumnDef
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class DropColumn(Operation):
     """ALTER TABLE ... DROP COLUMN."""
 
@@ -141,7 +137,7 @@ class DropColumn(Operation):
     column: str
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class RenameColumn(Operation):
     """ALTER TABLE ... RENAME COLUMN."""
 
@@ -151,7 +147,7 @@ class RenameColumn(Operation):
     new_name: str
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class AlterColumnType(Operation):
     """A column type change (ALTER COLUMN ... TYPE, MODIFY COLUMN, AlterField with a new type)."""
 
@@ -163,7 +159,7 @@ class AlterColumnType(Operation):
     using: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class SetNotNull(Operation):
     """ALTER COLUMN ... SET NOT NULL (or a field made required)."""
 
@@ -172,7 +168,7 @@ class SetNotNull(Operation):
     column: str
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class DropNotNull(Operation):
     """ALTER COLUMN ... DROP NOT NULL."""
 
@@ -181,7 +177,7 @@ class DropNotNull(Operation):
     column: str
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class SetDefault(Operation):
     """ALTER COLUMN ... SET DEFAULT or DROP DEFAULT."""
 
@@ -194,7 +190,7 @@ class SetDefault(Operation):
 # --- indexes ------------------------------------------------------------------------------------
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class CreateIndex(Operation):
     """CREATE [UNIQUE] INDEX [CONCURRENTLY]."""
 
@@ -208,7 +204,7 @@ class CreateIndex(Operation):
     if_not_exists: bool = False
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class DropIndex(Operation):
     """DROP INDEX [CONCURRENTLY]."""
 
@@ -222,7 +218,7 @@ class DropIndex(Operation):
 # --- constraints --------------------------------------------------------------------------------
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class AddConstraint(Operation):
     """A constraint added to an existing table (or declared inline in CREATE TABLE)."""
 
@@ -236,7 +232,7 @@ class AddConstraint(Operation):
     using_index: str | None = None
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class DropConstraint(Operation):
     """ALTER TABLE ... DROP CONSTRAINT."""
 
@@ -245,7 +241,7 @@ class DropConstraint(Operation):
     name: str
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class ValidateConstraint(Operation):
     """ALTER TABLE ... VALIDATE CONSTRAINT (after NOT VALID)."""
 
@@ -257,7 +253,7 @@ class ValidateConstraint(Operation):
 # --- data ---------------------------------------------------------------------------------------
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class Truncate(Operation):
     """TRUNCATE of one or more tables."""
 
@@ -269,7 +265,7 @@ class Truncate(Operation):
         return ", ".join(self.tables)
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class Delete(Operation):
     """DELETE FROM, with or without WHERE."""
 
@@ -278,7 +274,7 @@ class Delete(Operation):
     has_where: bool
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class Update(Operation):
     """UPDATE, with or without WHERE."""
 
@@ -290,7 +286,7 @@ class Update(Operation):
 # --- databases and schemas ----------------------------------------------------------------------
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class DropDatabase(Operation):
     """DROP DATABASE."""
 
@@ -298,7 +294,7 @@ class DropDatabase(Operation):
     name: str
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class DropSchema(Operation):
     """DROP SCHEMA."""
 
@@ -310,7 +306,7 @@ class DropSchema(Operation):
 # --- control and everything else ----------------------------------------------------------------
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class Transaction(Operation):
     """BEGIN, COMMIT or ROLLBACK written in the migration, or the tool's own transaction suspended."""
 
@@ -321,7 +317,7 @@ class Transaction(Operation):
     by_tool: bool = False
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class Setting(Operation):
     """SET of a session setting (lock_timeout, statement_timeout, ...)."""
 
@@ -330,7 +326,7 @@ class Setting(Operation):
     value: str
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class RunCode(Operation):
     """Code the tool runs that we cannot see into (Django RunPython) or SQL given without a reverse."""
 
@@ -339,7 +335,7 @@ class RunCode(Operation):
     has_reverse: bool = True
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class Raw(Operation):
     """A statement understood well enough to know no rule applies (INSERT, COMMENT ON, GRANT, ...)."""
 
@@ -347,7 +343,7 @@ class Raw(Operation):
     keyword: str = ""
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class ParseError(Operation):
     """A statement or file that could not be read: reported, and the rest of the file is still linted."""
 
@@ -355,7 +351,7 @@ class ParseError(Operation):
     message: str
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class MigrationInfo(Operation):
     """One per migration, at its first line: facts about the migration as a whole."""
 
@@ -365,7 +361,7 @@ class MigrationInfo(Operation):
 
 
 # Schema-level findings for declarative schema files (schema.prisma) that are not migrations.
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class RelationField(Operation):
     """A relation declared in a schema file (schema.prisma), checked against the migrations."""
 
@@ -376,7 +372,7 @@ class RelationField(Operation):
     indexed: bool = True
 
 
-@dataclass(kw_only=True, slots=True)
+@dataclass(kw_only=True, eq=False)
 class IndexName(Operation):
     """An index name declared in a schema file, checked against the naming pattern."""
 

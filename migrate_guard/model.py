@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .ir import DownState, Location, Operation
+from .location import Location
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the IR is loaded by extraction; a run served from the cache never needs it
+    from .ir import DownState, Operation
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}

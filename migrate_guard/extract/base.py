@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import UsageError
-from ..ir import Location, ParseError
+from ..location import Location
 from ..model import Migration, Project
 
 HEAD_BYTES = 4096
@@ -118,6 +118,8 @@ def read_head(path: Path) -> str:
 def unreadable_migration(unit: MigrationUnit, path: Path, reason: str) -> Migration:
     """A migration whose file cannot be read as text: one parse-error, nothing else."""
     shown = display_path(path)
+    from ..ir import ParseError
+
     error = ParseError(location=Location(shown, 1, 1, 1), migration=unit.id, message=f"cannot lint {shown}: {reason}")
     return Migration(id=unit.id, orm=unit.orm, dialect=unit.dialect, path=shown, operations=[error],
                      down="by_design")

@@ -15,9 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import ir
 from ..model import Migration
 from .base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # imported where used: detection asks this module whether it claims every .sql file it sees
+    from .. import ir
 
 ORM = "prisma-schema"  # registry key; findings carry the contract's ORM id "prisma"
 CONTRACT_ORM = "prisma"
@@ -241,6 +244,8 @@ def _field_list(args: str, name: str | None = None) -> list[str]:
 
 
 def extract(unit: MigrationUnit) -> Migration:
+    from .. import ir
+
     path = unit.files[0]
     shown = display_path(path)
     try:
@@ -275,6 +280,7 @@ def extract(unit: MigrationUnit) -> Migration:
 
 def _model_ops(model: Model, model_names: set[str], schema: Schema, existing: dict[str, set[str]] | None,
                migration: str, location: Callable[[int, int], ir.Location]) -> list[ir.Operation]:
+    from .. import ir
     from ..engine.facts import norm
     from .sql.values import make_default, parse_type
 

@@ -7,9 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..ir import Direction, DownState, Location, Operation
+from ..location import Location
 from ..model import Migration
 from .base import MigrationUnit, NotText, display_path, unreadable_migration
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the IR itself loads with the SQL pipeline, not when a file is only classified
+    from ..ir import Direction, DownState, Operation
 
 
 @dataclass(slots=True)
