@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -79,6 +80,7 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
     """Group the files into migration units per project, oldest first. With `contents`, the files sniffed are read
     whole and kept there (by absolute path) for the cache key, instead of being read a second time."""
     plan = Plan(projects=projects or [])
+    names = group_names(plan.projects)
     units: dict[tuple[str, str, str], MigrationUnit] = {}
     owner: dict[str, Project | None] = {}  # per folder
     cwd = os.getcwd()
@@ -91,7 +93,7 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
         module = classify(path, head, project.orm if project else None)
         if module is None:
             continue
-        group = project.root if project else display_path(path.parent)
+        group = names[id(project)] if project else display_path(path.parent)
         key = (group, module.ORM, module.migration_key(path))
         unit = units.get(key)
         if unit is None:
@@ -110,6 +112,15 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
         if order is not None and all(u.orm == group_units[0].orm for u in group_units):
             plan.groups[group] = order(group_units)
     return plan
+
+
+def group_names(projects: list[Project]) -> dict[int, str]:
+    """The name each project's migrations are grouped (and reported) under: its root, or its migration folders when
+    another project has the same root (two golang-migrate folders under one go.mod must never merge: their
+    000001 migrations are different migrations)."""
+    roots = Counter(project.root for project in projects)
+    return {id(project): project.root if roots[project.root] == 1 else ", ".join(project.migrations)
+            for project in projects}
 
 
 def _sniff(path: Path, contents: dict[str, bytes] | None, cwd: str) -> str:

@@ -107,3 +107,21 @@ def test_hints_speak_the_tools_language(tree) -> None:
              if f["rule"] == "concurrent-index-in-transaction"}
     assert "+goose NO TRANSACTION" in hints["goose/20240102_b.sql"]
     assert "BEGIN/COMMIT" in hints["plain/x.sql"] and "goose" not in hints["plain/x.sql"]
+
+
+def test_two_projects_with_the_same_root_are_linted_apart(tree) -> None:
+    """Two migration folders under one go.mod are two projects with one root: a migration of one must never be
+    merged with the other's of the same number (which lost the second folder's findings)."""
+    root = tree({
+        "go.mod": "module shop\n",
+        "db/app/000001_init.up.sql": "DROP TABLE carts;\n",
+        "db/app/000001_init.down.sql": "SELECT 1;\n",
+        "db/audit/000001_init.up.sql": "CREATE TABLE events (id bigint);\nDROP TABLE old_events;\n",
+        "db/audit/000001_init.down.sql": "SELECT 1;\n",
+    })
+    expected = [("db/app/000001_init.up.sql", 1, "drop-table"), ("db/audit/000001_init.up.sql", 2, "drop-table")]
+    assert findings(root) == expected
+    assert findings(root, "db/app", "db/audit") == expected
+    assert findings(root, "db/audit/000001_init.up.sql") == expected[1:]
+    junit = run_cli("check", "--format", "junit", "--fail-on", "never", cwd=root).out
+    assert junit.count("<testsuite ") == 2  # one suite per project
