@@ -41,6 +41,10 @@ from .extract.base import MigrationUnit
 from .location import Location
 from .model import Finding, LintedFile, Migration
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .engine.facts import SchemaState
+
 FORMAT = "1"
 PRUNE_AFTER_DAYS = 30
 _DAY = 86400.0
@@ -112,6 +116,7 @@ class MigrationCache:
         self._dirty: set[str] = set()
         self._project_files: dict[int, set[str]] = {}
         self._verdicts: dict[str, bytes] = {}
+        self._checkpoints: dict[str, bytes] = {}
         self._contents: dict[str, bytes] = {}
 
     def key(self, unit: MigrationUnit, seed: str) -> str:
@@ -256,14 +261,18 @@ class MigrationCache:
         except Exception:  # missing, stale, truncated or foreign: judge again
             return None
 
-    def store_verdict(self, group: str, keys: list[str], linted: list[bool], findings: list[Finding],
-                      linted_files: list[LintedFile]) -> None:
+    def deps_of(self, group: str, keys: list[str]) -> dict[str, str] | None:
+        """What the extractions of these migrations read besides their own files (None: one was not cached)."""
         deps: dict[str, str] = {}
         for key in keys:
             entry = self._used.get(group, {}).get(key)
             if entry is None:
-                return  # a migration that could not be cached: its reads are unknown
+                return None
             deps.update(entry[0])
+        return deps
+
+    def store_verdict(self, group: str, keys: list[str], linted: list[bool], findings: list[Finding],
+                      linted_files: list[LintedFile], deps: dict[str, str]) -> None:
         # Plain tuples in marshal's format: unpickling thousands of slotted dataclasses goes through Python-level
         # __setstate__ (building them again is twice as fast), and marshal is built in (a run served from verdicts
         # never imports pickle). Its format changes with Python's version, which is in the context.
@@ -271,6 +280,35 @@ class MigrationCache:
                  f.message, f.hint, f.orm, f.migration) for f in findings]
         files = [(f.path, f.project, f.orm) for f in linted_files]
         self._verdicts[group] = marshal.dumps((self._verdict_key(keys, linted), deps, rows, files))
+
+    # A project's checkpoints: the schema state its migrations leave (what the rules know about earlier migrations),
+    # for resuming after them when only newer ones are selected. Kept per project: the state after all of its
+    # migrations (the next one added resumes there) and before its newest (that one edited again resumes there).
+
+    def _checkpoint_key(self, keys: list[str]) -> str:
+        return hashlib.sha256(f"{self.context}\0checkpoint\0{chr(0).join(keys)}".encode()).hexdigest()
+
+    def load_checkpoint(self, group: str, keys: list[str]) -> Checkpoint | None:
+        path = self._pack_path(group).with_suffix(".state")
+        try:
+            import pickle
+
+            with path.open("rb") as handle:
+                states, deps = pickle.loads(handle.read())
+            state = states.get(self._checkpoint_key(keys))
+            if state is None or any(self.digest(dependency) != digest for dependency, digest in deps.items()):
+                return None
+        except Exception:  # missing, stale, truncated or foreign: replay the migrations
+            return None
+        return Checkpoint(len(keys), state, deps)
+
+    def store_checkpoints(self, group: str, states: list[tuple[list[str], SchemaState]],
+                          deps: dict[str, str]) -> None:
+        """States after the given prefixes (their keys) of the project's migrations, which read `deps`."""
+        import pickle
+
+        by_key = {self._checkpoint_key(keys): state for keys, state in states}
+        self._checkpoints[group] = pickle.dumps((by_key, deps), protocol=pickle.HIGHEST_PROTOCOL)
 
     def flush(self, project_sizes: dict[str, int]) -> None:
         """Write the packs that gained entries, and the verdicts judged this run. Entries this run did not use
@@ -280,13 +318,15 @@ class MigrationCache:
 
         for group, verdict in sorted(self._verdicts.items()):
             _atomic_write(self._pack_path(group).with_suffix(".verdict"), verdict)
+        for group, checkpoint in sorted(self._checkpoints.items()):
+            _atomic_write(self._pack_path(group).with_suffix(".state"), checkpoint)
         for group in sorted(self._dirty):
             used = self._used[group]
             unused = {k: v for k, v in self._pack(group).items() if k not in used}
             limit = 2 * project_sizes.get(group, len(used)) + 16
             entries = {**unused, **used} if len(unused) + len(used) <= limit else used
             _atomic_write(self._pack_path(group), pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
-        if self._dirty or self._verdicts:
+        if self._dirty or self._verdicts or self._checkpoints:
             self._prune()
 
     def _prune(self) -> None:
@@ -306,6 +346,15 @@ class MigrationCache:
 
 
 Entry = tuple[dict[str, str], bytes]  # (dependencies with their digests, pickled Migration)
+
+
+class Checkpoint:
+    __slots__ = ("size", "state", "deps")
+
+    def __init__(self, size: int, state: SchemaState, deps: dict[str, str]) -> None:
+        self.size = size  # how many of the project's first migrations it stands for
+        self.state = state
+        self.deps = deps
 
 
 class Verdict:

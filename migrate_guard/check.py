@@ -19,7 +19,7 @@ from .model import Finding, LintedFile, Migration, Project, Report
 from .walk import is_skipped_dir, walk_files
 
 if TYPE_CHECKING:
-    from .cache import MigrationCache
+    from .cache import Checkpoint, MigrationCache
 
 
 @dataclass(slots=True)
@@ -212,7 +212,8 @@ def run_check(config: Config, options: Options) -> Report:
         cache.know_contents(contents)
     keys = _unit_keys(cache, work, plan.groups) if cache is not None else {}
     stats: dict[str, int] = {"migrations": sum(len(units) for units in work.values()), "cache_hits": 0, "parsed": 0,
-                             "processes": 0, "projects": len(work), "projects_judged_from_cache": 0}
+                             "processes": 0, "projects": len(work), "projects_judged_from_cache": 0,
+                             "resumed": 0}
     findings: list[Finding] = []
     linted: list[LintedFile] = []
     to_judge: dict[str, list[MigrationUnit]] = {}
@@ -228,24 +229,50 @@ def run_check(config: Config, options: Options) -> Report:
         linted.extend(verdict.linted)
         stats["cache_hits"] += len(units)
         stats["projects_judged_from_cache"] += 1
-    migrations = extract_units(to_judge, options, stats, cache, keys, plan.groups)
+    # A project whose migrations before the first one selected are unchanged since a run that judged them resumes
+    # from the schema state they left (pre-commit: one new migration after hundreds): they are neither loaded nor
+    # replayed.
+    resumed: dict[str, Checkpoint] = {}
+    if cache is not None:
+        for group, units in to_judge.items():
+            chosen = {id(u) for u in selected[group]}
+            first = next(i for i, u in enumerate(units) if id(u) in chosen)
+            checkpoint = cache.load_checkpoint(group, keys[group][:first]) if first else None
+            if checkpoint is not None:
+                resumed[group] = checkpoint
+                stats["cache_hits"] += first
+                stats["resumed"] += first
+    start = {group: resumed[group].size if group in resumed else 0 for group in to_judge}
+    migrations = extract_units({group: units[start[group]:] for group, units in to_judge.items()}, options, stats,
+                               cache, {group: keys[group][start[group]:] for group in to_judge} if keys else {},
+                               plan.groups)
     if to_judge:
+        from .engine.facts import SchemaState
         from .engine.judge import Engine
 
         engine = Engine.create(config)
-        for group, units in to_judge.items():
+        for group, all_units in to_judge.items():
             chosen = {id(u) for u in selected[group]}
+            units = all_units[start[group]:]
             extracted = migrations[group]
             skip = {m.id for u, m in zip(units, extracted) if id(u) not in chosen}
-            group_findings = engine.lint_project(extracted, skip=skip)
+            state = resumed[group].state if group in resumed else SchemaState()
+            # Judged in two steps to keep the state before the newest migration too (see store_checkpoints).
+            group_findings = engine.lint_project(extracted[:-1], skip=skip, state=state)
+            before_newest = state.copy()
+            group_findings += engine.lint_project(extracted[-1:], skip=skip, state=state)
             group_linted = [LintedFile(path=path, project=group, orm=migration.orm)
                             for unit, migration in zip(units, extracted) if id(unit) in chosen
                             for path in (migration.sources or [migration.path])]
             findings.extend(group_findings)
             linted.extend(group_linted)
             if cache is not None:
-                cache.store_verdict(group, keys[group], [id(u) in chosen for u in units], group_findings,
-                                    group_linted)
+                deps = cache.deps_of(group, keys[group][start[group]:])
+                if deps is not None:
+                    deps.update(resumed[group].deps if group in resumed else {})
+                    cache.store_verdict(group, keys[group], [id(u) in chosen for u in all_units], group_findings,
+                                        group_linted, deps)
+                    cache.store_checkpoints(group, [(keys[group], state), (keys[group][:-1], before_newest)], deps)
     if cache is not None:
         cache.flush({group: len(plan.groups[group]) for group in work})
     findings.sort(key=Finding.sort_key)

@@ -38,6 +38,12 @@ def judged_from_cache(err: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def resumed(err: str) -> int:
+    match = re.search(r"(\d+) earlier migration\(s\) stood for by a checkpoint", err)
+    assert match, err
+    return int(match.group(1))
+
+
 def stats(err: str) -> tuple[int, int, int, int]:
     match = re.search(r"(\d+) migrations read: (\d+) from the cache, (\d+) parsed by (\d+) process", err)
     assert match, err
@@ -231,3 +237,34 @@ def test_packs_unused_for_a_month_are_pruned(repo: Path, env: dict[str, str], tm
     run_cli("check", cwd=repo, env=env)  # writes a pack, so it may prune
     assert not stale.exists()
     assert len(list(cache.rglob("*.pack"))) == 1
+
+
+def test_a_new_migration_resumes_after_the_earlier_ones(repo: Path, env: dict[str, str]) -> None:
+    """pre-commit with one new migration: the schema its 12 predecessors leave comes from a checkpoint, and the
+    findings are those of a run without any cache (the new NOT NULL column is on a table 12 migrations old)."""
+    run_cli("check", cwd=repo, env=env)
+    write_tree(repo, {"migrations/000013_step_13.up.sql": "ALTER TABLE t9 ADD COLUMN code text NOT NULL;\n"
+                                                          "ALTER TABLE t9 ALTER COLUMN name TYPE varchar(10);\n"})
+    new = "migrations/000013_step_13.up.sql"
+    result = run_cli("check", "--format", "json", "-v", new, cwd=repo, env=env)
+    assert stats(result.err) == (13, 12, 1, 1) and resumed(result.err) == 12
+    assert result.out == run_cli("check", "--format", "json", "--no-cache", new, cwd=repo).out
+    assert {f["rule"] for f in result.json()["findings"]} >= {"not-null-without-default", "column-type-change"}
+    # Edited again before committing: it resumes from the state before it.
+    write_tree(repo, {new: "ALTER TABLE t9 ALTER COLUMN name TYPE varchar(10);\n"})
+    again = run_cli("check", "--format", "json", "-v", new, cwd=repo, env=env)
+    assert resumed(again.err) == 12
+    assert again.out == run_cli("check", "--format", "json", "--no-cache", new, cwd=repo).out
+
+
+def test_an_edited_earlier_migration_is_never_resumed_over(repo: Path, env: dict[str, str]) -> None:
+    run_cli("check", cwd=repo, env=env)
+    write_tree(repo, {"migrations/000013_step_13.up.sql": "ALTER TABLE t9 ALTER COLUMN name TYPE varchar(10);\n"})
+    run_cli("check", "migrations/000013_step_13.up.sql", cwd=repo, env=env)
+    # t9.name was varchar(40) then text (migration 11); now migration 11 leaves it alone: the narrowing is judged
+    # from varchar(40), not from the checkpoint's text.
+    write_tree(repo, {"migrations/000011_step_11.up.sql": "SELECT 11;\n"})
+    result = run_cli("check", "--format", "json", "-v", "migrations/000013_step_13.up.sql", cwd=repo, env=env)
+    assert resumed(result.err) == 0
+    assert result.out == run_cli("check", "--format", "json", "--no-cache", "migrations/000013_step_13.up.sql",
+                                 cwd=repo).out

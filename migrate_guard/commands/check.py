@@ -39,5 +39,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"migrate-guard: {stats.get('migrations', 0)} migrations read: {stats.get('cache_hits', 0)} from the "
               f"cache, {stats.get('parsed', 0)} parsed by {stats.get('processes', 0)} process(es)"
               f"{' (cache off)' if args.no_cache else ''}; {stats.get('projects_judged_from_cache', 0)} of "
-              f"{stats.get('projects', 0)} project(s) judged from the cache", file=sys.stderr)
+              f"{stats.get('projects', 0)} project(s) judged from the cache; {stats.get('resumed', 0)} earlier "
+              "migration(s) stood for by a checkpoint of the schema they leave", file=sys.stderr)
     return exit_code(report, config.fail_on)

@@ -53,9 +53,11 @@ class Engine:
             return settings.severity
         return rule.severity
 
-    def lint_project(self, migrations: Iterable[Migration], skip: set[str] | None = None) -> list[Finding]:
-        """Migrations of one project, oldest first. Those in `skip` only teach the schema state."""
-        state = SchemaState()
+    def lint_project(self, migrations: Iterable[Migration], skip: set[str] | None = None,
+                     state: SchemaState | None = None) -> list[Finding]:
+        """Migrations of one project, oldest first. Those in `skip` only teach the schema state. `state`: where
+        earlier migrations left the schema (resuming from a checkpoint); it is updated in place."""
+        state = SchemaState() if state is None else state
         findings: list[Finding] = []
         for migration in migrations:
             if not skip or migration.id not in skip:
