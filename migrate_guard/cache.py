@@ -5,7 +5,9 @@ Two levels. An entry holds what an extractor returned for one migration (the Mig
 new migration parses only that one, then the engine replays the project's schema state and judges it. A project's
 verdict (its findings and linted files) is reused whole while the keys of all its migrations, the selection linted
 and every file its extractions read are unchanged; the rules, the config and the installed code are in every key,
-so a rule or config change never serves stale findings.
+so a rule or config change never serves stale findings. A project's checkpoints (the schema state after all its
+migrations, and before its newest) let a run that selects only newer migrations (pre-commit) resume there instead
+of loading and replaying the whole history.
 
 The key of a migration covers: the bytes and paths of its files, the files named in its settings (e.g.
 schema.prisma), its ORM, id, dialect and project, the tool version, a fingerprint of the installed code and of the
