@@ -33,8 +33,11 @@ class Options:
     jobs: int | None = None  # extraction processes; None: decide from the amount of work
 
 
+_NUMBERS = re.compile(r"(\d+)")
+
+
 def natural_key(text: str) -> list[object]:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+    return [int(part) if part.isdigit() else part for part in _NUMBERS.split(text)]
 
 
 def expand_paths(paths: list[str], config: Config, walked: dict[str, list[Path]] | None = None) -> list[Path]:
