@@ -370,6 +370,7 @@ class RelationField(Operation):
     column: str
     on_delete: str | None = None
     indexed: bool = True
+    relation_mode: str | None = None  # the datasource's relationMode ("prisma": no foreign key in the database)
 
 
 @dataclass(kw_only=True, eq=False)

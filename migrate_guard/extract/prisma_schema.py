@@ -310,7 +310,8 @@ def _model_ops(model: Model, model_names: set[str], schema: Schema, existing: di
             on_delete = _named_arg(relation.args, "onDelete") if relation else None
             ops.append(ir.RelationField(location=location(item.line, item.column), migration=migration,
                                         source=item.text, table=model.table, column=", ".join(columns),
-                                        on_delete=on_delete, indexed=indexed))
+                                        on_delete=on_delete, indexed=indexed,
+                                        relation_mode=schema.relation_mode))
             continue
         if table_columns is None or item.is_list or item.optional or norm(item.column_name) in table_columns:
             continue
