@@ -115,3 +115,18 @@ def test_no_project_and_unsupported_orm_are_usage_errors(tmp_path: Path) -> None
     assert flyway.code == 2 and "no lifecycle commands for 'flyway'" in flyway.err
     missing = run_cli("create", cwd=tmp_path)
     assert missing.code == 2
+
+
+def test_run_from_inside_a_project_finds_it(tmp_path: Path) -> None:
+    """From a project's migrations folder (or any folder below its root) in a repository, the project holding the
+    current folder is the one acted on; outside any project the commands still ask for --project."""
+    write_tree(tmp_path, {".git/HEAD": "ref: refs/heads/main\n", "svc_a/go.mod": "module svc_a\n",
+                          "svc_a/migrations/00001_init.sql": GOOSE, "svc_a/cmd/server/main.go": "package main\n",
+                          "svc_b/db/migrations/20240101000000_init.sql": DBMATE, "svc_b/db/seeds/a.txt": "x\n",
+                          "docs/notes.md": "notes\n"})
+    inside = run_cli("status", cwd=tmp_path / "svc_a" / "cmd" / "server", env={"PATH": "/usr/bin:/bin"})
+    assert inside.code == 2 and "goose is not installed for the goose project" in inside.err
+    beside = run_cli("status", cwd=tmp_path / "svc_b" / "db" / "seeds", env={"PATH": "/usr/bin:/bin"})
+    assert beside.code == 2 and "dbmate is not installed" in beside.err
+    outside = run_cli("status", cwd=tmp_path / "docs")
+    assert outside.code == 2 and "no migration project found" in outside.err

@@ -37,6 +37,8 @@ def select_project(args: argparse.Namespace) -> Project:
     wanted_root = _normal(args.project) if args.project else None
     projects = [p for p in detect_projects(Path.cwd())
                 if (wanted_root is None or _normal(p.root) == wanted_root) and (not args.orm or p.orm == args.orm)]
+    if not projects and wanted_root is None:
+        projects = [p for p in _projects_around_cwd() if not args.orm or p.orm == args.orm]
     if args.migrations:
         for project in projects:
             project.migrations = list(args.migrations)
@@ -53,6 +55,20 @@ def select_project(args: argparse.Namespace) -> Project:
                                                                           _conventional(args.orm, Path(root))))
     where = f" in {args.project}" if args.project else ""
     raise UsageError(f"no migration project found{where}: run from the project, or name it with --project ROOT --orm ORM")
+
+
+def _projects_around_cwd() -> list[Project]:
+    """Run from inside a project (its migrations folder, a source folder): the deepest projects whose root holds
+    the current folder, detected from the repository root (the nearest folder above with .git; none: no search)."""
+    from ..detect import detect_projects
+
+    cwd = Path.cwd().resolve()
+    repository = next((folder for folder in cwd.parents if (folder / ".git").exists()), None)
+    if repository is None:
+        return []
+    holding = [p for p in detect_projects(repository) if Path(p.root).resolve() in (cwd, *cwd.parents)]
+    deepest = max((len(Path(p.root).resolve().parts) for p in holding), default=0)
+    return [p for p in holding if len(Path(p.root).resolve().parts) == deepest]
 
 
 def _normal(path: str) -> str:
