@@ -98,7 +98,7 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
         return [make(ir.Raw, keyword=" ".join(w[:2]))]
 
     try:
-        expressions = _parser(d).parse(tokens, text)
+        expressions = _parser(d).parse(_without_identity_options(tokens), text)
     except SqlglotError as error:
         if in_routine:  # PL/pgSQL control flow is not SQL; only the SQL statements in it matter
             return []
@@ -121,6 +121,31 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
             except (AttributeError, KeyError, TypeError, ValueError) as error:
                 ops.append(make(ir.ParseError, message=f"could not interpret this statement ({error})"))
     return ops
+
+
+def _without_identity_options(tokens: list[Token]) -> list[Token]:
+    """`AS IDENTITY (sequence name "s" INCREMENT BY 1 ... START WITH 1 CACHE 1)` without the parenthesized sequence
+    options, which no rule reads: sqlglot takes them only in its own order and without SEQUENCE NAME (Drizzle writes
+    them all, LobeChat's migrations gave parse-errors on valid Postgres)."""
+    starts = [i for i in range(2, len(tokens) - 1) if tokens[i + 1].token_type == TokenType.L_PAREN
+              and tokens[i].text.upper() == "IDENTITY" and tokens[i - 1].text.upper() == "AS"]
+    if not starts:
+        return tokens
+    kept: list[Token] = []
+    i = 0
+    for start in starts:
+        if start < i:
+            continue
+        kept.extend(tokens[i:start + 1])
+        depth, j = 0, start + 1
+        while j < len(tokens):
+            depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(tokens[j].token_type, 0)
+            j += 1
+            if depth == 0:
+                break
+        i = j
+    kept.extend(tokens[i:])
+    return kept
 
 
 def _command_ops(tokens: list[Token], text: str, d: Any, make: Any, dialect: str) -> list[Any]:
