@@ -4,6 +4,7 @@
 - has_index: a foreign key's columns lead some index known by the end of the migration (or from earlier migrations)
 - in_transaction: the statement runs inside a transaction (explicit BEGIN, or the tool wraps the migration)
 - type_change_safe / old_type: a column type change that Postgres does without rewriting the table
+- type_unchanged: the "new" type of an AlterColumnType is the type the column already has
 - table_rebuilt: a dropped table is rebuilt in the same migration: its rows copied into another table
   (INSERT INTO other ... SELECT ... FROM it) that is then renamed to its name (SQLite's way to change a table)
 - dialect, postgres_version
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ir
+from ..extract.sql.values import normalise_type
 from ..model import Migration
 
 
@@ -127,6 +129,15 @@ def type_change_safe(old: ir.ColumnType | None, new: ir.ColumnType | None, diale
     return old.name == "cidr" and new.name == "inet"
 
 
+def type_unchanged(old: ir.ColumnType | None, new: ir.ColumnType | None) -> bool:
+    """The column keeps its type: Django's AlterField of a foreign key's on_delete, MySQL's CHANGE that only renames,
+    an idempotent `ALTER COLUMN c TYPE text` on a text column. No type change to report."""
+    if old is None or new is None:
+        return False
+    old, new = normalise_type(old), normalise_type(new)
+    return old.name == new.name and old.params == new.params
+
+
 def rebuilt_tables(ops: list[ir.Operation]) -> set[int]:
     """ids of the DropTable operations whose rows were copied into the table that takes its place in the same
     migration: `INSERT INTO new SELECT .. FROM t; DROP TABLE t; ALTER TABLE new RENAME TO t` (SQLite's table change)
@@ -221,6 +232,7 @@ class MigrationFacts:
                     facts["old_type"] = str(old) if old else "its current type"
                     facts["new_type"] = str(part.new_type) if part.new_type else "a new type"
                     facts["type_change_safe"] = type_change_safe(old, part.new_type, self.dialect)
+                    facts["type_unchanged"] = type_unchanged(old, part.new_type)
                 yield part, facts
                 if isinstance(part, ir.CreateTable):
                     created.add(norm(part.table))
