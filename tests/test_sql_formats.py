@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import run_cli
+from conftest import run_cli, write_tree
 
 
 def findings(root, *args: str) -> list[tuple[str, int, str]]:
@@ -125,3 +125,44 @@ def test_two_projects_with_the_same_root_are_linted_apart(tree) -> None:
     assert findings(root, "db/audit/000001_init.up.sql") == expected[1:]
     junit = run_cli("check", "--format", "junit", "--fail-on", "never", cwd=root).out
     assert junit.count("<testsuite ") == 2  # one suite per project
+
+
+MYSQL_UP = ("CREATE TABLE `users` (\n  `id` bigint unsigned NOT NULL AUTO_INCREMENT,\n  PRIMARY KEY (`id`)\n"
+            ") ENGINE=InnoDB;\nALTER TABLE users ADD COLUMN nick varchar(20) NOT NULL;\n")
+
+
+def detected_dialects(root) -> list[str]:
+    lines = run_cli("detect", cwd=root).out.splitlines()[1:]
+    return [line.split()[2] for line in lines]
+
+
+def test_dialect_from_the_sql_itself_when_nothing_else_says(tmp_path) -> None:
+    """No config, env or driver names the database: MySQL-only SQL (backticks, ENGINE=, AUTO_INCREMENT) means
+    MySQL, where a NOT NULL column without a default takes the type's implicit default and is not an error."""
+    root = write_tree(tmp_path / "mysql", {"migrations/000001_init.up.sql": MYSQL_UP,
+                                           "migrations/000001_init.down.sql": "DROP TABLE users;\n"})
+    assert detected_dialects(root) == ["mysql"]
+    assert findings(root) == []
+    sqlite = write_tree(tmp_path / "sqlite", {"migrations/00001_init.sql": "-- +goose Up\nCREATE TABLE t (id INTEGER "
+                                                                          "PRIMARY KEY AUTOINCREMENT);\n"})
+    assert detected_dialects(sqlite) == ["sqlite"]
+    # Postgres-only syntax anywhere, or no marker at all: Postgres, the default.
+    mixed = write_tree(tmp_path / "mixed", {
+        "migrations/000001_init.up.sql": MYSQL_UP + "CREATE INDEX CONCURRENTLY i ON users (nick);\n",
+        "migrations/000001_init.down.sql": "SELECT 1;\n"})
+    assert detected_dialects(mixed) == ["-"]
+    assert ("migrations/000001_init.up.sql", 5, "not-null-without-default") in findings(mixed)
+
+
+def test_dialect_from_a_committed_env_example_or_a_compose_image(tmp_path) -> None:
+    migrations = {"db/migrations/000001_nick.up.sql": "ALTER TABLE users ADD COLUMN nick varchar(20) NOT NULL;\n",
+                  "db/migrations/000001_nick.down.sql": "SELECT 1;\n"}
+    env = write_tree(tmp_path / "env", {**migrations, "Makefile": "all:\n",
+                                        ".env.example": "DATABASE_URL=mysql://app:secret@localhost:3306/app\n"})
+    assert detected_dialects(env) == ["mysql"]
+    compose = write_tree(tmp_path / "compose", {
+        **migrations, "docker-compose.yml": "services:\n  db:\n    image: mariadb:11\n  cache:\n    image: redis:7\n"})
+    assert detected_dialects(compose) == ["mysql"]
+    both = write_tree(tmp_path / "both", {
+        **migrations, "compose.yaml": "services:\n  a:\n    image: postgres:16\n  b:\n    image: mysql:8\n"})
+    assert detected_dialects(both) == ["-"]

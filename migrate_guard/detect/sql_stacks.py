@@ -23,6 +23,18 @@ _GO_DRIVERS = (
 _ENV_URL = re.compile(r"^\s*(?:export\s+)?(?:DATABASE_URL|DB_URL|GOOSE_DBSTRING|FLYWAY_URL)\s*=\s*['\"]?([^'\"\s]+)",
                       re.MULTILINE)
 _GOOSE_DRIVER = re.compile(r"^\s*(?:export\s+)?GOOSE_DRIVER\s*=\s*['\"]?(\w+)", re.MULTILINE)
+_ENV_FILES = (".env", ".env.example", ".env.sample", ".env.dist")
+_COMPOSE_FILES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
+_COMPOSE_IMAGE = re.compile(r"""^\s*image:\s*['"]?([\w.\-/]+)""", re.MULTILINE)
+_IMAGE_DIALECTS = {"postgres": "postgres", "postgis": "postgres", "timescaledb": "postgres", "mysql": "mysql",
+                   "mariadb": "mysql", "percona-server": "mysql"}
+_SNIFFED_FILES = 20
+_SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+_SQL_MARKERS = (
+    ("mysql", re.compile(r"`\w+`|\bENGINE\s*=|\bAUTO_INCREMENT\b|\bMODIFY\s+COLUMN\b|\bUNSIGNED\b", re.I)),
+    ("sqlite", re.compile(r"\bAUTOINCREMENT\b|\bWITHOUT\s+ROWID\b|\bPRAGMA\b", re.I)),
+    ("postgres", re.compile(r"\b(?:BIG)?SERIAL\b|::\w|\bCONCURRENTLY\b|\$\$|\bJSONB\b|\bTIMESTAMPTZ\b", re.I)),
+)
 _FLYWAY_URL = re.compile(r"""^\s*(?:flyway\.)?url\s*[=:]\s*['"]?(jdbc:[^'"\s]+)""", re.MULTILINE)
 
 
@@ -68,23 +80,44 @@ def project_root(folder: Path, stop: Path) -> Path:
 
 
 def sql_dialect(root: Path, folder: Path) -> str | None:
-    for base in dict.fromkeys((root, folder.parent, folder)):
+    """The database of a SQL-migrations project: from the tool's config, an env file (the committed example
+    counts), the Go driver in go.mod, the database image in a compose file, and last the SQL itself."""
+    bases = tuple(dict.fromkeys((root, folder.parent, folder)))
+    for base in bases:
         for name in ("flyway.conf", "flyway.toml", "conf/flyway.conf"):
             match = _FLYWAY_URL.search(read_small(base / name) or "")
             if match:
                 return dialect_of_url(match.group(1))
-        env = read_small(base / ".env") or ""
-        match = _GOOSE_DRIVER.search(env)
-        if match:
-            from .common import dialect_word
+        for name in _ENV_FILES:
+            env = read_small(base / name) or ""
+            match = _GOOSE_DRIVER.search(env)
+            if match:
+                from .common import dialect_word
 
-            return dialect_word(match.group(1))
-        match = _ENV_URL.search(env)
-        if match:
-            return dialect_of_url(match.group(1))
+                return dialect_word(match.group(1))
+            match = _ENV_URL.search(env)
+            if match:
+                return dialect_of_url(match.group(1))
         gomod = read_small(base / "go.mod")
         if gomod:
             for pattern, dialect in _GO_DRIVERS:
                 if pattern.search(gomod):
                     return dialect
-    return None
+    for base in bases:
+        for name in _COMPOSE_FILES:
+            images = {_IMAGE_DIALECTS.get(image.rsplit("/", 1)[-1]) for image in _COMPOSE_IMAGE.findall(
+                read_small(base / name) or "")} - {None}
+            if len(images) == 1:
+                return images.pop()
+    return _dialect_of_sql(folder)
+
+
+def _dialect_of_sql(folder: Path) -> str | None:
+    """MySQL or SQLite when the migrations' own SQL says so and nothing in it is Postgres-only (backticks,
+    ENGINE=, AUTO_INCREMENT against SERIAL, ::casts, $$ bodies); None (Postgres, the default) otherwise."""
+    found: set[str] = set()
+    names = sorted(name for name in list_dir(folder) if name.lower().endswith(".sql"))[:_SNIFFED_FILES]
+    for name in names:
+        text = _SQL_COMMENT.sub(" ", read_head(folder / name))
+        found.update(dialect for dialect, pattern in _SQL_MARKERS if pattern.search(text))
+    return found.pop() if len(found) == 1 and "postgres" not in found else None
