@@ -24,6 +24,9 @@ MODULES: dict[str, str] = {
 }
 # Files no extractor can claim are skipped before they are even opened.
 CANDIDATE_SUFFIXES = frozenset({".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".prisma"})
+# TypeScript declaration files: types only, never a migration (tsc writes one beside each compiled migration, and
+# Medusa 1.x ships dist/migrations with both: each .d.ts was a migration with no down).
+_DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
 
 
 _loaded: dict[str, ModuleType | None] = {}
@@ -49,6 +52,8 @@ def extractor(orm: str) -> ModuleType | None:
 def classify(path: Path, head: str, preferred: str | None = None) -> ModuleType | None:
     """The extractor that claims this file: the project's own ORM first, then every format in order."""
     suffix = path.suffix.lower()
+    if path.name.lower().endswith(_DECLARATION_SUFFIXES):
+        return None
     order = [preferred] if preferred else []
     order += [orm for orm in MODULES if orm != preferred]
     for orm in order:
