@@ -286,3 +286,32 @@ def test_alembic_versions_split_by_dialect_folder_are_one_project_each(tmp_path:
         assert result.json()["summary"]["files"] == 2
         assert [(f["rule"], f["path"]) for f in result.json()["findings"]] == [
             ("non-concurrent-index", f"{versions}/postgresql/2024_a1_index.py")]
+
+
+ALEMBIC_REVISION = ("from alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\ndef upgrade():\n"
+                    "    op.drop_table('legacy')\n\n\ndef downgrade():\n    pass\n")
+
+
+@pytest.mark.parametrize("layout, ini, folder", [
+    # Flask-Migrate (Superset): migrations/alembic.ini has no script_location, Flask-Migrate passes the folder
+    ("flask_migrate", ("superset/migrations/alembic.ini", "[alembic]\nfile_template = %%(rev)s_%%(slug)s\n"),
+     "superset/migrations"),
+    # Dagster: a package:resource location named by an ini five folders down inside the package
+    ("package_resource", ("dagster/_core/storage/runs/sqlite/alembic/alembic.ini",
+                          "[alembic]\nscript_location = dagster:_core/storage/alembic\n"), "dagster/_core/storage/alembic"),
+    # ZenML: no ini at all, the Config is built in code; env.py + script.py.mako + versions/ is the environment
+    ("configured_in_code", None, "zenml/zen_stores/migrations"),
+])
+def test_alembic_environments_without_a_usable_ini_line_are_found(tmp_path: Path, layout: str,
+                                                                   ini: tuple[str, str] | None, folder: str) -> None:
+    tree = {f"{folder}/env.py": "", f"{folder}/script.py.mako": "${upgrades}\n",
+            f"{folder}/versions/a1_drop.py": ALEMBIC_REVISION}
+    if ini is not None:
+        tree[ini[0]] = ini[1]
+    write_tree(tmp_path, tree)
+    [project] = detect(tmp_path)["projects"]
+    assert (project["orm"], project["migrations"]) == ("alembic", [f"{folder}/versions"])
+    for args in ((), (f"{folder}/versions/a1_drop.py",)):
+        result = run_cli("check", *args, "--format", "json", "--fail-on", "never", cwd=tmp_path)
+        assert [(f["rule"], f["orm"], f["line"]) for f in result.json()["findings"]] == [
+            ("drop-table", "alembic", 8), ("missing-down-migration", "alembic", 11)]

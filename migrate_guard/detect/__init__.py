@@ -36,7 +36,7 @@ _PROBES: tuple[Probe, ...] = (
 
 def _is_marker(name: str) -> bool:
     return (name in python_stacks.DJANGO_MARKERS or name.startswith("requirements") or name.endswith("alembic.ini")
-            or js_stacks.is_marker(name))
+            or name == "script.py.mako" or js_stacks.is_marker(name))
 
 
 def detect_projects(root: Path) -> list[Project]:

@@ -199,6 +199,12 @@ def alembic_projects(root: Path, names: list[str]) -> list[Project]:
             if project is not None and project[0] not in seen:
                 seen.add(project[0])
                 projects.extend(project[1])
+    if "script.py.mako" in names and not projects and _is_script_folder(root):
+        # an environment configured in code (ZenML sets script_location on a Config object): no ini names it
+        project = _build(root, "%(here)s", None, None, None, None, None)
+        if project is not None and project[0] not in seen:
+            seen.add(project[0])
+            projects.extend(project[1])
     if "pyproject.toml" in names:
         data = _toml(root / "pyproject.toml")
         section = data.get("tool", {}).get("alembic") if isinstance(data, dict) and isinstance(data.get("tool"), dict) else None
@@ -223,6 +229,12 @@ def _dialect_folders(versions: Path) -> list[tuple[Path, str]]:
             if name.lower() in _DIALECT_FOLDERS and (versions / name).is_dir()]
 
 
+def _is_script_folder(folder: Path) -> bool:
+    """An Alembic environment: env.py, script.py.mako and a versions/ folder."""
+    names = list_dir(folder)
+    return "env.py" in names and "script.py.mako" in names and (folder / "versions").is_dir()
+
+
 def _as_str(value: object) -> str | None:
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
@@ -244,6 +256,8 @@ def _from_ini(root: Path, ini: Path) -> tuple[Path, list[Project]] | None:
         return None
     get = lambda key: parser.get(section, key, fallback=None)  # noqa: E731
     location = get("script_location")
+    if not location and _is_script_folder(ini.parent):
+        location = "%(here)s"  # Flask-Migrate: migrations/alembic.ini beside env.py, the location given in code
     if not location:
         return None
     return _build(root, location, get("version_locations"), get("sqlalchemy.url"), get("version_path_separator")
@@ -275,14 +289,17 @@ def _resolve(value: str, root: Path) -> Path:
         return path
     relative = path.relative_to(root) if path.is_relative_to(root) else None
     if relative is not None:
-        for parent in list(root.resolve().parents)[:4]:
+        # `package:resource` is found from the folder holding the package, however deep the ini sits in it (Dagster:
+        # dagster/_core/storage/runs/sqlite/alembic/alembic.ini names dagster:_core/storage/alembic)
+        levels = None if ":" in value else 4
+        for parent in list(root.resolve().parents)[:levels]:
             if (parent / relative).is_dir():
                 return root / os.path.relpath(parent / relative, root.resolve())
     return path
 
 
-def _build(root: Path, location: str, versions: str | None, url: str | None, separator: str | None, config: Path,
-           _unused: object) -> tuple[Path, list[Project]] | None:
+def _build(root: Path, location: str, versions: str | None, url: str | None, separator: str | None,
+           config: Path | None, _unused: object) -> tuple[Path, list[Project]] | None:
     script = _resolve(location, root)
     if not script.is_dir():
         return None
@@ -292,11 +309,11 @@ def _build(root: Path, location: str, versions: str | None, url: str | None, sep
     if dialect is None:
         dialect = _dialect_from_env_py(script) or _dialect_from_requirements(root)
     settings: dict[str, Path | str] = {"script_location": script}
-    if config.name == "pyproject.toml":  # [tool.alembic]: `alembic` reads it itself; -c takes only an .ini
-        settings["pyproject"] = config
+    if config is not None and config.name == "pyproject.toml":  # [tool.alembic]: `alembic` reads it itself; -c
+        settings["pyproject"] = config  # takes only an .ini
         if (root / "alembic.ini").is_file():
             settings["config"] = root / "alembic.ini"
-    else:
+    elif config is not None:
         settings["config"] = config
     by_dialect = _dialect_folders(folders[0]) if not versions and dialect is None else []
     if by_dialect:  # one project per folder, rooted there: each its own revision chain and dialect (check groups
