@@ -283,6 +283,17 @@ class Update(Operation):
     has_where: bool
 
 
+@dataclass(kw_only=True, eq=False)
+class RewriteTable(Operation):
+    """A statement that rebuilds a table or its indexes under a lock: VACUUM FULL, CLUSTER, ALTER TABLE ... SET
+    TABLESPACE, REINDEX. `table` is "" when it names none (the whole database)."""
+
+    kind = "rewrite_table"
+    table: str
+    command: str  # "VACUUM FULL", "CLUSTER", "SET TABLESPACE", "REINDEX"
+    concurrent: bool = False  # REINDEX CONCURRENTLY
+
+
 # --- databases and schemas ----------------------------------------------------------------------
 
 

@@ -142,3 +142,32 @@ def test_not_null_without_default_really_fails_on_a_table_with_rows(postgres, tr
     root = tree({"bad.sql": bad, "good.sql": good})
     assert run_cli("check", "bad.sql", "--format", "json", cwd=root).rules() == ["not-null-without-default"]
     assert run_cli("check", "good.sql", "--format", "json", cwd=root).rules() == []
+
+
+REWRITE_CASES = [  # (statement, does Postgres rewrite the table?) on a table with rows and a primary key
+    ("ALTER TABLE t ADD COLUMN s bigserial;", True),
+    ("ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (a + b) STORED;", True),
+    ("ALTER TABLE t ADD COLUMN i bigint GENERATED ALWAYS AS IDENTITY;", True),
+    ("VACUUM FULL t;", True),
+    ("CLUSTER t USING t_pkey;", True),
+    ("ALTER TABLE t ADD COLUMN c int;", False),
+    ("ALTER TABLE t ADD COLUMN d int DEFAULT 7;", False),
+    ("VACUUM (ANALYZE) t;", False),
+    ("REINDEX TABLE CONCURRENTLY t;", False),
+]
+
+
+@pytest.mark.parametrize("statement,rewrites", REWRITE_CASES)
+def test_rewrite_verdict_matches_whether_postgres_rewrites(postgres, tree, statement: str, rewrites: bool) -> None:
+    """A computed column added to a table with rows, VACUUM FULL and CLUSTER rewrite it (a new relfilenode): we
+    report exactly those (volatile-default / table-rewrite); the rest keeps the table's file and is not reported."""
+    db = _fresh_db(postgres, "rewrites")
+    create = "CREATE TABLE t (id int PRIMARY KEY, a int, b int);\n"
+    postgres.psql(create + "INSERT INTO t SELECT g, g, g FROM generate_series(1, 100) g;", dbname=db)
+    before = _relfilenode(postgres, db, "t")
+    postgres.psql(statement, dbname=db)
+    assert (_relfilenode(postgres, db, "t") != before) == rewrites
+    root = tree({"m/000001_a.up.sql": create, "m/000001_a.down.sql": "SELECT 1;\n",
+                 "m/000002_b.up.sql": statement + "\n", "m/000002_b.down.sql": "SELECT 1;\n"})
+    found = run_cli("check", "m", "--format", "json", "--fail-on", "never", cwd=root).rules()
+    assert bool({"volatile-default", "table-rewrite"} & set(found)) == rewrites, found

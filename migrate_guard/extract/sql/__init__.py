@@ -17,7 +17,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from ... import ir
-from .commands import alter_table_command, other_command, words
+from .commands import alter_table_command, maintenance_command, other_command, words
 from .convert import Ctx, expression_ops
 from .positions import Origin, Positions
 from .split import Statement, split_statements
@@ -82,6 +82,8 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
         return [make(ir.ParseError, message=statement.error)]
     w = words(tokens[:3])
     first = w[0]
+    if first in ("VACUUM", "CLUSTER", "REINDEX") and not in_routine:
+        return [maintenance_command(source, make)]
     if first in _NO_PARSE:
         return [make(ir.Raw, keyword=first)]
     if not in_routine and (first in _BEGIN or first in _COMMIT or first == "ROLLBACK"):

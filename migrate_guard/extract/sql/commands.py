@@ -6,6 +6,7 @@ INDEX, unnamed ADD CHECK, GENERATED ... AS IDENTITY, DETACH PARTITION, ALTER TYP
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -132,3 +133,45 @@ def other_command(tokens: list[Token], make: Make) -> list[Any]:
         return ops
     keyword = " ".join(w[:2]) if w and w[0] in ("ALTER", "CREATE", "DROP") else (w[0] if w else "")
     return [make(ir.Raw, keyword=keyword)]
+
+
+def maintenance_command(source: str, make: Make) -> Any:
+    """VACUUM, CLUSTER, REINDEX (sqlglot's tokenizer keeps their rest as one string, so read from the text): a
+    RewriteTable when it rebuilds under a lock (VACUUM FULL, CLUSTER, REINDEX), else (plain VACUUM, which takes no
+    exclusive lock) a Raw statement."""
+    parts = _UTILITY_WORDS.findall(_SQL_COMMENTS.sub(" ", source))
+    w = [part.upper() for part in parts]
+    options = set(w[1:])
+    table = _first_name(parts[1:])
+    if w[0] == "VACUUM":
+        if "FULL" not in options:
+            return make(ir.Raw, keyword="VACUUM")
+        return make(ir.RewriteTable, table=table, command="VACUUM FULL")
+    if w[0] == "CLUSTER":
+        return make(ir.RewriteTable, table=table, command="CLUSTER")
+    target = next((word for word in w[1:] if word in ("INDEX", "TABLE", "SCHEMA", "DATABASE", "SYSTEM")), "")
+    return make(ir.RewriteTable, table=table if target in ("TABLE", "INDEX") else "", command="REINDEX",
+                concurrent="CONCURRENTLY" in options)
+
+
+def _first_name(parts: list[str]) -> str:
+    """The first (possibly schema-qualified) name among a utility statement's options and keywords."""
+    for i, part in enumerate(parts):
+        if part[0] in "(),." or part.upper() in _MAINTENANCE_WORDS:
+            continue
+        name = [part.strip('"')]
+        while i + 2 < len(parts) and parts[i + 1] == ".":
+            name.append(parts[i + 2].strip('"'))
+            i += 2
+        return ".".join(name)
+    return ""
+
+
+_SQL_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+_UTILITY_WORDS = re.compile(r'"(?:[^"]|"")+"|[\w$]+|[(),.]')
+# Words of VACUUM / CLUSTER / REINDEX that are options or keywords, never the table's name.
+_MAINTENANCE_WORDS = frozenset({"VACUUM", "CLUSTER", "REINDEX", "FULL", "FREEZE", "VERBOSE", "ANALYZE", "ANALYSE",
+                                "USING", "INDEX", "TABLE", "SCHEMA", "DATABASE", "SYSTEM", "CONCURRENTLY", "TRUE",
+                                "FALSE", "ON", "OFF", "DISABLE_PAGE_SKIPPING", "SKIP_LOCKED", "INDEX_CLEANUP",
+                                "PROCESS_TOAST", "PROCESS_MAIN", "TRUNCATE", "PARALLEL", "TABLESPACE", "AUTO",
+                                "BUFFER_USAGE_LIMIT", "ONLY_DATABASE_STATS"})

@@ -258,6 +258,8 @@ def alter_ops(node: exp.Alter, make: Make, ctx: Ctx) -> list[Any]:
         elif isinstance(action, exp.AddConstraint):
             for item in action.expressions:
                 ops.extend(constraint_ops(item, table, make, not_valid))
+        elif isinstance(action, exp.AlterSet) and action.args.get("tablespace") is not None:
+            ops.append(make(ir.RewriteTable, table=table, command="SET TABLESPACE"))
         else:
             ops.append(make(ir.Raw, keyword=f"ALTER TABLE {type(action).__name__}"))
     return ops
