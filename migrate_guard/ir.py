@@ -286,11 +286,11 @@ class Update(Operation):
 @dataclass(kw_only=True, eq=False)
 class RewriteTable(Operation):
     """A statement that rebuilds a table or its indexes under a lock: VACUUM FULL, CLUSTER, ALTER TABLE ... SET
-    TABLESPACE, REINDEX. `table` is "" when it names none (the whole database)."""
+    TABLESPACE / SET LOGGED / SET UNLOGGED, REINDEX. `table` is "" when it names none (the whole database)."""
 
     kind = "rewrite_table"
     table: str
-    command: str  # "VACUUM FULL", "CLUSTER", "SET TABLESPACE", "REINDEX"
+    command: str  # "VACUUM FULL", "CLUSTER", "SET TABLESPACE", "SET LOGGED", "SET UNLOGGED", "REINDEX"
     concurrent: bool = False  # REINDEX CONCURRENTLY
 
 

@@ -171,3 +171,14 @@ def test_rewrite_verdict_matches_whether_postgres_rewrites(postgres, tree, state
                  "m/000002_b.up.sql": statement + "\n", "m/000002_b.down.sql": "SELECT 1;\n"})
     found = run_cli("check", "m", "--format", "json", "--fail-on", "never", cwd=root).rules()
     assert bool({"volatile-default", "table-rewrite"} & set(found)) == rewrites, found
+
+
+def test_set_logged_and_unlogged_rewrite(postgres, tree) -> None:
+    db = _fresh_db(postgres, "logged")
+    postgres.psql("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 100);", dbname=db)
+    for statement in ("ALTER TABLE t SET UNLOGGED;", "ALTER TABLE t SET LOGGED;"):
+        before = _relfilenode(postgres, db, "t")
+        postgres.psql(statement, dbname=db)
+        assert _relfilenode(postgres, db, "t") != before, statement
+    root = tree({"m.sql": "ALTER TABLE t SET UNLOGGED;\nALTER TABLE t SET LOGGED;\n"})
+    assert run_cli("check", "m.sql", "--format", "json", "--fail-on", "never", cwd=root).rules() == ["table-rewrite"] * 2

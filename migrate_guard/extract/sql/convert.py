@@ -260,6 +260,8 @@ def alter_ops(node: exp.Alter, make: Make, ctx: Ctx) -> list[Any]:
                 ops.extend(constraint_ops(item, table, make, not_valid))
         elif isinstance(action, exp.AlterSet) and action.args.get("tablespace") is not None:
             ops.append(make(ir.RewriteTable, table=table, command="SET TABLESPACE"))
+        elif isinstance(action, exp.AlterSet) and action.text("option").upper() in ("LOGGED", "UNLOGGED"):
+            ops.append(make(ir.RewriteTable, table=table, command=f"SET {action.text('option').upper()}"))
         else:
             ops.append(make(ir.Raw, keyword=f"ALTER TABLE {type(action).__name__}"))
     return ops
