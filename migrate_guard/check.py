@@ -20,6 +20,7 @@ from .walk import is_skipped_dir, walk_files
 
 if TYPE_CHECKING:
     from .cache import Checkpoint, MigrationCache
+    from .engine.judge import Engine
 
 
 @dataclass(slots=True)
@@ -168,29 +169,85 @@ def extract_unit(unit: MigrationUnit) -> Migration:
 def run_check(config: Config, options: Options) -> Report:
     """Lint what the options select. Migrations outside the selection (before the baseline, unchanged since
     --changed-since) are still extracted, oldest first, so the schema state the rules see stays right."""
-    given: set[str] | None = None
     # Each file is read once: planning sniffs its head, the cache key hashes all of it.
     contents: dict[str, bytes] | None = {} if options.use_cache else None
-    if options.paths:
-        from .detect import projects_for_paths
+    plan, given = _plan_run(config, options, contents)
+    selected, skipped = _select(plan, given, config, options)
+    cache = _open_cache(config, options)
+    if cache is not None and contents is not None:
+        cache.know_contents(contents)
+    # Only projects with something to lint are read; all of their migrations up to the newest selected one.
+    groups: list[Group] = []
+    for name, chosen in selected.items():
+        units = plan.groups[name][: plan.groups[name].index(chosen[-1]) + 1]
+        ids = {id(u) for u in chosen}
+        seed = cache.project_seed(plan.groups[name]) if cache else ""
+        keys = [cache.key(unit, seed) for unit in units] if cache else []
+        groups.append(Group(name, units, [id(u) in ids for u in units], keys))
+    stats: dict[str, int] = {"migrations": sum(len(g.units) for g in groups), "cache_hits": 0, "parsed": 0,
+                             "processes": 0, "projects": len(groups), "projects_judged_from_cache": 0,
+                             "resumed": 0}
+    findings: list[Finding] = []
+    linted: list[LintedFile] = []
+    to_judge = [g for g in groups if not _reuse_verdict(g, cache, findings, linted, stats)]
+    if cache is not None:
+        for group in to_judge:
+            _resume_from_checkpoint(group, cache, stats)
+    migrations = extract_units({g.name: g.units[g.start:] for g in to_judge}, options, stats, cache,
+                               {g.name: g.keys[g.start:] for g in to_judge} if cache else {}, plan.groups)
+    if to_judge:
+        from .engine.judge import Engine
 
-        walked: dict[str, list[Path]] = {}
-        files = expand_paths(options.paths, config, walked)
-        projects = projects_for_paths(files)
-        given = {real_file(f) for f in files}
-        # The given files' projects are read whole (not linted) so the rules see the schema their earlier
-        # migrations built: pre-commit passes only the new migration. A file's project follows from its folder.
-        by_folder = {os.path.dirname(display_path(f)): f for f in files}
-        owners = {id(p): p for f in by_folder.values() if (p := project_of(f, projects)) is not None}
-        context = [f for p in owners.values() for f in project_files(p, walked)
-                   if real_file(f) not in given and not excluded(f, config)]
-        plan = plan_files(files + context, config, options, projects, contents)
-    else:
+        engine = Engine.create(config)
+        for group in to_judge:
+            _judge(group, migrations[group.name], engine, cache, findings, linted)
+    if cache is not None:
+        cache.flush({g.name: len(plan.groups[g.name]) for g in groups})
+    findings.sort(key=Finding.sort_key)
+    return Report(findings=findings, files=len(linted), skipped=skipped, projects=plan.projects, linted=linted,
+                  stats=stats)
+
+
+@dataclass(slots=True)
+class Group:
+    """One project's migrations in this run, oldest first: which are linted (the others only teach the schema
+    state), their cache keys, and where judging starts when a checkpoint stands for the earlier ones."""
+
+    name: str
+    units: list[MigrationUnit]
+    chosen: list[bool]
+    keys: list[str]  # empty without the cache
+    start: int = 0
+    checkpoint: Checkpoint | None = None
+
+
+def _plan_run(config: Config, options: Options, contents: dict[str, bytes] | None) -> tuple[Plan, set[str] | None]:
+    """The plan, and the resolved paths of the files named on the command line (None: no paths given)."""
+    if not options.paths:
         from .detect import detect_projects
 
         projects = detect_projects(Path.cwd())
         files = [f for p in projects for f in project_files(p) if not excluded(f, config)]
-        plan = plan_files(files, config, options, projects, contents)
+        return plan_files(files, config, options, projects, contents), None
+    from .detect import projects_for_paths
+
+    walked: dict[str, list[Path]] = {}
+    files = expand_paths(options.paths, config, walked)
+    projects = projects_for_paths(files)
+    given = {real_file(f) for f in files}
+    # The given files' projects are read whole (not linted) so the rules see the schema their earlier migrations
+    # built: pre-commit passes only the new migration. A file's project follows from its folder.
+    by_folder = {os.path.dirname(display_path(f)): f for f in files}
+    owners = {id(p): p for f in by_folder.values() if (p := project_of(f, projects)) is not None}
+    context = [f for p in owners.values() for f in project_files(p, walked)
+               if real_file(f) not in given and not excluded(f, config)]
+    return plan_files(files + context, config, options, projects, contents), given
+
+
+def _select(plan: Plan, given: set[str] | None, config: Config,
+            options: Options) -> tuple[dict[str, list[MigrationUnit]], int]:
+    """Per project, the migrations to lint: the given files (or all), minus those at or before the baseline and,
+    with --changed-since, those unchanged; and how many the baseline skipped."""
     changed = None
     if options.changed_since is not None:
         from .git import changed_files
@@ -198,89 +255,66 @@ def run_check(config: Config, options: Options) -> Report:
         changed = changed_files(options.changed_since)
     selected: dict[str, list[MigrationUnit]] = {}
     skipped = 0
-    for group, units in plan.groups.items():
+    for name, units in plan.groups.items():
         if given is not None:
             units = [u for u in units if any(real_file(f) in given for f in u.files)]
-        before = before_baseline(plan.groups[group], baseline_for(group, plan.groups[group], config))
+        before = before_baseline(plan.groups[name], baseline_for(name, plan.groups[name], config))
         if changed is not None:
             units = [u for u in units if any(real_path(f) in changed for f in u.files)]
         kept = [u for u in units if id(u) not in before]
         skipped += len(units) - len(kept)
         if kept:
-            selected[group] = kept
-    # Only projects with something to lint are extracted; all of their migrations up to the newest selected one.
-    work = {group: plan.groups[group][: plan.groups[group].index(units[-1]) + 1] for group, units in selected.items()}
-    cache = _open_cache(config, options)
-    if cache is not None and contents is not None:
-        cache.know_contents(contents)
-    keys = _unit_keys(cache, work, plan.groups) if cache is not None else {}
-    stats: dict[str, int] = {"migrations": sum(len(units) for units in work.values()), "cache_hits": 0, "parsed": 0,
-                             "processes": 0, "projects": len(work), "projects_judged_from_cache": 0,
-                             "resumed": 0}
-    findings: list[Finding] = []
-    linted: list[LintedFile] = []
-    to_judge: dict[str, list[MigrationUnit]] = {}
-    for group, units in work.items():
-        chosen = {id(u) for u in selected[group]}
-        verdict = cache.load_verdict(group, keys[group], [id(u) in chosen for u in units]) \
-            if cache is not None else None
-        if verdict is None:
-            to_judge[group] = units
-            continue
-        # Nothing this project's findings depend on changed: no migration is loaded and no rule runs.
-        findings.extend(verdict.findings)
-        linted.extend(verdict.linted)
-        stats["cache_hits"] += len(units)
-        stats["projects_judged_from_cache"] += 1
-    # A project whose migrations before the first one selected are unchanged since a run that judged them resumes
-    # from the schema state they left (pre-commit: one new migration after hundreds): they are neither loaded nor
-    # replayed.
-    resumed: dict[str, Checkpoint] = {}
-    if cache is not None:
-        for group, units in to_judge.items():
-            chosen = {id(u) for u in selected[group]}
-            first = next(i for i, u in enumerate(units) if id(u) in chosen)
-            checkpoint = cache.load_checkpoint(group, keys[group][:first]) if first else None
-            if checkpoint is not None:
-                resumed[group] = checkpoint
-                stats["cache_hits"] += first
-                stats["resumed"] += first
-    start = {group: resumed[group].size if group in resumed else 0 for group in to_judge}
-    migrations = extract_units({group: units[start[group]:] for group, units in to_judge.items()}, options, stats,
-                               cache, {group: keys[group][start[group]:] for group in to_judge} if keys else {},
-                               plan.groups)
-    if to_judge:
-        from .engine.facts import SchemaState
-        from .engine.judge import Engine
+            selected[name] = kept
+    return selected, skipped
 
-        engine = Engine.create(config)
-        for group, all_units in to_judge.items():
-            chosen = {id(u) for u in selected[group]}
-            units = all_units[start[group]:]
-            extracted = migrations[group]
-            skip = {m.id for u, m in zip(units, extracted) if id(u) not in chosen}
-            state = resumed[group].state if group in resumed else SchemaState()
-            # Judged in two steps to keep the state before the newest migration too (see store_checkpoints).
-            group_findings = engine.lint_project(extracted[:-1], skip=skip, state=state)
-            before_newest = state.copy()
-            group_findings += engine.lint_project(extracted[-1:], skip=skip, state=state)
-            group_linted = [LintedFile(path=path, project=group, orm=migration.orm)
-                            for unit, migration in zip(units, extracted) if id(unit) in chosen
-                            for path in (migration.sources or [migration.path])]
-            findings.extend(group_findings)
-            linted.extend(group_linted)
-            if cache is not None:
-                deps = cache.deps_of(group, keys[group][start[group]:])
-                if deps is not None:
-                    deps.update(resumed[group].deps if group in resumed else {})
-                    cache.store_verdict(group, keys[group], [id(u) in chosen for u in all_units], group_findings,
-                                        group_linted, deps)
-                    cache.store_checkpoints(group, [(keys[group], state), (keys[group][:-1], before_newest)], deps)
-    if cache is not None:
-        cache.flush({group: len(plan.groups[group]) for group in work})
-    findings.sort(key=Finding.sort_key)
-    return Report(findings=findings, files=len(linted), skipped=skipped, projects=plan.projects, linted=linted,
-                  stats=stats)
+
+def _reuse_verdict(group: Group, cache: MigrationCache | None, findings: list[Finding], linted: list[LintedFile],
+                   stats: dict[str, int]) -> bool:
+    """Nothing this project's findings depend on changed: no migration is loaded and no rule runs."""
+    verdict = cache.load_verdict(group.name, group.keys, group.chosen) if cache is not None else None
+    if verdict is None:
+        return False
+    findings.extend(verdict.findings)
+    linted.extend(verdict.linted)
+    stats["cache_hits"] += len(group.units)
+    stats["projects_judged_from_cache"] += 1
+    return True
+
+
+def _resume_from_checkpoint(group: Group, cache: MigrationCache, stats: dict[str, int]) -> None:
+    """When the migrations before the first one linted are unchanged since a run that judged them, their schema
+    state comes from the checkpoint (pre-commit: one new migration after hundreds): they are neither loaded nor
+    replayed."""
+    first = group.chosen.index(True)
+    checkpoint = cache.load_checkpoint(group.name, group.keys[:first]) if first else None
+    if checkpoint is not None:
+        group.start, group.checkpoint = first, checkpoint
+        stats["cache_hits"] += first
+        stats["resumed"] += first
+
+
+def _judge(group: Group, extracted: list[Migration], engine: Engine, cache: MigrationCache | None,
+           findings: list[Finding], linted: list[LintedFile]) -> None:
+    from .engine.facts import SchemaState
+
+    chosen = group.chosen[group.start:]
+    skip = {m.id for m, linted_here in zip(extracted, chosen) if not linted_here}
+    state = group.checkpoint.state if group.checkpoint is not None else SchemaState()
+    # Judged in two steps to keep the state before the newest migration too (see MigrationCache.store_checkpoints).
+    group_findings = engine.lint_project(extracted[:-1], skip=skip, state=state)
+    before_newest = state.copy()
+    group_findings += engine.lint_project(extracted[-1:], skip=skip, state=state)
+    group_linted = [LintedFile(path=path, project=group.name, orm=migration.orm)
+                    for migration, linted_here in zip(extracted, chosen) if linted_here
+                    for path in (migration.sources or [migration.path])]
+    findings.extend(group_findings)
+    linted.extend(group_linted)
+    deps = cache.deps_of(group.name, group.keys[group.start:]) if cache is not None else None
+    if cache is None or deps is None:
+        return  # without the cache, or a migration that could not be cached (its reads are unknown)
+    deps.update(group.checkpoint.deps if group.checkpoint is not None else {})
+    cache.store_verdict(group.name, group.keys, group.chosen, group_findings, group_linted, deps)
+    cache.store_checkpoints(group.name, [(group.keys, state), (group.keys[:-1], before_newest)], deps)
 
 
 def baseline_for(group: str, units: list[MigrationUnit], config: Config) -> str | None:
@@ -339,15 +373,6 @@ def _open_cache(config: Config, options: Options) -> MigrationCache | None:
     from .cache import MigrationCache, cache_folder
 
     return MigrationCache(cache_folder(config), config)
-
-
-def _unit_keys(cache: MigrationCache, work: dict[str, list[MigrationUnit]],
-               plan_groups: dict[str, list[MigrationUnit]]) -> dict[str, list[str]]:
-    keys: dict[str, list[str]] = {}
-    for group, units in work.items():
-        seed = cache.project_seed(plan_groups[group])
-        keys[group] = [cache.key(unit, seed) for unit in units]
-    return keys
 
 
 def extract_units(work: dict[str, list[MigrationUnit]], options: Options, stats: dict[str, int],
