@@ -44,6 +44,9 @@ class Migration:
     transactional: bool = False
     # Where a missing-down finding should point (e.g. Alembic's `def downgrade`); default: the file's first line.
     down_location: Location | None = None
+    # Django's `initial = True`: applied with the app's other initial migrations, to tables that hold no rows yet
+    # (large apps split their initial migration in parts that add fields and constraints to the first part's tables).
+    initial: bool = False
 
 
 @dataclass(slots=True)

@@ -1,6 +1,7 @@
 """Context facts rules can match on, computed once per migration.
 
-- table_is_new: the table was created earlier in the same migration (so no lock or rewrite can hurt it)
+- table_is_new: the table was created earlier in the same migration, or (in a Django initial migration) by an earlier
+  initial migration of the project, so it holds no rows and no lock or rewrite can hurt it
 - has_index: a foreign key's columns lead some index known by the end of the migration (or from earlier migrations)
 - in_transaction: the statement runs inside a transaction (explicit BEGIN, or the tool wraps the migration)
 - type_change_safe / old_type: a column type change that Postgres does without rewriting the table
@@ -34,13 +35,15 @@ class SchemaState:
 
     columns: dict[str, dict[str, ir.ColumnType | None]] = field(default_factory=dict)
     indexes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    # tables created by initial migrations (Migration.initial): still empty for the project's other initial ones
+    initial_tables: set[str] = field(default_factory=set)
     # indexes by table, caught up lazily with `indexes` (which only ever grows): has_index() is then a lookup, not a
     # scan of every index of a long history for every foreign key
     _by_table: dict[str, list[tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _indexed: int = field(default=0, init=False, repr=False, compare=False)
 
     def copy(self) -> SchemaState:
-        return SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes))
+        return SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes), set(self.initial_tables))
 
     def apply(self, op: ir.Operation) -> None:
         if isinstance(op, ir.CreateTable):
@@ -202,7 +205,7 @@ class MigrationFacts:
             for part in expand(op):
                 added.apply(part)
         working = self.state  # read only below (column_type); copy it before ever applying ops to it
-        created: set[str] = set()
+        created: set[str] = set(self.state.initial_tables) if self.migration.initial else set()
         in_transaction = self.migration.transactional
         base = {"dialect": self.dialect, "postgres_version": self.postgres_version, "orm": self.migration.orm,
                 "transactional": self.migration.transactional}

@@ -10,7 +10,7 @@ from typing import Any
 from .. import ir
 from ..config import Config
 from ..model import Finding, Migration
-from .facts import MigrationFacts, SchemaState
+from .facts import MigrationFacts, SchemaState, norm
 from .matcher import matches
 from .rules import Clause, Rule, load_rules
 from .suppress import FileSuppressions, parse_suppressions
@@ -65,6 +65,8 @@ class Engine:
             for op in migration.operations:
                 if op.direction == "up":
                     state.apply(op)
+                    if migration.initial and isinstance(op, ir.CreateTable):
+                        state.initial_tables.add(norm(op.table))
         return findings
 
     def lint_migration(self, migration: Migration, state: SchemaState | None = None) -> list[Finding]:

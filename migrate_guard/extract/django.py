@@ -50,7 +50,7 @@ def extract(unit: MigrationUnit) -> Migration:
         graph = Graph.build([path.parent], unit.dialect)
         node = graph.nodes[_node_key(path)]
     migration = Migration(id=unit.id, orm=ORM, dialect=unit.dialect, path=shown, sources={shown: node.text},
-                          transactional=node.atomic, down="present")
+                          transactional=node.atomic, down="present", initial=node.initial)
     migration.operations = list(graph.operations(node))
     for op in migration.operations:
         op.migration = unit.id
@@ -102,6 +102,7 @@ class Node:
     run_before: list[tuple[str, str]] = field(default_factory=list)
     operations: list[ast.expr] = field(default_factory=list)
     atomic: bool = True
+    initial: bool = False
 
     @property
     def id(self) -> str:
@@ -250,6 +251,8 @@ def _read_node(path: Path) -> Node | None:
             node.operations = list(value.elts)
         elif target.id == "atomic":
             node.atomic = literal(value) is not False
+        elif target.id == "initial":
+            node.initial = literal(value) is True
     return node
 
 
