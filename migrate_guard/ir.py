@@ -23,7 +23,7 @@ ConstraintType = Literal["foreign_key", "check", "unique", "primary_key", "exclu
 DownState = Literal["present", "missing", "empty", "noop", "raises", "by_design"]
 
 
-@dataclass(slots=True)
+@dataclass
 class ColumnType:
     """A column type as written. `name` is lower case without parameters (varchar, numeric, text, ...)."""
 
@@ -39,7 +39,7 @@ class ColumnType:
         return self.name
 
 
-@dataclass(slots=True)
+@dataclass
 class Default:
     """A column default as written, and whether evaluating it can change from row to row."""
 
@@ -47,7 +47,7 @@ class Default:
     volatility: Volatility = "constant"
 
 
-@dataclass(slots=True)
+@dataclass
 class ForeignKeyRef:
     """The table and columns a foreign key points at."""
 
@@ -56,7 +56,7 @@ class ForeignKeyRef:
     on_delete: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass
 class ColumnDef:
     """A column as created (CREATE TABLE, ADD COLUMN, a model field)."""
 

@@ -268,3 +268,15 @@ def test_an_edited_earlier_migration_is_never_resumed_over(repo: Path, env: dict
     assert resumed(result.err) == 0
     assert result.out == run_cli("check", "--format", "json", "--no-cache", "migrations/000013_step_13.up.sql",
                                  cwd=repo).out
+
+
+def test_resuming_from_a_checkpoint_parses_nothing_already_cached(repo: Path, env: dict[str, str],
+                                                                   tmp_path: Path) -> None:
+    """The newest migration alone after a full run: the checkpoint stands for the others and the newest comes from
+    its pack, so the SQL parser is never imported (it would cost more than the whole rest of the run)."""
+    run_cli("check", cwd=repo, env=env)
+    newest = "migrations/000012_step_12.up.sql"
+    expected = run_cli("check", "--format", "json", "--no-cache", newest, cwd=repo).out
+    blocker = write_tree(tmp_path / "blocker", {"sqlglot/__init__.py": "raise ImportError('sqlglot was imported')\n"})
+    result = run_cli("check", "--format", "json", "-v", newest, cwd=repo, env={**env, "PYTHONPATH": str(blocker)})
+    assert resumed(result.err) == 11 and result.out == expected

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ir
-from ..extract.sql.values import normalise_type
 from ..model import Migration
 
 
@@ -41,6 +40,17 @@ class SchemaState:
     # scan of every index of a long history for every foreign key
     _by_table: dict[str, list[tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _indexed: int = field(default=0, init=False, repr=False, compare=False)
+
+    # Pickled for the cache's checkpoints with column types as plain tuples (tens of thousands of objects: plain
+    # data loads several times faster), turned back into ColumnType when read; the per-table index lookup is
+    # rebuilt on demand, not stored.
+    def __getstate__(self) -> dict[str, object]:
+        columns = {table: {column: _plain(kind) for column, kind in kinds.items()}
+                   for table, kinds in self.columns.items()}
+        return {"columns": columns, "indexes": self.indexes, "initial_tables": self.initial_tables}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state, _by_table={}, _indexed=0)
 
     def copy(self) -> SchemaState:
         return SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes), set(self.initial_tables))
@@ -77,7 +87,11 @@ class SchemaState:
             self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
 
     def column_type(self, table: str, column: str) -> ir.ColumnType | None:
-        return self.columns.get(norm(table), {}).get(norm(column))
+        kinds = self.columns.get(norm(table), {})
+        kind: Any = kinds.get(norm(column))
+        if isinstance(kind, tuple):  # as unpickled from a checkpoint
+            kind = kinds[norm(column)] = ir.ColumnType(*kind)
+        return kind
 
     def has_index(self, table: str, columns: tuple[str, ...]) -> bool:
         wanted = {norm(c) for c in columns}
@@ -91,6 +105,10 @@ class SchemaState:
             self._by_table.setdefault(t, []).append(cols)
         self._indexed = len(self.indexes)
         return self._by_table.get(table, [])
+
+
+def _plain(kind: ir.ColumnType | tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+    return (kind.name, kind.params, kind.text) if isinstance(kind, ir.ColumnType) else kind
 
 
 def expand(op: ir.Operation) -> Iterator[ir.Operation]:
@@ -137,6 +155,10 @@ def type_unchanged(old: ir.ColumnType | None, new: ir.ColumnType | None) -> bool
     an idempotent `ALTER COLUMN c TYPE text` on a text column. No type change to report."""
     if old is None or new is None:
         return False
+    # here, not at the top: importing the SQL package imports sqlglot, which a run resumed from a checkpoint (this
+    # module is unpickled with it) never needs
+    from ..extract.sql.values import normalise_type
+
     old, new = normalise_type(old), normalise_type(new)
     return old.name == new.name and old.params == new.params
 
