@@ -166,3 +166,16 @@ def test_dialect_from_a_committed_env_example_or_a_compose_image(tmp_path) -> No
     both = write_tree(tmp_path / "both", {
         **migrations, "compose.yaml": "services:\n  a:\n    image: postgres:16\n  b:\n    image: mysql:8\n"})
     assert detected_dialects(both) == ["-"]
+
+
+def test_not_valid_advice_names_the_constraint(tree) -> None:
+    """The hint says exactly what to run next: VALIDATE CONSTRAINT with the constraint's own name."""
+    root = tree({"m.sql": "ALTER TABLE orders ADD CONSTRAINT orders_total_chk CHECK (total >= 0);\n"
+                          "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id)"
+                          " REFERENCES users (id);\n"
+                          "ALTER TABLE orders ADD CHECK (qty > 0);\n"})
+    doc = run_cli("check", "m.sql", "--format", "json", "--fail-on", "never", cwd=root).json()
+    hints = {(f["rule"], f["line"]): f["hint"] for f in doc["findings"]}
+    assert "VALIDATE CONSTRAINT orders_total_chk" in hints[("check-not-valid", 1)]
+    assert "VALIDATE CONSTRAINT orders_user_fk" in hints[("foreign-key-not-valid", 2)]
+    assert "VALIDATE CONSTRAINT <its name>" in hints[("check-not-valid", 3)]
