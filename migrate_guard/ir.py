@@ -79,6 +79,8 @@ class Operation:
     migration: str
     direction: Direction = "up"
     source: str = ""  # the original text of the statement or call (first line is enough for messages)
+    # The database it runs on when the migration branches on it (`if dialect == "mysql":`); None: the migration's.
+    dialect: str | None = None
 
     kind = "operation"
 

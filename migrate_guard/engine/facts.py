@@ -233,6 +233,7 @@ class MigrationFacts:
                 "transactional": self.migration.transactional}
         rebuilt = rebuilt_tables(ops)
         for op in ops:
+            dialect = op.dialect or self.dialect  # a statement in a dialect branch runs on that database
             if isinstance(op, ir.Transaction):
                 if op.by_tool:  # e.g. Alembic autocommit_block(): the tool commits, then reopens
                     in_transaction = op.action == "begin"
@@ -241,6 +242,7 @@ class MigrationFacts:
             for part in expand(op):
                 table = getattr(part, "table", None)
                 facts = dict(base)
+                facts["dialect"] = dialect
                 facts["table_is_new"] = norm(table) in created if isinstance(table, str) else False
                 if isinstance(part, ir.DropTable):
                     facts["table_rebuilt"] = id(part) in rebuilt
@@ -256,7 +258,7 @@ class MigrationFacts:
                     old = part.old_type or working.column_type(part.table, part.column)
                     facts["old_type"] = str(old) if old else "its current type"
                     facts["new_type"] = str(part.new_type) if part.new_type else "a new type"
-                    facts["type_change_safe"] = type_change_safe(old, part.new_type, self.dialect)
+                    facts["type_change_safe"] = type_change_safe(old, part.new_type, dialect)
                     facts["type_unchanged"] = type_unchanged(old, part.new_type)
                 yield part, facts
                 if isinstance(part, ir.CreateTable):

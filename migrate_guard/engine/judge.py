@@ -84,7 +84,7 @@ class Engine:
                 ops.insert(0, info)
             for op, op_facts in facts.per_operation(ops):
                 for rule, clause in self.by_kind.get(op.kind, ()):
-                    if rule.dialects and dialect not in rule.dialects:
+                    if rule.dialects and op_facts["dialect"] not in rule.dialects:
                         continue
                     if matches(clause.when, op, op_facts):
                         findings.append(self._finding(rule, clause, op, op_facts, migration))

@@ -101,9 +101,12 @@ class Reader:
         outer = self.dialect
         self.dialect = dialect or outer
         try:
-            return self.block(statements, aliases)
+            ops = self.block(statements, aliases)
         finally:
             self.dialect = outer
+        for op in ops:  # they run on that database only, and are judged by its rules
+            op.dialect = op.dialect or dialect
+        return ops
 
     def block(self, statements: list[ast.stmt], aliases: dict[str, str] | None = None) -> list[ir.Operation]:
         aliases = aliases or {}

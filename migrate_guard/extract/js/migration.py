@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,8 +43,9 @@ class Context:
         return self.source.location(link.node, start)
 
     def make(self, cls: Any, location: ir.Location, node: Node, **fields: Any) -> Any:
+        dialect, negated = branch_dialect(self.source, node)
         return cls(location=location, migration=self.unit.id, direction=self.direction,
-                   source=self.source.first_line(node), **fields)
+                   source=self.source.first_line(node), dialect=None if negated else dialect, **fields)
 
     def emit(self, cls: Any, location: ir.Location, node: Node, **fields: Any) -> Any:
         op = self.make(cls, location, node, **fields)
@@ -56,14 +58,45 @@ class Context:
             return
         from ..sql import Origin, extract_sql
 
-        ops = extract_sql(value.text, dialect=self.unit.dialect, origin=Origin(self.source.shown, 1, 1),
+        dialect, negated = branch_dialect(self.source, node)
+        if negated and dialect == self.unit.dialect:
+            return  # `if (dialect !== 'postgres')` (or its else) never runs on this project's database
+        branch = None if negated else dialect
+        ops = extract_sql(value.text, dialect=branch or self.unit.dialect, origin=Origin(self.source.shown, 1, 1),
                           migration=self.unit.id, direction=self.direction)
         starts = _line_starts(value.text)
         for op in ops:
             _relocate(op, value, starts)
+            op.dialect = branch  # SQL written for one database runs there only, and is judged by its rules
             for nested in getattr(op, "constraints", ()):
                 _relocate(nested, value, starts)
         self.ops.extend(ops)
+
+
+_DIALECT_WORDS = {"postgres": "postgres", "postgresql": "postgres", "pg": "postgres", "mysql": "mysql",
+                  "mysql2": "mysql", "mariadb": "mysql", "sqlite": "sqlite", "sqlite3": "sqlite",
+                  "better-sqlite3": "sqlite"}
+_DIALECT_TEST = re.compile(r"""^\(?\s*(?:(?P<a>[^=!]+?)\s*(?P<op1>[!=]==?)\s*(?P<q1>['"`])(?P<w1>[\w-]+)(?P=q1)"""
+                           r"""|(?P<q2>['"`])(?P<w2>[\w-]+)(?P=q2)\s*(?P<op2>[!=]==?)\s*(?P<b>[^=!]+?))\s*\)?$""")
+
+
+def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
+    """The database the nearest enclosing `if (<...dialect...> === 'mysql')` restricts this node to: ("mysql", False)
+    in its then-branch, ("mysql", True) (any other one) in its else-branch; `!==` the other way round. (None, False)
+    outside such a branch. Multi-database migrations (Sequelize's getDialect(), knex's client) branch this way."""
+    child, parent = node, node.parent
+    while parent is not None:
+        if parent.type == "if_statement":
+            condition = parent.child_by_field_name("condition")
+            match = _DIALECT_TEST.match(source.text_of(condition).strip()) if condition is not None else None
+            subject = (match.group("a") or match.group("b") or "") if match else ""
+            word = (match.group("w1") or match.group("w2") or "").lower() if match else ""
+            if match and word in _DIALECT_WORDS and ("dialect" in subject.lower() or "client" in subject.lower()):
+                negated = (match.group("op1") or match.group("op2")).startswith("!")
+                in_else = parent.child_by_field_name("alternative") == child
+                return _DIALECT_WORDS[word], negated != in_else
+        child, parent = parent, parent.parent
+    return None, False
 
 
 def _line_starts(text: str) -> list[int]:
