@@ -190,6 +190,10 @@ class MigrationCache:
             self._digests[dependency] = known
         return known
 
+    def _unchanged(self, deps: dict[str, str]) -> bool:
+        """Every file and folder an entry depends on still has the digest recorded with it."""
+        return all(self.digest(dependency) == digest for dependency, digest in deps.items())
+
     # One pack file per project holds its entries: thousands of tiny files cost more to create than to parse.
 
     def _pack_path(self, group: str) -> Path:
@@ -207,8 +211,8 @@ class MigrationCache:
                     pack = pickle.load(handle)
                 if not isinstance(pack, dict):
                     pack = {}
-                elif time.time() - path.stat().st_mtime > _DAY:
-                    os.utime(path)  # still in use: keep it from being pruned
+                else:
+                    _keep(path)
             except Exception:  # missing, truncated or foreign: an empty pack
                 pack = {}
             self._packs[group] = pack
@@ -222,7 +226,7 @@ class MigrationCache:
             return None
         try:
             deps, payload = entry
-            if any(self.digest(dependency) != digest for dependency, digest in deps.items()):
+            if not self._unchanged(deps):
                 return None
             migration = pickle.loads(payload)
         except Exception:  # a damaged entry is a miss, never an error
@@ -251,12 +255,9 @@ class MigrationCache:
         try:
             with path.open("rb") as handle:
                 key, deps, findings, linted_files = marshal.loads(handle.read())  # load(file) reads piecemeal
-            if key != self._verdict_key(keys, linted):
+            if key != self._verdict_key(keys, linted) or not self._unchanged(deps):
                 return None
-            if any(self.digest(dependency) != digest for dependency, digest in deps.items()):
-                return None
-            if time.time() - path.stat().st_mtime > _DAY:
-                os.utime(path)  # still in use: keep it from being pruned
+            _keep(path)
             return Verdict([Finding(rule, severity, Location(file, line, column, end), message, hint, orm, migration)
                             for rule, severity, file, line, column, end, message, hint, orm, migration in findings],
                            [LintedFile(*row) for row in linted_files])
@@ -298,7 +299,7 @@ class MigrationCache:
             with path.open("rb") as handle:
                 states, deps = pickle.loads(handle.read())
             state = states.get(self._checkpoint_key(keys))
-            if state is None or any(self.digest(dependency) != digest for dependency, digest in deps.items()):
+            if state is None or not self._unchanged(deps):
                 return None
         except Exception:  # missing, stale, truncated or foreign: replay the migrations
             return None
@@ -365,6 +366,12 @@ class Verdict:
     def __init__(self, findings: list[Finding], linted: list[LintedFile]) -> None:
         self.findings = findings
         self.linted = linted
+
+
+def _keep(path: Path) -> None:
+    """A cache file read this run is still in use: keep it from being pruned (its mtime is refreshed once a day)."""
+    if time.time() - path.stat().st_mtime > _DAY:
+        os.utime(path)
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

@@ -217,8 +217,12 @@ class Group:
     units: list[MigrationUnit]
     chosen: list[bool]
     keys: list[str]  # empty without the cache
-    start: int = 0
     checkpoint: Checkpoint | None = None
+
+    @property
+    def start(self) -> int:
+        """Index of the first migration read and judged: those before it are stood for by the checkpoint."""
+        return self.checkpoint.size if self.checkpoint is not None else 0
 
 
 def _plan_run(config: Config, options: Options, contents: dict[str, bytes] | None) -> tuple[Plan, set[str] | None]:
@@ -288,7 +292,7 @@ def _resume_from_checkpoint(group: Group, cache: MigrationCache, stats: dict[str
     first = group.chosen.index(True)
     checkpoint = cache.load_checkpoint(group.name, group.keys[:first]) if first else None
     if checkpoint is not None:
-        group.start, group.checkpoint = first, checkpoint
+        group.checkpoint = checkpoint
         stats["cache_hits"] += first
         stats["resumed"] += first
 
