@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import ir
+from ..detect.common import dialect_word
 from ..model import Migration
 from .base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
 from .pyast import UNKNOWN, PySource, argument, keywords, last_name, literal, parse_error, sql_ops
@@ -58,10 +59,6 @@ def extract(unit: MigrationUnit) -> Migration:
     return migration
 
 
-_DIALECT_NAMES = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mysql",
-                  "sqlite": "sqlite"}
-
-
 def branch_dialect(test: ast.expr) -> tuple[str | None, bool]:
     """`if conn.dialect.name == "mysql":` / `if dialect_name != "sqlite":` -> ("mysql", False) / ("sqlite", True): the
     SQL written for one database in a migration that supports several (Airflow, MLflow) is read in that dialect."""
@@ -71,9 +68,10 @@ def branch_dialect(test: ast.expr) -> tuple[str | None, bool]:
     names = [side.value for side in sides if isinstance(side, ast.Constant) and isinstance(side.value, str)]
     subject = next((side for side in sides if not isinstance(side, ast.Constant)), None)
     text = ast.unparse(subject) if subject is not None else ""
-    if len(names) != 1 or names[0] not in _DIALECT_NAMES or not ("dialect" in text or text.endswith("engine.name")):
+    dialect = dialect_word(names[0]) if len(names) == 1 else None
+    if dialect is None or not ("dialect" in text or text.endswith("engine.name")):
         return None, False
-    return _DIALECT_NAMES[names[0]], isinstance(test.ops[0], ast.NotEq)
+    return dialect, isinstance(test.ops[0], ast.NotEq)
 
 
 def down_state(body: list[ast.stmt]) -> ir.DownState:

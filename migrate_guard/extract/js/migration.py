@@ -11,6 +11,7 @@ from typing import Any
 from tree_sitter import Node
 
 from ... import ir
+from ...detect.common import dialect_word
 from ...model import Migration
 from ..base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
 from .source import Source, syntax_errors
@@ -73,9 +74,6 @@ class Context:
         self.ops.extend(ops)
 
 
-_DIALECT_WORDS = {"postgres": "postgres", "postgresql": "postgres", "pg": "postgres", "mysql": "mysql",
-                  "mysql2": "mysql", "mariadb": "mysql", "sqlite": "sqlite", "sqlite3": "sqlite",
-                  "better-sqlite3": "sqlite"}
 _DIALECT_TEST = re.compile(r"""^\(?\s*(?:(?P<a>[^=!]+?)\s*(?P<op1>[!=]==?)\s*(?P<q1>['"`])(?P<w1>[\w-]+)(?P=q1)"""
                            r"""|(?P<q2>['"`])(?P<w2>[\w-]+)(?P=q2)\s*(?P<op2>[!=]==?)\s*(?P<b>[^=!]+?))\s*\)?$""")
 
@@ -90,11 +88,11 @@ def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
             condition = parent.child_by_field_name("condition")
             match = _DIALECT_TEST.match(source.text_of(condition).strip()) if condition is not None else None
             subject = (match.group("a") or match.group("b") or "") if match else ""
-            word = (match.group("w1") or match.group("w2") or "").lower() if match else ""
-            if match and word in _DIALECT_WORDS and ("dialect" in subject.lower() or "client" in subject.lower()):
+            dialect = dialect_word(match.group("w1") or match.group("w2")) if match else None
+            if dialect is not None and ("dialect" in subject.lower() or "client" in subject.lower()):
                 negated = (match.group("op1") or match.group("op2")).startswith("!")
                 in_else = parent.child_by_field_name("alternative") == child
-                return _DIALECT_WORDS[word], negated != in_else
+                return dialect, negated != in_else
         child, parent = parent, parent.parent
     return None, False
 
