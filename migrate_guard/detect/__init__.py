@@ -168,7 +168,9 @@ def projects_for_paths(files: list[Path]) -> list[Project]:
         for above in ancestors:
             for probe in _probes_for(suffix):
                 if (above, probe) not in probed:
-                    listed = listings.setdefault(above, list_dir(above))
+                    if above not in listings:
+                        listings[above] = list_dir(above)
+                    listed = listings[above]
                     probed[(above, probe)] = probe(above, listed) if any(_is_marker(n) for n in listed) else []
                 projects.extend(probed[(above, probe)])
         if suffix == ".py" and "migrations" in folder.name:
