@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..extract.base import read_head
 from ..extract.registry import classify
+from ..extract.sql_file import without_comments
 from ..model import Project
 from .common import dialect_of_url, list_dir, make_project, read_small
 
@@ -29,7 +30,6 @@ _COMPOSE_IMAGE = re.compile(r"""^\s*image:\s*['"]?([\w.\-/]+)""", re.MULTILINE)
 _IMAGE_DIALECTS = {"postgres": "postgres", "postgis": "postgres", "timescaledb": "postgres", "mysql": "mysql",
                    "mariadb": "mysql", "percona-server": "mysql"}
 _SNIFFED_FILES = 20
-_SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _SQL_MARKERS = (
     ("mysql", re.compile(r"`\w+`|\bENGINE\s*=|\bAUTO_INCREMENT\b|\bMODIFY\s+COLUMN\b|\bUNSIGNED\b", re.I)),
     ("sqlite", re.compile(r"\bAUTOINCREMENT\b|\bWITHOUT\s+ROWID\b|\bPRAGMA\b", re.I)),
@@ -118,6 +118,6 @@ def _dialect_of_sql(folder: Path) -> str | None:
     found: set[str] = set()
     names = sorted(name for name in list_dir(folder) if name.lower().endswith(".sql"))[:_SNIFFED_FILES]
     for name in names:
-        text = _SQL_COMMENT.sub(" ", read_head(folder / name))
+        text = without_comments(read_head(folder / name))
         found.update(dialect for dialect, pattern in _SQL_MARKERS if pattern.search(text))
     return found.pop() if len(found) == 1 and "postgres" not in found else None

@@ -27,10 +27,16 @@ class Section:
 
 
 _ONLY_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*|/\*.*?\*/)*\Z", re.DOTALL)
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
 def has_statements(text: str) -> bool:
     return _ONLY_COMMENTS.match(text) is None
+
+
+def without_comments(text: str) -> str:
+    """SQL text with its -- and /* */ comments blanked (a quick look at its words, not a parse)."""
+    return _COMMENTS.sub(" ", text)
 
 
 def section_ops(unit: MigrationUnit, section: Section) -> list[Operation]:

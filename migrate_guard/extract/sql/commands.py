@@ -13,6 +13,7 @@ from typing import Any
 from sqlglot.tokens import Token, TokenType
 
 from ... import ir
+from ..sql_file import without_comments
 
 Make = Callable[..., Any]
 # Parse the text "ALTER TABLE <table> <action>" with sqlglot; used for the actions of a mixed ALTER TABLE.
@@ -139,7 +140,7 @@ def maintenance_command(source: str, make: Make) -> Any:
     """VACUUM, CLUSTER, REINDEX (sqlglot's tokenizer keeps their rest as one string, so read from the text): a
     RewriteTable when it rebuilds under a lock (VACUUM FULL, CLUSTER, REINDEX), else (plain VACUUM, which takes no
     exclusive lock) a Raw statement."""
-    parts = _UTILITY_WORDS.findall(_SQL_COMMENTS.sub(" ", source))
+    parts = _UTILITY_WORDS.findall(without_comments(source))
     w = [part.upper() for part in parts]
     options = set(w[1:])
     table = _first_name(parts[1:])
@@ -167,7 +168,6 @@ def _first_name(parts: list[str]) -> str:
     return ""
 
 
-_SQL_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _UTILITY_WORDS = re.compile(r'"(?:[^"]|"")+"|[\w$]+|[(),.]')
 # Words of VACUUM / CLUSTER / REINDEX that are options or keywords, never the table's name.
 _MAINTENANCE_WORDS = frozenset({"VACUUM", "CLUSTER", "REINDEX", "FULL", "FREEZE", "VERBOSE", "ANALYZE", "ANALYSE",
