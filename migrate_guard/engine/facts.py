@@ -55,6 +55,14 @@ class SchemaState:
     def copy(self) -> SchemaState:
         return SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes), set(self.initial_tables))
 
+    def replay(self, migration: Migration) -> None:
+        """What a migration leaves behind: its up operations applied; the tables an initial one creates noted."""
+        for op in migration.operations:
+            if op.direction == "up":
+                self.apply(op)
+                if migration.initial and isinstance(op, ir.CreateTable):
+                    self.initial_tables.add(norm(op.table))
+
     def apply(self, op: ir.Operation) -> None:
         if isinstance(op, ir.CreateTable):
             table = norm(op.table)

@@ -10,7 +10,7 @@ from typing import Any
 from .. import ir
 from ..config import Config
 from ..model import Finding, Migration
-from .facts import MigrationFacts, SchemaState, norm
+from .facts import MigrationFacts, SchemaState
 from .matcher import matches
 from .rules import Clause, Rule, load_rules
 from .suppress import FileSuppressions, parse_suppressions
@@ -62,11 +62,7 @@ class Engine:
         for migration in migrations:
             if not skip or migration.id not in skip:
                 findings.extend(self.lint_migration(migration, state))
-            for op in migration.operations:
-                if op.direction == "up":
-                    state.apply(op)
-                    if migration.initial and isinstance(op, ir.CreateTable):
-                        state.initial_tables.add(norm(op.table))
+            state.replay(migration)
         return findings
 
     def lint_migration(self, migration: Migration, state: SchemaState | None = None) -> list[Finding]:
