@@ -179,3 +179,26 @@ def test_not_valid_advice_names_the_constraint(tree) -> None:
     assert "VALIDATE CONSTRAINT orders_total_chk" in hints[("check-not-valid", 1)]
     assert "VALIDATE CONSTRAINT orders_user_fk" in hints[("foreign-key-not-valid", 2)]
     assert "VALIDATE CONSTRAINT <its name>" in hints[("check-not-valid", 3)]
+
+
+def test_judging_a_migration_leaves_the_project_state_to_the_replay(tmp_path) -> None:
+    """Facts see the column types earlier statements of the same migration leave, but the project's schema state is
+    changed once, by the replay: not by its down statements (lint_down) and not twice (a rename then a new column of
+    the old name made b an int)."""
+    root = write_tree(tmp_path, {
+        "m/000001_a.up.sql": "CREATE TABLE t (id int, a varchar(10), c varchar(10));\n",
+        "m/000001_a.down.sql": "DROP TABLE t;\n",
+        "m/000002_b.up.sql": "ALTER TABLE t RENAME COLUMN a TO b;\nALTER TABLE t ADD COLUMN a int;\n"
+                             "ALTER TABLE t ALTER COLUMN c TYPE text;\nALTER TABLE t ALTER COLUMN c TYPE varchar(5);\n",
+        "m/000002_b.down.sql": "SELECT 1;\n",
+        "m/000003_c.up.sql": "ALTER TABLE t ALTER COLUMN b TYPE varchar(20);\n",
+        "m/000003_c.down.sql": "SELECT 1;\n",
+    })
+    for config in ("", "lint_down = true\n"):
+        (root / ".migrate-guard.toml").write_text(config)
+        doc = run_cli("check", "m", "--format", "json", "--fail-on", "never", "--no-cache", cwd=root).json()
+        changes = [(f["path"], f["line"], f["severity"], f["message"].split(" does")[0].split(" rewrites")[0])
+                   for f in doc["findings"] if f["rule"] == "column-type-change"]
+        assert changes == [("m/000002_b.up.sql", 3, "info", "Changing t.c from varchar(10) to text"),
+                           ("m/000002_b.up.sql", 4, "error", "Changing the type of t.c from text to varchar(5)"),
+                           ("m/000003_c.up.sql", 1, "info", "Changing t.b from varchar(10) to varchar(20)")], config

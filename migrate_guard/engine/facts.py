@@ -115,6 +115,12 @@ class SchemaState:
         return self._by_table.get(table, [])
 
 
+def _tables_changed(op: ir.Operation) -> list[str]:
+    """The tables whose columns SchemaState.apply(op) may change."""
+    tables = [norm(op.table)] if isinstance(getattr(op, "table", None), str) else []
+    return tables + [norm(op.new_name)] if isinstance(op, ir.RenameTable) else tables
+
+
 def _plain(kind: ir.ColumnType | tuple[Any, ...] | None) -> tuple[Any, ...] | None:
     return (kind.name, kind.params, kind.text) if isinstance(kind, ir.ColumnType) else kind
 
@@ -234,7 +240,10 @@ class MigrationFacts:
         for op in ops:
             for part in expand(op):
                 added.apply(part)
-        working = self.state  # read only below (column_type); copy it before ever applying ops to it
+        # Column types as this migration's earlier operations leave them, without touching the project's state
+        # (the engine replays the migration into it afterwards, once): the tables an operation changes are copied
+        # into `local` when first changed, and read from there from then on.
+        local, own = SchemaState(), set()
         created: set[str] = set(self.state.initial_tables) if self.migration.initial else set()
         in_transaction = self.migration.transactional
         base = {"dialect": self.dialect, "postgres_version": self.postgres_version, "orm": self.migration.orm,
@@ -263,7 +272,8 @@ class MigrationFacts:
                     facts["name_follows_pattern"] = name_follows_pattern(self.index_name_pattern, part.name)
                     facts["index_name_pattern"] = self.index_name_pattern
                 if isinstance(part, ir.AlterColumnType):
-                    old = part.old_type or working.column_type(part.table, part.column)
+                    view = local if norm(part.table) in own else self.state
+                    old = part.old_type or view.column_type(part.table, part.column)
                     facts["old_type"] = str(old) if old else "its current type"
                     facts["new_type"] = str(part.new_type) if part.new_type else "a new type"
                     facts["type_change_safe"] = type_change_safe(old, part.new_type, dialect)
@@ -274,4 +284,9 @@ class MigrationFacts:
                 elif isinstance(part, ir.RenameTable) and norm(part.table) in created:
                     created.add(norm(part.new_name))
                 if part is op:
-                    working.apply(part)
+                    for table in _tables_changed(op):
+                        if table not in own:
+                            own.add(table)
+                            if table in self.state.columns:
+                                local.columns[table] = dict(self.state.columns[table])
+                    local.apply(op)
