@@ -49,9 +49,13 @@ def test_flyway_versioned_undo_and_repeatable(tree) -> None:
     root = tree({"sql/V1__init.sql": "CREATE TABLE t (id int);\n",
                  "sql/U1__init.sql": "DROP TABLE t;\n",
                  "sql/V1.1__more.sql": "ALTER TABLE t ADD COLUMN a int NOT NULL;\n",
-                 "sql/R__views.sql": "CREATE OR REPLACE VIEW v AS SELECT 1;\n"})
-    assert findings(root) == [("sql/V1.1__more.sql", 1, "missing-down-migration"),
-                              ("sql/V1.1__more.sql", 1, "not-null-without-default")]
+                 "sql/R__views.sql": "CREATE OR REPLACE VIEW v AS SELECT 1;\n",
+                 "sql/V2__drop.sql": "DROP TABLE t;\n",
+                 "sql/U2__drop.sql": "-- nothing yet\n"})
+    # versioned migrations have no downs by design: only an undo file that was written but does nothing is reported
+    assert findings(root) == [("sql/U2__drop.sql", 1, "missing-down-migration"),
+                              ("sql/V1.1__more.sql", 1, "not-null-without-default"),
+                              ("sql/V2__drop.sql", 1, "drop-table")]
 
 
 def test_prisma_dialect_from_migration_lock(tree) -> None:

@@ -46,11 +46,11 @@ def extract(unit: MigrationUnit) -> Migration:
             if path is not None:
                 texts[path] = text = read_text(path)
                 sections.append(Section(direction, text, 1, path))  # type: ignore[arg-type]
-        if versioned is not None and versioned.name.startswith("R"):
-            state = "by_design"  # repeatable migrations are re-run, never undone
-        elif undo is None:
-            state = "missing"
-        else:
+        if undo is None:
+            # versioned migrations have no downs by design (undo files are an opt-in of Flyway Teams); repeatable
+            # ones are re-run, never undone
+            state = "by_design"
+        else:  # an undo file was written: it has to undo something
             state = "present" if has_statements(texts[undo]) else "empty"
         # Flyway wraps each migration in a transaction on Postgres (and SQLite)
         return Loaded(sections, state, texts, transactional=unit.dialect != "mysql",  # type: ignore[arg-type]
