@@ -15,11 +15,13 @@ from .config import Config
 from .errors import UsageError
 from .extract.base import HEAD_BYTES, MigrationUnit, display_path, read_head, real_file, real_path
 from .extract.registry import CANDIDATE_SUFFIXES, classify, extractor
+from .location import Location
 from .model import Finding, LintedFile, Migration, Project, Report
 from .walk import is_skipped_dir, walk_files
 
 if TYPE_CHECKING:
     from .cache import Checkpoint, MigrationCache
+    from .detect.content import UnclaimedFolder
     from .engine.judge import Engine
 
 
@@ -73,6 +75,8 @@ class Plan:
     groups: dict[str, list[MigrationUnit]] = field(default_factory=dict)
     modules: dict[str, ModuleType] = field(default_factory=dict)
     projects: list[Project] = field(default_factory=list)
+    # Folders of migration-shaped files no project claims (a path-less run only): one finding each, never silence.
+    unclaimed: list[Finding] = field(default_factory=list)
 
 
 _SNIFFED = frozenset({".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts"})  # claims look at their heads
@@ -203,6 +207,7 @@ def run_check(config: Config, options: Options) -> Report:
             _judge(group, migrations[group.name], engine, cache, findings, linted)
     if cache is not None:
         cache.flush({g.name: len(plan.groups[g.name]) for g in groups})
+    findings.extend(plan.unclaimed)
     findings.sort(key=Finding.sort_key)
     return Report(findings=findings, files=len(linted), skipped=skipped, projects=plan.projects, linted=linted,
                   stats=stats)
@@ -228,11 +233,14 @@ class Group:
 def _plan_run(config: Config, options: Options, contents: dict[str, bytes] | None) -> tuple[Plan, set[str] | None]:
     """The plan, and the resolved paths of the files named on the command line (None: no paths given)."""
     if not options.paths:
-        from .detect import detect_projects
+        from .detect import detect_repository
 
-        projects = detect_projects(Path.cwd())
+        detection = detect_repository(Path.cwd())
+        projects = detection.projects
         files = [f for p in projects for f in project_files(p) if not excluded(f, config)]
-        return plan_files(files, config, options, projects, contents), None
+        plan = plan_files(files, config, options, projects, contents)
+        plan.unclaimed = unclaimed_findings(detection.unclaimed, config)
+        return plan, None
     from .detect import projects_for_paths
 
     walked: dict[str, list[Path]] = {}
@@ -246,6 +254,35 @@ def _plan_run(config: Config, options: Options, contents: dict[str, bytes] | Non
     context = [f for p in owners.values() for f in project_files(p, walked)
                if real_file(f) not in given and not excluded(f, config)]
     return plan_files(files + context, config, options, projects, contents), given
+
+
+UNCLAIMED = "unclaimed-migrations"
+
+
+def unclaimed_findings(folders: list[UnclaimedFolder], config: Config) -> list[Finding]:
+    """One finding per folder of migration-shaped files no project claims, at its first such file."""
+    settings = config.rules.get(UNCLAIMED)
+    if not folders or (settings is not None and not settings.enabled):
+        return []
+    from .engine.rules import load_rules
+
+    severity = (settings.severity if settings is not None and settings.severity else None) or load_rules()[UNCLAIMED].severity
+    findings = []
+    for folder in folders:
+        files = [f for f in folder.files if not excluded(f, config)]
+        if not files:
+            continue
+        shown = display_path(folder.folder)
+        like = f" (their markers suggest {folder.resembles}, but nothing confirms it)" if folder.resembles else ""
+        findings.append(Finding(
+            rule=UNCLAIMED, severity=severity,  # type: ignore[arg-type]
+            location=Location(display_path(files[0]), 1, 1, 1),
+            message=(f"{shown}/ holds {len(folder.files)} file(s) shaped like migrations{like}, but no detected project "
+                     "claims them and their tool cannot be told from their content: none of them was checked."),
+            hint=("Keep the tool's config beside them (knexfile, .sequelizerc, a TypeORM DataSource, alembic.ini), or "
+                  f"add \"{shown}\" to `exclude` if they are not database migrations."),
+            orm=folder.resembles or "unknown", migration=shown))
+    return findings
 
 
 def _select(plan: Plan, given: set[str] | None, config: Config,

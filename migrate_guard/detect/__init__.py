@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import Project
 from ..walk import walk_files
 from . import js_stacks, python_stacks
 from .common import list_dir
+from .content import UnclaimedFolder, content_projects, is_candidate
 from .sql_stacks import sql_projects
 
-__all__ = ["detect_projects", "projects_for_paths"]
+__all__ = ["Detection", "UnclaimedFolder", "detect_projects", "detect_repository", "projects_for_paths"]
 
 Probe = Callable[[Path, list[str]], list[Project]]
 # Per-folder detectors of the config-driven stacks (Django is handled on its own: its apps nest below its root).
@@ -39,11 +41,26 @@ def _is_marker(name: str) -> bool:
             or name == "script.py.mako" or js_stacks.is_marker(name))
 
 
+@dataclass(slots=True)
+class Detection:
+    """What a repository holds: its migration projects, and folders that look like migrations no project claims."""
+
+    projects: list[Project] = field(default_factory=list)
+    unclaimed: list[UnclaimedFolder] = field(default_factory=list)
+
+
 def detect_projects(root: Path) -> list[Project]:
     """Every migration project under root."""
+    return detect_repository(root).projects
+
+
+def detect_repository(root: Path) -> Detection:
+    """Every migration project under root: from config files first, then from the content of the files in folders
+    that look like migration folders (no config needed); and the folders of migration-shaped files left unclaimed."""
     marker_dirs: dict[Path, list[str]] = {}
     sql_files: dict[Path, list[str]] = {}  # folder -> names of its .sql files
     migrations_dirs: set[Path] = set()
+    candidates: dict[Path, list[str]] = {}  # folder -> code files whose heads may say they are migrations
     for path in walk_files(root):
         if path.suffix.lower() == ".sql":
             sql_files.setdefault(path.parent, []).append(path.name)
@@ -51,16 +68,23 @@ def detect_projects(root: Path) -> list[Project]:
             migrations_dirs.add(path.parent)
         if _is_marker(path.name):
             marker_dirs.setdefault(path.parent, []).append(path.name)
+        if is_candidate(path):
+            candidates.setdefault(path.parent, []).append(path.name)
     projects: list[Project] = []
     for folder in sorted(marker_dirs):
         names = list_dir(folder)
         for probe in _PROBES:
             projects.extend(probe(folder, names))
     projects.extend(_django_projects(marker_dirs, migrations_dirs))
+    found, unclaimed = content_projects(candidates, _taken(projects), projects, root)
+    projects.extend(found)
     # Folders already claimed by a config-driven project (Prisma, Drizzle) are not SQL-tool projects too.
-    taken = {Path(os.path.abspath(m)).resolve() for p in projects for m in p.migrations}
-    projects.extend(sql_projects(list(sql_files.items()), root, taken))
-    return _unique(projects)
+    projects.extend(sql_projects(list(sql_files.items()), root, _taken(projects)))
+    return Detection(_unique(projects), unclaimed)
+
+
+def _taken(projects: list[Project]) -> set[Path]:
+    return {Path(os.path.abspath(m)).resolve() for p in projects for m in p.migrations}
 
 
 def _django_projects(marker_dirs: dict[Path, list[str]], migrations_dirs: set[Path]) -> list[Project]:

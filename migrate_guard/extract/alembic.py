@@ -26,6 +26,14 @@ def claims(path: Path, head: str) -> bool:
             and ("def upgrade" in head or "from alembic" in head or "down_revision" in head))
 
 
+_DOWN_REVISION = re.compile(r"^\s*down_revision\s*(?::[^=\n]*)?=", re.MULTILINE)
+
+
+def owns(head: str) -> bool:
+    """Certainly an Alembic revision, wherever it is: both `revision = ...` and `down_revision = ...`."""
+    return _REVISION.search(head) is not None and _DOWN_REVISION.search(head) is not None
+
+
 def migration_key(path: Path) -> str:
     return path.stem
 

@@ -33,6 +33,14 @@ def claims(path: Path, head: str) -> bool:
             and ("class Migration" in head or path.parent.name == "migrations"))
 
 
+_MIGRATION_CLASS = re.compile(r"^class\s+\w+\s*\(\s*migrations\.Migration\s*\)", re.MULTILINE)
+
+
+def owns(head: str) -> bool:
+    """Certainly a Django migration, wherever it is: `class Migration(migrations.Migration)` importing django.db."""
+    return _HEAD.search(head) is not None and _MIGRATION_CLASS.search(head) is not None
+
+
 def migration_key(path: Path) -> str:
     return f"{path.parent.parent.name}.{path.stem}"
 

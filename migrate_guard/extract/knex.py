@@ -69,6 +69,23 @@ def claims(path: Path, head: str) -> bool:
     return bool(_MARKERS.search(head)) and bool(_UP.search(head)) and "queryInterface" not in head
 
 
+def owns(head: str) -> bool:
+    """Certainly a Knex migration, wherever it is: `up` takes `knex` (or a `Knex`), or builds with
+    `<its parameter>.schema.createTable(...)`."""
+    from .js.shape import parameter_names, parameter_types, up_parameters
+
+    params = up_parameters(head)
+    if params is None:
+        return False
+    names = parameter_names(params)
+    if names[:1] == ["knex"] or "Knex" in parameter_types(params) or "Knex.Knex" in parameter_types(params):
+        return True
+    return bool(names and names[0] and re.search(r"(?<![\w$.])" + re.escape(names[0]) + _SCHEMA_CALL, head))
+
+
+_SCHEMA_CALL = r"\.schema\s*\.\s*(?:createTable|alterTable|table|dropTable|dropTableIfExists|renameTable|hasTable|raw)\b"
+
+
 def migration_key(path: Path) -> str:
     return path.name
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -60,4 +61,46 @@ def classify(path: Path, head: str, preferred: str | None = None) -> ModuleType 
         module = extractor(orm)
         if module is not None and suffix in module.EXTENSIONS and module.claims(path, head):
             return module
+    module = extractor(preferred) if preferred in _SHAPED_FORMATS else None
+    if module is not None and suffix in module.EXTENSIONS and looks_like_migration(path, head):
+        return module  # in the project's migration folder, shaped like its migrations (umzug files calling helpers)
     return None
+
+
+_SHAPED_FORMATS = frozenset({"typeorm", "knex", "sequelize"})
+
+
+# Formats whose migrations say what they are in their own first bytes (each module's owns(head)), strictest first:
+# a TypeORM migration may mention knex, a Sequelize one never takes a QueryRunner.
+CONTENT_FORMATS = ("typeorm", "knex", "sequelize", "django", "alembic")
+_JS_SUFFIXES = frozenset({".ts", ".js", ".mjs", ".cjs", ".mts", ".cts"})
+
+
+def format_of(path: Path, head: str) -> str | None:
+    """The ORM whose migration this file certainly is, from its content alone (no config, any folder), or None."""
+    suffix = path.suffix.lower()
+    if path.name.lower().endswith(_DECLARATION_SUFFIXES) or suffix not in _JS_SUFFIXES | {".py"}:
+        return None
+    for orm in CONTENT_FORMATS:
+        module = extractor(orm)
+        if module is not None and suffix in module.EXTENSIONS and module.owns(head):
+            return orm
+    return None
+
+
+_NOT_SQL = re.compile(r"\.collection\s*\(|\bmongodb\b|\bmongoose\b|migrate-mongo|\bdynamodb\b|\belasticsearch\b",
+                      re.IGNORECASE)
+_PY_SHAPE = re.compile(r"^def\s+upgrade\s*\(.*?^def\s+downgrade\s*\(|^class\s+Migration\s*\(", re.MULTILINE | re.DOTALL)
+
+
+def looks_like_migration(path: Path, head: str) -> bool:
+    """The shape of a migration (JS/TS exporting up and down, Python upgrade/downgrade or a Migration class) for a
+    relational database, whatever the tool: what a folder of files no project claims is reported for."""
+    suffix = path.suffix.lower()
+    if path.name.lower().endswith(_DECLARATION_SUFFIXES) or _NOT_SQL.search(head):
+        return False
+    if suffix in _JS_SUFFIXES:
+        from .js.shape import looks_like_migration as js_shape
+
+        return js_shape(head)
+    return suffix == ".py" and _PY_SHAPE.search(head) is not None

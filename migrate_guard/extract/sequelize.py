@@ -26,6 +26,29 @@ def claims(path: Path, head: str) -> bool:
     return bool(_MARKERS.search(head)) and bool(_UP.search(head))
 
 
+# QueryInterface methods no other tool's migration calls on its parameter (TypeORM's queryRunner is told apart first).
+_QUERY_INTERFACE = (r"\.\s*(?:addColumn|removeColumn|changeColumn|renameColumn|createTable|dropTable|addIndex|"
+                    r"removeIndex|addConstraint|removeConstraint|bulkInsert|bulkDelete|bulkUpdate|describeTable|"
+                    r"sequelize\s*\.\s*query)\s*\(")
+
+
+def owns(head: str) -> bool:
+    """Certainly a Sequelize migration, wherever it is: `up(queryInterface, Sequelize)`, umzug's
+    `up({ context: queryInterface })`, or `up`'s parameter used through the QueryInterface API (`context.addColumn`)."""
+    from .js.shape import parameter_names, parameter_types, up_parameters
+
+    params = up_parameters(head)
+    if params is None:
+        return False
+    names = parameter_names(params)
+    if not names or not names[0]:
+        return False
+    if names[0] in ("queryInterface", "qi") or names[1:2] in (["Sequelize"], ["DataTypes"]) or (
+            "QueryInterface" in parameter_types(params)):
+        return True
+    return re.search(r"(?<![\w$.])" + re.escape(names[0]) + _QUERY_INTERFACE, head) is not None
+
+
 def migration_key(path: Path) -> str:
     return path.name
 

@@ -27,6 +27,18 @@ def claims(path: Path, head: str) -> bool:
     return bool(_MARKERS.search(head)) and bool(_UP.search(head))
 
 
+def owns(head: str) -> bool:
+    """Certainly a TypeORM migration, wherever it is: the class implements MigrationInterface, or `up` takes a
+    QueryRunner (compiled JS keeps `up(queryRunner)`)."""
+    from .js.shape import parameter_names, parameter_types, up_parameters
+
+    if re.search(r"\bimplements\s+MigrationInterface\b", head):
+        return True
+    params = up_parameters(head)
+    return params is not None and ("QueryRunner" in parameter_types(params)
+                                   or parameter_names(params)[:1] == ["queryRunner"])
+
+
 def migration_key(path: Path) -> str:
     return path.name
 

@@ -1,0 +1,68 @@
+"""The shape of a JS/TS migration read from its first bytes, with patterns only: does it define `up` (and `down`), and
+what are up's parameters. Detection uses it to tell a file's tool from its content, wherever the file is."""
+
+from __future__ import annotations
+
+import re
+
+# `up` defined, not called: `exports.up =`, `function up(`, `up: async (`, `async up(`, `up = knex =>`. A `.up(` call
+# (`migrator.up()`) is not a definition; `exports.up` is.
+_UP = re.compile(r"(?:(?<![\w$.])|(?<=exports\.))up\s*"
+                 r"(?:[:=]\s*(?:async\s+)?(?:function\b\s*[\w$]*\s*)?)?"
+                 r"(?:\(\s*(?P<params>[^)]*)\)|(?P<bare>[A-Za-z_$][\w$]*)\s*=>)")
+_DOWN = re.compile(r"(?:(?<![\w$.])|(?<=exports\.))down\s*(?:[:=]\s*(?:async\s+)?(?:function\b\s*[\w$]*\s*)?)?"
+                   r"(?:\(|[A-Za-z_$][\w$]*\s*=>)|\bexports\.down\s*=|(?<![\w$.])down\s*[,}]")
+_EXPORTED = re.compile(r"\bexports\b|\bexport\s|\bmodule\.exports\b")
+
+
+def up_parameters(head: str) -> str | None:
+    """The text between up's parentheses (`knex: Knex`, `queryInterface, Sequelize`, `{ context }`), "" for `up()`,
+    or None when the head defines no exported `up`."""
+    if not _EXPORTED.search(head):
+        return None
+    for match in _UP.finditer(head):
+        before = head[max(0, match.start() - 12):match.start()]
+        if re.search(r"\b(?:await|return)\s*$|[(,]\s*$", before):
+            continue  # `await up(...)`, `run(up(...))`: a call
+        params = match.group("params")
+        return params.strip() if params is not None else match.group("bare")
+    return None
+
+
+def parameter_names(params: str) -> list[str]:
+    """`knex: Knex` -> ["knex"]; `queryInterface, Sequelize` -> both; `{ context: qi }` -> ["qi"] (umzug passes an
+    object: the name it is bound to); `{ context }` -> ["context"]."""
+    names: list[str] = []
+    depth, current = 0, ""
+    for ch in params:
+        depth += ch in "{[<(" and 1 or 0
+        depth -= ch in "}]>)" and 1 or 0
+        if ch == "," and depth == 0:
+            names.append(current)
+            current = ""
+        else:
+            current += ch
+    names.append(current)
+    result = []
+    for name in names:
+        name = name.strip()
+        if name.startswith("{"):
+            first = name[1:].split("}")[0].split(",")[0]
+            result.append(first.split(":")[-1].strip())
+        elif name:
+            result.append(re.split(r"[\s:=?]", name, maxsplit=1)[0])
+    return result
+
+
+def parameter_types(params: str) -> list[str]:
+    """`knex: Knex` -> ["Knex"]; `queryRunner: QueryRunner` -> ["QueryRunner"]."""
+    return re.findall(r":\s*([A-Z][\w$.]*)", params)
+
+
+def defines_down(head: str) -> bool:
+    return _DOWN.search(head) is not None
+
+
+def looks_like_migration(head: str) -> bool:
+    """Exports both `up` and `down`: the shape every JS migration tool shares, whichever tool runs it."""
+    return up_parameters(head) is not None and defines_down(head)
