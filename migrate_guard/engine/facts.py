@@ -6,8 +6,10 @@
 - in_transaction: the statement runs inside a transaction (explicit BEGIN, or the tool wraps the migration)
 - type_change_safe / old_type: a column type change that Postgres does without rewriting the table
 - type_unchanged: the "new" type of an AlterColumnType is the type the column already has
-- table_rebuilt: a dropped table is rebuilt in the same migration: its rows copied into another table
-  (INSERT INTO other ... SELECT ... FROM it) that is then renamed to its name (SQLite's way to change a table)
+- table_rebuilt / column_swapped: a dropped or renamed table (column) is part of a swap in the same migration: its
+  data copied into another table (column) that then takes its name, so the data and the name are kept (SQLite's way
+  to change a table; a column's type changed by copy); see swapped_operations
+- table_dropped_later: a dropped index's table is dropped later in the same migration
 - dialect, postgres_version
 """
 
@@ -36,6 +38,8 @@ class SchemaState:
     indexes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     # tables created by initial migrations (Migration.initial): still empty for the project's other initial ones
     initial_tables: set[str] = field(default_factory=set)
+    # index name -> its table, for the statements that name an index only (DROP INDEX x)
+    index_tables: dict[str, str] = field(default_factory=dict)
     # indexes by table, caught up lazily with `indexes` (which only ever grows): has_index() is then a lookup, not a
     # scan of every index of a long history for every foreign key
     _by_table: dict[str, list[tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -47,13 +51,15 @@ class SchemaState:
     def __getstate__(self) -> dict[str, object]:
         columns = {table: {column: _plain(kind) for column, kind in kinds.items()}
                    for table, kinds in self.columns.items()}
-        return {"columns": columns, "indexes": self.indexes, "initial_tables": self.initial_tables}
+        return {"columns": columns, "indexes": self.indexes, "initial_tables": self.initial_tables,
+                "index_tables": self.index_tables}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state, _by_table={}, _indexed=0)
 
     def copy(self) -> SchemaState:
-        return SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes), set(self.initial_tables))
+        return SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes), set(self.initial_tables),
+                           dict(self.index_tables))
 
     def replay(self, migration: Migration) -> None:
         """What a migration leaves behind: its up operations applied; the tables an initial one creates noted."""
@@ -89,8 +95,11 @@ class SchemaState:
                 self.columns[norm(op.new_name)] = self.columns.pop(norm(op.table))
         elif isinstance(op, ir.DropTable):
             self.columns.pop(norm(op.table), None)
-        elif isinstance(op, ir.CreateIndex) and op.columns:
-            self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
+        elif isinstance(op, ir.CreateIndex):
+            if op.columns:
+                self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
+            if op.name:
+                self.index_tables[norm(op.name)] = norm(op.table)
         elif isinstance(op, ir.AddConstraint) and op.constraint_type in ("primary_key", "unique") and op.columns:
             self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
 
@@ -177,34 +186,97 @@ def type_unchanged(old: ir.ColumnType | None, new: ir.ColumnType | None) -> bool
     return old.name == new.name and old.params == new.params
 
 
-def rebuilt_tables(ops: list[ir.Operation]) -> set[int]:
-    """ids of the DropTable operations whose rows were copied into the table that takes its place in the same
-    migration: `INSERT INTO new SELECT .. FROM t; DROP TABLE t; ALTER TABLE new RENAME TO t` (SQLite's table change)
-    or `ALTER TABLE t RENAME TO tmp; CREATE TABLE t ..; INSERT INTO t SELECT .. FROM tmp; DROP TABLE tmp`."""
-    rebuilt: set[int] = set()
+def swapped_operations(ops: list[ir.Operation]) -> set[int]:
+    """ids of the drops and renames of swaps: a table's (column's) data copied into a new one that takes its name in
+    the same migration, so the data and the name are kept. Either the copy is renamed to the original's name after
+    the original is dropped (`INSERT INTO new SELECT .. FROM t; DROP TABLE t; ALTER TABLE new RENAME TO t`, SQLite's
+    table change; `ADD COLUMN c2; UPDATE t SET c2 = c; DROP COLUMN c; RENAME COLUMN c2 TO c`, a type change by copy),
+    or the original is renamed away first and dropped once copied into a new one of its name
+    (`ALTER TABLE t RENAME TO tmp; CREATE TABLE t ..; INSERT INTO t SELECT .. FROM tmp; DROP TABLE tmp`)."""
+    swapped: set[int] = set()
+    renames = [(j, key) for j, o in enumerate(ops) if (key := _rename_key(o)) is not None]
     for i, op in enumerate(ops):
-        if not isinstance(op, ir.DropTable):
+        dropped = _drop_key(op)
+        if dropped is None:
             continue
-        dropped = norm(op.table)
-        later = next((o for o in ops[i + 1:] if isinstance(o, ir.RenameTable) and norm(o.new_name) == dropped), None)
-        if later is not None and _copies(ops[:i], norm(later.table), dropped):
-            rebuilt.add(id(op))
-            continue
-        earlier = next((j for j in range(i - 1, -1, -1) if isinstance(ops[j], ir.RenameTable)
-                        and norm(ops[j].new_name) == dropped), None)  # type: ignore[attr-defined]
-        if earlier is not None and _copies(ops[earlier + 1:i], norm(ops[earlier].table), dropped):  # type: ignore[attr-defined]
-            rebuilt.add(id(op))
-    return rebuilt
+        owner, name = dropped
+        for j, (kind, table, old, new) in renames:
+            if (kind, table) != owner[:2] or new != name:
+                continue
+            if j > i and _copies(ops[:i], owner, target=old, source=name):  # the copy renamed back
+                swapped |= {id(op), id(ops[j])}
+                break
+            if j < i and _copies(ops[j + 1:i], owner, target=old, source=name):  # the original renamed away
+                swapped |= {id(op), id(ops[j])}
+                break
+    return swapped
 
 
-def _copies(ops: list[ir.Operation], target: str, source: str) -> bool:
-    """Some statement of `ops` is `INSERT INTO target ... SELECT ... FROM source`."""
+_Owner = tuple[str, str]  # ("table", "") or ("column", its table)
+
+
+def _drop_key(op: ir.Operation) -> tuple[_Owner, str] | None:
+    if isinstance(op, ir.DropTable):
+        return ("table", ""), norm(op.table)
+    if isinstance(op, ir.DropColumn):
+        return ("column", norm(op.table)), norm(op.column)
+    return None
+
+
+def _rename_key(op: ir.Operation) -> tuple[str, str, str, str] | None:
+    if isinstance(op, ir.RenameTable):
+        return "table", "", norm(op.table), norm(op.new_name)
+    if isinstance(op, ir.RenameColumn):
+        return "column", norm(op.table), norm(op.column), norm(op.new_name)
+    return None
+
+
+def _copies(ops: list[ir.Operation], owner: _Owner, target: str, source: str) -> bool:
+    """Some statement of `ops` copies `source` into `target`: `INSERT INTO target ... SELECT ... FROM source` for
+    tables; for columns, an UPDATE of their table that names both (`UPDATE t SET c2 = c::bigint`), or code we cannot
+    read (Django RunPython, which is how a Django swap copies)."""
     import re
 
+    if owner[0] == "column":
+        names = [re.compile(r"\b" + re.escape(n) + r"\b", re.IGNORECASE) for n in (target, source)]
+        return any((isinstance(o, ir.Update) and norm(o.table) == owner[1] and all(n.search(o.source) for n in names))
+                   or (isinstance(o, ir.RunCode) and o.language != "sql") for o in ops)
     schema = r"(?:[\w:\"`]+\.)?[\"`]?"  # an optional schema (or a placeholder for one: `:SCHEMA.`)
-    copy = re.compile(r"\binsert\s+into\s+" + schema + re.escape(target.split(".")[-1]) + r"\b.*\bselect\b.*\bfrom\s+"
-                      + schema + re.escape(source.split(".")[-1]) + r"\b", re.IGNORECASE | re.DOTALL)
-    return any(isinstance(o, ir.Raw) and o.source and copy.search(o.source) for o in ops)
+    insert = re.compile(r"\binsert\s+into\s+" + schema + re.escape(target.split(".")[-1]) + r"\b", re.IGNORECASE)
+    select = re.compile(r"\bselect\b", re.IGNORECASE)
+    read = re.compile(r"\bfrom\s+" + schema + re.escape(source.split(".")[-1]) + r"\b", re.IGNORECASE)
+
+    def copies(text: str) -> bool:  # insert ... select ... from in that order: three scans, not `.*` twice (cubic)
+        found = insert.search(text)
+        found = found and select.search(text, found.end())
+        return bool(found and read.search(text, found.end()))
+
+    return any(isinstance(o, ir.Raw) and o.source and copies(o.source) for o in ops)
+
+
+def index_drops_before_table_drop(ops: list[ir.Operation], *states: SchemaState) -> set[int]:
+    """ids of the DROP INDEX operations whose table the same migration drops later: the index goes with the table
+    anyway, and DROP TABLE takes the same lock. The table is the one the statement names, else the one the index was
+    created on (from `states`), else a dropped table whose name is a `_`-separated part of the index name."""
+    import re
+
+    found: set[int] = set()
+    for i, op in enumerate(ops):
+        if not isinstance(op, ir.DropIndex):
+            continue
+        later = {norm(o.table) for o in ops[i + 1:] if isinstance(o, ir.DropTable)}
+        if not later:
+            continue
+        name = norm(op.name)
+        table = norm(op.table) or next((s.index_tables[name] for s in states if name in s.index_tables), "")
+        if table:
+            hit = table in later
+        else:
+            hit = any(re.search(r"(?:^|_)" + re.escape(t.split(".")[-1]) + r"(?:_|$)", name.split(".")[-1])
+                      for t in later)
+        if hit:
+            found.add(id(op))
+    return found
 
 
 def name_follows_pattern(pattern: str | None, name: str) -> bool | None:
@@ -248,7 +320,8 @@ class MigrationFacts:
         in_transaction = self.migration.transactional
         base = {"dialect": self.dialect, "postgres_version": self.postgres_version, "orm": self.migration.orm,
                 "transactional": self.migration.transactional}
-        rebuilt = rebuilt_tables(ops)
+        swapped = swapped_operations(ops)
+        index_goes_with_table = index_drops_before_table_drop(ops, added, self.state)
         for op in ops:
             dialect = op.dialect or self.dialect  # a statement in a dialect branch runs on that database
             if isinstance(op, ir.Transaction):
@@ -261,8 +334,12 @@ class MigrationFacts:
                 facts = dict(base)
                 facts["dialect"] = dialect
                 facts["table_is_new"] = norm(table) in created if isinstance(table, str) else False
-                if isinstance(part, ir.DropTable):
-                    facts["table_rebuilt"] = id(part) in rebuilt
+                if isinstance(part, (ir.DropTable, ir.RenameTable)):
+                    facts["table_rebuilt"] = id(part) in swapped
+                elif isinstance(part, (ir.DropColumn, ir.RenameColumn)):
+                    facts["column_swapped"] = id(part) in swapped
+                elif isinstance(part, ir.DropIndex):
+                    facts["table_dropped_later"] = id(part) in index_goes_with_table
                 facts["in_transaction"] = in_transaction
                 if isinstance(part, ir.AddConstraint) and part.constraint_type == "foreign_key":
                     facts["has_index"] = (self.state.has_index(part.table, part.columns)
