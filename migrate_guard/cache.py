@@ -21,6 +21,15 @@ repository — in one pack file per project (creating thousands of small files c
 are written to a temporary file in the same folder and renamed into place, so concurrent runs never read a
 half-written pack (the last writer wins; the loser's entries are parsed again next time); a corrupt or unreadable
 pack or entry is a miss.
+
+The cache owns only what it made (see CacheStore): a folder of its own, private (0700), holding its marker file
+(CACHEDIR.TAG, which backup tools also honour) and a `.gitignore` of `*` (a cache inside a repository never shows
+in `git status`). It refuses a folder that holds the project or that is not empty and has no marker of its own; it
+trusts a folder only while it and every folder below it that it reads belong to the current user and are not
+writable by group or others, checked through file descriptors opened without following symbolic links, on every
+open; and it deletes only files with its own names, in its own subfolders. Verdicts and checkpoints are marshal
+data (no code); packs hold the extracted migrations as pickles, which are read only from such a trusted folder.
+Every file starts with a magic line and a SHA-256 of its body: a truncated, corrupt or foreign file is a miss.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import hashlib
 import marshal
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -39,6 +49,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config
+from .errors import ConfigError, warn
 from .extract.base import MigrationUnit
 from .location import Location
 from .model import Finding, LintedFile, Migration
@@ -47,7 +58,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .engine.facts import SchemaState
 
-FORMAT = "1"
+FORMAT = "2"
 PRUNE_AFTER_DAYS = 30
 _DAY = 86400.0
 # Config fields that cannot change what an extractor returns (and change often): left out of the key.
@@ -56,8 +67,9 @@ _CONFIG_IGNORED = frozenset({"baseline", "fail_on", "cache_dir", "source", "excl
 
 
 def cache_folder(config: Config) -> Path:
+    """Where the cache lives. Not resolved: a symbolic link in place of the folder itself is refused, not followed."""
     if config.cache_dir:
-        return (config.root / config.cache_dir).resolve()
+        return Path(os.path.abspath(config.root / config.cache_dir))
     base = os.environ.get("XDG_CACHE_HOME")
     root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
     return root / "migrate-guard"
@@ -101,10 +113,10 @@ def _file_digest(path: Path) -> str:
 
 
 class MigrationCache:
-    def __init__(self, folder: Path, config: Config) -> None:
+    def __init__(self, store: CacheStore, config: Config) -> None:
         from .engine.rules import rules_fingerprint
 
-        self.folder = folder / f"v{FORMAT}"
+        self._store = store
         settings = sorted((f.name, repr(getattr(config, f.name))) for f in fields(config)
                           if f.name not in _CONFIG_IGNORED)
         # The current folder is in the key: migrations hold paths relative to it.
@@ -120,6 +132,17 @@ class MigrationCache:
         self._verdicts: dict[str, bytes] = {}
         self._checkpoints: dict[str, bytes] = {}
         self._contents: dict[str, bytes] = {}
+
+    @classmethod
+    def open(cls, config: Config) -> MigrationCache | None:
+        """The cache, or None (with a one-line warning) when its folder cannot be trusted or made. A configured
+        `cache_dir` that holds the project or someone else's files is a configuration error (ConfigError)."""
+        try:
+            store = CacheStore.open(cache_folder(config), config)
+        except CacheUnavailable as why:
+            warn(f"running without the cache: {why}")
+            return None
+        return cls(store, config)
 
     def key(self, unit: MigrationUnit, seed: str) -> str:
         digest = hashlib.sha256()
@@ -196,24 +219,24 @@ class MigrationCache:
 
     # One pack file per project holds its entries: thousands of tiny files cost more to create than to parse.
 
-    def _pack_path(self, group: str) -> Path:
+    def _pack_name(self, group: str) -> tuple[str, str]:
+        """(shard folder, file name without suffix) of a project's pack, verdict and checkpoint files."""
         name = hashlib.sha256(f"{self.context}\0{group}".encode()).hexdigest()
-        return self.folder / name[:2] / f"{name[2:]}.pack"
+        return name[:2], name[2:]
+
+    def _read(self, group: str, suffix: str) -> bytes | None:
+        shard, name = self._pack_name(group)
+        return self._store.read(shard, name + suffix)
 
     def _pack(self, group: str) -> dict[str, Entry]:
         pack = self._packs.get(group)
         if pack is None:
-            import pickle  # packs are read only when some project's verdict cannot be reused
-
-            path = self._pack_path(group)
+            data = self._read(group, ".pack")
             try:
-                with path.open("rb") as handle:
-                    pack = pickle.load(handle)
-                if not isinstance(pack, dict):
-                    pack = {}
-                else:
-                    _keep(path)
-            except Exception:  # missing, truncated or foreign: an empty pack
+                pack = marshal.loads(data) if data is not None else {}
+            except Exception:  # a foreign body behind a valid checksum: an empty pack
+                pack = {}
+            if not isinstance(pack, dict):
                 pack = {}
             self._packs[group] = pack
         return pack
@@ -228,6 +251,7 @@ class MigrationCache:
             deps, payload = entry
             if not self._unchanged(deps):
                 return None
+            # Only from a folder CacheStore trusts: this user's own, writable by nobody else (see the module doc).
             migration = pickle.loads(payload)
         except Exception:  # a damaged entry is a miss, never an error
             return None
@@ -251,13 +275,13 @@ class MigrationCache:
         return digest.hexdigest()
 
     def load_verdict(self, group: str, keys: list[str], linted: list[bool]) -> Verdict | None:
-        path = self._pack_path(group).with_suffix(".verdict")
+        data = self._read(group, ".verdict")
+        if data is None:
+            return None
         try:
-            with path.open("rb") as handle:
-                key, deps, findings, linted_files = marshal.loads(handle.read())  # load(file) reads piecemeal
+            key, deps, findings, linted_files = marshal.loads(data)
             if key != self._verdict_key(keys, linted) or not self._unchanged(deps):
                 return None
-            _keep(path)
             return Verdict([Finding(rule, severity, Location(file, line, column, end), message, hint, orm, migration)
                             for rule, severity, file, line, column, end, message, hint, orm, migration in findings],
                            [LintedFile(*row) for row in linted_files])
@@ -292,63 +316,359 @@ class MigrationCache:
         return hashlib.sha256(f"{self.context}\0checkpoint\0{chr(0).join(keys)}".encode()).hexdigest()
 
     def load_checkpoint(self, group: str, keys: list[str]) -> Checkpoint | None:
-        path = self._pack_path(group).with_suffix(".state")
+        data = self._read(group, ".state")
+        if data is None:
+            return None
         try:
-            import pickle
+            from .engine.facts import SchemaState
 
-            with path.open("rb") as handle:
-                states, deps = pickle.loads(handle.read())
-            state = states.get(self._checkpoint_key(keys))
-            if state is None or not self._unchanged(deps):
+            states, deps = marshal.loads(data)
+            plain = states.get(self._checkpoint_key(keys))
+            if plain is None or not self._unchanged(deps):
                 return None
-        except Exception:  # missing, stale, truncated or foreign: replay the migrations
+            state = SchemaState.__new__(SchemaState)
+            state.__setstate__(plain)  # the plain data SchemaState.__getstate__ gave (as pickle would restore it)
+        except Exception:  # stale, foreign or from other code: replay the migrations
             return None
         return Checkpoint(len(keys), state, deps)
 
     def store_checkpoints(self, group: str, states: list[tuple[list[str], SchemaState]],
                           deps: dict[str, str]) -> None:
         """States after the given prefixes (their keys) of the project's migrations, which read `deps`."""
-        import pickle
-
-        by_key = {self._checkpoint_key(keys): state for keys, state in states}
-        self._checkpoints[group] = pickle.dumps((by_key, deps), protocol=pickle.HIGHEST_PROTOCOL)
+        by_key = {self._checkpoint_key(keys): state.__getstate__() for keys, state in states}
+        try:
+            self._checkpoints[group] = marshal.dumps((by_key, deps))
+        except ValueError:  # a state holding something marshal cannot write: no checkpoint, never a failure
+            pass
 
     def flush(self, project_sizes: dict[str, int]) -> None:
         """Write the packs that gained entries, and the verdicts judged this run. Entries this run did not use
         (older versions of edited files, or migrations outside this run's selection) are kept while the pack stays
         under twice the project's size."""
-        import pickle
+        def write(group: str, suffix: str, data: bytes) -> None:
+            shard, name = self._pack_name(group)
+            self._store.write(shard, name + suffix, data)
 
         for group, verdict in sorted(self._verdicts.items()):
-            _atomic_write(self._pack_path(group).with_suffix(".verdict"), verdict)
+            write(group, ".verdict", verdict)
         for group, checkpoint in sorted(self._checkpoints.items()):
-            _atomic_write(self._pack_path(group).with_suffix(".state"), checkpoint)
+            write(group, ".state", checkpoint)
         for group in sorted(self._dirty):
             used = self._used[group]
             unused = {k: v for k, v in self._pack(group).items() if k not in used}
             limit = 2 * project_sizes.get(group, len(used)) + 16
             entries = {**unused, **used} if len(unused) + len(used) <= limit else used
-            _atomic_write(self._pack_path(group), pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
+            write(group, ".pack", marshal.dumps(entries))  # (deps, pickled Migration) per key: plain data
         if self._dirty or self._verdicts or self._checkpoints:
-            self._prune()
-
-    def _prune(self) -> None:
-        """Once a day, delete packs unused for PRUNE_AFTER_DAYS (older tool versions, edited configs, gone repos)."""
-        marker = self.folder.parent / ".last-prune"
-        try:
-            if marker.exists() and time.time() - marker.stat().st_mtime < _DAY:
-                return
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-            cutoff = time.time() - PRUNE_AFTER_DAYS * _DAY
-            for pack in self.folder.parent.glob("v*/*/*"):
-                if pack.stat().st_mtime < cutoff:
-                    pack.unlink(missing_ok=True)
-        except OSError:
-            pass
+            self._store.prune_daily(PRUNE_AFTER_DAYS * _DAY)
+        self._store.close()
 
 
 Entry = tuple[dict[str, str], bytes]  # (dependencies with their digests, pickled Migration)
+
+
+class CacheUnavailable(Exception):
+    """The cache folder cannot be made or trusted: the run goes on without the cache."""
+
+
+_MARKER = "CACHEDIR.TAG"
+_MARKER_TEXT = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
+                b"# This folder is migrate-guard's cache: it made every file in it, and deleting them is safe.\n"
+                b"# Cache directory tags: https://bford.info/cachedir/\n")
+_GITIGNORE = b"# migrate-guard's cache: never committed\n*\n"
+# What versions before the marker left in their folder: such a folder, owned by this user, is adopted.
+_LEGACY_NAMES = frozenset({"v1", ".last-prune"})
+_LAST_PRUNE = ".last-prune"
+# The only names the cache writes (and so the only ones it deletes): vN/<2 hex>/<62 hex>.pack|.verdict|.state, and
+# the temporary files they are written through (older versions' tempfile names included).
+_VERSION_NAME = re.compile(r"v\d{1,4}")
+_SHARD_NAME = re.compile(r"[0-9a-f]{2}")
+_FILE_NAME = re.compile(r"[0-9a-f]{62}\.(?:pack|verdict|state)|\.tmp-[0-9a-z_]{8,16}(?:\.pack)?")
+_MAGIC = b"migrate-guard cache\n"
+_DIGEST_SIZE = 32
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+
+
+def _owner() -> int | None:
+    return os.geteuid() if hasattr(os, "geteuid") else None
+
+
+def _trusted(info: os.stat_result, kind: int) -> bool:
+    """This user's own file of this kind (S_IFDIR / S_IFREG), writable by nobody else."""
+    owner = _owner()
+    return (stat.S_IFMT(info.st_mode) == kind and (owner is None or info.st_uid == owner)
+            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+class CacheStore:
+    """The cache's own folder, worked on through file descriptors opened without following symbolic links (on
+    systems without them, by path), each checked when opened: this user's, writable by nobody else."""
+
+    def __init__(self, folder: Path, fd: int | None) -> None:
+        self.folder = folder
+        self._fd = fd  # the folder, held open: renaming or replacing its path later changes nothing
+        self._shards: dict[str, int | str | None] = {}
+
+    @classmethod
+    def open(cls, folder: Path, config: Config) -> CacheStore:
+        """Raises ConfigError for a configured cache_dir that holds the project or another program's files,
+        CacheUnavailable for a folder that cannot be made or trusted."""
+
+        def refuse(why: str) -> CacheUnavailable:
+            if config.cache_dir:
+                where = f"{config.source}: " if config.source else ""
+                raise ConfigError(f"{where}configuration key 'cache_dir' names {folder}, {why}; name a folder of its "
+                                  "own such as \".migrate-guard-cache\"")
+            return CacheUnavailable(f"{folder} {why}")
+
+        real = os.path.realpath(folder)
+        for place in {os.getcwd(), str(config.root)}:
+            held = os.path.realpath(place)
+            if held == real or held.startswith(real.rstrip(os.sep) + os.sep):
+                raise refuse("which holds the project")
+        try:
+            if not os.path.lexists(folder):
+                folder.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.mkdir(folder, 0o700)
+                except FileExistsError:  # another run made it first
+                    pass
+            fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _NOFOLLOW) if _NOFOLLOW else None
+        except OSError as error:
+            if os.path.islink(folder):
+                raise CacheUnavailable(f"{folder} is a symbolic link (the cache never follows one)") from None
+            raise CacheUnavailable(f"cannot open {folder}: {error.strerror or error}") from None
+        store = cls(folder, fd)
+        try:
+            info = os.fstat(fd) if fd is not None else os.lstat(folder)
+            owner = _owner()
+            if not stat.S_ISDIR(info.st_mode):
+                raise CacheUnavailable(f"{folder} is not a folder")
+            if owner is not None and info.st_uid != owner:
+                raise CacheUnavailable(f"{folder} belongs to another user")
+            if not store._has_marker():
+                names = set(store._listing())
+                if names - _LEGACY_NAMES:
+                    raise refuse("which is not empty and was not made by migrate-guard (it has no CACHEDIR.TAG of "
+                                 "migrate-guard's)")
+                store._adopt()
+                info = os.fstat(fd) if fd is not None else os.lstat(folder)
+            if not _trusted(info, stat.S_IFDIR):
+                raise CacheUnavailable(f"{folder} is writable by other users (it must be private: chmod 700)")
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        for shard in self._shards.values():
+            if isinstance(shard, int):
+                os.close(shard)
+        self._shards.clear()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    # --- the folder itself --------------------------------------------------------------------------------------
+
+    def _listing(self) -> list[str]:
+        try:
+            return os.listdir(self._fd if self._fd is not None else self.folder)
+        except OSError:
+            return []
+
+    def _has_marker(self) -> bool:
+        data = self._read_at(self._fd, self.folder, _MARKER, limit=4096)
+        return data == _MARKER_TEXT
+
+    def _adopt(self) -> None:
+        """An empty (or an earlier version's) folder of this user's becomes the cache's: private, marked."""
+        try:
+            if self._fd is not None:
+                os.fchmod(self._fd, 0o700)
+            else:
+                os.chmod(self.folder, 0o700)
+            self._write_at(self._fd, self.folder, ".gitignore", _GITIGNORE)
+            self._write_at(self._fd, self.folder, _MARKER, _MARKER_TEXT)  # last: marked means fully set up
+        except OSError as error:
+            raise CacheUnavailable(f"cannot set up {self.folder}: {error.strerror or error}") from None
+
+    # --- files, relative to a trusted folder (a descriptor, or a path without descriptor support) ---------------
+
+    @staticmethod
+    def _read_at(fd: int | None, folder: Path | str, name: str, limit: int = -1) -> bytes | None:
+        try:
+            handle = (os.open(name, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY, dir_fd=fd) if fd is not None
+                      else os.open(os.path.join(folder, name), os.O_RDONLY | _NONBLOCK | _BINARY))
+        except (OSError, ValueError):
+            return None
+        try:
+            info = os.fstat(handle)
+            if not _trusted(info, stat.S_IFREG):
+                return None
+            with os.fdopen(handle, "rb", closefd=False) as stream:
+                data = stream.read(limit)
+            if time.time() - info.st_mtime > _DAY and os.utime in os.supports_fd:
+                os.utime(handle)  # read this run: still in use, kept from the prune (refreshed once a day)
+            return data
+        except OSError:
+            return None
+        finally:
+            os.close(handle)
+
+    @staticmethod
+    def _write_at(fd: int | None, folder: Path | str, name: str, data: bytes) -> None:
+        """Temporary file in the same folder, renamed into place: readers see the old or the new file, never half."""
+        temporary = f".tmp-{os.urandom(8).hex()}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
+        handle = (os.open(temporary, flags, 0o600, dir_fd=fd) if fd is not None
+                  else os.open(os.path.join(folder, temporary), flags, 0o600))
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            if fd is not None:
+                os.replace(temporary, name, src_dir_fd=fd, dst_dir_fd=fd)
+            else:
+                os.replace(os.path.join(folder, temporary), os.path.join(folder, name))
+        except BaseException:
+            try:
+                os.unlink(temporary, dir_fd=fd) if fd is not None else os.unlink(os.path.join(folder, temporary))
+            except OSError:
+                pass
+            raise
+
+    def _shard(self, name: str, create: bool) -> int | str | None:
+        """vN/<name> below the cache folder (a descriptor, or its path), made when asked; None when missing or
+        not trusted. A run touches a few: each is opened and checked once."""
+        if name in self._shards and (self._shards[name] is not None or not create):
+            return self._shards[name]
+        found: int | str | None = None
+        try:
+            if self._fd is None:
+                path = os.path.join(self.folder, f"v{FORMAT}", name)
+                if create:
+                    os.makedirs(path, 0o700, exist_ok=True)
+                info = os.lstat(path)
+                found = path if _trusted(info, stat.S_IFDIR) else None
+            else:
+                parent = self._open_folder(self._fd, f"v{FORMAT}", create)
+                try:
+                    found = self._open_folder(parent, name, create) if parent is not None else None
+                finally:
+                    if parent is not None:
+                        os.close(parent)
+        except OSError:
+            found = None
+        self._shards[name] = found
+        return found
+
+    @staticmethod
+    def _open_folder(parent: int, name: str, create: bool) -> int | None:
+        flags = os.O_RDONLY | _DIRECTORY | _NOFOLLOW
+        try:
+            fd = os.open(name, flags, dir_fd=parent)
+        except FileNotFoundError:
+            if not create:
+                return None
+            try:
+                os.mkdir(name, 0o700, dir_fd=parent)
+            except FileExistsError:
+                pass
+            fd = os.open(name, flags, dir_fd=parent)
+        if not _trusted(os.fstat(fd), stat.S_IFDIR):
+            os.close(fd)
+            return None
+        return fd
+
+    def read(self, shard: str, name: str) -> bytes | None:
+        """A cache file's body, or None: missing, not this user's, writable by others, not a regular file,
+        truncated, corrupt or not the cache's (bad magic or checksum)."""
+        folder = self._shard(shard, create=False)
+        if folder is None:
+            return None
+        data = self._read_at(folder if isinstance(folder, int) else None, folder if isinstance(folder, str) else "",
+                             name)
+        head = len(_MAGIC) + _DIGEST_SIZE
+        if data is None or len(data) < head or not data.startswith(_MAGIC):
+            return None
+        body = memoryview(data)[head:]
+        if hashlib.sha256(body).digest() != data[len(_MAGIC):head]:
+            return None
+        return bytes(body)
+
+    def write(self, shard: str, name: str, body: bytes) -> None:
+        """Never fails the run: a read-only or full cache folder only slows the next one down."""
+        folder = self._shard(shard, create=True)
+        if folder is None:
+            return
+        data = b"".join((_MAGIC, hashlib.sha256(body).digest(), body))
+        try:
+            self._write_at(folder if isinstance(folder, int) else None, folder if isinstance(folder, str) else "",
+                           name, data)
+        except OSError:
+            pass
+
+    # --- pruning: only the cache's own names, in its own subfolders, never through a link ----------------------
+
+    def prune_daily(self, max_age: float) -> None:
+        """Once a day, delete the cache's files unused for max_age seconds (older tool versions, edited configs,
+        gone repositories)."""
+        if self._fd is None:
+            return  # without descriptors a folder could be swapped for a link between check and delete: keep all
+        try:
+            try:
+                handle = os.open(_LAST_PRUNE, os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=self._fd)
+            except FileNotFoundError:
+                handle = os.open(_LAST_PRUNE, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, 0o600, dir_fd=self._fd)
+            try:
+                info = os.fstat(handle)
+                if not _trusted(info, stat.S_IFREG) or time.time() - info.st_mtime < _DAY:
+                    return
+                os.utime(handle)
+            finally:
+                os.close(handle)
+            self._prune(time.time() - max_age)
+        except OSError:
+            pass
+
+    def _prune(self, cutoff: float) -> None:
+        assert self._fd is not None
+        for version in self._own_entries(self._fd, _VERSION_NAME, stat.S_IFDIR):
+            outer = self._open_folder(self._fd, version, create=False)
+            if outer is None:
+                continue
+            try:
+                for shard in self._own_entries(outer, _SHARD_NAME, stat.S_IFDIR):
+                    inner = self._open_folder(outer, shard, create=False)
+                    if inner is None:
+                        continue
+                    try:
+                        for name in self._own_entries(inner, _FILE_NAME, stat.S_IFREG, before=cutoff):
+                            os.unlink(name, dir_fd=inner)
+                    finally:
+                        os.close(inner)
+            finally:
+                os.close(outer)
+
+    @staticmethod
+    def _own_entries(folder: int, pattern: re.Pattern[str], kind: int, before: float | None = None) -> list[str]:
+        """Names in a folder that match the cache's own pattern and are this user's entries of that kind (a
+        symbolic link is never one), last modified before `before` when given."""
+        names = []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if not pattern.fullmatch(entry.name):
+                    continue
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if _trusted(info, kind) and (before is None or info.st_mtime < before):
+                    names.append(entry.name)
+        return names
 
 
 class Checkpoint:
@@ -366,30 +686,6 @@ class Verdict:
     def __init__(self, findings: list[Finding], linted: list[LintedFile]) -> None:
         self.findings = findings
         self.linted = linted
-
-
-def _keep(path: Path) -> None:
-    """A cache file read this run is still in use: keep it from being pruned (its mtime is refreshed once a day)."""
-    if time.time() - path.stat().st_mtime > _DAY:
-        os.utime(path)
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    """Temporary file in the same folder, renamed into place: readers see the old or the new pack, never half."""
-    import tempfile  # only runs that write pay for it (and for the shutil and random it imports)
-
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pack")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass  # a read-only or full cache folder slows the next run down; it never fails this one
 
 
 def _listing_digest(folder: str) -> str:

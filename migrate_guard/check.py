@@ -411,9 +411,9 @@ def _leading_version(text: str) -> int | None:
 def _open_cache(config: Config, options: Options) -> MigrationCache | None:
     if not options.use_cache:
         return None
-    from .cache import MigrationCache, cache_folder
+    from .cache import MigrationCache
 
-    return MigrationCache(cache_folder(config), config)
+    return MigrationCache.open(config)
 
 
 def extract_units(work: dict[str, list[MigrationUnit]], options: Options, stats: dict[str, int],

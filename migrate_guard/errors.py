@@ -7,3 +7,10 @@ class UsageError(Exception):
 
 class ConfigError(UsageError):
     """Bad configuration: unknown key, wrong type."""
+
+
+def warn(message: str) -> None:
+    """One line on stderr for something the run works around (an untrusted cache, an unreadable folder)."""
+    import sys
+
+    print(f"migrate-guard: warning: {message}", file=sys.stderr)

@@ -227,7 +227,7 @@ def test_start_up_stays_light() -> None:
 def test_packs_unused_for_a_month_are_pruned(repo: Path, env: dict[str, str], tmp_path: Path) -> None:
     run_cli("check", cwd=repo, env=env)
     cache = tmp_path / "xdg" / "migrate-guard"
-    stale = cache / "v1" / "ab" / "stale.pack"
+    stale = cache / "v2" / "ab" / f"{'c' * 62}.pack"
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_bytes(b"old")
     month_ago = stale.stat().st_mtime - 31 * 86400
