@@ -143,8 +143,28 @@ def js_string_option(text: str, key: str) -> str | None:
     return match.group(2) if match else None
 
 
+_DATASOURCE = re.compile(r"datasource\s+\w+\s*\{")
+_PROVIDER = re.compile(r'provider\s*=\s*"(\w+)"')
+
+
+def datasource_provider(text: str) -> str | None:
+    """The provider of the first Prisma `datasource name { ... }` block that names one. Block by block, not one
+    `datasource ... {[^}]*?provider` search, which rescans to the end from every header when no `}` follows."""
+    at = 0
+    while (header := _DATASOURCE.search(text, at)) is not None:
+        end = text.find("}", header.end())
+        block_end = len(text) if end < 0 else end
+        provider = _PROVIDER.search(text, header.end(), block_end)
+        if provider is not None:
+            return provider.group(1)
+        if end < 0:
+            return None
+        at = end + 1  # a header inside this block ends at the same "}" and has no provider either
+    return None
+
+
 def strip_js_comments(text: str) -> str:
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+    text = re.sub(r"/\*.*?(?:\*/|\Z)", "", text, flags=re.DOTALL)  # unterminated: to the end (never rescanned)
     return re.sub(r"(?m)(^|[^:'\"\\])//[^\n]*", r"\1", text)
 
 

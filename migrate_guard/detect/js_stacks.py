@@ -10,12 +10,11 @@ import re
 from pathlib import Path
 
 from ..model import Project
-from .common import (dialect_of_url, dialect_word, find_dirs, glob_base, js_dependencies, js_string_option, list_dir,
-                     make_project, package_json, read_json, read_small, strip_js_comments)
+from .common import (datasource_provider, dialect_of_url, dialect_word, find_dirs, glob_base, js_dependencies,
+                     js_string_option, list_dir, make_project, package_json, read_json, read_small, strip_js_comments)
 
 JS_MARKERS = ("package.json", "schema.prisma", ".sequelizerc")
 _JS_EXTS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
-_PRISMA_PROVIDER = re.compile(r'datasource\s+\w+\s*\{[^}]*?provider\s*=\s*"(\w+)"', re.DOTALL)
 _LOCK_PROVIDER = re.compile(r'provider\s*=\s*"(\w+)"')
 
 
@@ -58,9 +57,9 @@ def _prisma_dialect(schema: Path, migrations: Path) -> str | None:
     if match is None:
         files = [schema] if schema.is_file() else [schema / n for n in list_dir(schema) if n.endswith(".prisma")]
         for file in files:
-            match = _PRISMA_PROVIDER.search(read_small(file) or "")
-            if match:
-                break
+            provider = datasource_provider(read_small(file) or "")
+            if provider:
+                return dialect_word(provider)
     return dialect_word(match.group(1)) if match else None
 
 
@@ -103,8 +102,10 @@ def knex_projects(root: Path, names: list[str]) -> list[Project]:
 
 
 def _migrations_option(text: str, key: str) -> str | None:
-    block = re.search(r"migrations\s*:\s*\{([^}]*)\}", text)
-    return _rc_path(block.group(1), key) if block else None  # a string or path.join(__dirname, 'db', ...)
+    # `(\}?)`: an unclosed block matches to the end instead of failing and being rescanned from every later
+    # `migrations: {` (quadratic); no later block could close either.
+    block = re.search(r"migrations\s*:\s*\{([^}]*)(\}?)", text)
+    return _rc_path(block.group(1), key) if block and block.group(2) else None  # a string or path.join(...)
 
 
 def _has_js_files(folder: Path) -> bool:
@@ -129,7 +130,12 @@ def sequelize_projects(root: Path, names: list[str]) -> list[Project]:
 
 
 def _rc_path(text: str, key: str) -> str | None:
-    match = re.search(r"""['"]?""" + re.escape(key) + r"""['"]?\s*:\s*(path\.\w+\([^)]*\)|['"][^'"]*['"])""", text)
+    option = r"""['"]?""" + re.escape(key) + r"""['"]?\s*:\s*"""
+    # `\)?`: an unclosed path.join( matches to the end rather than being rescanned from every later key; after it
+    # only a quoted value can still follow (no later call closes either).
+    match = re.search(option + r"""(path\.\w+\([^)]*\)?|['"][^'"]*['"])""", text)
+    if match and match.group(1).startswith("path.") and not match.group(1).endswith(")"):
+        match = re.compile(option + r"""(['"][^'"]*['"])""").search(text, match.start(1))
     if not match:
         return None
     value = match.group(1).strip()
@@ -166,8 +172,8 @@ def typeorm_projects(root: Path, names: list[str]) -> list[Project]:
     text = strip_js_comments(read_small(source) or "") if source else ""
     dialect = dialect_word(js_string_option(text, "type")) or dialect_of_url(js_string_option(text, "url"))
     folders: list[Path] = []
-    block = re.search(r"""["']?\bmigrations["']?\s*:\s*\[([^\]]*)\]""", text)
-    if block and source is not None:
+    block = re.search(r"""["']?\bmigrations["']?\s*:\s*\[([^\]]*)(\]?)""", text)  # (\]?): see _migrations_option
+    if block and block.group(2) and source is not None:
         base = root if source.name.startswith("ormconfig") else _source_base(root, source)
         for pattern in re.findall(r"""['"`]([^'"`]+)['"`]""", block.group(1)):
             pattern = re.sub(r"\$\{__dirname\}|__dirname\s*\+\s*", "", pattern)

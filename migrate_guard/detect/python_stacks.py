@@ -16,7 +16,7 @@ DJANGO_MARKERS = ("manage.py", "pyproject.toml", "Pipfile", "setup.cfg", "setup.
 _REAL_MANAGE = re.compile(r"DJANGO_SETTINGS_MODULE|execute_from_command_line|from\s+django[\s.]")
 _DJANGO_MIGRATION_NAME = re.compile(r"^\d{4}_\w+\.py$")
 _DJANGO_MIGRATION_HEAD = re.compile(r"from\s+django\.db\s+import\s+[^\n]*\bmigrations\b|django\.db\.migrations")
-_REQUIREMENT = re.compile(r"^\s*django\s*(?:[\[<>=!~;@ ]|$)", re.IGNORECASE | re.MULTILINE)
+_REQUIREMENT = re.compile(r"^[^\S\n]*django\s*(?:[\[<>=!~;@ ]|$)", re.IGNORECASE | re.MULTILINE)
 _QUOTED_REQUIREMENT = re.compile(r"""['"]\s*django\s*(?:[\[<>=!~;@ ]|['"])""", re.IGNORECASE)
 _SETTINGS_MODULE = re.compile(r"""DJANGO_SETTINGS_MODULE['"]?\s*,\s*['"]([\w.]+)['"]""")
 _ENGINE = re.compile(r"django\.db\.backends\.(postgresql|postgresql_psycopg2|postgis|mysql|sqlite3|spatialite|oracle)"
@@ -46,7 +46,7 @@ def declares_django(folder: Path, names: list[str]) -> bool:
         return True
     if "Pipfile" in names:
         text = read_small(folder / "Pipfile") or ""
-        if re.search(r"^\s*['\"]?django['\"]?\s*=", text, re.IGNORECASE | re.MULTILINE):
+        if re.search(r"^[^\S\n]*['\"]?django['\"]?\s*=", text, re.IGNORECASE | re.MULTILINE):
             return True
     if "setup.cfg" in names:
         text = read_small(folder / "setup.cfg") or ""
@@ -327,7 +327,7 @@ def _dialect_from_env_py(script: Path) -> str | None:
     return dialect_of_url(match.group(1)) if match else None
 
 
-_PY_DRIVERS = re.compile(r"^\s*(psycopg2(?:-binary)?|psycopg|asyncpg|pymysql|mysqlclient|aiomysql|aiosqlite)\b",
+_PY_DRIVERS = re.compile(r"^[^\S\n]*(psycopg2(?:-binary)?|psycopg|asyncpg|pymysql|mysqlclient|aiomysql|aiosqlite)\b",
                          re.IGNORECASE | re.MULTILINE)
 
 

@@ -21,12 +21,12 @@ _GO_DRIVERS = (
     (re.compile(r"github\.com/go-sql-driver/mysql|gorm\.io/driver/mysql"), "mysql"),
     (re.compile(r"github\.com/mattn/go-sqlite3|modernc\.org/sqlite|glebarez/go-sqlite|gorm\.io/driver/sqlite"), "sqlite"),
 )
-_ENV_URL = re.compile(r"^\s*(?:export\s+)?(?:DATABASE_URL|DB_URL|GOOSE_DBSTRING|FLYWAY_URL)\s*=\s*['\"]?([^'\"\s]+)",
+_ENV_URL = re.compile(r"^[^\S\n]*(?:export\s+)?(?:DATABASE_URL|DB_URL|GOOSE_DBSTRING|FLYWAY_URL)\s*=\s*['\"]?([^'\"\s]+)",
                       re.MULTILINE)
-_GOOSE_DRIVER = re.compile(r"^\s*(?:export\s+)?GOOSE_DRIVER\s*=\s*['\"]?(\w+)", re.MULTILINE)
+_GOOSE_DRIVER = re.compile(r"^[^\S\n]*(?:export\s+)?GOOSE_DRIVER\s*=\s*['\"]?(\w+)", re.MULTILINE)
 _ENV_FILES = (".env", ".env.example", ".env.sample", ".env.dist")
 _COMPOSE_FILES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
-_COMPOSE_IMAGE = re.compile(r"""^\s*image:\s*['"]?([\w.\-/]+)""", re.MULTILINE)
+_COMPOSE_IMAGE = re.compile(r"""^[^\S\n]*image:\s*['"]?([\w.\-/]+)""", re.MULTILINE)
 _IMAGE_DIALECTS = {"postgres": "postgres", "postgis": "postgres", "timescaledb": "postgres", "mysql": "mysql",
                    "mariadb": "mysql", "percona-server": "mysql"}
 _SNIFFED_FILES = 20
@@ -35,7 +35,7 @@ _SQL_MARKERS = (
     ("sqlite", re.compile(r"\bAUTOINCREMENT\b|\bWITHOUT\s+ROWID\b|\bPRAGMA\b", re.I)),
     ("postgres", re.compile(r"\b(?:BIG)?SERIAL\b|::\w|\bCONCURRENTLY\b|\$\$|\bJSONB\b|\bTIMESTAMPTZ\b", re.I)),
 )
-_FLYWAY_URL = re.compile(r"""^\s*(?:flyway\.)?url\s*[=:]\s*['"]?(jdbc:[^'"\s]+)""", re.MULTILINE)
+_FLYWAY_URL = re.compile(r"""^[^\S\n]*(?:flyway\.)?url\s*[=:]\s*['"]?(jdbc:[^'"\s]+)""", re.MULTILINE)
 
 
 def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[Path]) -> list[Project]:

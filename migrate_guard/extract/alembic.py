@@ -19,14 +19,14 @@ from .pyast import UNKNOWN, PySource, argument, keywords, last_name, literal, pa
 
 ORM = "alembic"
 EXTENSIONS = (".py",)
-_REVISION = re.compile(r"^\s*revision\s*(?::[^=\n]*)?=", re.MULTILINE)
+_REVISION = re.compile(r"^[^\S\n]*revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 
 def claims(path: Path, head: str) -> bool:
     return (path.name != "env.py" and _REVISION.search(head) is not None
             and ("def upgrade" in head or "from alembic" in head or "down_revision" in head))
 
 
-_DOWN_REVISION = re.compile(r"^\s*down_revision\s*(?::[^=\n]*)?=", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^[^\S\n]*down_revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 
 
 def owns(head: str) -> bool:
@@ -453,8 +453,8 @@ def column_def(node: ast.Call) -> ir.ColumnDef | None:
                         indexed=literal(kw.get("index")) is True, generated=generated, references=references)
 
 
-_REVISION_VALUE = re.compile(r"^\s*revision\s*(?::[^=\n]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
-_DOWN_REVISION_VALUE = re.compile(r"^\s*down_revision\s*(?::[^=\n]*)?=\s*(.+)$", re.MULTILINE)
+_REVISION_VALUE = re.compile(r"^[^\S\n]*revision\s*(?::[^=\n]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN_REVISION_VALUE = re.compile(r"^[^\S\n]*down_revision\s*(?::[^=\n]*)?=\s*(.+)$", re.MULTILINE)
 
 
 def order_units(units: list[MigrationUnit]) -> list[MigrationUnit]:

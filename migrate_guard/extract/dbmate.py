@@ -12,7 +12,7 @@ from .sql_file import Loaded, annotated_sections, build_migration, down_state_of
 ORM = "dbmate"
 EXTENSIONS = (".sql",)
 _ANNOTATION = re.compile(r"^\s*--\s*migrate:(up|down)\b(.*)$", re.IGNORECASE)
-_NO_TRANSACTION = re.compile(r"^\s*--\s*migrate:up\b.*transaction:false", re.IGNORECASE | re.MULTILINE)
+_NO_TRANSACTION = re.compile(r"^[^\S\n]*--\s*migrate:up\b.*transaction:false", re.IGNORECASE | re.MULTILINE)
 
 
 def claims(path: Path, head: str) -> bool:

@@ -69,7 +69,7 @@ def _node_key(path: Path) -> tuple[str, str]:
     return (app_label(path.parent.parent), path.stem)
 
 
-_LABEL = re.compile(r"^\s+label\s*=\s*['\"](\w+)['\"]", re.MULTILINE)
+_LABEL = re.compile(r"^[^\S\n]+label\s*=\s*['\"](\w+)['\"]", re.MULTILINE)
 
 
 @lru_cache(maxsize=512)

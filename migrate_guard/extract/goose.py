@@ -12,7 +12,7 @@ from .sql_file import Loaded, annotated_sections, build_migration, down_state_of
 ORM = "goose"
 EXTENSIONS = (".sql",)
 _ANNOTATION = re.compile(r"^\s*--\s*\+goose\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
-_NO_TRANSACTION = re.compile(r"^\s*--\s*\+goose\s+NO\s+TRANSACTION\b", re.IGNORECASE | re.MULTILINE)
+_NO_TRANSACTION = re.compile(r"^[^\S\n]*--\s*\+goose\s+NO\s+TRANSACTION\b", re.IGNORECASE | re.MULTILINE)
 
 
 def claims(path: Path, head: str) -> bool:

@@ -55,8 +55,10 @@ def dialect_of(path: Path) -> str | None:
             text += file.read_text(encoding="utf-8", errors="replace") + "\n"
         except OSError:
             continue
-    match = re.search(r'datasource\s+\w+\s*\{[^}]*?provider\s*=\s*"(\w+)"', text, re.DOTALL)
-    return _PROVIDERS.get(match.group(1)) if match else None
+    from ..detect.common import datasource_provider
+
+    provider = datasource_provider(text)
+    return _PROVIDERS.get(provider) if provider else None
 
 
 # --- parsing ---------------------------------------------------------------------------------------------------------
@@ -269,7 +271,7 @@ def extract(unit: MigrationUnit) -> Migration:
                 sibling_text = sibling.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            for kind, name in re.findall(r"(?m)^\s*(model|view|enum|type)\s+(\w+)\s*\{", sibling_text):
+            for kind, name in re.findall(r"(?m)^[^\S\n]*(model|view|enum|type)\s+(\w+)\s*\{", sibling_text):
                 (schema.enums.add(name) if kind == "enum" else model_names.add(name))
     existing = _migrated_columns(path, unit)
     for model in (m for m in schema.models if m.kind == "model"):

@@ -26,12 +26,32 @@ class Section:
     path: Path
 
 
-_ONLY_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*|/\*.*?\*/)*\Z", re.DOTALL)
-_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+_BLANK = re.compile(r"\s*")
+# An unterminated /* comment runs to the end of the text, as in SQL (and a lazy match that may fail would be
+# retried at every later "/*": quadratic on a file full of them).
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?(?:\*/|\Z)", re.DOTALL)
 
 
 def has_statements(text: str) -> bool:
-    return _ONLY_COMMENTS.match(text) is None
+    """Anything but blanks and comments in `text` (an unterminated /* counts as a statement: it is not a comment).
+    A scan, not one regular expression: a repeated (blanks | -- comment | /* comment */) group backtracks
+    exponentially on a run of blank lines."""
+    at = 0
+    while True:
+        at = _BLANK.match(text, at).end()  # type: ignore[union-attr]
+        if at == len(text):
+            return False
+        if text.startswith("--", at):
+            at = text.find("\n", at)
+            if at < 0:
+                return False
+        elif text.startswith("/*", at):
+            end = text.find("*/", at + 2)
+            if end < 0:
+                return True
+            at = end + 2
+        else:
+            return True
 
 
 def without_comments(text: str) -> str:

@@ -138,7 +138,7 @@ def _files_named(context: Context, names: list[str]) -> dict[str, list[Path]]:
 def _alembic_chain(context: Context) -> list[tuple[str, Path]]:
     """(revision, file) from base to head, read from the version files."""
     revision_re = re.compile(r"^revision\s*(?::\s*str\s*)?=\s*['\"]([^'\"]+)['\"]", re.M)
-    down_re = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(None|['\"]([^'\"]+)['\"])", re.M)
+    down_re = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(None|['\"]([^'\"]+)['\"])", re.M)
     parents: dict[str, str | None] = {}
     files: dict[str, Path] = {}
     for folder in context.migration_dirs():
@@ -211,7 +211,7 @@ def _sequelize(context: Context, outputs: list[str]) -> NativeState:
 
 
 def _typeorm(context: Context, outputs: list[str]) -> NativeState:
-    entries = re.findall(r"^\s*\[( |X)\]\s+(?:\d+\s+)?(\S+)\s*$", outputs[0], re.M)
+    entries = re.findall(r"^[^\S\n]*\[( |X)\]\s+(?:\d+\s+)?(\S+)\s*$", outputs[0], re.M)
     all_files = [p for folder in context.migration_dirs() for p in sorted(folder.rglob("*")) if p.is_file()]
     result = []
     for mark, name in entries:
@@ -255,14 +255,14 @@ def _goose(context: Context, outputs: list[str]) -> NativeState:
     # Older goose prints through the log package: each line starts with "2024/01/02 15:04:05 ".
     text = re.sub(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ", "", outputs[0], flags=re.M)
     entries = [(when.strip(), name) for when, name in
-               re.findall(r"^\s*(.+?)\s+--\s+(\S+\.(?:sql|go))\s*$", text, re.M)]
+               re.findall(r"^[^\S\n]*(.+?)\s+--\s+(\S+\.(?:sql|go))\s*$", text, re.M)]
     files = _files_named(context, [name for _, name in entries])
     return NativeState([NativeMigration(name, when != "Pending", files[name], None if when == "Pending" else when)
                         for when, name in entries])
 
 
 def _dbmate(context: Context, outputs: list[str]) -> NativeState:
-    entries = re.findall(r"^\s*\[( |X)\]\s+(\S+\.sql)\s*$", outputs[0], re.M)
+    entries = re.findall(r"^[^\S\n]*\[( |X)\]\s+(\S+\.sql)\s*$", outputs[0], re.M)
     files = _files_named(context, [name for _, name in entries])
     return NativeState([NativeMigration(name, mark == "X", files[name]) for mark, name in entries])
 

@@ -77,6 +77,8 @@ class Context:
 _DIALECT_TEST = re.compile(r"""^\(?\s*(?:(?P<a>[^=!]+?)\s*(?P<op1>[!=]==?)\s*(?P<q1>['"`])(?P<w1>[\w-]+)(?P=q1)"""
                            r"""|(?P<q2>['"`])(?P<w2>[\w-]+)(?P=q2)\s*(?P<op2>[!=]==?)\s*(?P<b>[^=!]+?))\s*\)?$""")
 
+_MAX_DIALECT_TEST = 200
+
 
 def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
     """The database the nearest enclosing `if (<...dialect...> === 'mysql')` restricts this node to: ("mysql", False)
@@ -86,7 +88,9 @@ def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
     while parent is not None:
         if parent.type == "if_statement":
             condition = parent.child_by_field_name("condition")
-            match = _DIALECT_TEST.match(source.text_of(condition).strip()) if condition is not None else None
+            test = source.text_of(condition).strip() if condition is not None else ""
+            # A dialect test is short; _DIALECT_TEST's lazy runs and blanks overlap (quadratic on a long condition).
+            match = _DIALECT_TEST.match(test) if len(test) <= _MAX_DIALECT_TEST else None
             subject = (match.group("a") or match.group("b") or "") if match else ""
             dialect = dialect_word(match.group("w1") or match.group("w2")) if match else None
             if dialect is not None and ("dialect" in subject.lower() or "client" in subject.lower()):

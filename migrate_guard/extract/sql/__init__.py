@@ -241,7 +241,7 @@ def _routine_statement_tokens(tokens: list[Token]) -> list[Token]:
 
 
 _TOKEN_REPR = re.compile(r"<Token token_type: [^,]+, text: (.*?), line: \d+, col: \d+, start: \d+, end: \d+, comments: \[.*?\]>")
-_STATEMENT_POSITION = re.compile(r"\s*Line \d+, Col: \d+\.?")
+_STATEMENT_POSITION = re.compile(r"(?<!\s)\s*Line \d+, Col: \d+\.?")  # from a run's start only: linear
 
 
 def _error_line(error: SqlglotError) -> str:

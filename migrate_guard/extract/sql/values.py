@@ -56,23 +56,40 @@ _TYPE_ALIASES = {
     "timestamp without time zone": "timestamp",
     "timestamp with time zone": "timestamptz",
 }
-_TYPE_RE = re.compile(r"^\s*([a-z_][a-z0-9_ ]*?)\s*(?:\(([^)]*)\))?\s*(\[\])?\s*$", re.IGNORECASE)
+_TYPE_NAME = re.compile(r"[a-z_][a-z0-9_ ]*", re.IGNORECASE)
+
+
+def type_parts(text: str) -> tuple[str, str | None, bool] | None:
+    """`name [(params)] [[]]` of a type as written, or None when it is not that shape. Cut from the end with string
+    operations: one regular expression for it had three overlapping runs of blanks (polynomial on `int` + blanks)."""
+    rest = text.strip()
+    array = rest.endswith("[]")
+    if array:
+        rest = rest[:-2].rstrip()
+    params = None
+    if rest.endswith(")"):
+        opening = rest.find("(")
+        if opening < 0 or ")" in rest[opening + 1:-1]:
+            return None
+        params, rest = rest[opening + 1:-1], rest[:opening].rstrip()
+    return (rest, params, array) if _TYPE_NAME.fullmatch(rest) else None
 
 
 def parse_type(text: str) -> ColumnType:
     """Read a type as written (`varchar(255)`, `NUMERIC(10, 2)`, `text`) into a normalised ColumnType."""
-    match = _TYPE_RE.match(text)
-    if not match:
+    parts = type_parts(text)
+    if parts is None:
         return ColumnType(name=text.strip().lower(), text=text.strip())
-    name = " ".join(match.group(1).lower().split())
+    written_name, written_params, array = parts
+    name = " ".join(written_name.lower().split())
     name = _TYPE_ALIASES.get(name, name)
     params: tuple[int, ...] = ()
-    if match.group(2):
+    if written_params:
         try:
-            params = tuple(int(p) for p in match.group(2).split(","))
+            params = tuple(int(p) for p in written_params.split(","))
         except ValueError:
             params = ()
-    if match.group(3):
+    if array:
         name += "[]"
     return ColumnType(name=name, params=params, text=text.strip())
 
