@@ -75,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return int(args.run(args))
     except UsageError as error:
-        print(f"migrate-guard: error: {error}", file=sys.stderr)
+        from .report.escape import printable
+
+        print(f"migrate-guard: error: {printable(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("migrate-guard: interrupted", file=sys.stderr)

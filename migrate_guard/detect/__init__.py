@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..model import Project
@@ -76,11 +76,26 @@ def detect_repository(root: Path) -> Detection:
         for probe in _PROBES:
             projects.extend(probe(folder, names))
     projects.extend(_django_projects(marker_dirs, migrations_dirs))
+    projects = [part for project in projects for part in _per_database(project)]
     found, unclaimed = content_projects(candidates, _taken(projects), projects, root)
     projects.extend(found)
     # Folders already claimed by a config-driven project (Prisma, Drizzle) are not SQL-tool projects too.
     projects.extend(sql_projects(list(sql_files.items()), root, _taken(projects)))
     return Detection(_unique(projects), unclaimed)
+
+
+# Folder names that mean one database: a project whose folders are all such names keeps one chain per database.
+_DATABASE_FOLDERS = frozenset({"postgres", "postgresql", "pg", "mysql", "mariadb", "planetscale", "sqlite", "sqlite3",
+                               "mssql", "sqlserver", "cockroach", "cockroachdb", "crdb", "clickhouse", "oracle", "h2"})
+
+
+def _per_database(project: Project) -> list[Project]:
+    """A DataSource or knexfile naming `migration/postgres` and `migration/mysql` (one picked at run time) is one
+    project per folder: each folder is its own history, and the same table is created in each."""
+    names = [Path(m).name.lower() for m in project.migrations]
+    if len(names) < 2 or not all(n in _DATABASE_FOLDERS for n in names):
+        return [project]
+    return [replace(project, migrations=[m], settings=dict(project.settings)) for m in project.migrations]
 
 
 def _taken(projects: list[Project]) -> set[Path]:

@@ -24,6 +24,9 @@ _JS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 _CODE = (*_JS, ".py")
 _DECLARATIONS = (".d.ts", ".d.mts", ".d.cts")
 _FOLDER_WORDS = re.compile(r"migrat|^versions$", re.IGNORECASE)
+# A file not named like a migration counts only in a folder named for migrations (`migrations/`, `versions/`), never
+# in one merely below such a folder or named `migrate/` (helpers live there).
+_MIGRATIONS_FOLDER = re.compile(r"migration|^versions$", re.IGNORECASE)
 # A version or timestamp first: knex/sequelize 20240101120000_x, TypeORM 1700000000000-X, Django 0001_x, 001-x.
 _MIGRATION_NAME = re.compile(r"^(?:V|v)?\d{3,}[-_.][\w.-]|^\d{4}-\d{2}-\d{2}")
 _MAX_HEADS = 24  # heads read per folder at most
@@ -67,12 +70,13 @@ def content_projects(candidates: dict[Path, list[str]], taken: set[Path], projec
         for name in _ordered(candidates[folder])[:_MAX_HEADS]:
             path = folder / name
             head = read_head(path)
-            orm = format_of(path, head)
+            named = _MIGRATION_NAME.match(name) is not None
+            orm = format_of(path, head) if named or _MIGRATIONS_FOLDER.search(folder.name) else None
             if orm is not None:
                 formats[orm] = formats.get(orm, 0) + 1
                 if formats[orm] >= _ENOUGH:
                     break
-            elif _MIGRATION_NAME.match(name) and looks_like_migration(path, head):
+            elif named and looks_like_migration(path, head):
                 shaped.append(path)
                 module = classify(path, head)
                 if module is not None and module.ORM in _JS_ORMS + ("django", "alembic"):

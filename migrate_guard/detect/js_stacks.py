@@ -6,12 +6,14 @@ enough for the literal values these files hold in practice.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from ..model import Project
 from .common import (datasource_provider, dialect_of_url, dialect_word, find_dirs, glob_base, js_dependencies,
                      js_string_option, list_dir, make_project, package_json, read_json, read_small, strip_js_comments)
+from .js_paths import data_source_folders, knex_directories, rc_option_path
 
 JS_MARKERS = ("package.json", "schema.prisma", ".sequelizerc")
 _JS_EXTS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
@@ -20,7 +22,7 @@ _LOCK_PROVIDER = re.compile(r'provider\s*=\s*"(\w+)"')
 
 def is_marker(name: str) -> bool:
     return (name in JS_MARKERS or name.startswith(("drizzle.config.", "knexfile.", "ormconfig.", "prisma.config."))
-            or name.endswith(".prisma"))
+            or name.endswith(".prisma") or name in SEQUELIZE_RC_NAMES)
 
 
 # --- Prisma -------------------------------------------------------------------------------------------------------
@@ -44,8 +46,8 @@ def prisma_projects(root: Path, names: list[str]) -> list[Project]:
         migrations = folder / "migrations"
         if folder.name == "schema" and not migrations.is_dir():
             migrations = folder.parent / "migrations"
-        if not migrations.is_dir():
-            continue
+        if not migrations.is_dir() and (schema.is_dir() or not _prisma_dialect(schema, migrations)):
+            continue  # a schema with a datasource and no migrations yet: the schema is still checked
         project_root = root if root != folder else (folder.parent if folder.name == "prisma" else folder)
         return [make_project("prisma", project_root, [migrations], _prisma_dialect(schema, migrations),
                              {"schema": schema})]
@@ -97,6 +99,7 @@ def knex_projects(root: Path, names: list[str]) -> list[Project]:
         text, "client")
     directory = _migrations_option(text, "directory") or "migrations"
     folders = [root / d for d in ([directory] if isinstance(directory, str) else directory)]
+    folders = knex_directories(text, knexfile) or folders  # path.join(__dirname, ...), `${__dirname}/...`, arrays
     dialect = dialect_word(client) or dialect_of_url(js_string_option(text, "connection"))
     return [make_project("knex", root, folders, dialect, {"knexfile": knexfile, **({"client": client} if client else {})})]
 
@@ -114,15 +117,22 @@ def _has_js_files(folder: Path) -> bool:
 
 # --- Sequelize ----------------------------------------------------------------------------------------------------
 
+# The real rc first; a committed example (the real one is often git-ignored) says the same paths.
+SEQUELIZE_RC_NAMES = (".sequelizerc", ".sequelizerc.js", ".sequelizerc.cjs", ".sequelizerc.example",
+                      ".sequelizerc.sample", ".sequelizerc.dist")
+
+
 def sequelize_projects(root: Path, names: list[str]) -> list[Project]:
     deps = js_dependencies(root)
-    rc = root / ".sequelizerc"
-    if ".sequelizerc" not in names and not deps & {"sequelize", "sequelize-cli"}:
+    rc_name = next((n for n in SEQUELIZE_RC_NAMES if n in names), None)
+    if rc_name is None and not deps & {"sequelize", "sequelize-cli"}:
         return []
-    rc_text = strip_js_comments(read_small(rc) or "") if ".sequelizerc" in names else ""
+    rc_text = strip_js_comments(read_small(root / rc_name) or "") if rc_name else ""
     migrations = _rc_path(rc_text, "migrations-path") or "migrations"
     config = _rc_path(rc_text, "config") or "config/config.json"
-    folder = root / migrations
+    folder = rc_option_path(rc_text, "migrations-path", root) or root / migrations
+    config_path = rc_option_path(rc_text, "config", root)
+    config = os.path.relpath(config_path, root) if config_path is not None else config
     if not folder.is_dir():
         return []
     dialect = _sequelize_dialect(root / config)
@@ -182,6 +192,8 @@ def typeorm_projects(root: Path, names: list[str]) -> list[Project]:
                 candidate = (base / folder) if not folder.startswith(("dist", "build")) else root / folder
                 folders.append(candidate)
     folders = [f for f in folders if f.is_dir()]
+    if not folders and source is not None:  # path expressions, imported classes and arrays of them
+        folders = data_source_folders(text, source, root)
     if not folders:
         folders = sorted(find_dirs(root, _is_typeorm_migrations_dir, max_depth=5))
     if not folders:

@@ -12,6 +12,7 @@ from .. import ir
 from ..config import Config
 from ..extract.base import display_path
 from ..model import SEVERITY_RANK, Finding, Migration
+from ..report.escape import printable
 from .describe import changes, down_destroys_data, finding_line, reversed_view, safety_lines
 from .environment import Environment, backup_command, database_url_from_config, detect_environment, without_password
 from .native import NativeMigration, NativeState, StatusFailed, read_state, stream, tee
@@ -27,11 +28,11 @@ LOCKING_KINDS = frozenset({
 
 
 def out(text: str = "") -> None:
-    print(text, flush=True)
+    print("\n".join(printable(line) for line in text.split("\n")), flush=True)  # names from migrations: no escapes
 
 
 def err(text: str) -> None:
-    print(f"migrate-guard: {text}", file=sys.stderr, flush=True)
+    print("\n".join(printable(line) for line in f"migrate-guard: {text}".split("\n")), file=sys.stderr, flush=True)
 
 
 # --- create ---------------------------------------------------------------------------------------------------

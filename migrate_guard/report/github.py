@@ -7,6 +7,7 @@ info -> `::notice`), lines 1-based, then a plain summary line for the log.
 from __future__ import annotations
 
 from ..model import Report
+from .escape import printable
 from .summary import counts, plural
 
 _COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
@@ -25,13 +26,13 @@ def render(report: Report, color: bool = False) -> str:
     for finding in report.findings:
         where = finding.location
         properties = ",".join([
-            f"file={_property(where.path)}",
+            f"file={_property(printable(where.path))}",
             f"line={max(1, where.line)}",
             f"endLine={max(where.line, where.end_line, 1)}",
             f"col={max(1, where.column)}",
             f"title={_property(f'migrate-guard [{finding.rule}]')}",
         ])
-        message = finding.message + (f"\n{finding.hint}" if finding.hint else "")
+        message = printable(finding.message) + (f"\n{printable(finding.hint)}" if finding.hint else "")
         lines.append(f"::{_COMMAND[finding.severity]} {properties}::{_data(message)}")
     n = counts(report)
     summary = (f"migrate-guard: {plural(report.files, 'file')} checked: {plural(n['error'], 'error')}, "

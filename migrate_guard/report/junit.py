@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..model import Finding, LintedFile, Report
+from .escape import printable
 
 
 def _finding_text(finding: Finding) -> str:
-    where = f"{finding.location.path}:{finding.location.line}:{finding.location.column}"
-    text = f"{where}: {finding.severity} [{finding.rule}] {finding.message}"
-    return text + (f"\n  hint: {finding.hint}" if finding.hint else "")
+    where = f"{printable(finding.location.path)}:{finding.location.line}:{finding.location.column}"
+    text = f"{where}: {finding.severity} [{finding.rule}] {printable(finding.message)}"
+    return text + (f"\n  hint: {printable(finding.hint)}" if finding.hint else "")
 
 
 def _label(project: str) -> str:
@@ -46,15 +47,17 @@ def render(report: Report, color: bool = False) -> str:
         cases = []
         for linted in members:
             findings = by_path.get(linted.path, [])
-            case = TestCase(name=linted.path, classname=f"{linted.orm} {_label(project)}", file=linted.path,
+            shown = printable(linted.path)  # XML 1.0 cannot hold most control characters at all
+            case = TestCase(name=shown, classname=f"{linted.orm} {printable(_label(project))}", file=shown,
                             allow_multiple_subelements=True)
             for finding in findings:
                 if finding.severity == "error":
-                    case.add_failure_info(message=f"[{finding.rule}] {finding.message}", output=_finding_text(finding),
+                    case.add_failure_info(message=f"[{finding.rule}] {printable(finding.message)}",
+                                          output=_finding_text(finding),
                                           failure_type=finding.rule)
             others = [_finding_text(f) for f in findings if f.severity != "error"]
             if others:
                 case.stdout = "\n".join(others)
             cases.append(case)
-        result.append(TestSuite(_suite_name(project, {m.orm for m in members}), cases))
+        result.append(TestSuite(printable(_suite_name(project, {m.orm for m in members})), cases))
     return to_xml_report_string(result, prettyprint=True, encoding="utf-8")

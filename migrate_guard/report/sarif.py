@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..model import Report
+from .escape import printable
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/migrate-guard/"
@@ -71,7 +72,8 @@ def document(report: Report) -> dict[str, object]:
         result: dict[str, object] = {
             "ruleId": finding.rule,
             "level": _LEVEL[finding.severity],
-            "message": {"text": finding.message + (f" Hint: {finding.hint}" if finding.hint else "")},
+            # shown as text by code scanning; the location keeps the exact path (percent-encoded)
+            "message": {"text": printable(finding.message + (f" Hint: {finding.hint}" if finding.hint else ""))},
             "locations": [{"physicalLocation": {
                 "artifactLocation": _artifact(where.path),
                 "region": region,

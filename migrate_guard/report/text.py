@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from ..model import Report
+from .escape import printable
 from .summary import counts, plural
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "bold": "\033[1m", "dim": "\033[2m"}
@@ -16,13 +17,15 @@ def render(report: Report, color: bool = False) -> str:
         return f"{_COLORS[style]}{text}{_RESET}" if color else text
 
     lines: list[str] = []
-    for path, findings in groupby(report.findings, key=lambda f: f.location.path):
+    for raw_path, findings in groupby(report.findings, key=lambda f: f.location.path):
+        path = printable(raw_path)
         lines.append(paint(path, "bold"))
         for finding in findings:
             where = f"{path}:{finding.location.line}:{finding.location.column}:"
-            lines.append(f"  {where} {paint(finding.severity, finding.severity)} [{finding.rule}] {finding.message}")
+            lines.append(f"  {where} {paint(finding.severity, finding.severity)} [{finding.rule}] "
+                         f"{printable(finding.message)}")
             if finding.hint:
-                lines.append(paint(f"      hint: {finding.hint}", "dim"))
+                lines.append(paint(f"      hint: {printable(finding.hint)}", "dim"))
         lines.append("")
     n = counts(report)
     files = plural(report.files, "file")

@@ -1,0 +1,229 @@
+"""Migrations found from their own content, wherever they are (fixtures/layouts/): one sub-project per real-world
+layout that config-file detection missed, each with its dangerous operations marked `expect: RULE`.
+
+Both directions for every layout: `detect` lists exactly its projects and `check` (no paths) gives exactly its markers;
+the decoys (an animation module exporting up/down, migration helpers, a runner script, MongoDB migrations) give no
+project and no finding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, expect_markers, run_cli, write_tree
+
+LAYOUTS = FIXTURES / "layouts"
+
+# sub-project -> its projects as (orm, root, migration folders), paths relative to the sub-project
+PROJECTS: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {
+    # knex.migrate.latest({ directory: path.join(__dirname, '..', 'db', 'knex_migrations') }), no knexfile
+    "knex-from-code": {("knex", ".", ("db/knex_migrations",))},
+    # config/knexfile.js: directory: path.join(__dirname, '..', 'schema', 'changes')
+    "knexfile-path-join": {("knex", "config", ("schema/changes",))},
+    # only a .sequelizerc.example, paths built with path.resolve
+    "sequelizerc-example": {("sequelize", ".", ("src/db/schema",))},
+    "sequelizerc-js": {("sequelize", ".", ("database/changes",))},
+    # DataSource migrations: [`${__dirname}/../schema/*{.ts,.js}`]
+    "typeorm-template-glob": {("typeorm", ".", ("src/schema",))},
+    # DataSource migrations: engine === 'mysql' ? mysqlMigrations : postgresMigrations (index.ts arrays per database)
+    "typeorm-imported-arrays": {("typeorm", ".", ("db-schema/mysql",)), ("typeorm", ".", ("db-schema/postgres",))},
+    # umzug groups run by lib/migrate.js (abtnode): one chain per folder
+    "umzug-groups": {("sequelize", ".", ("lib/migrations/blocklet",)), ("sequelize", ".", ("lib/migrations/server",))},
+    "lib-migrations": {("sequelize", ".", ("lib/migrations",))},
+    "database-per-dialect": {("knex", ".", ("database/migrations/postgres",)),
+                             ("knex", ".", ("database/migrations/sqlite",))},
+    # schema.prisma and no migrations yet: the schema is still checked
+    "prisma-schema-only": {("prisma", ".", ("prisma/migrations",))},
+    # Django MIGRATION_MODULES: a migrations package not named migrations, no manage.py
+    "django-migration-modules": {("django", ".", ("shop/db_migrations",))},
+    # Alembic revisions with no alembic.ini or env.py beside them
+    "alembic-versions-only": {("alembic", "reports", ("reports/versions",))},
+    "unclaimed": set(),
+    "decoys": set(),
+}
+
+
+def _projects(cwd: Path) -> set[tuple[str, str, tuple[str, ...]]]:
+    result = run_cli("detect", "--format", "json", cwd=cwd)
+    assert result.code == 0, result.err
+    return {(p["orm"], p["root"], tuple(p["migrations"])) for p in result.json()["projects"]}
+
+
+def _findings(cwd: Path, *args: str) -> set[tuple[str, int, str]]:
+    result = run_cli("check", *args, "--format", "json", "--fail-on", "never", "--no-cache", cwd=cwd)
+    assert result.code == 0, result.err
+    return {(f["path"], f["line"], f["rule"]) for f in result.json()["findings"]}
+
+
+def test_every_layout_folder_is_listed() -> None:
+    assert sorted(p.name for p in LAYOUTS.iterdir() if p.is_dir()) == sorted(PROJECTS)
+
+
+@pytest.mark.parametrize("name", sorted(PROJECTS))
+def test_layout_is_detected_as_exactly_its_projects(name: str) -> None:
+    assert _projects(LAYOUTS / name) == PROJECTS[name]
+
+
+@pytest.mark.parametrize("name", sorted(PROJECTS))
+def test_check_without_paths_gives_exactly_the_layout_markers(name: str) -> None:
+    folder = LAYOUTS / name
+    wanted = expect_markers(folder)
+    assert bool(wanted) == (name != "decoys"), f"{name}: only the decoys mark nothing"
+    assert _findings(folder) == wanted
+
+
+def test_monorepo_root_lists_every_project_and_every_marker() -> None:
+    prefixed = {(orm, f"{name}/{root}".removesuffix("/."), tuple(f"{name}/{m}" for m in folders))
+                for name, projects in PROJECTS.items() for orm, root, folders in projects}
+    assert _projects(LAYOUTS) == prefixed
+    assert _findings(LAYOUTS) == expect_markers(LAYOUTS)
+
+
+def test_unclaimed_folder_is_one_warning_naming_it_and_only_without_paths() -> None:
+    folder = LAYOUTS / "unclaimed"
+    result = run_cli("check", "--format", "json", "--no-cache", cwd=folder)
+    [finding] = result.json()["findings"]
+    assert (finding["rule"], finding["severity"], finding["path"]) == (
+        "unclaimed-migrations", "warning", "db/changes/20240101120000_drop_legacy.js")
+    assert "db/changes/" in finding["message"] and "2 file(s)" in finding["message"]
+    assert result.code == 0  # a warning: below the default fail level
+    assert run_cli("check", "--fail-on", "warning", "--no-cache", cwd=folder).code == 1
+    # files passed explicitly (pre-commit) are skipped silently, as the contract says for non-migrations
+    assert _findings(folder, "db/changes/20240101120000_drop_legacy.js") == set()
+    explained = run_cli("explain", "unclaimed-migrations")
+    assert explained.code == 0 and "exclude" in explained.out
+
+
+@pytest.mark.parametrize("config", [
+    'exclude = ["db/changes"]\n',
+    '[rules.unclaimed-migrations]\nenabled = false\n',
+])
+def test_unclaimed_folder_can_be_excluded_or_the_rule_disabled(tmp_path: Path, config: str) -> None:
+    write_tree(tmp_path, {
+        ".migrate-guard.toml": config,
+        "db/changes/20240101120000_x.js": "exports.up = async (db) => db.run('DROP TABLE a');\nexports.down = () => {};\n",
+    })
+    assert _findings(tmp_path) == set()
+
+
+def test_unclaimed_severity_follows_config(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        ".migrate-guard.toml": '[rules.unclaimed-migrations]\nseverity = "error"\n',
+        "db/changes/20240101120000_x.js": "exports.up = async (db) => db.run('DROP TABLE a');\nexports.down = () => {};\n",
+    })
+    result = run_cli("check", "--format", "json", "--no-cache", cwd=tmp_path)
+    assert [f["severity"] for f in result.json()["findings"]] == ["error"] and result.code == 1
+
+
+UMZUG_HELPER_ONLY = ("const { addColumnIfNotExists, removeColumnIfExists } = require('../migrate');\n\n"
+                     "module.exports = {\n  up: async ({ context }) => {\n"
+                     "    await addColumnIfNotExists(context, 'users', 'phone', { type: 'STRING' });\n  },\n"
+                     "  down: async ({ context }) => {\n    await removeColumnIfExists(context, 'users', 'phone');\n"
+                     "  },\n};\n")
+
+
+@pytest.mark.parametrize("runner, orm", [
+    ("const { Umzug, SequelizeStorage } = require('umzug');\nmodule.exports = (sequelize) => new Umzug({\n"
+     "  migrations: { glob: 'migrations/*.js' },\n  context: sequelize.getQueryInterface(),\n"
+     "  storage: new SequelizeStorage({ sequelize }),\n});\n", "sequelize"),
+    ("const knex = require('./db');\nmodule.exports = () => knex.migrate.latest({ directory: __dirname + '/migrations' });\n",
+     "knex"),
+    (None, None),  # no runner, no dependency: the tool cannot be told
+])
+def test_runner_beside_ambiguous_migrations_names_their_tool(tmp_path: Path, runner: str | None,
+                                                            orm: str | None) -> None:
+    tree = {"lib/migrations/20240101000000-phone.js": UMZUG_HELPER_ONLY}
+    if runner is not None:
+        tree["lib/migrate.js"] = runner
+    write_tree(tmp_path, tree)
+    expected = {(orm, "lib", ("lib/migrations",))} if orm else set()
+    assert _projects(tmp_path) == expected
+    rules = {rule for _, _, rule in _findings(tmp_path)}
+    assert rules == (set() if orm else {"unclaimed-migrations"})
+
+
+def test_declared_dependency_settles_files_whose_markers_suggest_it(tmp_path: Path) -> None:
+    # `up(db)` calling db.schema... is knex by its own content; `up(db)` with a knex comment only is not, unless the
+    # package declares knex
+    migration = ("// knex migration\nexports.up = async (db) => { await db.raw('DROP TABLE a'); };\n"
+                 "exports.down = async () => {};\n")
+    write_tree(tmp_path, {"migrations/20240101000000_a.js": migration})
+    assert _projects(tmp_path) == set()
+    write_tree(tmp_path, {"package.json": '{"dependencies": {"knex": "^3"}}'})
+    assert _projects(tmp_path) == {("knex", ".", ("migrations",))}
+
+
+@pytest.mark.parametrize("knexfile, folder", [
+    ("module.exports = { client: 'pg', migrations: { directory: `${__dirname}/db/changes` } };\n", "db/changes"),
+    ("module.exports = { client: 'pg', migrations: { directory: __dirname + '/db/changes' } };\n", "db/changes"),
+    ("const path = require('path');\nmodule.exports = { client: 'pg', migrations: {\n"
+     "  directory: path.resolve(__dirname, 'db', 'changes'), tableName: 'knex_migrations' } };\n", "db/changes"),
+    ("module.exports = { client: 'pg', seeds: { directory: './seeds' },\n"
+     "  migrations: { directory: ['./db/changes', './db/extra'] } };\n", "db/changes"),
+])
+def test_knexfile_directory_expressions(tmp_path: Path, monkeypatch, knexfile: str, folder: str) -> None:
+    from migrate_guard.detect import detect_projects
+
+    write_tree(tmp_path, {"knexfile.js": knexfile, "db/extra/.keep": "",
+                          f"{folder}/a_drop.js": "exports.up = (knex) => knex.schema.dropTable('a');\n"})
+    monkeypatch.chdir(tmp_path)
+    [project] = detect_projects(Path("."))
+    assert (project.orm, project.settings.get("knexfile"), project.dialect) == ("knex", "knexfile.js", "postgres")
+    assert folder in project.migrations
+
+
+@pytest.mark.parametrize("source, folder", [
+    ("import { DataSource } from 'typeorm';\nimport path from 'path';\nexport default new DataSource({ type: 'mysql',\n"
+     "  migrations: [path.join(__dirname, 'schema', '*.{ts,js}')] });\n", "src/schema"),
+    ("import { DataSource } from 'typeorm';\nimport { Init1700000000000 } from './schema/1700000000000-Init';\n"
+     "export const ds = new DataSource({ type: 'mysql', migrations: [Init1700000000000] });\n", "src/schema"),
+    ("import { DataSource } from 'typeorm';\nimport { Init1700000000000 } from './schema/1700000000000-Init';\n"
+     "const migrations = [Init1700000000000];\n"
+     "export const ds = new DataSource({ type: 'mysql', migrations });\n", "src/schema"),  # shorthand property
+    ("import { DataSource } from 'typeorm';\nimport { Init1700000000000 } from './schema/1700000000000-Init';\n"
+     "const all = [Init1700000000000];\nexport const ds = new DataSource({ type: 'mysql', migrations: all });\n",
+     "src/schema"),
+])
+def test_typeorm_data_source_forms(tmp_path: Path, monkeypatch, source: str, folder: str) -> None:
+    from migrate_guard.detect import detect_projects
+
+    write_tree(tmp_path, {
+        "package.json": '{"dependencies": {"typeorm": "0.3.20"}}',
+        "src/data-source.ts": source,
+        # a folder named neither for migrations nor with migration-named files: only the data source can point at it
+        "src/schema/1700000000000-Init.ts": (
+            "import { MigrationInterface, QueryRunner } from 'typeorm';\n"
+            "export class Init1700000000000 implements MigrationInterface {\n"
+            "  async up(q: QueryRunner) { await q.query('DROP TABLE a'); }\n  async down() {}\n}\n"),
+    })
+    monkeypatch.chdir(tmp_path)
+    [project] = [p for p in detect_projects(Path(".")) if p.settings.get("data_source")]
+    assert (project.migrations, project.dialect) == ([folder], "mysql")
+
+
+def test_prisma_schema_without_datasource_is_not_a_project(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"prisma/schema.prisma": "generator client {\n  provider = \"prisma-client-js\"\n}\n"})
+    assert _projects(tmp_path) == set()
+
+
+def test_detection_reads_heads_only_in_candidate_folders(tmp_path: Path, monkeypatch) -> None:
+    """Cheap: 300 .ts files in src/ that export up/down are never opened; only the migrations folder's files are."""
+    from migrate_guard.detect import content, detect_projects
+
+    tree = {f"src/widgets/w{i}.ts": "export function up() {}\nexport function down() {}\n" for i in range(300)}
+    tree["node_modules/pkg/migrations/20240101000000_x.js"] = "exports.up = (knex) => knex.schema.dropTable('a');\n"
+    tree["db/migrations/20240101000000_x.js"] = "exports.up = (knex) => knex.schema.dropTable('a');\n"
+    write_tree(tmp_path, tree)
+    opened: list[Path] = []
+    real = content.read_head
+
+    def counting(path: Path) -> str:
+        opened.append(path)
+        return real(path)
+
+    monkeypatch.setattr(content, "read_head", counting)
+    monkeypatch.chdir(tmp_path)
+    assert [(p.orm, p.migrations) for p in detect_projects(Path("."))] == [("knex", ["db/migrations"])]
+    assert [p.as_posix() for p in opened] == ["db/migrations/20240101000000_x.js"]
