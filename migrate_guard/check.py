@@ -17,7 +17,7 @@ from .extract.base import HEAD_BYTES, MigrationUnit, display_path, read_head, re
 from .extract.registry import CANDIDATE_SUFFIXES, classify, extractor
 from .location import Location
 from .model import Finding, LintedFile, Migration, Project, Report
-from .walk import is_skipped_dir, walk_files
+from .walk import Repository, in_skipped_folder, walk_files
 
 if TYPE_CHECKING:
     from .cache import Checkpoint, MigrationCache
@@ -50,8 +50,10 @@ def expand_paths(paths: list[str], config: Config, walked: dict[str, list[Path]]
         if path.is_dir():
             files.extend(candidates_in(path, walked))
         elif path.is_file():
-            if path.suffix.lower() in CANDIDATE_SUFFIXES and not any(is_skipped_dir(p) for p in path.parts[:-1]
-                                                                     if p not in (".", "..")):
+            # A link is linted only when it lands inside the repository (pre-commit passes staged links too).
+            if (path.suffix.lower() in CANDIDATE_SUFFIXES and not in_skipped_folder(path)
+                    and (not path.is_symlink() or Repository.around(path.parent).holds_file(path))):
+                refuse_undecodable(path)
                 files.append(path)
         elif path.exists():
             continue  # sockets, fifos: nothing to lint
@@ -87,7 +89,10 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
                contents: dict[str, bytes] | None = None) -> Plan:
     """Group the files into migration units per project, oldest first. With `contents`, the files sniffed are read
     whole and kept there (by absolute path) for the cache key, instead of being read a second time."""
+    from .detect.dialect import DialectResolver
+
     plan = Plan(projects=projects or [])
+    dialects = DialectResolver(options.dialect, config)
     names = group_names(plan.projects)
     units: dict[tuple[str, str, str], MigrationUnit] = {}
     owner: dict[str, Project | None] = {}  # per folder
@@ -105,8 +110,7 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
         key = (group, module.ORM, module.migration_key(path))
         unit = units.get(key)
         if unit is None:
-            dialect = (options.dialect or config.dialect or (project.dialect if project else None)
-                       or _format_dialect(module, path) or "postgres")
+            dialect = dialects.for_file(path, project, module).dialect
             unit = units[key] = MigrationUnit(orm=module.ORM, id=key[2], files=[], dialect=dialect, project=project,
                                               settings=dict(project.settings) if project else {})
             plan.modules[module.ORM] = module
@@ -143,11 +147,6 @@ def _sniff(path: Path, contents: dict[str, bytes] | None, cwd: str) -> str:
         return ""
     contents[os.path.normpath(os.path.join(cwd, path))] = data  # os.path.abspath(), without a getcwd() each
     return data[:HEAD_BYTES].decode("utf-8", errors="replace")
-
-
-def _format_dialect(module: ModuleType, path: Path) -> str | None:
-    dialect_of = getattr(module, "dialect_of", None)
-    return dialect_of(path) if dialect_of else None
 
 
 def project_of(path: Path, projects: list[Project]) -> Project | None:
@@ -461,19 +460,34 @@ def candidates_in(folder: Path, walked: dict[str, list[Path]] | None = None) -> 
     if walked is not None and key in walked:
         return walked[key]
     files = [p for p in walk_files(folder) if p.suffix.lower() in CANDIDATE_SUFFIXES]
+    for path in files:
+        refuse_undecodable(path)
     if walked is not None:
         walked[key] = files
     return files
 
 
+def refuse_undecodable(path: Path) -> None:
+    """A migration-named file whose name is not UTF-8 can be neither reported nor matched: exit 2, never a pass."""
+    name = os.fspath(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = name.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+        raise UsageError(f"file name is not UTF-8: {shown} (rename it)") from None
+
+
 def project_files(project: Project, walked: dict[str, list[Path]] | None = None) -> list[Path]:
+    """The candidate files of a project's migration folders. A folder its config names (a knexfile's
+    migrations.directory, Drizzle's `out`, package.json's prisma.schema) is read only inside the repository."""
     files: list[Path] = []
+    repository = Repository.around(project.root)
     for folder in project.migrations:
         path = Path(folder)
-        if path.is_dir():
+        if path.is_dir() and repository.holds(path):
             files.extend(candidates_in(path, walked))
     setting = project.settings.get("schema") if project.orm == "prisma" else None
-    schema = Path(setting) if setting else None
+    schema = Path(setting) if setting and repository.holds(setting) else None
     if schema is not None and schema.is_file():
         files.append(schema)  # schema.prisma sits outside the migrations folder: checked too (prisma_schema.py)
     elif schema is not None and schema.is_dir():

@@ -22,7 +22,9 @@ def toml_parser() -> ModuleType:
 
     return tomli  # pragma: no cover
 
-DIALECTS = ("postgres", "mysql", "sqlite")
+from .dialects import DATABASES as DIALECTS
+from .dialects import canonical as canonical_dialect
+
 FAIL_LEVELS = ("error", "warning", "info", "never")
 
 
@@ -39,6 +41,8 @@ class Config:
     """The settings from .migrate-guard.toml or [tool.migrate-guard] (defaults when there is none)."""
 
     dialect: str | None = None
+    # Per path (a folder or file, relative to the config file) -> dialect: `[tool.migrate-guard.dialects]`.
+    dialects: dict[str, str] = field(default_factory=dict)
     postgres_version: int = 14
     fail_on: str = "error"
     lint_down: bool = False
@@ -64,6 +68,7 @@ class Config:
 # key -> (accepted types, description for error messages)
 _KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "dialect": ((str,), f"one of {', '.join(DIALECTS)}"),
+    "dialects": ((dict,), "a table of path -> dialect"),
     "postgres_version": ((int,), "an integer such as 14"),
     "fail_on": ((str,), f"one of {', '.join(FAIL_LEVELS)}"),
     "lint_down": ((bool,), "true or false"),
@@ -83,12 +88,36 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
         if dotfile.is_file():
             return dotfile, _read_toml(dotfile)
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            data = _read_toml(pyproject)
-            section = data.get("tool", {}).get("migrate-guard")
+        if pyproject.is_file() and mentions_us(pyproject):
+            section = _pyproject_section(pyproject, _read_toml(pyproject))
             if section is not None:
                 return pyproject, section
     return None
+
+
+def mentions_us(pyproject: Path) -> bool:
+    """Can this pyproject.toml configure migrate-guard? One that never names it is not parsed: it is not our
+    config, so an unrelated broken one is not our error (and the pre-commit fast path can tell without tomllib)."""
+    try:
+        with pyproject.open("rb") as handle:
+            return b"migrate-guard" in handle.read()
+    except OSError:
+        return True  # let _read_toml report it
+
+
+def _pyproject_section(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
+    """`[tool.migrate-guard]` of a pyproject.toml (None: not there); a `tool` or section that is not a table is a
+    configuration error, not a traceback."""
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table, not {type(tool).__name__} {tool!r:.40}")
+    section = tool.get("migrate-guard")
+    if section is not None and not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.migrate-guard] must be a table, not {type(section).__name__} "
+                          f"{section!r:.40}")
+    return section
 
 
 def load_config(explicit: str | None = None, start: Path | None = None) -> Config:
@@ -98,7 +127,7 @@ def load_config(explicit: str | None = None, start: Path | None = None) -> Confi
             raise ConfigError(f"config file not found: {explicit}")
         data = _read_toml(path)
         if path.name == "pyproject.toml":
-            data = data.get("tool", {}).get("migrate-guard", {})
+            data = _pyproject_section(path, data) or {}
         return parse_config(data, path)
     found = find_config(start or Path.cwd())
     if found is None:
@@ -112,6 +141,8 @@ def parse_config(data: dict[str, Any], source: Path | None) -> Config:
     for key, value in data.items():
         if key not in _KEYS:
             raise ConfigError(f"{where}unknown configuration key '{key}' (known: {', '.join(sorted(_KEYS))})")
+        if _holds_nul(value):  # paths and names with a NUL reach no file: os calls would raise ValueError
+            raise ConfigError(f"{where}configuration key '{key}' contains a NUL character")
         types, description = _KEYS[key]
         if not isinstance(value, types) or (bool in types) != isinstance(value, bool):
             raise ConfigError(f"{where}configuration key '{key}' must be {description}, not {value!r}")
@@ -125,10 +156,15 @@ def parse_config(data: dict[str, Any], source: Path | None) -> Config:
             if not all(isinstance(v, str) for v in value.values()):
                 raise ConfigError(f"{where}configuration key 'baseline' must be {description}")
             config.baseline = dict(value)
+        elif key == "dialects":
+            config.dialects = _path_dialects(value, where)
         else:
             setattr(config, key, value)
-    if config.dialect is not None and config.dialect not in DIALECTS:
-        raise ConfigError(f"{where}configuration key 'dialect' must be one of {', '.join(DIALECTS)}, not {config.dialect!r}")
+    if config.dialect is not None:
+        if canonical_dialect(config.dialect) is None:
+            raise ConfigError(f"{where}configuration key 'dialect' must be one of {', '.join(DIALECTS)}, "
+                              f"not {config.dialect!r}")
+        config.dialect = canonical_dialect(config.dialect)
     if config.fail_on not in FAIL_LEVELS:
         raise ConfigError(f"{where}configuration key 'fail_on' must be one of {', '.join(FAIL_LEVELS)}")
     if config.index_name_pattern is not None:
@@ -140,6 +176,17 @@ def parse_config(data: dict[str, Any], source: Path | None) -> Config:
             raise ConfigError(f"{where}configuration key 'index_name_pattern' must be {_KEYS['index_name_pattern'][1]}"
                               f" ({error})") from None
     return config
+
+
+def _path_dialects(table: dict[str, Any], where: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for path, value in table.items():
+        dialect = canonical_dialect(value) if isinstance(value, str) else None
+        if dialect is None:
+            raise ConfigError(f"{where}configuration key 'dialects.{path}' must be one of {', '.join(DIALECTS)}, "
+                              f"not {value!r}")
+        result[path.strip().replace("\\", "/").rstrip("/") or "."] = dialect
+    return result
 
 
 def _rule_settings(table: dict[str, Any], where: str) -> dict[str, RuleSettings]:
@@ -168,6 +215,16 @@ def _rule_settings(table: dict[str, Any], where: str) -> dict[str, RuleSettings]
     return result
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\0" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     tomllib = toml_parser()
     try:
@@ -175,5 +232,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:  # TOML is UTF-8; tomllib lets the decoding error through
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 (byte {error.start})") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None

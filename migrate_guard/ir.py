@@ -168,6 +168,8 @@ class SetNotNull(Operation):
     kind = "set_not_null"
     table: str
     column: str
+    # MySQL's MODIFY/CHANGE restate the whole column: NOT NULL there may be what it already was
+    restated: bool = False
 
 
 @dataclass(kw_only=True, eq=False)
@@ -292,8 +294,19 @@ class RewriteTable(Operation):
 
     kind = "rewrite_table"
     table: str
-    command: str  # "VACUUM FULL", "CLUSTER", "SET TABLESPACE", "SET LOGGED", "SET UNLOGGED", "REINDEX"
+    command: str  # "VACUUM FULL", "CLUSTER", "SET TABLESPACE", "SET LOGGED", "SET UNLOGGED", "REINDEX"; MySQL:
+    # "CONVERT TO CHARACTER SET", "ENGINE", "OPTIMIZE TABLE", "DROP PRIMARY KEY"
     concurrent: bool = False  # REINDEX CONCURRENTLY
+
+
+@dataclass(kw_only=True, eq=False)
+class AlterTableOptions(Operation):
+    """MySQL's ALTER TABLE ... , ALGORITHM=COPY, LOCK=EXCLUSIVE: how the server must run the statement."""
+
+    kind = "alter_table_options"
+    table: str
+    algorithm: str | None = None  # upper case: COPY, INPLACE, INSTANT, DEFAULT
+    lock: str | None = None  # upper case: NONE, SHARED, EXCLUSIVE, DEFAULT
 
 
 # --- databases and schemas ----------------------------------------------------------------------
@@ -346,6 +359,9 @@ class RunCode(Operation):
     kind = "run_code"
     language: Literal["python", "sql", "js"]
     has_reverse: bool = True
+    reverse_noop: bool = False  # the reverse given is the tool's no-op (Django's RunSQL.noop / RunPython.noop)
+    # what its forward step does, as far as it can be read (these operations are in the migration's list too)
+    forward: list[Operation] = field(default_factory=list)
 
 
 @dataclass(kw_only=True, eq=False)
@@ -354,6 +370,16 @@ class Raw(Operation):
 
     kind = "raw"
     keyword: str = ""
+
+
+@dataclass(kw_only=True, eq=False)
+class Unreadable(Operation):
+    """Database work whose content cannot be known without running the code: SQL built by a call, operations
+    returned by a function of another module. No rule has checked it, so the migration is unreviewed."""
+
+    kind = "unreadable"
+    what: str  # the expression or call, as written
+    reason: str  # a sentence start: "The SQL passed to op.execute() is built at run time"
 
 
 @dataclass(kw_only=True, eq=False)

@@ -13,7 +13,6 @@ if TYPE_CHECKING:  # the IR is loaded by extraction; a run served from the cache
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
-Dialect = Literal["postgres", "mysql", "sqlite"]
 
 
 @dataclass(slots=True)
@@ -23,7 +22,8 @@ class Project:
     orm: str
     root: str  # relative to the current folder, "/" separators, "." for the current folder
     migrations: list[str]  # migration folders, relative like root
-    dialect: str | None = None
+    dialect: str | None = None  # the database the project's own configuration names (see dialects.DATABASES)
+    dialect_evidence: str | None = None  # where that came from, for `detect` ("TypeORM data source", "go.mod driver")
     # Extra facts a detector learned that extractors or wrappers need (e.g. "schema": path of schema.prisma).
     settings: dict[str, str] = field(default_factory=dict)
 

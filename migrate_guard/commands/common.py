@@ -7,6 +7,7 @@ import os
 import sys
 
 from ..config import FAIL_LEVELS, Config, load_config
+from ..dialects import DATABASES, canonical
 from ..model import SEVERITY_RANK, Report
 from ..errors import UsageError
 
@@ -26,8 +27,20 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on", choices=FAIL_LEVELS, default=None,
                         help="lowest severity that makes the exit code 1 (default: error, or fail_on in config)")
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
-    parser.add_argument("--dialect", choices=("postgres", "mysql", "sqlite"), default=None,
-                        help="SQL dialect for every migration (default: config, the project's files, or postgres)")
+    add_dialect_option(parser, "SQL dialect for every migration (default: per migration from config, its file and "
+                               "folder names, the project's files, its SQL, or postgres)")
+
+
+def add_dialect_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--dialect", type=_dialect_argument, default=None, metavar="|".join(DATABASES),
+                        help=help_text)
+
+
+def _dialect_argument(value: str) -> str:
+    dialect = canonical(value)
+    if dialect is None:
+        raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(DATABASES)})")
+    return dialect
 
 
 def config_from(args: argparse.Namespace) -> Config:

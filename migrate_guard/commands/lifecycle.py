@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import config_from
+from .common import add_dialect_option, config_from
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,6 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     run = sub.add_parser("run", help="lint the pending migrations, then apply them with the native tool")
     run.add_argument("--allow-destructive", action="store_true",
                      help="apply even when a pending migration has an error-level finding")
+    _unreviewed(run)
     _common(run)
     _confirm(run)
     run.set_defaults(run=run_run)
@@ -32,6 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     rollback.add_argument("--app", metavar="APP", help="Django: revert the last migration of this app")
     rollback.add_argument("--allow-destructive", action="store_true",
                           help="revert even when the down migration destroys data")
+    _unreviewed(rollback)
     _common(rollback)
     _confirm(rollback)
     rollback.set_defaults(run=run_rollback)
@@ -50,16 +52,21 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database-url", metavar="URL",
                         help="database URL for tools that take one (default: $DATABASE_URL)")
     parser.add_argument("--config", metavar="FILE", help="migrate-guard configuration file (default: found by walking up)")
-    parser.add_argument("--dialect", choices=("postgres", "mysql", "sqlite"), default=None,
-                        help="SQL dialect used to lint (default: config, the project, or postgres)")
+    add_dialect_option(parser, "SQL dialect used to lint (default: as `check` decides it, or postgres)")
+
+
+def _unreviewed(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-unreviewed", action="store_true",
+                        help="go on even when a migration the native tool will run could not be read and linted")
 
 
 def _confirm(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", metavar="ENV", help="the environment (production requires confirmation); "
-                                                     "default: detected from NODE_ENV, APP_ENV, RAILS_ENV, "
-                                                     "ENVIRONMENT, DJANGO_SETTINGS_MODULE")
+                                                     "default: detected from APP_ENV, NODE_ENV, RAILS_ENV, "
+                                                     "DJANGO_ENV, ... and from a database host that is not local")
     parser.add_argument("--yes", action="store_true",
-                        help="confirm without a prompt (for CI); required in production when there is no terminal")
+                        help="confirm production without a prompt (for CI); destructive changes need "
+                             "--allow-destructive as well")
 
 
 def run_create(args: argparse.Namespace) -> int:

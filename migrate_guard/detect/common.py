@@ -12,19 +12,25 @@ from typing import Any
 
 from ..extract.base import display_path
 from ..model import Project
-from ..walk import is_skipped_dir
+from ..walk import skips_folder
 
 MAX_CONFIG_BYTES = 512 * 1024  # a config file larger than this is not a config file
 
 # Driver / URL scheme / client names -> the contract's dialects.
 _DIALECT_WORDS: dict[str, str] = {
     "postgres": "postgres", "postgresql": "postgres", "pg": "postgres", "psycopg": "postgres", "psycopg2": "postgres",
-    "asyncpg": "postgres", "pgx": "postgres", "cockroachdb": "postgres", "cockroach": "postgres", "redshift": "postgres",
+    "asyncpg": "postgres", "pgx": "postgres", "redshift": "postgres", "aurora-postgres": "postgres",
+    "postgresql-psycopg": "postgres", "neon": "postgres", "vercel-postgres": "postgres", "pglite": "postgres",
+    "cockroachdb": "cockroachdb", "cockroach": "cockroachdb", "crdb": "cockroachdb",
     "pg-native": "postgres", "timescaledb": "postgres", "postgis": "postgres",
     "mysql": "mysql", "mysql2": "mysql", "mariadb": "mysql", "pymysql": "mysql", "mysqldb": "mysql",
     "aurora-mysql": "mysql", "singlestore": "mysql", "tidb": "mysql",
     "sqlite": "sqlite", "sqlite3": "sqlite", "better-sqlite3": "sqlite", "better-sqlite": "sqlite",
     "turso": "sqlite", "libsql": "sqlite", "d1": "sqlite", "expo": "sqlite", "sqljs": "sqlite",
+    "capacitor": "sqlite", "cordova": "sqlite", "nativescript": "sqlite", "react-native": "sqlite", "bun-sqlite": "sqlite",
+    "clickhouse": "clickhouse", "clickhouse-driver": "clickhouse", "clickhouse_connect": "clickhouse",
+    "mssql": "mssql", "sqlserver": "mssql", "tedious": "mssql", "pyodbc": "mssql", "pymssql": "mssql",
+    "oracle": "oracle", "oracledb": "oracle", "cx_oracle": "oracle", "h2": "h2",
 }
 
 
@@ -56,7 +62,7 @@ def read_small(path: Path) -> str | None:
         if not path.is_file() or path.stat().st_size > MAX_CONFIG_BYTES:
             return None
         return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in a path read from a config file
         return None
 
 
@@ -74,7 +80,7 @@ def _json_cached(path: str, mtime: float) -> Any:
 def read_json(path: Path) -> Any:
     try:
         mtime = path.stat().st_mtime
-    except OSError:
+    except (OSError, ValueError):
         return None
     return _json_cached(str(path), mtime)
 
@@ -100,7 +106,7 @@ def js_dependencies(folder: Path) -> set[str]:
 def list_dir(folder: Path) -> list[str]:
     try:
         return sorted(os.listdir(folder))
-    except OSError:
+    except (OSError, ValueError):
         return []
 
 
@@ -116,7 +122,7 @@ def find_dirs(root: Path, accept: Any, max_depth: int = 4) -> Iterator[Path]:
             yield folder
         if depth >= max_depth:
             continue
-        children = [folder / n for n in names if not is_skipped_dir(n)]
+        children = [folder / n for n in names if not skips_folder(folder, n)]
         stack.extend((child, depth + 1) for child in reversed(children) if child.is_dir())
 
 
@@ -128,13 +134,26 @@ def inside(path: Path, folder: Path) -> bool:
         return False
 
 
+# Where each ORM's detector reads the database from, for `detect`'s evidence column.
+ORM_DIALECT_EVIDENCE = {
+    "typeorm": "TypeORM data source", "knex": "knexfile client", "sequelize": "Sequelize config",
+    "django": "Django DATABASES ENGINE", "prisma": "Prisma datasource provider", "drizzle": "Drizzle config",
+    "alembic": "Alembic database URL", "golang-migrate": "project files", "goose": "project files",
+    "dbmate": "project files", "flyway": "Flyway URL",
+}
+
+
 def make_project(orm: str, root: Path, migrations: list[Path], dialect: str | None,
-                 settings: dict[str, Path | str] | None = None) -> Project:
+                 settings: dict[str, Path | str] | None = None, evidence: str | None = None) -> Project:
     shown: dict[str, str] = {}
     for key, value in (settings or {}).items():
-        shown[key] = display_path(value) if isinstance(value, Path) else value
-    folders = sorted(dict.fromkeys(display_path(m) for m in migrations))
-    return Project(orm=orm, root=display_path(root) or ".", migrations=folders, dialect=dialect, settings=shown)
+        if "\0" not in str(value):  # a path no system accepts (a NUL in a config file): as if not given
+            shown[key] = display_path(value) if isinstance(value, Path) else value
+    folders = sorted(dict.fromkeys(display_path(m) for m in migrations if "\0" not in str(m)))
+    if dialect is not None and evidence is None:
+        evidence = ORM_DIALECT_EVIDENCE.get(orm, f"{orm} configuration")
+    return Project(orm=orm, root=display_path(root) or ".", migrations=folders, dialect=dialect, settings=shown,
+                   dialect_evidence=evidence if dialect is not None else None)
 
 
 def js_string_option(text: str, key: str) -> str | None:

@@ -10,7 +10,7 @@ from ..extract.base import read_head
 from ..extract.registry import classify
 from ..extract.sql_file import without_comments
 from ..model import Project
-from .common import dialect_of_url, list_dir, make_project, read_small
+from .common import dialect_of_url, dialect_word, list_dir, make_project, read_small
 
 SQL_ORMS = ("prisma", "drizzle", "golang-migrate", "goose", "dbmate", "flyway")
 # Files that mark the root of a SQL-migrations project (where its tool is run from).
@@ -28,13 +28,22 @@ _ENV_FILES = (".env", ".env.example", ".env.sample", ".env.dist")
 _COMPOSE_FILES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
 _COMPOSE_IMAGE = re.compile(r"""^[^\S\n]*image:\s*['"]?([\w.\-/]+)""", re.MULTILINE)
 _IMAGE_DIALECTS = {"postgres": "postgres", "postgis": "postgres", "timescaledb": "postgres", "mysql": "mysql",
-                   "mariadb": "mysql", "percona-server": "mysql"}
+                   "mariadb": "mysql", "percona-server": "mysql", "cockroach": "cockroachdb",
+                   "clickhouse-server": "clickhouse", "mssql-server-linux": "mssql"}
 _SNIFFED_FILES = 20
 _SQL_MARKERS = (
+    ("clickhouse", re.compile(r"\bENGINE\s*=\s*(?:Replicated|Replacing|Summing|Aggregating|Collapsing)?MergeTree\b"
+                              r"|\bON\s+CLUSTER\b|\bLowCardinality\(", re.I)),
+    ("cockroachdb", re.compile(r"\bALTER\s+PRIMARY\s+KEY\b|\bINTERLEAVE\s+IN\s+PARENT\b|\bcrdb_internal\b", re.I)),
+    ("mssql", re.compile(r"^[^\S\n]*GO[^\S\n]*$|\[dbo\]|\bNVARCHAR\s*\(\s*MAX\b|\bIDENTITY\s*\(\s*1\s*,\s*1\s*\)", re.I | re.M)),
+    ("oracle", re.compile(r"\bVARCHAR2\b|\bNUMBER\s*\(|\bEXECUTE\s+IMMEDIATE\b", re.I)),
     ("mysql", re.compile(r"`\w+`|\bENGINE\s*=|\bAUTO_INCREMENT\b|\bMODIFY\s+COLUMN\b|\bUNSIGNED\b", re.I)),
     ("sqlite", re.compile(r"\bAUTOINCREMENT\b|\bWITHOUT\s+ROWID\b|\bPRAGMA\b", re.I)),
     ("postgres", re.compile(r"\b(?:BIG)?SERIAL\b|::\w|\bCONCURRENTLY\b|\$\$|\bJSONB\b|\bTIMESTAMPTZ\b", re.I)),
 )
+# A database whose own markers also match a more general one's (ClickHouse's ENGINE = MergeTree is MySQL-like
+# syntax too, CockroachDB's SQL is Postgres'): the specific one wins.
+_SPECIFIC = (("clickhouse", "mysql"), ("cockroachdb", "postgres"))
 _FLYWAY_URL = re.compile(r"""^[^\S\n]*(?:flyway\.)?url\s*[=:]\s*['"]?(jdbc:[^'"\s]+)""", re.MULTILINE)
 
 
@@ -60,8 +69,9 @@ def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[P
         root = project_root(folder, stop)
         module = classify(sample, read_head(sample))
         dialect_of = getattr(module, "dialect_of", None)
-        dialect = (dialect_of(sample) if dialect_of else None) or sql_dialect(root, folder)
-        projects.append(make_project(orm, root, [folder], dialect))
+        own = dialect_of(sample) if dialect_of else None
+        dialect, evidence = (own, f"{orm} configuration") if own else sql_dialect(root, folder)
+        projects.append(make_project(orm, root, [folder], dialect, evidence=evidence))
     return projects
 
 
@@ -79,45 +89,48 @@ def project_root(folder: Path, stop: Path) -> Path:
         current = current.parent
 
 
-def sql_dialect(root: Path, folder: Path) -> str | None:
-    """The database of a SQL-migrations project: from the tool's config, an env file (the committed example
-    counts), the Go driver in go.mod, the database image in a compose file, and last the SQL itself."""
+def sql_dialect(root: Path, folder: Path) -> tuple[str | None, str | None]:
+    """The database of a SQL-migrations project and where it was read: the tool's config, an env file (the committed
+    example counts), the Go driver in go.mod, the database image in a compose file, and last the SQL itself."""
     bases = tuple(dict.fromkeys((root, folder.parent, folder)))
     for base in bases:
         for name in ("flyway.conf", "flyway.toml", "conf/flyway.conf"):
             match = _FLYWAY_URL.search(read_small(base / name) or "")
             if match:
-                return dialect_of_url(match.group(1))
+                return dialect_of_url(match.group(1)), f"{name} url"
         for name in _ENV_FILES:
             env = read_small(base / name) or ""
             match = _GOOSE_DRIVER.search(env)
             if match:
-                from .common import dialect_word
-
-                return dialect_word(match.group(1))
+                return dialect_word(match.group(1)), f"{name} GOOSE_DRIVER"
             match = _ENV_URL.search(env)
             if match:
-                return dialect_of_url(match.group(1))
+                return dialect_of_url(match.group(1)), f"{name} database URL"
         gomod = read_small(base / "go.mod")
         if gomod:
             for pattern, dialect in _GO_DRIVERS:
                 if pattern.search(gomod):
-                    return dialect
+                    return dialect, "go.mod driver"
     for base in bases:
         for name in _COMPOSE_FILES:
-            images = {_IMAGE_DIALECTS.get(image.rsplit("/", 1)[-1]) for image in _COMPOSE_IMAGE.findall(
+            images = {_IMAGE_DIALECTS.get(image.rsplit("/", 1)[-1].split(":")[0]) for image in _COMPOSE_IMAGE.findall(
                 read_small(base / name) or "")} - {None}
             if len(images) == 1:
-                return images.pop()
-    return _dialect_of_sql(folder)
+                return images.pop(), f"{name} image"
+    sniffed = _dialect_of_sql(folder)
+    return (sniffed, "SQL syntax") if sniffed else (None, None)
 
 
 def _dialect_of_sql(folder: Path) -> str | None:
-    """MySQL or SQLite when the migrations' own SQL says so and nothing in it is Postgres-only (backticks,
-    ENGINE=, AUTO_INCREMENT against SERIAL, ::casts, $$ bodies); None (Postgres, the default) otherwise."""
+    """The database the migrations' own SQL is written for, when its syntax names exactly one: backticks and
+    ENGINE= (MySQL), AUTOINCREMENT (SQLite), ENGINE = MergeTree (ClickHouse), ALTER PRIMARY KEY (CockroachDB),
+    SERIAL / ::casts / $$ bodies (Postgres), ...; None when it names none or several."""
     found: set[str] = set()
     names = sorted(name for name in list_dir(folder) if name.lower().endswith(".sql"))[:_SNIFFED_FILES]
     for name in names:
         text = without_comments(read_head(folder / name))
         found.update(dialect for dialect, pattern in _SQL_MARKERS if pattern.search(text))
-    return found.pop() if len(found) == 1 and "postgres" not in found else None
+    for specific, general in _SPECIFIC:
+        if specific in found:
+            found.discard(general)
+    return found.pop() if len(found) == 1 else None

@@ -10,6 +10,8 @@
   data copied into another table (column) that then takes its name, so the data and the name are kept (SQLite's way
   to change a table; a column's type changed by copy); see swapped_operations
 - table_dropped_later: a dropped index's table is dropped later in the same migration
+- forward_loss: what the up migration (MigrationInfo) or a step with a no-op reverse (RunCode) destroys, in words
+  ("drops table users"), or None: a no-op down is only a problem when there is data it cannot bring back
 - dialect, postgres_version
 """
 
@@ -38,6 +40,8 @@ class SchemaState:
     indexes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     # tables created by initial migrations (Migration.initial): still empty for the project's other initial ones
     initial_tables: set[str] = field(default_factory=set)
+    # table -> its columns known to be NOT NULL (MySQL's MODIFY restates NOT NULL: a change only if it was nullable)
+    not_null: dict[str, set[str]] = field(default_factory=dict)
     # index name -> its table, for the statements that name an index only (DROP INDEX x)
     index_tables: dict[str, str] = field(default_factory=dict)
     # indexes by table, caught up lazily with `indexes` (which only ever grows): has_index() is then a lookup, not a
@@ -52,14 +56,17 @@ class SchemaState:
         columns = {table: {column: _plain(kind) for column, kind in kinds.items()}
                    for table, kinds in self.columns.items()}
         return {"columns": columns, "indexes": self.indexes, "initial_tables": self.initial_tables,
+                "not_null": self.not_null,
                 "index_tables": self.index_tables}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state, _by_table={}, _indexed=0)
+        self.__dict__.update({"not_null": {}, **state}, _by_table={}, _indexed=0)
 
     def copy(self) -> SchemaState:
-        return SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes), set(self.initial_tables),
-                           dict(self.index_tables))
+        copied = SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes),
+                             set(self.initial_tables), dict(self.index_tables))
+        copied.not_null = {t: set(c) for t, c in self.not_null.items()}
+        return copied
 
     def replay(self, migration: Migration) -> None:
         """What a migration leaves behind: its up operations applied; the tables an initial one creates noted."""
@@ -70,6 +77,7 @@ class SchemaState:
                     self.initial_tables.add(norm(op.table))
 
     def apply(self, op: ir.Operation) -> None:
+        self._apply_nullability(op)
         if isinstance(op, ir.CreateTable):
             table = norm(op.table)
             self.columns[table] = {norm(c.name): c.type for c in op.columns}
@@ -102,6 +110,35 @@ class SchemaState:
                 self.index_tables[norm(op.name)] = norm(op.table)
         elif isinstance(op, ir.AddConstraint) and op.constraint_type in ("primary_key", "unique") and op.columns:
             self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
+
+    def _apply_nullability(self, op: ir.Operation) -> None:
+        if isinstance(op, ir.CreateTable):
+            self.not_null[norm(op.table)] = {norm(c.name) for c in op.columns if not c.nullable or c.primary_key}
+        elif isinstance(op, ir.AddColumn) and (not op.column.nullable or op.column.primary_key):
+            self.not_null.setdefault(norm(op.table), set()).add(norm(op.column.name))
+        elif isinstance(op, ir.SetNotNull):
+            self.not_null.setdefault(norm(op.table), set()).add(norm(op.column))
+        elif isinstance(op, (ir.DropNotNull, ir.DropColumn)):
+            self.not_null.get(norm(op.table), set()).discard(norm(op.column))
+        elif isinstance(op, ir.RenameColumn):
+            columns = self.not_null.get(norm(op.table), set())
+            if norm(op.column) in columns:
+                columns.discard(norm(op.column))
+                columns.add(norm(op.new_name))
+        elif isinstance(op, ir.RenameTable) and norm(op.table) in self.not_null:
+            self.not_null[norm(op.new_name)] = self.not_null.pop(norm(op.table))
+        elif isinstance(op, ir.DropTable):
+            self.not_null.pop(norm(op.table), None)
+
+    def column_in_index(self, table: str, column: str) -> bool:
+        """Some index, primary key or unique constraint of the table includes the column (in any position)."""
+        return any(norm(column) in cols for cols in self._indexes_on(norm(table)))
+
+    def nullable(self, table: str, column: str) -> bool | None:
+        """Is the column nullable: True / False as far as earlier migrations tell, None when the column is unknown."""
+        if norm(column) not in self.columns.get(norm(table), {}):
+            return None
+        return norm(column) not in self.not_null.get(norm(table), set())
 
     def column_type(self, table: str, column: str) -> ir.ColumnType | None:
         kinds = self.columns.get(norm(table), {})
@@ -155,7 +192,9 @@ def type_change_safe(old: ir.ColumnType | None, new: ir.ColumnType | None, diale
         return False
     if old.name == new.name and old.params == new.params:
         return True
-    if dialect != "postgres":
+    if dialect == "mysql":
+        return _mysql_in_place(old, new)
+    if dialect not in ("postgres", "cockroachdb"):
         return False
     if old.name in ("varchar", "text") and new.name in _NO_REWRITE_TARGETS:
         if new.name == "text" or not new.params:
@@ -171,6 +210,22 @@ def type_change_safe(old: ir.ColumnType | None, new: ir.ColumnType | None, diale
     if old.name == "varbit" and new.name == "varbit":
         return not new.params or (bool(old.params) and new.params[0] >= old.params[0])
     return old.name == "cidr" and new.name == "inet"
+
+
+def _mysql_in_place(old: ir.ColumnType, new: ir.ColumnType) -> bool:
+    """MySQL widens a VARCHAR in place when its length prefix keeps its size: 1 byte up to 255 bytes, 2 above; at
+    utf8mb4's 4 bytes a character, both lengths at most 63 characters or both above."""
+    if old.name != "varchar" or new.name != "varchar" or not old.params or not new.params:
+        return False
+    before, after = old.params[0], new.params[0]
+    return after >= before and (after * 4 <= 255 or before * 4 > 255)
+
+
+def from_sql(op: ir.Operation) -> bool:
+    """The operation is a SQL statement the database runs as written (not an ORM call, which each ORM turns into the
+    database's own way, e.g. a table rebuild on SQLite)."""
+    head = op.source.lstrip()[:12].upper()
+    return head.startswith(("ALTER", "CREATE", "DROP"))
 
 
 def type_unchanged(old: ir.ColumnType | None, new: ir.ColumnType | None) -> bool:
@@ -279,6 +334,35 @@ def index_drops_before_table_drop(ops: list[ir.Operation], *states: SchemaState)
     return found
 
 
+def data_loss(ops: list[ir.Operation], created: set[str], swapped: set[int], state: SchemaState,
+              dialect: str) -> str | None:
+    """What the first of `ops` that destroys data does, in words ("drops table users"), or None when they only add,
+    backfill or change things no rollback needs to restore. Tables created earlier (`created`, updated here as
+    `ops` create more) hold no data yet; the drops and renames of a swap keep it."""
+    created = set(created)
+    for op in ops:
+        table = getattr(op, "table", None)
+        if isinstance(op, ir.CreateTable):
+            created.add(norm(op.table))
+        if id(op) in swapped or (isinstance(table, str) and norm(table) in created):
+            continue
+        if isinstance(op, ir.DropTable):
+            return f"drops table {op.table}"
+        if isinstance(op, ir.DropColumn):
+            return f"drops column {op.table}.{op.column}"
+        if isinstance(op, ir.Truncate):
+            return f"truncates {op.table}"
+        if isinstance(op, ir.Delete):
+            return f"deletes rows of {op.table}"
+        if isinstance(op, (ir.DropSchema, ir.DropDatabase)):
+            return f"drops {'schema' if isinstance(op, ir.DropSchema) else 'database'} {op.name}"
+        if isinstance(op, ir.AlterColumnType):
+            old = op.old_type or state.column_type(op.table, op.column)
+            if not (type_change_safe(old, op.new_type, op.dialect or dialect) or type_unchanged(old, op.new_type)):
+                return f"changes the type of {op.table}.{op.column}"
+    return None
+
+
 def name_follows_pattern(pattern: str | None, name: str) -> bool | None:
     """None when no pattern is configured (the index-naming rule is then off)."""
     if not pattern:
@@ -340,7 +424,20 @@ class MigrationFacts:
                     facts["column_swapped"] = id(part) in swapped
                 elif isinstance(part, ir.DropIndex):
                     facts["table_dropped_later"] = id(part) in index_goes_with_table
+                elif isinstance(part, ir.MigrationInfo) and part.down == "noop":
+                    facts["forward_loss"] = data_loss(ops, created, swapped, self.state, self.dialect)
+                elif isinstance(part, ir.RunCode) and part.reverse_noop:
+                    facts["forward_loss"] = data_loss(part.forward, created, swapped, self.state, self.dialect)
+                    facts["operation"] = {"sql": "RunSQL", "python": "RunPython"}.get(part.language, "code")
                 facts["in_transaction"] = in_transaction
+                facts["from_sql"] = part is op and from_sql(part)  # a CREATE TABLE's constraints are not statements
+                if isinstance(part, ir.AddColumn):
+                    default = part.column.default
+                    facts["default_is_expression"] = default is not None and (
+                        default.volatility != "constant" or default.text.lstrip().startswith("("))
+                if isinstance(part, ir.DropColumn):
+                    facts["column_in_index"] = (self.state.column_in_index(part.table, part.column)
+                                                or added.column_in_index(part.table, part.column))
                 if isinstance(part, ir.AddConstraint) and part.constraint_type == "foreign_key":
                     facts["has_index"] = (self.state.has_index(part.table, part.columns)
                                           or added.has_index(part.table, part.columns))
@@ -355,6 +452,11 @@ class MigrationFacts:
                     facts["new_type"] = str(part.new_type) if part.new_type else "a new type"
                     facts["type_change_safe"] = type_change_safe(old, part.new_type, dialect)
                     facts["type_unchanged"] = type_unchanged(old, part.new_type)
+                if isinstance(part, ir.SetNotNull):
+                    view = local if norm(part.table) in own else self.state
+                    was_nullable = view.nullable(part.table, part.column)
+                    # a restated NOT NULL (MySQL MODIFY) changes the column only when it was known to be nullable
+                    facts["becomes_not_null"] = was_nullable is True if part.restated else was_nullable is not False
                 yield part, facts
                 if isinstance(part, ir.CreateTable):
                     created.add(norm(part.table))
@@ -366,4 +468,6 @@ class MigrationFacts:
                             own.add(table)
                             if table in self.state.columns:
                                 local.columns[table] = dict(self.state.columns[table])
+                            if table in self.state.not_null:
+                                local.not_null[table] = set(self.state.not_null[table])
                     local.apply(op)

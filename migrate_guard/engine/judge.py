@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from functools import lru_cache
 from typing import Any
 
 from .. import ir
 from ..config import Config
+from ..dialects import PARTIAL, PARTIAL_RULES
 from ..model import Finding, Migration
 from .facts import MigrationFacts, SchemaState
 from .matcher import matches
@@ -18,6 +19,7 @@ from .suppress import FileSuppressions, parse_suppressions
 # Rules the engine itself reports (they are in rules/ for their docs and severity, but match no operation).
 UNKNOWN_RULE_IN_IGNORE = "unknown-rule-in-ignore"
 BARE_IGNORE = "bare-ignore"
+DIALECT_PARTLY_CHECKED = "dialect-partly-checked"
 
 
 @dataclass
@@ -27,6 +29,8 @@ class Engine:
     config: Config
     rules: dict[str, Rule]
     by_kind: dict[str, list[tuple[Rule, Clause]]]
+    # folders whose database is checked in part, already said so in this run (once per folder)
+    partial_folders: set[str] = field(default_factory=set)
 
     @classmethod
     def create(cls, config: Config) -> Engine:
@@ -66,10 +70,10 @@ class Engine:
         return findings
 
     def lint_migration(self, migration: Migration, state: SchemaState | None = None) -> list[Finding]:
-        dialect = self.config.dialect or migration.dialect or "postgres"
+        dialect = migration.dialect or "postgres"  # resolved once per migration, command line first (detect/dialect.py)
         facts = MigrationFacts(migration, dialect, self.config.postgres_version, state or SchemaState(),
                                self.config.index_name_pattern)
-        suppressions = {path: parse_suppressions(text) for path, text in migration.sources.items()}
+        suppressions = {path: parse_suppressions(text, path) for path, text in migration.sources.items()}
         findings: list[Finding] = []
         info = ir.MigrationInfo(location=migration.down_location or ir.Location(migration.path, 1, 1, 1),
                                 migration=migration.id, down=migration.down, orm=migration.orm)
@@ -79,14 +83,36 @@ class Engine:
             if direction == "up":
                 ops.insert(0, info)
             for op, op_facts in facts.per_operation(ops):
+                partial = op_facts["dialect"] in PARTIAL
                 for rule, clause in self.by_kind.get(op.kind, ()):
                     if rule.dialects and op_facts["dialect"] not in rule.dialects:
+                        continue
+                    if partial and rule.id not in PARTIAL_RULES:
                         continue
                     if matches(clause.when, op, op_facts):
                         findings.append(self._finding(rule, clause, op, op_facts, migration))
         findings = [f for f in findings if not _silenced(f, suppressions)]
         findings.extend(self._suppression_problems(migration, suppressions))
+        if dialect in PARTIAL:
+            findings.extend(self._partly_checked(migration, dialect))
         return findings
+
+    def _partly_checked(self, migration: Migration, dialect: str) -> list[Finding]:
+        """Once per folder: its database has no full grammar and rules here, so only some rules ran."""
+        folder = migration.path.rpartition("/")[0] or "."
+        if folder in self.partial_folders or not self._enabled(self.config, DIALECT_PARTLY_CHECKED):
+            return []
+        self.partial_folders.add(folder)
+        unread = sum(isinstance(op, ir.ParseError) for op in migration.operations)
+        name = _DATABASE_NAMES.get(dialect, dialect)
+        message = (f"The migrations in {folder} run on {name}, which migrate-guard checks only in part: destructive "
+                   f"statements (drops, truncates, deletes and updates without WHERE, renames) are checked, lock and "
+                   f"type rules are not.")
+        if unread:
+            message += f" {unread} statement(s) of {migration.id} could not be read and were skipped."
+        return [self._engine_finding(DIALECT_PARTLY_CHECKED, ir.Location(migration.path, 1, 1, 1), migration, message,
+                                     f"If these migrations run on another database, set it: `dialect` or "
+                                     f"`[tool.migrate-guard.dialects] \"{folder}\" = \"postgres\"`, or --dialect.")]
 
     def _finding(self, rule: Rule, clause: Clause, op: ir.Operation, facts: dict[str, Any],
                  migration: Migration) -> Finding:
@@ -119,6 +145,9 @@ class Engine:
         rule = self.rules[rule_id]
         return Finding(rule=rule_id, severity=self.severity(rule),  # type: ignore[arg-type]
                        location=location, message=message, hint=hint, orm=migration.orm, migration=migration.id)
+
+
+_DATABASE_NAMES = {"mssql": "SQL Server", "oracle": "Oracle", "h2": "H2"}
 
 
 def _silenced(finding: Finding, suppressions: dict[str, FileSuppressions]) -> bool:

@@ -17,6 +17,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from ... import ir
+from ...dialects import GRAMMARS, PARTIAL, grammar
 from .commands import alter_table_command, maintenance_command, other_command, words
 from .convert import Ctx, expression_ops
 from .positions import Origin, Positions
@@ -26,7 +27,10 @@ __all__ = ["Origin", "extract_sql", "SQLGLOT_DIALECTS"]
 
 logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
 
-SQLGLOT_DIALECTS = {"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
+SQLGLOT_DIALECTS = GRAMMARS
+# Tried, in this order, on a statement the migration's own grammar rejects: when one reads it, the dialect is
+# probably wrong, and the statement is judged as that database's.
+_OTHER_GRAMMARS = ("postgres", "mysql", "sqlite")
 
 # First words of statements no rule looks into: not worth a full parse (INSERTs of seed data can be huge).
 _NO_PARSE = {"INSERT", "SELECT", "VALUES", "COMMENT", "GRANT", "REVOKE", "COPY", "CALL", "EXPLAIN", "SHOW", "PRAGMA",
@@ -42,7 +46,7 @@ _DOLLAR_QUOTE = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 
 @lru_cache(maxsize=None)
 def _dialect(name: str) -> Any:
-    return sqlglot.Dialect.get_or_raise(SQLGLOT_DIALECTS.get(name, "postgres"))
+    return sqlglot.Dialect.get_or_raise(grammar(name) if name in GRAMMARS else "postgres")
 
 
 @lru_cache(maxsize=None)
@@ -79,7 +83,7 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
         return cls(location=location, migration=migration, direction=direction, source=source, **fields)
 
     if statement.error is not None:
-        return [make(ir.ParseError, message=statement.error)]
+        return _other_grammar(source, statement.error, dialect, make, in_routine)
     w = words(tokens[:3])
     first = w[0]
     if first in ("VACUUM", "CLUSTER", "REINDEX") and not in_routine:
@@ -104,7 +108,7 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
     except SqlglotError as error:
         if in_routine:  # PL/pgSQL control flow is not SQL; only the SQL statements in it matter
             return []
-        return [make(ir.ParseError, message=_error_line(error))]
+        return _other_grammar(source, _error_line(error), dialect, make, in_routine)
     except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
         return [make(ir.ParseError, message=f"sqlglot could not read this statement ({type(error).__name__})")]
 
@@ -119,10 +123,60 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
             ops.extend(_command_ops(tokens, text, d, make, dialect))
         else:
             try:
-                ops.extend(expression_ops(expression, make, Ctx(dialect, text)))
+                ops.extend(expression_ops(expression, make, Ctx(grammar(dialect), text)))
             except (AttributeError, KeyError, TypeError, ValueError) as error:
                 ops.append(make(ir.ParseError, message=f"could not interpret this statement ({error})"))
     return ops
+
+
+def _other_grammar(source: str, error: str, dialect: str, make: Any, in_routine: bool) -> list[ir.Operation]:
+    """A statement the migration's grammar cannot read. When another database's grammar reads it, the migration's
+    dialect is probably wrong: the parse-error says so, and the statement is judged as that database's (so a
+    backtick-quoted DROP TABLE in a folder taken for Postgres is still a drop-table). A database read only in part
+    (SQL Server, Oracle, H2) gets no parse-error at all: what no grammar reads is left unchecked, and the engine says
+    once per folder that the dialect is checked in part."""
+    for other in _OTHER_GRAMMARS:
+        if other == dialect or (dialect == "cockroachdb" and other == "postgres"):
+            continue
+        ops = _parsed_as(source, other, make)
+        if ops is None:
+            continue
+        for op in ops:
+            op.dialect = op.dialect or (dialect if dialect in PARTIAL else other)
+        if dialect in PARTIAL:
+            return ops
+        shown = _DISPLAY.get(other, other)
+        return [make(ir.ParseError, message=f"{error}; it reads as {shown}: this migration is linted as "
+                                            f"{_DISPLAY.get(dialect, dialect)}, which is probably wrong (set "
+                                            f"`dialect` or `dialects` in config, or --dialect)"), *ops]
+    if dialect in PARTIAL:
+        return [make(ir.ParseError, message=error, dialect=dialect)]
+    return [make(ir.ParseError, message=error)]
+
+
+_DISPLAY = {"postgres": "Postgres", "mysql": "MySQL", "sqlite": "SQLite", "cockroachdb": "CockroachDB",
+            "clickhouse": "ClickHouse", "mssql": "SQL Server", "oracle": "Oracle", "h2": "H2"}
+
+
+def _parsed_as(source: str, dialect: str, make: Any) -> list[ir.Operation] | None:
+    """The statement's operations in another grammar; None when that grammar cannot read it either."""
+    d = _dialect(dialect)
+    try:
+        expressions = _parser(d).parse(d.tokenize(source), source)
+    except (SqlglotError, RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+        return None
+    ops: list[ir.Operation] = []
+    for expression in expressions:
+        if expression is None:
+            continue
+        if isinstance(expression, exp.Command) or (isinstance(expression, exp.Condition)
+                                                   and not isinstance(expression, exp.Query)):
+            return None
+        try:
+            ops.extend(expression_ops(expression, make, Ctx(dialect, source)))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None
+    return ops or None
 
 
 def _without_identity_options(tokens: list[Token]) -> list[Token]:
@@ -163,7 +217,7 @@ def _command_ops(tokens: list[Token], text: str, d: Any, make: Any, dialect: str
         result: list[Any] = []
         for expression in parsed:
             if expression is not None and not isinstance(expression, exp.Command):
-                result.extend(expression_ops(expression, make, Ctx(dialect, text)))
+                result.extend(expression_ops(expression, make, Ctx(grammar(dialect), text)))
         return result or [make(ir.Raw, keyword="ALTER TABLE")]
 
     ops = alter_table_command(tokens, make, parse_action)

@@ -77,6 +77,19 @@ def alter_table_action(table: str, action: list[Token], make: Make) -> list[Any]
         return [make(ir.ValidateConstraint, table=table, name=_name(action[2]))]
     if w and w[0] == "ADD":
         return _add_action(table, action, w, make)
+    if w[:2] == ["CONVERT", "TO"]:  # MySQL: every row rewritten in the new character set, by a table copy
+        return [make(ir.RewriteTable, table=table, command="CONVERT TO CHARACTER SET")]
+    if w and w[0] in ("ALGORITHM", "LOCK") and len(w) >= 2:
+        value = w[-1]
+        return [make(ir.AlterTableOptions, table=table, **{w[0].lower(): value})]
+    if w[:3] == ["ALTER", "PRIMARY", "KEY"]:  # CockroachDB: an online primary key change
+        return [make(ir.Raw, keyword="ALTER PRIMARY KEY")]
+    if w and w[0] in ("UPDATE", "DELETE"):  # ClickHouse mutations: ALTER TABLE t UPDATE c = v WHERE ..., DELETE WHERE
+        where = w.index("WHERE") if "WHERE" in w else None
+        condition = w[where + 1:] if where is not None else []
+        bounded = bool(condition) and condition not in (["1"], ["TRUE"], ["1", "=", "1"])
+        kind = ir.Update if w[0] == "UPDATE" else ir.Delete
+        return [make(kind, table=table, has_where=bounded)]
     if w[:2] == ["DETACH", "PARTITION"]:
         return [make(ir.Raw, keyword="DETACH PARTITION")]
     if w[:2] == ["ATTACH", "PARTITION"]:

@@ -254,17 +254,58 @@ def alter_ops(node: exp.Alter, make: Make, ctx: Ctx) -> list[Any]:
                 ops.append(make(ir.RenameColumn, table=table, column=old_name.name, new_name=col.name))
             ops.append(make(ir.AlterColumnType, table=table, column=col.name, new_type=col.type))
             if not col.nullable:
-                ops.append(make(ir.SetNotNull, table=table, column=col.name))
+                ops.append(make(ir.SetNotNull, table=table, column=col.name, restated=True))
         elif isinstance(action, exp.AddConstraint):
             for item in action.expressions:
                 ops.extend(constraint_ops(item, table, make, not_valid))
+        elif isinstance(action, exp.DropPrimaryKey):  # MySQL: the clustered index is rebuilt, so is the table
+            ops.append(make(ir.RewriteTable, table=table, command="DROP PRIMARY KEY"))
+        elif isinstance(action, exp.Delete):  # ClickHouse: ALTER TABLE t DELETE WHERE ..., a mutation
+            ops.append(make(ir.Delete, table=table, has_where=real_condition(action.args.get("where"))))
         elif isinstance(action, exp.AlterSet) and action.args.get("tablespace") is not None:
             ops.append(make(ir.RewriteTable, table=table, command="SET TABLESPACE"))
         elif isinstance(action, exp.AlterSet) and action.text("option").upper() in ("LOGGED", "UNLOGGED"):
             ops.append(make(ir.RewriteTable, table=table, command=f"SET {action.text('option').upper()}"))
         else:
             ops.append(make(ir.Raw, keyword=f"ALTER TABLE {type(action).__name__}"))
+    if any(isinstance(o, ir.AddConstraint) and o.constraint_type == "primary_key" for o in ops):
+        # DROP PRIMARY KEY, ADD PRIMARY KEY (...) in one ALTER replaces the key in place (MySQL): no copy
+        ops = [o for o in ops if not (isinstance(o, ir.RewriteTable) and o.command == "DROP PRIMARY KEY")]
+    ops.extend(_alter_options(node, table, make))
     return ops
+
+
+def _alter_options(node: exp.Alter, table: str, make: Make) -> list[Any]:
+    """MySQL's ALGORITHM= / LOCK= clauses, and ENGINE= (which rebuilds the table)."""
+    algorithm = lock = None
+    ops: list[Any] = []
+    for option in node.args.get("options") or []:
+        if isinstance(option, exp.AlgorithmProperty):
+            algorithm = option.name.upper()
+        elif isinstance(option, exp.LockProperty):
+            lock = option.name.upper()
+        elif isinstance(option, exp.EngineProperty):
+            ops.append(make(ir.RewriteTable, table=table, command="ENGINE"))
+    if algorithm or lock:
+        ops.append(make(ir.AlterTableOptions, table=table, algorithm=algorithm, lock=lock))
+    return ops
+
+
+def real_condition(where: exp.Expression | None) -> bool:
+    """A WHERE that can be false for some row: `WHERE 1`, `WHERE 1 = 1`, `WHERE TRUE` select every row."""
+    if where is None:
+        return False
+    condition = where.this if isinstance(where, exp.Where) else where
+    while isinstance(condition, exp.Paren):
+        condition = condition.this
+    if isinstance(condition, exp.Boolean):
+        return not condition.this
+    if isinstance(condition, exp.Literal):
+        return not condition.is_number or condition.this.strip("0.") == ""  # WHERE 0 deletes nothing
+    if isinstance(condition, exp.EQ) and isinstance(condition.this, exp.Literal) \
+            and isinstance(condition.expression, exp.Literal):
+        return condition.this.this != condition.expression.this
+    return True
 
 
 def alter_column_ops(action: exp.AlterColumn, table: str, make: Make, ctx: Ctx) -> list[Any]:
@@ -289,7 +330,7 @@ def alter_column_ops(action: exp.AlterColumn, table: str, make: Make, ctx: Ctx) 
 def data_ops(node: exp.Expression, make: Make) -> list[Any]:
     if isinstance(node, exp.TruncateTable):
         return [make(ir.Truncate, tables=tuple(table_name(t) for t in node.expressions))]
-    has_where = node.args.get("where") is not None
+    has_where = real_condition(node.args.get("where"))
     if isinstance(node, exp.Delete):
         return [make(ir.Delete, table=table_name(node.this), has_where=has_where)]
     # UPDATE ... FROM other WHERE join-condition is bounded by its WHERE; without WHERE it touches every row.

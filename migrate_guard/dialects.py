@@ -1,0 +1,48 @@
+"""The databases migrate-guard knows, their names in the wild, and how well each is checked.
+
+A migration's `dialect` is one of DATABASES. Each database is judged by its own behaviour: Postgres lock rules only on
+Postgres, MySQL's online-DDL rules only on MySQL, and a database without a grammar here gets the destructive rules
+only (see PARTIAL). This module is plain data: config validation and the fast path import it.
+"""
+
+from __future__ import annotations
+
+DATABASES = ("postgres", "mysql", "sqlite", "cockroachdb", "clickhouse", "mssql", "oracle", "h2")
+
+# Databases judged only in part: their SQL is read with the nearest grammar, statements it cannot read are not
+# reported one by one, and only the rules in PARTIAL_RULES apply. One info finding per folder says so.
+PARTIAL = frozenset({"mssql", "oracle", "h2"})
+PARTIAL_RULES = frozenset({"drop-table", "drop-column", "truncate", "unbounded-delete", "unbounded-update",
+                           "drop-database", "drop-schema", "rename-table", "rename-column", "missing-down-migration"})
+
+# The sqlglot grammar each database's SQL is read with (CockroachDB speaks Postgres' SQL; H2 has no grammar).
+GRAMMARS: dict[str, str] = {"postgres": "postgres", "cockroachdb": "postgres", "mysql": "mysql", "sqlite": "sqlite",
+                            "clickhouse": "clickhouse", "mssql": "tsql", "oracle": "oracle", "h2": ""}
+
+# The contract's `dialect` in `detect --format json` (postgres, mysql, sqlite or null); `database` says which exactly.
+CONTRACT_DIALECT: dict[str, str | None] = {"postgres": "postgres", "cockroachdb": "postgres", "mysql": "mysql",
+                                           "sqlite": "sqlite"}
+
+# Names a folder, a file-name infix, a driver, a URL scheme or an ORM setting uses for each database.
+ALIASES: dict[str, str] = {
+    "postgres": "postgres", "postgresql": "postgres", "pg": "postgres", "pgsql": "postgres", "psql": "postgres",
+    "mysql": "mysql", "mariadb": "mysql",
+    "sqlite": "sqlite", "sqlite3": "sqlite",
+    "cockroach": "cockroachdb", "cockroachdb": "cockroachdb", "crdb": "cockroachdb",
+    "clickhouse": "clickhouse",
+    "mssql": "mssql", "sqlserver": "mssql",
+    "oracle": "oracle",
+    "h2": "h2",
+}
+
+
+def canonical(name: str | None) -> str | None:
+    """`PostgreSQL` / `mariadb` / `sqlite3` / `crdb` -> postgres / mysql / sqlite / cockroachdb; None if unknown."""
+    if not name:
+        return None
+    return ALIASES.get(name.strip().lower())
+
+
+def grammar(database: str) -> str:
+    """The sqlglot dialect to read this database's SQL with ("" = sqlglot's generic SQL)."""
+    return GRAMMARS.get(database, "")
