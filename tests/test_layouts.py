@@ -227,3 +227,30 @@ def test_detection_reads_heads_only_in_candidate_folders(tmp_path: Path, monkeyp
     monkeypatch.chdir(tmp_path)
     assert [(p.orm, p.migrations) for p in detect_projects(Path("."))] == [("knex", ["db/migrations"])]
     assert [p.as_posix() for p in opened] == ["db/migrations/20240101000000_x.js"]
+
+
+MARKED_FILES = sorted({(name, path) for name in PROJECTS if name not in ("unclaimed", "decoys")
+                       for path, _, _ in expect_markers(LAYOUTS / name)})
+
+
+@pytest.mark.parametrize("name, path", MARKED_FILES)
+def test_each_file_passed_alone_gives_its_own_markers(name: str, path: str) -> None:
+    """pre-commit passes single files: a file of a content-found project is read as part of that project too."""
+    folder = LAYOUTS / name
+    wanted = {item for item in expect_markers(folder) if item[0] == path}
+    assert _findings(folder, path) == wanted
+
+
+def test_a_file_only_its_folder_tells_the_tool_of_is_linted_alone_too() -> None:
+    # genesis.js calls a helper only (`safeAddIndex(context, ...)`): umzug-shaped, claimed because its folder is a
+    # Sequelize project by its other files' content
+    result = run_cli("check", "lib/migrations/server/20230422000000-genesis.js", "--format", "json", "--no-cache",
+                     cwd=LAYOUTS / "umzug-groups")
+    assert result.json()["summary"]["files"] == 1 and result.json()["findings"] == []
+
+
+def test_compiled_typeorm_output_is_typeorm_by_its_content() -> None:
+    # tsc ES5 (`X.prototype.up = function (queryRunner)`), ES2017, esbuild CJS/ESM and minified (`async up(a)`, only
+    # `require("typeorm")` and the generated `name = "AddPlan1700000000000"` left): no DataSource anywhere
+    folder = FIXTURES / "typeorm" / "tsc"
+    assert _projects(folder) == {("typeorm", ".", (build,)) for build in ("es2017", "es5", "esbuild-esm", "esbuild-min")}

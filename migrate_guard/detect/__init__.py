@@ -215,10 +215,35 @@ def projects_for_paths(files: list[Path]) -> list[Project]:
         if suffix == ".py" and "migrations" in folder.name:
             found = _django_for(folder / names[0], ancestors, django_roots, django_apps)
             projects.extend([found] if found is not None else [])
+    projects.extend(_content_for_paths(by_folder, projects, cwd))
     taken = {Path(os.path.abspath(m)).resolve() for p in projects for m in p.migrations}
     for stop, folders in sql_folders.items():
         projects.extend(sql_projects(folders, stop, taken))
     return _unique(projects)
+
+
+def _content_for_paths(by_folder: dict[tuple[str, str], list[str]], projects: list[Project],
+                       cwd: Path) -> list[Project]:
+    """The given files' folders no project claims, read as a path-less run reads them (their own content): the
+    same project, history and claims as `check` without paths. Only those folders are listed."""
+    candidates: dict[Path, list[str]] = {}
+    stops: dict[Path, Path] = {}
+    for (folder_name, suffix), names in by_folder.items():
+        folder = Path(folder_name)
+        if suffix not in (".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts") or folder in candidates:
+            continue
+        if not any(is_candidate(folder / name) for name in names):
+            continue
+        candidates[folder] = [n for n in list_dir(folder) if is_candidate(folder / n)]
+        stops[folder] = _ancestors(folder / names[0], cwd)[-1]
+    if not candidates:
+        return []
+    found: list[Project] = []
+    taken = _taken(projects)
+    for folder, names in candidates.items():
+        more, _ = content_projects({folder: names}, taken, projects, stops[folder])
+        found.extend(more)
+    return found
 
 
 def _probes_for(suffix: str) -> tuple[Probe, ...]:

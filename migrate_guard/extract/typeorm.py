@@ -35,8 +35,16 @@ def owns(head: str) -> bool:
     if re.search(r"\bimplements\s+MigrationInterface\b", head):
         return True
     params = up_parameters(head)
-    return params is not None and ("QueryRunner" in parameter_types(params)
-                                   or parameter_names(params)[:1] == ["queryRunner"])
+    if params is None:
+        return False
+    # Compiled or minified (`async up(a)`): the class still requires typeorm, or keeps the generated
+    # `name = "AddPlan1700000000000"`.
+    return ("QueryRunner" in parameter_types(params) or parameter_names(params)[:1] == ["queryRunner"]
+            or _IMPORTS_TYPEORM.search(head) is not None or _GENERATED_NAME.search(head) is not None)
+
+
+_IMPORTS_TYPEORM = re.compile(r"""require\(\s*["']typeorm["']\s*\)|\bfrom\s*["']typeorm["']""")
+_GENERATED_NAME = re.compile(r"""\bname\s*=\s*["'`][A-Za-z_]\w*\d{13}["'`]""")
 
 
 def migration_key(path: Path) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-# `up` defined, not called: `exports.up =`, `function up(`, `up: async (`, `async up(`, `up = knex =>`. A `.up(` call
-# (`migrator.up()`) is not a definition; `exports.up` is.
-_UP = re.compile(r"(?:(?<![\w$.])|(?<=exports\.))up\s*"
+# `up` defined, not called: `exports.up =`, `function up(`, `up: async (`, `async up(`, `up = knex =>`, ES5's
+# `X.prototype.up = function (queryRunner)`. A `.up(` call (`migrator.up()`) is not a definition; `exports.up` is.
+_UP = re.compile(r"(?:(?<![\w$.])|(?<=exports\.)|(?<=prototype\.))up\s*"
                  r"(?:[:=]\s*(?:async\s+)?(?:function\b\s*[\w$]*\s*)?)?"
                  r"(?:\(\s*(?P<params>[^)]*)\)|(?P<bare>[A-Za-z_$][\w$]*)\s*=>)")
-_DOWN = re.compile(r"(?:(?<![\w$.])|(?<=exports\.))down\s*(?:[:=]\s*(?:async\s+)?(?:function\b\s*[\w$]*\s*)?)?"
+_DOWN = re.compile(r"(?:(?<![\w$.])|(?<=exports\.)|(?<=prototype\.))down\s*(?:[:=]\s*(?:async\s+)?(?:function\b\s*[\w$]*\s*)?)?"
                    r"(?:\(|[A-Za-z_$][\w$]*\s*=>)|\bexports\.down\s*=|(?<![\w$.])down\s*[,}]")
 _EXPORTED = re.compile(r"\bexports\b|\bexport\s|\bmodule\.exports\b")
 
