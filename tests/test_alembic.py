@@ -41,8 +41,10 @@ def test_one_revision_passed_alone_still_sees_its_history() -> None:
 
 def test_down_migration_messages_and_locations() -> None:
     downs = {f["path"]: f for f in findings(cwd=BILLING) if f["rule"] == "missing-down-migration"}
-    assert "does nothing" in downs["alembic/versions/1abc_change_columns.py"]["message"]  # pass
-    assert "does nothing" in downs["alembic/versions/0aaa_indexes.py"]["message"]  # docstring only
+    # pass, after an upgrade that changes invoices.amount from numeric to float (line 15) and drops a column
+    assert "does nothing, but the up migration changes the type of invoices.amount" in downs[
+        "alembic/versions/1abc_change_columns.py"]["message"]
+    assert "alembic/versions/0aaa_indexes.py" not in downs  # docstring only, after an upgrade that destroys nothing
     assert "only raises" in downs["alembic/versions/9fff_drop_bills.py"]["message"]
     assert downs["alembic/versions/9fff_drop_bills.py"]["column"] == 1
 
@@ -50,16 +52,32 @@ def test_down_migration_messages_and_locations() -> None:
 HEAD = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "r1"\ndown_revision = None\n\n\n'
 
 
-@pytest.mark.parametrize("downgrade,expected", [
-    ("", [("missing-down-migration", 1)]),
-    ("def downgrade():\n    ...\n", [("missing-down-migration", 12)]),
-    ("def downgrade():\n    '''Nope.'''\n    pass\n", [("missing-down-migration", 12)]),
-    ("def downgrade():\n    op.drop_column('users', 'nick')\n", []),
+ADD = "    op.add_column('users', sa.Column('nick', sa.Text()))\n"
+DROP = "    op.drop_column('users', 'nick')\n"
+DELETE = "    op.execute(\"DELETE FROM users WHERE nick IS NULL\")\n"
+
+
+@pytest.mark.parametrize("upgrade,downgrade,expected", [
+    (ADD, "", [("missing-down-migration", 1)]),
+    (ADD, "def downgrade():\n    raise NotImplementedError\n", [("missing-down-migration", 12)]),
+    (ADD, "def downgrade():\n    op.drop_column('users', 'nick')\n", []),
+    # a down that deliberately does nothing: fine after an upgrade that only adds or backfills ...
+    (ADD, "def downgrade():\n    ...\n", []),
+    (ADD, "def downgrade():\n    '''Nope.'''\n    pass\n", []),
+    (ADD, "def downgrade():\n    logger.info('nothing to undo')\n    return None\n", []),
+    # ... not after one that destroys data
+    (DROP, "def downgrade():\n    pass\n", [("drop-column", 9), ("missing-down-migration", 12)]),
+    (DELETE, "def downgrade():\n    print('irreversible')\n", [("missing-down-migration", 12)]),
 ])
-def test_downgrade_states(tmp_path: Path, downgrade: str, expected: list[tuple[str, int]]) -> None:
-    write_tree(tmp_path, {"r1_add.py": HEAD + "def upgrade():\n    op.add_column('users', sa.Column('nick', sa.Text()))"
-                                             "\n\n\n" + downgrade})
-    assert [(f["rule"], f["line"]) for f in findings("r1_add.py", cwd=tmp_path)] == expected
+def test_downgrade_states(tmp_path: Path, upgrade: str, downgrade: str, expected: list[tuple[str, int]]) -> None:
+    write_tree(tmp_path, {"r1_add.py": HEAD + "def upgrade():\n" + upgrade + "\n\n" + downgrade})
+    assert sorted((f["rule"], f["line"]) for f in findings("r1_add.py", cwd=tmp_path)) == expected
+
+
+def test_no_op_downgrade_says_what_the_upgrade_destroys(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"r1_drop.py": HEAD + "def upgrade():\n" + DROP + "\n\ndef downgrade():\n    pass\n"})
+    [down] = [f for f in findings("r1_drop.py", cwd=tmp_path) if f["rule"] == "missing-down-migration"]
+    assert "does nothing, but the up migration drops column users.nick" in down["message"]
 
 
 def test_syntax_error_is_one_parse_error_and_no_code_runs(tmp_path: Path) -> None:

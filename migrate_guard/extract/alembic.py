@@ -87,13 +87,27 @@ def down_state(body: list[ast.stmt]) -> ir.DownState:
     if statements and isinstance(statements[0], ast.Expr) and isinstance(statements[0].value, ast.Constant) \
             and isinstance(statements[0].value.value, str):
         statements = statements[1:]  # docstring
-    statements = [s for s in statements if not (isinstance(s, ast.Pass) or (
+    statements = [s for s in statements if not (isinstance(s, ast.Pass) or _only_logs(s) or (
+        isinstance(s, ast.Return) and (s.value is None or literal(s.value) is None)) or (
         isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis))]
     if not statements:
         return "noop"
     if all(isinstance(s, ast.Raise) for s in statements):
         return "raises"
     return "present"
+
+
+_LOGGERS = {"print", "log", "logger", "logging", "LOG", "LOGGER", "log_", "_log", "_logger", "warnings", "click"}
+
+
+def _only_logs(statement: ast.stmt) -> bool:
+    """`print(...)`, `logger.info(...)`, `logging.warning(...)`, `warnings.warn(...)`: says something, undoes nothing."""
+    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+        return False
+    func = statement.value.func
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return isinstance(func, ast.Name) and func.id in _LOGGERS
 
 
 class Reader:

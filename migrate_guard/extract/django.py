@@ -578,7 +578,9 @@ class Replay:
         reverse = argument(call, 1, "reverse_sql")
         if reverse is None or literal(reverse) is None:
             ops.append(self.make(ir.RunCode, call, language="sql", has_reverse=False))
-        elif last_name(reverse) != "noop":
+        elif last_name(reverse) == "noop":  # judged by what the forward SQL destroys
+            ops.append(self.make(ir.RunCode, call, language="sql", reverse_noop=True, forward=list(ops)))
+        else:
             ops += sql_ops(self.source, reverse, dialect=self.dialect, migration=self.node.id, direction="down") or []
         self._state_operations(argument(call, 2, "state_operations"), state)
         return ops
@@ -586,8 +588,10 @@ class Replay:
     def op_RunPython(self, call: ast.Call, state: State) -> list[ir.Operation]:
         reverse = argument(call, 1, "reverse_code")
         has_reverse = reverse is not None and literal(reverse) is not None
-        ops: list[ir.Operation] = [self.make(ir.RunCode, call, language="python", has_reverse=has_reverse)]
-        ops += self._function_sql(argument(call, 0, "code"), "up")
+        forward = self._function_sql(argument(call, 0, "code"), "up")
+        ops: list[ir.Operation] = [self.make(ir.RunCode, call, language="python", has_reverse=has_reverse,
+                                             reverse_noop=has_reverse and last_name(reverse) == "noop",
+                                             forward=list(forward)), *forward]
         ops += self._function_sql(reverse, "down")
         return ops
 

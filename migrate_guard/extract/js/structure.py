@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -186,7 +187,14 @@ def _is_noop_statement(source: Source, node: Node) -> bool:
         return True
     if node.type == "return_statement":
         return not node.named_children or _is_noop_expression(source, node.named_children[0])
+    if node.type == "expression_statement" and node.named_children:  # a log line says something, undoes nothing
+        call = node.named_children[0]
+        callee = call.child_by_field_name("function") if call.type == "call_expression" else None
+        return callee is not None and _LOGGER.match(source.text_of(callee)) is not None
     return False
+
+
+_LOGGER = re.compile(r"(?:console|logger|log|this\.logger)(?:\.(?:log|info|warn|error|debug|trace))?$")
 
 
 def _is_noop_expression(source: Source, node: Node) -> bool:
