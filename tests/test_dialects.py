@@ -192,3 +192,21 @@ def test_file_name_and_folder_evidence() -> None:
     assert folder_named_for("database/migrations/sqlite3") == ("sqlite", "sqlite3")
     assert folder_named_for("db/crdb/up") == ("cockroachdb", "crdb")
     assert folder_named_for("src/migrations") is None
+
+
+@pytest.mark.parametrize("case,path,line", [
+    ("django-env-engine", "orders/migrations/0002_code_index.py", 7),
+    ("config-override", "db/reporting/000002_idx.up.sql", 1),
+])
+def test_the_same_index_is_a_postgres_lock_finding_only_on_postgres(case: str, path: str, line: int) -> None:
+    """The dialect the ORM's config (or the folder) names keeps a MySQL index build out of Postgres's lock rule;
+    the same migration judged as Postgres gets it. (Backtick-quoted SQL reads as MySQL whatever the flag says: it is
+    judged as MySQL's, with a parse-error saying the dialect is probably wrong.)"""
+    assert (path, line, "non-concurrent-index") not in findings(DIALECTS / case)
+    assert (path, line, "non-concurrent-index") in findings(DIALECTS / case, "--dialect", "postgres")
+
+
+def test_django_engine_switched_on_the_environment_names_both() -> None:
+    projects = run_cli("detect", "--format", "json", cwd=DIALECTS / "django-env-engine").json()["projects"]
+    assert projects[0]["database"] == "mysql"
+    assert "switched on the environment between sqlite, mysql" in projects[0]["evidence"]

@@ -66,7 +66,8 @@ def _pyproject_declares_django(path: Path) -> bool:
     if data is None:
         return False
     project = data.get("project") if isinstance(data.get("project"), dict) else {}
-    deps = [str(d) for d in project.get("dependencies", []) or []] if isinstance(project, dict) else []
+    listed = project.get("dependencies") if isinstance(project, dict) else None
+    deps = [str(d) for d in listed] if isinstance(listed, list) else []  # not a list: a broken file, no deps
     if any(_REQUIREMENT.match(d) for d in deps):
         return True
     poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
@@ -124,7 +125,8 @@ def django_project(root: Path, names: list[str], migration_dirs: list[Path] | No
     settings_file = _settings_file(root, manage if real_manage else None)
     if settings_file is not None:
         settings["settings"] = settings_file
-    return make_project("django", root, dirs, _django_dialect(settings_file, root), settings)
+    dialect, evidence = _django_dialect(settings_file, root)
+    return make_project("django", root, dirs, dialect, settings, evidence=evidence)
 
 
 def django_fallback_project(migrations_dir: Path) -> Project:
@@ -151,7 +153,9 @@ def _rel(path: Path, root: Path) -> str:
 def _settings_file(root: Path, manage: Path | None) -> Path | None:
     if manage is not None:
         match = _SETTINGS_MODULE.search(read_small(manage) or "")
-        if match:
+        # A module path no file system can hold (a part over 255 bytes, or the whole over PATH_MAX) names no
+        # file: is_file() would raise.
+        if match and len(match.group(1)) < 4000 and all(len(part.encode()) <= 255 for part in match.group(1).split(".")):
             module = match.group(1).replace(".", "/")
             for candidate in (root / f"{module}.py", root / module / "__init__.py", root / "src" / f"{module}.py"):
                 if candidate.is_file():
@@ -165,22 +169,32 @@ def _settings_file(root: Path, manage: Path | None) -> Path | None:
     return None
 
 
-def _django_dialect(settings_file: Path | None, root: Path) -> str | None:
+_DJANGO_ENGINES = {"postgresql": "postgres", "postgresql_psycopg2": "postgres", "postgis": "postgres",
+                   "mysql": "mysql", "sqlite3": "sqlite", "spatialite": "sqlite", "oracle": "oracle"}
+
+
+def _django_dialect(settings_file: Path | None, root: Path) -> tuple[str | None, str | None]:
+    """The database of the settings' DATABASES, and the evidence. Settings that switch the ENGINE on the environment
+    (`os.environ.get("DB_ENGINE", "django.db.backends.sqlite3")`, an `if` per database) name several: the server
+    database counts over SQLite, the usual local default, and the evidence says both were seen."""
     if settings_file is None:
-        return None
+        return None, None
     texts = [read_small(settings_file) or ""]
     if settings_file.name != "settings.py":  # a settings package: its siblings too
         texts += [read_small(settings_file.parent / n) or "" for n in list_dir(settings_file.parent) if n.endswith(".py")]
+    engines: list[str] = []
     for text in texts:
-        match = _ENGINE.search(text)
-        if match:
-            engine = match.group(1) or match.group(2)
-            return {"postgresql": "postgres", "postgresql_psycopg2": "postgres", "postgis": "postgres",
-                    "mysql": "mysql", "sqlite3": "sqlite", "spatialite": "sqlite"}.get(engine)
-        match = _DB_URL_DEFAULT.search(text)
-        if match:
-            return dialect_of_url(match.group(1))
-    return None
+        engines += [d for m in _ENGINE.finditer(text) if (d := _DJANGO_ENGINES.get(m.group(1) or m.group(2)))]
+        if not engines:
+            match = _DB_URL_DEFAULT.search(text)
+            if match and (url_dialect := dialect_of_url(match.group(1))):
+                engines.append(url_dialect)
+    named = list(dict.fromkeys(engines))
+    if len(named) <= 1:
+        return (named[0], "Django DATABASES ENGINE") if named else (None, None)
+    servers = [d for d in named if d != "sqlite"]
+    chosen = servers[0]
+    return chosen, f"Django ENGINE, switched on the environment between {', '.join(named)}"
 
 
 # --- Alembic ------------------------------------------------------------------------------------------------------
