@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 
 _DIRECTIVE = re.compile(r"(?:--|#|//|/\*)[ \t]*migrate-guard:[ \t]*(ignore-file|ignore)\b([^\n]*)")
-_COMMENT_LINE = re.compile(r"^\s*(?:--|#|//|/\*|\*)")
 _RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -53,16 +52,27 @@ def _rules_of(rest: str) -> tuple[str, ...]:
     return tuple(part for part in re.split(r"[\s,]+", rest.strip()) if part)
 
 
-def parse_suppressions(text: str) -> FileSuppressions:
+def parse_suppressions(text: str, path: str = "") -> FileSuppressions:
+    """The directives of a file, read from its real comments only (the language comes from `path`'s suffix): the
+    contract says a directive inside a string literal is not a comment."""
+    from .comments import comments
+
     result = FileSuppressions()
     if "migrate-guard:" not in text:
         return result
-    for number, line in enumerate(text.splitlines(), start=1):
-        if _COMMENT_LINE.match(line):
-            result.comment_lines.add(number)
-        match = _DIRECTIVE.search(line)
-        if match:
-            result.directives.append(Directive(line=number, column=match.start() + 1, rules=_rules_of(match.group(2)),
+    lines = text.split("\n")
+    for comment in comments(text, path):
+        line_text = lines[comment.line - 1] if comment.line <= len(lines) else ""
+        extra_lines = comment.text.count("\n")
+        if not line_text[:comment.column].strip():  # the comment starts its line
+            result.comment_lines.add(comment.line)
+        result.comment_lines.update(range(comment.line + 1, comment.line + extra_lines + 1))
+        for match in _DIRECTIVE.finditer(comment.text):
+            before = comment.text[:match.start()]
+            newlines = before.count("\n")
+            column = comment.column + match.start() if not newlines else match.start() - before.rfind("\n") - 1
+            result.directives.append(Directive(line=comment.line + newlines, column=column + 1,
+                                               rules=_rules_of(match.group(2)),
                                                whole_file=match.group(1) == "ignore-file"))
     return result
 

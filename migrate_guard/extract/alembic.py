@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import ir
 from ..detect.common import dialect_word
 from ..model import Migration
-from .base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
-from .pyast import UNKNOWN, PySource, argument, keywords, last_name, literal, parse_error, sql_ops
+from .base import MigrationUnit, NotText, display_path, unreadable_migration
+from .pyast import (UNKNOWN, PySource, StringReader, argument, dotted, expression_text, keywords, last_name, literal,
+                    parse_error, read_python, sql_ops, unparse)
 
 ORM = "alembic"
 EXTENSIONS = (".py",)
@@ -42,20 +45,31 @@ def extract(unit: MigrationUnit) -> Migration:
     path = unit.files[0]
     shown = display_path(path)
     try:
-        text = read_text(path)
+        text = read_python(path)
     except NotText as problem:
         return unreadable_migration(unit, path, str(problem))
     migration = Migration(id=unit.id, orm=ORM, dialect=unit.dialect, path=shown, sources={shown: text},
                           transactional=True)
     try:
         source = PySource.parse(shown, text)
-    except (SyntaxError, ValueError) as error:
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
         migration.operations.append(parse_error(shown, error, unit.id))
         return migration
+    try:
+        _read_functions(source, unit, migration)
+    except RecursionError:  # a guard: every reader above is iterative or depth-bounded
+        migration.operations = [ir.ParseError(location=ir.Location(shown, 1, 1, 1), migration=unit.id,
+                                              message="could not read this file: its expressions nest too deeply")]
+    return migration
+
+
+def _read_functions(source: PySource, unit: MigrationUnit, migration: Migration) -> None:
+    shown = source.path
+    module = Module.of(source.tree)
     functions = {node.name: node for node in source.tree.body if isinstance(node, ast.FunctionDef)}
     upgrade, downgrade = functions.get("upgrade"), functions.get("downgrade")
     if upgrade is not None:
-        migration.operations += Reader(source, unit, "up").block(upgrade.body)
+        migration.operations += Reader(source, unit, "up", module).block(upgrade.body)
     if downgrade is None:
         migration.down = "missing"
     else:
@@ -63,8 +77,59 @@ def extract(unit: MigrationUnit) -> Migration:
         migration.down_location = ir.Location(shown, downgrade.lineno, migration.down_location.column,
                                               downgrade.lineno)
         migration.down = down_state(downgrade.body)
-        migration.operations += Reader(source, unit, "down").block(downgrade.body)
-    return migration
+        migration.operations += Reader(source, unit, "down", module).block(downgrade.body)
+
+
+# Modules whose functions, called as a statement in upgrade(), do no database work we could miss.
+_KNOWN_MODULES = {"alembic", "sqlalchemy", "sqlalchemy_utils", "geoalchemy2", "sqlmodel", "alembic_utils",
+                  "__future__", *sys.stdlib_module_names}
+_CORE_STATEMENTS = ("delete", "update", "insert", "select")
+
+
+@dataclass(slots=True)
+class Module:
+    """What a migration module's imports and definitions tell about the names its functions use."""
+
+    op_names: set[str] = field(default_factory=lambda: {"op"})  # `op`, `alembic_op`, `alembic.op`
+    op_functions: dict[str, str] = field(default_factory=dict)  # `from alembic.op import drop_table as dt`
+    sqlalchemy_names: set[str] = field(default_factory=lambda: {"sa", "sqlalchemy"})
+    helpers: dict[str, ast.FunctionDef] = field(default_factory=dict)  # functions of this file: followed
+    foreign: dict[str, str] = field(default_factory=dict)  # name -> the project module it comes from: opaque
+
+    @classmethod
+    def of(cls, tree: ast.Module) -> Module:
+        module = cls()
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name not in ("upgrade", "downgrade"):
+                module.helpers[node.name] = node
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    module.imported(alias.name, alias.asname)
+            elif isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    module.imported_from("." * node.level + (node.module or ""), alias.name, alias.asname)
+        return module
+
+    def imported(self, name: str, asname: str | None) -> None:
+        top = name.split(".")[0]
+        if name == "alembic.op":
+            self.op_names.add(asname or "alembic.op")
+        elif name == "alembic" and asname is None:
+            self.op_names.add("alembic.op")
+        elif top == "sqlalchemy":
+            self.sqlalchemy_names.add(asname or name)
+        elif top not in _KNOWN_MODULES:
+            self.foreign[asname or top] = name
+
+    def imported_from(self, module: str, name: str, asname: str | None) -> None:
+        if module == "alembic" and name == "op":
+            self.op_names.add(asname or "op")
+        elif module == "alembic.op":
+            self.op_functions[asname or name] = name
+        elif module.split(".")[0] == "sqlalchemy":
+            self.sqlalchemy_names.add(asname or name)
+        elif module.startswith(".") or module.split(".")[0] not in _KNOWN_MODULES:
+            self.foreign[asname or name] = module
 
 
 def branch_dialect(test: ast.expr) -> tuple[str | None, bool]:
@@ -75,7 +140,7 @@ def branch_dialect(test: ast.expr) -> tuple[str | None, bool]:
     sides = [test.left, test.comparators[0]]
     names = [side.value for side in sides if isinstance(side, ast.Constant) and isinstance(side.value, str)]
     subject = next((side for side in sides if not isinstance(side, ast.Constant)), None)
-    text = ast.unparse(subject) if subject is not None else ""
+    text = unparse(subject) if subject is not None else ""
     dialect = dialect_word(names[0]) if len(names) == 1 else None
     if dialect is None or not ("dialect" in text or text.endswith("engine.name")):
         return None, False
@@ -113,9 +178,42 @@ def _only_logs(statement: ast.stmt) -> bool:
 class Reader:
     """Turns the calls of one function body into operations, in order."""
 
-    def __init__(self, source: PySource, unit: MigrationUnit, direction: ir.Direction) -> None:
+    def __init__(self, source: PySource, unit: MigrationUnit, direction: ir.Direction, module: Module | None = None,
+                 following: tuple[str, ...] = ()) -> None:
         self.source, self.unit, self.direction = source, unit, direction
+        self.module = module or Module()
         self.dialect = unit.dialect  # the SQL is read in this dialect: another one in an `if dialect == "mysql":`
+        self.following = following  # the helper functions being inlined, innermost last (no endless recursion)
+        self.bindings: dict[str, ast.expr] = {}  # the function's own `name = value`, the latest one
+        self.pinned: dict[int, ast.expr | None] = {}  # `sql = sql + "..."`: that `sql` is the value before
+        self.strings = StringReader(source, self.lookup)
+
+    def lookup(self, name: ast.Name) -> ast.expr | None:
+        if id(name) in self.pinned:
+            return self.pinned[id(name)]
+        return self.bindings.get(name.id, self.source.constants.get(name.id))
+
+    def bind(self, statement: ast.stmt) -> None:
+        if isinstance(statement, ast.Assign):
+            targets, value = statement.targets, statement.value
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            targets, value = [statement.target], statement.value
+        elif isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name) \
+                and isinstance(statement.op, ast.Add):  # sql += "..." is sql = sql + "..."
+            target = statement.target
+            targets = [target]
+            value = ast.BinOp(left=ast.Name(id=target.id, ctx=ast.Load()), op=ast.Add(), right=statement.value)
+            ast.copy_location(value, statement.value)
+            ast.copy_location(value.left, target)
+        else:
+            return
+        for target in targets:
+            if isinstance(target, ast.Name):
+                earlier = self.lookup(target)
+                for node in ast.walk(value):
+                    if isinstance(node, ast.Name) and node.id == target.id:
+                        self.pinned[id(node)] = earlier
+                self.bindings[target.id] = value
 
     def branch(self, statements: list[ast.stmt], aliases: dict[str, str], dialect: str | None) -> list[ir.Operation]:
         outer = self.dialect
@@ -145,17 +243,63 @@ class Reader:
                 for handler in statement.handlers:
                     ops += self.block(handler.body, aliases)
                 ops += self.block(statement.orelse, aliases) + self.block(statement.finalbody, aliases)
-            elif isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) and statement.value is not None:
-                if isinstance(statement.value, ast.Call) and self.is_op_call(statement.value, aliases):
-                    ops += self.call(statement.value, aliases)
+            elif isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)) \
+                    and statement.value is not None:
+                value = statement.value
+                if isinstance(value, ast.Call) and self.is_op_call(value, aliases):
+                    ops += self.call(value, aliases)
+                elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+                        and value.func.id in self.module.helpers:
+                    ops += self.inline(value, self.module.helpers[value.func.id], aliases)
+                elif isinstance(statement, ast.Expr) and isinstance(value, ast.Call) and self.foreign(value):
+                    ops.append(self.make(ir.Unreadable, value, what=expression_text(self.source, value),
+                                         reason=f"This call to {self.foreign(value)} may change the database, "
+                                                "but its code is in another module"))
                 else:
-                    ops += self.connection_sql(statement.value)
+                    ops += self.connection_sql(value)
+                self.bind(statement)
         return ops
+
+    def op_owner(self, func: ast.expr) -> bool:
+        """`op`, or what the module calls it (`alembic_op`, `alembic.op`)."""
+        return dotted(func) in self.module.op_names
 
     def is_op_call(self, call: ast.Call, aliases: dict[str, str]) -> bool:
         func = call.func
-        return (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-                and (func.value.id == "op" or func.value.id in aliases))
+        if isinstance(func, ast.Name):
+            return func.id in self.module.op_functions
+        return (isinstance(func, ast.Attribute) and (self.op_owner(func.value) or (
+            isinstance(func.value, ast.Name) and func.value.id in aliases)))
+
+    def foreign(self, call: ast.Call) -> str | None:
+        """`helpers.drop_all()` / `drop_all()` imported from a project module: the module, else None."""
+        root = dotted(call.func).split(".")[0]
+        module = self.module.foreign.get(root) if root and not root.endswith("()") else None
+        return f"{dotted(call.func)}() from {module}" if module else None
+
+    def inline(self, call: ast.Call, function: ast.FunctionDef, aliases: dict[str, str]) -> list[ir.Operation]:
+        """A helper of this file (`def drop_legacy(name): op.drop_table(name)`) called from upgrade(): its operations,
+        with its parameters bound to the call's arguments, reported at the call."""
+        if function.name in self.following or len(self.following) >= 8:
+            return []
+        helper = Reader(self.source, self.unit, self.direction, self.module, (*self.following, function.name))
+        helper.dialect = self.dialect
+        parameters = [*function.args.posonlyargs, *function.args.args]
+        defaults = dict(zip([p.arg for p in parameters][len(parameters) - len(function.args.defaults):],
+                            function.args.defaults))
+        defaults.update({p.arg: d for p, d in zip(function.args.kwonlyargs, function.args.kw_defaults) if d})
+        positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+        given = {p.arg: a for p, a in zip(parameters, positional)}
+        given.update({k.arg: k.value for k in call.keywords if k.arg is not None})
+        for name in [p.arg for p in (*parameters, *function.args.kwonlyargs)]:
+            value = given.get(name, defaults.get(name))
+            if value is not None:
+                helper.bindings[name] = self.strings.resolve(value) or value
+        ops = helper.block(function.body, aliases)
+        at = self.source.location(call)
+        for op in ops:
+            op.location = at
+        return ops
 
     def connection_sql(self, expression: ast.expr) -> list[ir.Operation]:
         """SQL run on the connection: `op.get_bind().execute(sa.text("..."))`, `conn.exec_driver_sql("...")`."""
@@ -163,13 +307,59 @@ class Reader:
         calls = sorted((n for n in ast.walk(expression) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                         and n.func.attr in ("execute", "exec_driver_sql")), key=lambda n: (n.lineno, n.col_offset))
         for call in calls:
-            node = self.source.resolve(argument(call, 0, "statement"))
-            if isinstance(node, ast.Call) and last_name(node.func) == "text" and node.args:
-                node = node.args[0]
+            node = argument(call, 0, "statement")
             if node is not None:
-                ops += sql_ops(self.source, node, dialect=self.dialect, migration=self.unit.id,
-                               direction=self.direction) or []
+                ops += self.statement_ops(node, call, f"{call.func.attr}()")  # type: ignore[attr-defined]
         return ops
+
+    def statement_ops(self, node: ast.expr, call: ast.Call, what: str) -> list[ir.Operation]:
+        """What a statement given to op.execute() / connection.execute() does: SQL text, or a SQLAlchemy Core
+        `sa.delete(t)` / `t.update().values(...)` (no `.where()`: every row)."""
+        core = self.core_statement(node)
+        if core is None:
+            return sql_ops(self.source, node, dialect=self.dialect, migration=self.unit.id, direction=self.direction,
+                           lookup=self.lookup, what=f"this {what}", at=call)
+        kind, table, has_where = core
+        if kind == "delete":
+            return [self.make(ir.Delete, call, table=table, has_where=has_where)]
+        if kind == "update":
+            return [self.make(ir.Update, call, table=table, has_where=has_where)]
+        return [self.make(ir.Raw, call, keyword=kind.upper())]
+
+    def core_statement(self, node: ast.expr) -> tuple[str, str, bool] | None:
+        """(kind, table, has_where) of a SQLAlchemy Core statement, else None."""
+        has_where = False
+        current = self.strings.resolve(node)
+        for _ in range(64):
+            if not isinstance(current, ast.Call):
+                return None
+            func, name = current.func, last_name(current.func)
+            if name in _CORE_STATEMENTS:
+                owner = func.value if isinstance(func, ast.Attribute) else None
+                if owner is None or dotted(owner) in self.module.sqlalchemy_names:  # sa.delete(t[, whereclause])
+                    table, where = argument(current, 0, "table"), argument(current, 1, "whereclause")
+                else:  # t.delete([whereclause])
+                    table, where = owner, argument(current, 0, "whereclause")
+                if table is None:
+                    return None
+                return name, self.table_name(table), has_where or where is not None
+            if not isinstance(func, ast.Attribute):
+                return None
+            has_where = has_where or (name in ("where", "filter", "filter_by") and bool(current.args or
+                                                                                      current.keywords))
+            current = self.strings.resolve(func.value)
+        return None
+
+    def table_name(self, node: ast.expr) -> str:
+        """`sa.table("users", ...)` / `sa.Table("users", meta, ...)` (maybe through a name) -> users."""
+        value = self.strings.resolve(node)
+        if isinstance(value, ast.Call) and last_name(value.func) in ("table", "Table"):
+            name = literal(argument(value, 0, "name"))
+            if isinstance(name, str):
+                return name
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value
+        return "{" + expression_text(self.source, node) + "}"
 
     def with_block(self, statement: ast.With | ast.AsyncWith, aliases: dict[str, str]) -> list[ir.Operation]:
         inner = dict(aliases)
@@ -197,19 +387,19 @@ class Reader:
 
     def call(self, call: ast.Call, aliases: dict[str, str]) -> list[ir.Operation]:
         func = call.func
-        if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
-            return []
-        owner = func.value.id
-        if owner in aliases:
-            table: str | None = aliases[owner]
-        elif owner == "op":
-            table = None
+        table: str | None = None
+        if isinstance(func, ast.Name) and func.id in self.module.op_functions:
+            name = self.module.op_functions[func.id]
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in aliases:
+            table, name = aliases[func.value.id], func.attr
+        elif isinstance(func, ast.Attribute) and self.op_owner(func.value):
+            name = func.attr
         else:
             return []
-        handler = getattr(self, "op_" + func.attr, None)
+        handler = getattr(self, "op_" + name, None)
         if handler is None:
-            return [self.make(ir.Raw, call, keyword=func.attr)]
-        ops = handler(call, table, _Args(call, 0 if table is None else 1))
+            return [self.make(ir.Raw, call, keyword=name)]
+        ops = handler(call, table, _Args(call, 0 if table is None else 1, self.strings))
         if table is None:
             _qualify(ops, keywords(call))
         return ops
@@ -356,12 +546,10 @@ class Reader:
 
     def op_execute(self, call: ast.Call, _: str | None, a: _Args) -> list[ir.Operation]:
         node = argument(call, 0, "sqltext")
-        node = self.source.resolve(node)
-        if isinstance(node, ast.Call) and last_name(node.func) == "text" and node.args:
-            node = node.args[0]
-        ops = sql_ops(self.source, node, dialect=self.dialect, migration=self.unit.id,
-                      direction=self.direction) if node is not None else None
-        return ops if ops is not None else [self.make(ir.Raw, call, keyword="execute")]
+        if node is None:
+            return [self.make(ir.Unreadable, call, what=expression_text(self.source, call),
+                              reason="This op.execute() is given no statement we can see")]
+        return self.statement_ops(node, call, "op.execute()")
 
     def op_bulk_insert(self, call: ast.Call, _: str | None, a: _Args) -> list[ir.Operation]:
         return [self.make(ir.Raw, call, keyword="INSERT")]
@@ -370,15 +558,27 @@ class Reader:
 class _Args:
     """Positional arguments of an op call; `shift` = 1 for batch_op calls, whose table argument is implicit."""
 
-    def __init__(self, call: ast.Call, shift: int) -> None:
-        self.call, self.shift = call, shift
+    def __init__(self, call: ast.Call, shift: int, strings: StringReader | None = None) -> None:
+        self.call, self.shift, self.strings = call, shift, strings
 
     def node(self, position: int, name: str) -> ast.expr | None:
-        return argument(self.call, position - self.shift, name) if position - self.shift >= 0 else None
+        node = argument(self.call, position - self.shift, name) if position - self.shift >= 0 else None
+        return self.strings.resolve(node) if self.strings is not None and node is not None else node
 
     def str(self, position: int, name: str, shift: bool = True) -> str:
+        """A name argument: its value when it can be read (a literal, a constant, a helper's parameter, an
+        f-string), else the expression itself in braces (`{table_name}`), so a drop is still a drop."""
         node = self.node(position, name) if shift else argument(self.call, position, name)
-        return _str(node) or "?"
+        if self.strings is not None and node is not None:
+            node = self.strings.resolve(node)
+        value = _str(node)
+        if value is None and node is not None and self.strings is not None:
+            built = self.strings.read(node)
+            if built is not None:
+                value = re.sub(r"mg_hole_\d+", lambda m: "{" + built.holes.get(m.group(), "?") + "}", built.text)
+            elif not (isinstance(node, ast.Constant) and node.value is None):
+                value = "{" + expression_text(self.strings.source, node) + "}"
+        return value or "?"
 
     def kw(self, name: str) -> Any:
         return literal(keywords(self.call).get(name))
@@ -427,7 +627,7 @@ def server_default(node: ast.expr) -> ir.Default | None:
         return make_default(text if isinstance(text, str) else "?")
     if isinstance(node, ast.Call):  # sa.func.now(), func.gen_random_uuid()
         return make_default(last_name(node.func) + "()")
-    return make_default(ast.unparse(node))
+    return make_default(unparse(node))
 
 
 def column_def(node: ast.Call) -> ir.ColumnDef | None:

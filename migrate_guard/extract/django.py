@@ -19,9 +19,10 @@ from typing import Any
 from .. import ir
 from ..errors import UsageError
 from ..model import Migration
-from .base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
+from .base import MigrationUnit, NotText, display_path, unreadable_migration
 from .django_fields import FieldInfo
-from .pyast import UNKNOWN, PySource, argument, keywords, last_name, literal, parse_error, sql_ops
+from .pyast import (UNKNOWN, PySource, StringReader, argument, expression_text, keywords, last_name, literal,
+                    parse_error, read_python, sql_ops)
 
 ORM = "django"
 EXTENSIONS = (".py",)
@@ -49,7 +50,7 @@ def extract(unit: MigrationUnit) -> Migration:
     path = unit.files[0]
     shown = display_path(path)
     try:
-        read_text(path)
+        read_python(path)
     except NotText as problem:
         return unreadable_migration(unit, path, str(problem))
     graph = _graph_for(unit)
@@ -109,6 +110,7 @@ class Node:
     dependencies: list[tuple[str, str]] = field(default_factory=list)
     run_before: list[tuple[str, str]] = field(default_factory=list)
     operations: list[ast.expr] = field(default_factory=list)
+    opaque: list[ast.expr] = field(default_factory=list)  # parts of `operations` that cannot be read
     atomic: bool = True
     initial: bool = False
 
@@ -220,13 +222,15 @@ class Graph:
             ops: list[ir.Operation] = []
             for operation in node.operations:
                 ops += replay.operation(operation, state)
+            ops += [replay.make(ir.Unreadable, part, what=expression_text(node.source, part),
+                                reason="These operations are built at run time") for part in node.opaque]
             result[(node.app, node.name)] = ops
         return result
 
 
 def _read_node(path: Path) -> Node | None:
     try:
-        text = read_text(path)
+        text = read_python(path)
     except (NotText, UsageError):  # unreadable: skipped here, reported by its own unit
         return None
     if _HEAD.search(text[:8192]) is None:
@@ -235,7 +239,7 @@ def _read_node(path: Path) -> Node | None:
     shown = display_path(path)
     try:
         node.source = PySource.parse(shown, text)
-    except (SyntaxError, ValueError) as error:
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:  # RecursionError: deeper than Python reads
         node.error = parse_error(shown, error, node.id)
         return node
     migration_class = next((n for n in node.source.tree.body if isinstance(n, ast.ClassDef) and n.name == "Migration"),
@@ -255,13 +259,36 @@ def _read_node(path: Path) -> Node | None:
             node.dependencies = _dependency_list(value)
         elif target.id == "run_before":
             node.run_before = _dependency_list(value)
-        elif target.id == "operations" and isinstance(value, (ast.List, ast.Tuple)):
-            node.operations = list(value.elts)
+        elif target.id == "operations":
+            node.operations, node.opaque = _operation_list(value, node.source)
         elif target.id == "atomic":
             node.atomic = literal(value) is not False
         elif target.id == "initial":
             node.initial = literal(value) is True
     return node
+
+
+def _operation_list(value: ast.expr, source: PySource) -> tuple[list[ast.expr], list[ast.expr]]:
+    """The operation calls of `operations = ...` and the parts that cannot be read. Reads a list or tuple, a
+    module-level name holding one (`operations = OPERATIONS`), `[*COMMON, ...]` and `[...] + [...]`; a list built
+    by a call or a comprehension is opaque. A loop, not recursion: thousands of terms cost no stack."""
+    operations: list[ast.expr] = []
+    opaque: list[ast.expr] = []
+    stack: list[tuple[ast.expr, bool]] = [(value, False)]  # (expression, is it an element of a list)
+    while stack:
+        node, element = stack.pop()
+        resolved = source.resolve(node) or node
+        if isinstance(resolved, (ast.List, ast.Tuple)):
+            stack += [(e, True) for e in reversed(resolved.elts)]
+        elif isinstance(resolved, ast.BinOp) and isinstance(resolved.op, ast.Add):
+            stack += [(resolved.right, False), (resolved.left, False)]
+        elif isinstance(resolved, ast.Starred):
+            stack.append((resolved.value, False))
+        elif element and isinstance(resolved, ast.Call):
+            operations.append(resolved)
+        else:
+            opaque.append(node)
+    return operations, opaque
 
 
 def _dependency_list(value: ast.expr) -> list[tuple[str, str]]:
@@ -309,7 +336,7 @@ class Replay:
             return handler(node, state)
         except _NotLiteral:
             return []
-        except (KeyError, AttributeError, TypeError, ValueError, IndexError) as error:
+        except (KeyError, AttributeError, TypeError, ValueError, IndexError, RecursionError) as error:
             return [self.make(ir.ParseError, node, message=f"could not read this operation ({type(error).__name__})")]
 
     # --- helpers ----------------------------------------------------------------------------------------------------
@@ -572,43 +599,81 @@ class Replay:
     def op_RunSQL(self, call: ast.Call, state: State) -> list[ir.Operation]:
         ops: list[ir.Operation] = []
         sql = argument(call, 0, "sql")
-        if sql is not None:
-            found = sql_ops(self.source, sql, dialect=self.dialect, migration=self.node.id, direction="up")
-            ops += found if found is not None else [self.make(ir.RunCode, call, language="sql", has_reverse=True)]
+        if sql is not None and last_name(sql) != "noop":
+            ops += sql_ops(self.source, sql, dialect=self.dialect, migration=self.node.id, direction="up",
+                           what="this RunSQL")
         reverse = argument(call, 1, "reverse_sql")
         if reverse is None or literal(reverse) is None:
             ops.append(self.make(ir.RunCode, call, language="sql", has_reverse=False))
         elif last_name(reverse) == "noop":  # judged by what the forward SQL destroys
             ops.append(self.make(ir.RunCode, call, language="sql", reverse_noop=True, forward=list(ops)))
         else:
-            ops += sql_ops(self.source, reverse, dialect=self.dialect, migration=self.node.id, direction="down") or []
+            ops += sql_ops(self.source, reverse, dialect=self.dialect, migration=self.node.id, direction="down",
+                           what="this RunSQL's reverse_sql")
         self._state_operations(argument(call, 2, "state_operations"), state)
         return ops
 
     def op_RunPython(self, call: ast.Call, state: State) -> list[ir.Operation]:
         reverse = argument(call, 1, "reverse_code")
         has_reverse = reverse is not None and literal(reverse) is not None
-        forward = self._function_sql(argument(call, 0, "code"), "up")
+        forward = self._function_ops(argument(call, 0, "code"), "up", state)
         ops: list[ir.Operation] = [self.make(ir.RunCode, call, language="python", has_reverse=has_reverse,
                                              reverse_noop=has_reverse and last_name(reverse) == "noop",
                                              forward=list(forward)), *forward]
-        ops += self._function_sql(reverse, "down")
+        ops += self._function_ops(reverse, "down", state)
         return ops
 
-    def _function_sql(self, node: ast.expr | None, direction: ir.Direction) -> list[ir.Operation]:
-        """Literal SQL a RunPython function of this file runs: `schema_editor.execute("...")`, `cursor.execute(...)`."""
+    def _function_ops(self, node: ast.expr | None, direction: ir.Direction, state: State) -> list[ir.Operation]:
+        """What a RunPython function of this file does to the database, as far as it can be read: the SQL it runs
+        (`schema_editor.execute(sql)`, `cursor.execute(...)`), `schema_editor.delete_model(M)`, and querysets
+        deleted or updated whole (`M.objects.all().delete()`, `M.objects.update(x=1)`: no filter, every row)."""
         if not isinstance(node, ast.Name):
             return []
         function = next((f for f in self.source.tree.body if isinstance(f, ast.FunctionDef) and f.name == node.id), None)
         if function is None:
             return []
-        calls = sorted((n for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                        and n.func.attr == "execute" and n.args), key=lambda n: (n.lineno, n.col_offset))
+        bindings: dict[str, ast.expr] = {}
+        for assign in sorted((n for n in ast.walk(function) if isinstance(n, ast.Assign)),
+                             key=lambda n: (n.lineno, n.col_offset)):
+            for target in assign.targets:
+                if isinstance(target, ast.Name):
+                    bindings[target.id] = assign.value  # the last: `qs = qs.filter(...)` narrows it
+
+        def lookup(name: ast.Name) -> ast.expr | None:
+            return bindings.get(name.id, self.source.constants.get(name.id))
+
+        strings = StringReader(self.source, lookup)
+        calls = sorted((n for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)),
+                       key=lambda n: (n.lineno, n.col_offset))
         ops: list[ir.Operation] = []
-        for execute in calls:
-            ops += sql_ops(self.source, execute.args[0], dialect=self.dialect, migration=self.node.id,
-                           direction=direction) or []
+        for call in calls:
+            method = call.func.attr  # type: ignore[attr-defined]
+            if method == "execute" and call.args:
+                ops += sql_ops(self.source, call.args[0], dialect=self.dialect, migration=self.node.id,
+                               direction=direction, lookup=lookup, what="this execute()", at=call)
+            elif method == "delete_model" and call.args:
+                ops.append(self.make(ir.DropTable, call, table=self._model_table(call.args[0], strings, state),
+                                     direction=direction))
+            elif method in ("delete", "update") and not (method == "delete" and (call.args or call.keywords)):
+                model = _whole_queryset(call.func.value, strings)  # type: ignore[attr-defined]
+                if model is not None:
+                    cls = ir.Delete if method == "delete" else ir.Update
+                    ops.append(self.make(cls, call, table=self._model_table(model, strings, state), has_where=False,
+                                         direction=direction))
         return ops
+
+    def _model_table(self, node: ast.expr, strings: StringReader, state: State) -> str:
+        """`apps.get_model("shop", "Order")` (maybe through a name) -> the model's table, from the replayed state."""
+        value = strings.resolve(node)
+        if isinstance(value, ast.Call) and last_name(value.func) == "get_model":
+            names = [literal(a) for a in value.args[:2]]
+            if len(names) == 1 and isinstance(names[0], str) and "." in names[0]:
+                names = names[0].split(".", 1)
+            if len(names) == 2 and all(isinstance(n, str) for n in names):
+                app, model = names[0], names[1].lower()
+                known = state.get(f"{app}.{model}")
+                return known.table if known is not None else f"{app}_{model}"
+        return "{" + expression_text(self.source, node) + "}"
 
     def op_SeparateDatabaseAndState(self, call: ast.Call, state: State) -> list[ir.Operation]:
         database = argument(call, 0, "database_operations")
@@ -622,6 +687,27 @@ class Replay:
     def _state_operations(self, node: ast.expr | None, state: State) -> None:
         for operation in node.elts if isinstance(node, (ast.List, ast.Tuple)) else []:
             self.operation(operation, state)
+
+
+# Queryset methods that keep every row of the table, and the manager attributes a queryset starts from.
+_KEEPS_ROWS = {"all", "using", "order_by", "select_related", "prefetch_related", "only", "defer", "annotate",
+               "distinct", "alias"}
+_MANAGERS = {"objects", "_default_manager", "_base_manager"}
+
+
+def _whole_queryset(node: ast.expr, strings: StringReader) -> ast.expr | None:
+    """`M.objects.all()` / `M.objects.using(db)` / `M.objects`: the model M when the queryset is every row of its
+    table, else None (a filter, a custom method, anything else)."""
+    current = strings.resolve(node)
+    for _ in range(32):
+        if isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute) \
+                and current.func.attr in _KEEPS_ROWS:
+            current = strings.resolve(current.func.value)
+        elif isinstance(current, ast.Attribute) and current.attr in _MANAGERS:
+            return current.value
+        else:
+            return None
+    return None
 
 
 def _dict_nodes(node: ast.expr | None) -> dict[str, ast.expr]:
