@@ -55,6 +55,11 @@ ALEMBIC_CASES: dict[str, str] = {
                    '    users = sa.table("b6", sa.column("plan", sa.String))\n'
                    '    op.execute(users.update().values(plan="free"))  # expect: unbounded-update\n'
                    '    op.execute(sa.update(users).where(users.c.plan.is_(None)).values(plan="free"))\n',
+    "schema_constructs": 'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.schema import DDL, CreateSchema\n\n\n'
+                         'def upgrade():\n    op.execute(CreateSchema("editing"))\n'
+                         '    op.execute(sa.schema.DropSchema("old", cascade=True))  # expect: drop-schema\n'
+                         '    op.execute(sa.schema.DropTable(sa.table("b7")))  # expect: drop-table\n'
+                         '    op.execute(DDL("TRUNCATE b8"))  # expect: truncate\n',
     "unknown_table_keeps_shape": 'from alembic import op\n\n\ndef upgrade():\n    for name in legacy_tables():\n'
                                  '        op.execute(f"DROP TABLE {name}")  # expect: drop-table\n',
     "opaque_execute": 'from alembic import op\nfrom myapp.sql import cleanup\n\n\ndef upgrade():\n'
@@ -134,6 +139,9 @@ DJANGO_CASES: dict[str, tuple[str, str]] = {
                                f"[migrations.RunPython(forwards, {NOOP})]"),
     "runpython_execute": ("def forwards(apps, schema_editor):\n    sql = 'TRUNCATE t5'  # expect: truncate\n"
                           "    schema_editor.execute(sql)\n", f"[migrations.RunPython(forwards, {NOOP})]"),
+    "conditional": ("from django.db import connection\n",
+                    "[\n        migrations.RunSQL('DROP TABLE t6', 'SELECT 1'),  # expect: drop-table\n"
+                    "    ] if connection.vendor == 'postgresql' else []"),
     "built_by_a_call": ("from shop.ops import archive_operations\n", "archive_operations()  # expect: unreadable-operation"),
     "runsql_of_a_call": ("from shop.sql import cleanup_sql\n",
                          "[migrations.RunSQL(cleanup_sql(), 'SELECT 1')]  # expect: unreadable-operation"),

@@ -84,6 +84,8 @@ def _read_functions(source: PySource, unit: MigrationUnit, migration: Migration)
 _KNOWN_MODULES = {"alembic", "sqlalchemy", "sqlalchemy_utils", "geoalchemy2", "sqlmodel", "alembic_utils",
                   "__future__", *sys.stdlib_module_names}
 _CORE_STATEMENTS = ("delete", "update", "insert", "select")
+_SCHEMA_CONSTRUCTS = {"CreateSchema", "CreateSequence", "DropSequence", "CreateTable", "CreateIndex", "CreateColumn",
+                      "AddConstraint", "SetTableComment", "SetColumnComment", "DropTableComment", "DropColumnComment"}
 
 
 @dataclass(slots=True)
@@ -315,6 +317,9 @@ class Reader:
     def statement_ops(self, node: ast.expr, call: ast.Call, what: str) -> list[ir.Operation]:
         """What a statement given to op.execute() / connection.execute() does: SQL text, or a SQLAlchemy Core
         `sa.delete(t)` / `t.update().values(...)` (no `.where()`: every row)."""
+        schema_ops = self.schema_construct(node, call)
+        if schema_ops is not None:
+            return schema_ops
         core = self.core_statement(node)
         if core is None:
             return sql_ops(self.source, node, dialect=self.dialect, migration=self.unit.id, direction=self.direction,
@@ -325,6 +330,26 @@ class Reader:
         if kind == "update":
             return [self.make(ir.Update, call, table=table, has_where=has_where)]
         return [self.make(ir.Raw, call, keyword=kind.upper())]
+
+    def schema_construct(self, node: ast.expr, call: ast.Call) -> list[ir.Operation] | None:
+        """SQLAlchemy DDL constructs: `DDL("...")` is SQL, `DropTable(t)` / `DropSchema("s")` drop, the others
+        (`CreateSchema`, `CreateSequence`, `DropSequence`, ...) create or remove no data. None: not one of them."""
+        value = self.strings.resolve(node)
+        if not isinstance(value, ast.Call) or not value.args:
+            return None
+        name = last_name(value.func)
+        if name == "DDL":
+            return sql_ops(self.source, value.args[0], dialect=self.dialect, migration=self.unit.id,
+                           direction=self.direction, lookup=self.lookup, what="this DDL()", at=call)
+        if name == "DropTable":
+            return [self.make(ir.DropTable, call, table=self.table_name(value.args[0]))]
+        if name == "DropSchema":
+            schema = self.strings.read(value.args[0])
+            return [self.make(ir.DropSchema, call, name=schema.text if schema is not None else "?",
+                              cascade=literal(keywords(value).get("cascade")) is True)]
+        if name in _SCHEMA_CONSTRUCTS:
+            return [self.make(ir.Raw, call, keyword=name)]
+        return None
 
     def core_statement(self, node: ast.expr) -> tuple[str, str, bool] | None:
         """(kind, table, has_where) of a SQLAlchemy Core statement, else None."""

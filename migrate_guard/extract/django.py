@@ -284,6 +284,8 @@ def _operation_list(value: ast.expr, source: PySource) -> tuple[list[ast.expr], 
             stack += [(resolved.right, False), (resolved.left, False)]
         elif isinstance(resolved, ast.Starred):
             stack.append((resolved.value, False))
+        elif isinstance(resolved, ast.IfExp):  # `[...] if connection.vendor == "postgresql" else []`: either runs
+            stack += [(resolved.orelse, element), (resolved.body, element)]
         elif element and isinstance(resolved, ast.Call):
             operations.append(resolved)
         else:
