@@ -48,7 +48,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
-from .config import Config
+from .config import Config, holds_project
 from .errors import ConfigError, warn
 from .extract.base import MigrationUnit
 from .location import Location
@@ -424,11 +424,8 @@ class CacheStore:
                                   "own such as \".migrate-guard-cache\"")
             return CacheUnavailable(f"{folder} {why}")
 
-        real = os.path.realpath(folder)
-        for place in {os.getcwd(), str(config.root)}:
-            held = os.path.realpath(place)
-            if held == real or held.startswith(real.rstrip(os.sep) + os.sep):
-                raise refuse("which holds the project")
+        if holds_project(folder, config):
+            raise refuse("which holds the project")
         try:
             if not os.path.lexists(folder):
                 folder.parent.mkdir(parents=True, exist_ok=True)

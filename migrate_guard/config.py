@@ -165,6 +165,9 @@ def parse_config(data: dict[str, Any], source: Path | None) -> Config:
             raise ConfigError(f"{where}configuration key 'dialect' must be one of {', '.join(DIALECTS)}, "
                               f"not {config.dialect!r}")
         config.dialect = canonical_dialect(config.dialect)
+    if config.cache_dir is not None and holds_project(config.root / config.cache_dir, config):
+        raise ConfigError(f"{where}configuration key 'cache_dir' names {config.cache_dir!r}, which holds the project; "
+                          "name a folder of its own such as \".migrate-guard-cache\"")
     if config.fail_on not in FAIL_LEVELS:
         raise ConfigError(f"{where}configuration key 'fail_on' must be one of {', '.join(FAIL_LEVELS)}")
     if config.index_name_pattern is not None:
@@ -187,6 +190,19 @@ def _path_dialects(table: dict[str, Any], where: str) -> dict[str, str]:
                               f"not {value!r}")
         result[path.strip().replace("\\", "/").rstrip("/") or "."] = dialect
     return result
+
+
+def holds_project(folder: Path, config: Config) -> bool:
+    """Is this folder the current folder, the config's folder or above one of them? A cache there would share (and
+    prune) the project's own files."""
+    import os
+
+    real = os.path.realpath(folder)
+    for place in (os.getcwd(), str(config.root)):
+        held = os.path.realpath(place)
+        if held == real or held.startswith(real.rstrip(os.sep) + os.sep):
+            return True
+    return False
 
 
 def _rule_settings(table: dict[str, Any], where: str) -> dict[str, RuleSettings]:

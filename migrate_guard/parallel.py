@@ -41,8 +41,8 @@ def _payload(migration: Migration) -> bytes:
 
 
 def worker_count(units: int, jobs: int | None) -> int:
-    if jobs is not None:
-        return max(1, min(jobs, units))
+    if jobs is not None:  # never more processes than cores: --jobs 100000 must not fork one per migration
+        return max(1, min(jobs, units, _cores()))
     if units < PARALLEL_MIN_UNITS:
         return 1
     return max(1, min(_idle_cores(), units // (PARALLEL_MIN_UNITS // 2)))

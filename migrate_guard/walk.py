@@ -1,33 +1,132 @@
-"""A bounded walk of the repository that never enters dependency, VCS, virtualenv or build folders."""
+"""A bounded walk of the repository that never enters dependency, VCS, virtualenv or build folders, and reads only
+the repository's regular files.
+
+Only regular files are returned: opening a FIFO blocks forever and a device (/dev/zero) never ends. A symbolic link
+counts only when its target is a regular file inside the repository (the git work tree holding the current folder,
+or the folder walked; without git, the folder itself): a migration-named link must not read the rest of the machine.
+Links to folders are not followed. A folder that cannot be listed is reported once on stderr, never silently
+skipped.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
+from .errors import warn
+
+# Build output and tool folders that are skipped unless they are a Django app (an app may be called `vendor`).
+SOFT_SKIP_DIRS = frozenset({"env", "build", "dist", "target", "coverage", "vendor", "out"})
 SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", ".env", "virtualenv", "__pycache__", ".tox",
-    ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", "build", "dist", "target", ".next",
-    ".nuxt", ".turbo", ".cache", "coverage", "htmlcov", ".idea", ".vscode", ".terraform", "vendor", "out",
+    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".env", "virtualenv", "__pycache__", ".tox",
+    ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".next",
+    ".nuxt", ".turbo", ".cache", "htmlcov", ".idea", ".vscode", ".terraform",
     ".svelte-kit", ".parcel-cache", ".yarn", ".pnpm-store", "bower_components",
-})
+}) | SOFT_SKIP_DIRS
 MAX_DEPTH = 12
 
 
 def is_skipped_dir(name: str) -> bool:
+    """By its name alone (see skips_folder for the folders of SOFT_SKIP_DIRS that are Django apps)."""
     return name in SKIP_DIRS or name.endswith(".egg-info") or (name.startswith(".") and name not in (".", ".."))
 
 
+def skips_folder(parent: str | Path, name: str) -> bool:
+    """Is the folder `name` inside `parent` left out? A `vendor`, `build`, `dist`, ... folder is, unless it is a
+    Django app (it holds migrations/__init__.py): then its migrations are linted like any other app's."""
+    if name in SOFT_SKIP_DIRS:
+        return not os.path.isfile(os.path.join(parent, name, "migrations", "__init__.py"))
+    return is_skipped_dir(name)
+
+
+def in_skipped_folder(path: Path) -> bool:
+    """Does any folder on this (relative or absolute) file path get skipped by the walk?"""
+    parent, folders = ".", path.parts[:-1]
+    if path.anchor:
+        parent, folders = folders[0], folders[1:]
+    for part in folders:
+        if part not in (".", "..") and skips_folder(parent, part):
+            return True
+        parent = os.path.join(parent, part)
+    return False
+
+
+@lru_cache(maxsize=256)
+def repository_root(folder: str) -> str:
+    """The nearest folder at or above `folder` (a real path) holding `.git`, else `folder` itself."""
+    here = folder
+    while True:
+        if os.path.lexists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return folder
+        here = parent
+
+
+class Repository:
+    """The folders whose files may be read: the repository of the current folder and of each folder given."""
+
+    def __init__(self, roots: Iterable[str]) -> None:
+        self.roots = tuple(sorted(set(roots)))
+
+    @classmethod
+    def around(cls, *folders: str | Path) -> Repository:
+        roots = []
+        for folder in (os.getcwd(), *folders):
+            try:
+                roots.append(repository_root(os.path.realpath(folder)))
+            except (OSError, ValueError):
+                continue
+        return cls(roots)
+
+    def holds(self, path: str | Path) -> bool:
+        """Is the real location of this path inside the repository?"""
+        try:
+            real = os.path.realpath(path)
+        except (OSError, ValueError):
+            return False
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
+
+    def holds_file(self, path: str | Path) -> bool:
+        """A regular file inside the repository (a link is followed to check where it lands)."""
+        try:
+            return stat.S_ISREG(os.stat(path).st_mode) and self.holds(path)
+        except (OSError, ValueError):  # missing target, a link loop, a name the system refuses
+            return False
+
+
 def walk_files(root: Path, max_depth: int = MAX_DEPTH) -> Iterator[Path]:
-    """Every file under root, sorted, skipping the folders above (and any folder holding a pyvenv.cfg)."""
-    root_depth = len(root.parts)
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        if "pyvenv.cfg" in files and here != root:
-            dirs[:] = []
+    """Every regular file under root, sorted, skipping the folders above (and any folder holding a pyvenv.cfg)."""
+    repository = Repository.around(root)
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            if not isinstance(error, (FileNotFoundError, NotADirectoryError)):  # gone meanwhile: nothing to say
+                warn(f"cannot read folder {folder}: {error.strerror or error}; its files are not checked")
             continue
-        depth = len(here.parts) - root_depth
-        dirs[:] = sorted(d for d in dirs if not is_skipped_dir(d)) if depth < max_depth else []
+        files: list[str] = []
+        folders: list[str] = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.name)
+                elif entry.is_file(follow_symlinks=False) or (entry.is_symlink() and repository.holds_file(entry.path)):
+                    files.append(entry.name)
+            except OSError:
+                continue
+        if folder != root and "pyvenv.cfg" in files:
+            continue
         for name in sorted(files):
-            yield here / name
+            yield folder / name
+        if depth < max_depth:
+            here = os.fspath(folder)
+            stack.extend((folder / name, depth + 1) for name in sorted(folders, reverse=True)
+                         if not skips_folder(here, name))

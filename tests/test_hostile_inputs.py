@@ -4,9 +4,14 @@ no foreign code, the walk reads regular files of the repository only, bad config
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
+import re
+import shutil
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -52,7 +57,8 @@ USER_FILES = {"views/admin/index.html": "<h1>admin</h1>\n", "vendor/acme/acme.go
 
 
 def test_cache_dir_holding_the_project_is_refused_and_deletes_nothing(tmp_path: Path) -> None:
-    repo = committed_repo(tmp_path / "repo", {**MIGRATIONS, **USER_FILES, ".migrate-guard.toml": 'cache_dir = "."\n'})
+    repo = committed_repo(tmp_path / "repo", {**MIGRATIONS, **USER_FILES, "README.md": "# shop\n",
+                                              ".migrate-guard.toml": 'cache_dir = "."\n'})
     for name in USER_FILES:
         age(repo / name)
     result = run_cli("check", cwd=repo, env=xdg(tmp_path))
@@ -207,3 +213,198 @@ def test_corrupt_foreign_and_special_cache_files_are_misses(tmp_path: Path) -> N
     (repo / "migrations/000002_drop.up.sql").write_text("DROP TABLE users;\n\n")
     result = run_cli("check", "--format", "json", cwd=repo, env=xdg(tmp_path), timeout=60)
     assert result.out == clean and result.err == ""
+
+
+# --- the walk reads the repository's regular files only (items 8, 13, 15; item 5's folder names) --------------------
+
+def run_bounded(*args: str, cwd: Path, prefix: tuple[str, ...] = (), memory: int = 1 << 30,
+                timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The CLI with at most `memory` bytes of address space: today's bug read /dev/zero until memory ran out."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    proc = subprocess.run([*prefix, sys.executable, "-m", "migrate_guard", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, "NO_COLOR": "1", "XDG_CACHE_HOME":
+                                                           str(cwd.parent / "xdg")}, preexec_fn=limit)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def findings(result: subprocess.CompletedProcess[str]) -> set[tuple[str, str]]:
+    return {(f["path"], f["rule"]) for f in json.loads(result.stdout)["findings"]}
+
+
+@pytest.mark.parametrize("special", ["fifo", "dev-zero", "dev-urandom"])
+def test_special_files_named_like_migrations_are_skipped(tmp_path: Path, special: str) -> None:
+    repo = write_tree(tmp_path / "repo", MIGRATIONS)
+    path = repo / "migrations" / "000003_special.up.sql"
+    if special == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/" + special.split("-")[1])
+    expected = {("migrations/000002_drop.up.sql", "drop-table")}
+    for args in ([], ["migrations"], ["migrations/000003_special.up.sql", "migrations/000002_drop.up.sql"]):
+        result = run_bounded("check", *args, "--format", "json", cwd=repo, timeout=30)
+        assert result.returncode == 1 and findings(result) == expected, (args, result.stderr)
+    assert run_bounded("detect", cwd=repo, timeout=30).returncode == 0
+
+
+def test_links_leaving_the_repository_are_not_read(tmp_path: Path) -> None:
+    outside = write_tree(tmp_path / "elsewhere", {"secret.sql": "DROP TABLE payroll;\n"})
+    repo = committed_repo(tmp_path / "repo", {**MIGRATIONS, "docs/kept.txt": "TRUNCATE audit;\n"})
+    (repo / "migrations" / "000003_out.up.sql").symlink_to(outside / "secret.sql")
+    (repo / "migrations" / "000004_kept.up.sql").symlink_to("../docs/kept.txt")  # inside the repository: linted
+    for args in ([], ["migrations/000003_out.up.sql", "migrations/000004_kept.up.sql"]):
+        result = run_bounded("check", *args, "--format", "json", cwd=repo)
+        assert not [f for f in findings(result) if "secret" in f[0] or "000003" in f[0]], args
+        assert ("docs/kept.txt", "truncate") in findings(result), args  # a link is reported at its target
+
+
+def test_a_self_looping_link_is_skipped_not_the_whole_run(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", MIGRATIONS)
+    (repo / "migrations" / "000003_loop.up.sql").symlink_to("000003_loop.up.sql")
+    result = run_bounded("check", "--format", "json", cwd=repo)
+    assert result.returncode == 1 and findings(result) == {("migrations/000002_drop.up.sql", "drop-table")}
+
+
+def test_an_unreadable_folder_is_one_warning(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {**MIGRATIONS, "db/locked/000001_x.up.sql": "DROP TABLE x;\n"})
+    # root reads any folder: without these capabilities it is held to the folder's mode like anyone else
+    prefix = ("setpriv", "--bounding-set=-dac_override,-dac_read_search") if os.geteuid() == 0 else ()
+    if prefix and shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv to drop root's capabilities")
+    (repo / "db" / "locked").chmod(0)
+    try:
+        result = run_bounded("check", "--format", "json", cwd=repo, prefix=prefix)
+    finally:
+        (repo / "db" / "locked").chmod(0o755)
+    assert result.returncode == 1 and findings(result) == {("migrations/000002_drop.up.sql", "drop-table")}
+    assert result.stderr.count("\n") == 1 and "cannot read folder" in result.stderr and "locked" in result.stderr
+
+
+KNEX_DROP = "exports.up = (knex) => knex.schema.dropTable('payroll');\nexports.down = async () => {};\n"
+
+
+@pytest.mark.parametrize("stack", ["knex", "drizzle", "prisma"])
+def test_config_named_folders_outside_the_repository_are_not_walked(tmp_path: Path, stack: str) -> None:
+    outside = tmp_path / "elsewhere"
+    if stack == "knex":
+        write_tree(outside, {"20240101_drop.js": KNEX_DROP})
+        files = {"package.json": '{"dependencies": {"knex": "3"}}',
+                 "knexfile.js": f"module.exports = {{ client: 'pg', migrations: {{ directory: '{outside}' }} }};\n"}
+    elif stack == "drizzle":
+        write_tree(outside, {"0000_drop.sql": "DROP TABLE payroll;\n",
+                             "meta/_journal.json": '{"dialect": "postgresql", "entries": []}'})
+        files = {"package.json": '{"dependencies": {"drizzle-orm": "1"}}',
+                 "drizzle.config.ts": "export default { dialect: 'postgresql', out: '../elsewhere' };\n"}
+    else:
+        write_tree(outside, {"schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url = env("DB")\n}\n',
+                             "migrations/20240101000000_drop/migration.sql": "DROP TABLE payroll;\n"})
+        files = {"package.json": '{"prisma": {"schema": "../elsewhere/schema.prisma"}}'}
+    repo = committed_repo(tmp_path / "repo", files)
+    result = run_bounded("check", "--format", "json", cwd=repo)
+    assert result.returncode == 0 and findings(result) == set(), result.stdout
+
+
+def test_a_django_app_named_like_build_output_is_linted(tmp_path: Path) -> None:
+    drop = ("from django.db import migrations\n\nclass Migration(migrations.Migration):\n"
+            "    dependencies = [('vendor', '0001_initial')]\n    operations = [migrations.DeleteModel(name='Thing')]\n")
+    initial = ("from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n    initial = True\n"
+               "    operations = [migrations.CreateModel(name='Thing', fields=[('id', models.AutoField(primary_key=True))])]\n")
+    repo = write_tree(tmp_path / "repo", {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n"
+                     "from django.core.management import execute_from_command_line\n",
+        "vendor/__init__.py": "", "vendor/migrations/__init__.py": "",
+        "vendor/migrations/0001_initial.py": initial, "vendor/migrations/0002_drop.py": drop,
+        "build/lib/shop/migrations/0002_drop.py": drop,  # build output, not an app: still skipped
+    })
+    expected = {("vendor/migrations/0002_drop.py", "drop-table")}
+    assert findings(run_bounded("check", "--format", "json", cwd=repo)) == expected
+    assert findings(run_bounded("check", "--format", "json", "vendor/migrations/0002_drop.py", cwd=repo)) == expected
+
+
+# --- bounded work (item 9) -----------------------------------------------------------------------------------------
+
+def test_jobs_is_capped_at_the_cores(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {f"migrations/{n:06d}_t.up.sql": f"CREATE TABLE t{n} (id int);\n"
+                                          for n in range(1, 41)})
+    result = run_bounded("check", "--no-cache", "--jobs", "100000", "-v", cwd=repo)
+    processes = int(re.search(r"parsed by (\d+) process", result.stderr).group(1))
+    assert 1 <= processes <= len(os.sched_getaffinity(0))
+
+
+# --- config errors are one line and exit 2, never a traceback (items 10, 15) ---------------------------------------
+
+def one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("migrate-guard: error:"), result.stderr
+    assert all(word in result.stderr for word in words), result.stderr
+
+
+def test_the_fast_path_validates_the_config(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {"README.md": "# hi\n", "Makefile": "all:\n", **MIGRATIONS})
+    (repo / ".migrate-guard.toml").write_text("bogus = 1\n")
+    one_line_error(run_bounded("check", "README.md", "Makefile", cwd=repo), "bogus")
+    one_line_error(run_bounded("check", "migrations/000001_users.up.sql", cwd=repo), "bogus")
+    (repo / ".migrate-guard.toml").unlink()
+    (repo / "pyproject.toml").write_text('[tool.migrate-guard]\nfail_onn = "never"\n')
+    one_line_error(run_bounded("check", "README.md", cwd=repo), "fail_onn")
+    (repo / "pyproject.toml").write_text('[tool.black]\nline-length = 100\n')
+    assert run_bounded("check", "README.md", cwd=repo).returncode == 0
+
+
+BAD_CONFIGS: dict[str, tuple[dict[str, str | bytes], str]] = {
+    "pyproject not UTF-8": ({"pyproject.toml": b'[tool.migrate-guard]\nfail_on = "\xe9rror"\n'}, "UTF-8"),
+    "[tool] a string": ({"pyproject.toml": 'tool = "migrate-guard"\n'}, "[tool]"),
+    "[tool.migrate-guard] not a table": ({"pyproject.toml": '[tool]\nmigrate-guard = 3\n'}, "[tool.migrate-guard]"),
+    "NUL in cache_dir": ({".migrate-guard.toml": 'cache_dir = "a\\u0000b"\n'}, "cache_dir"),
+    "NUL in a baseline key": ({".migrate-guard.toml": '[baseline]\n"migra\\u0000tions" = "000001"\n'}, "baseline"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, case: str) -> None:
+    files, word = BAD_CONFIGS[case]
+    repo = write_tree(tmp_path / "repo", {**MIGRATIONS, "README.md": "# hi\n", **files})
+    one_line_error(run_bounded("check", cwd=repo), word)
+    one_line_error(run_bounded("check", "README.md", cwd=repo), word)
+
+
+def test_a_pyproject_that_does_not_name_us_is_not_our_error(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {**MIGRATIONS, "pyproject.toml": b'[tool.black]\nx = "\xe9"\n'})
+    assert run_bounded("check", cwd=repo).returncode == 1
+
+
+def test_project_dependencies_not_a_list(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {
+        "pyproject.toml": '[project]\nname = "shop"\ndependencies = 3\n',
+        "shop/migrations/__init__.py": "",
+        "shop/migrations/0001_initial.py": "from django.db import migrations\n\nclass Migration(migrations.Migration):\n"
+                                           "    operations = [migrations.DeleteModel(name='Thing')]\n"})
+    result = run_bounded("check", "--format", "json", cwd=repo)
+    assert ("shop/migrations/0001_initial.py", "drop-table") in findings(result)
+
+
+def test_nul_in_js_config_paths_is_skipped(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {
+        "package.json": '{"dependencies": {"knex": "3", "sequelize": "6"}}',
+        "knexfile.js": "module.exports = { client: 'pg', migrations: { directory: 'db/mig\0rations' } };\n",
+        ".sequelizerc": "module.exports = { 'migrations-path': 'seq', config: 'con\0fig.json' };\n",
+        "seq/20240101-drop.js": "module.exports = { up: async (q) => { await q.dropTable('payroll') },\n"
+                                "  down: async (q) => { await q.createTable('payroll', {}) } };\n",
+    })
+    result = run_bounded("check", "--format", "json", cwd=repo)
+    assert findings(result) == {("seq/20240101-drop.js", "drop-table")}
+    assert run_bounded("detect", cwd=repo).returncode == 0
+    assert run_bounded("check", "seq/20240101-drop.js", cwd=repo).returncode == 1
+
+
+def test_a_migration_name_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", MIGRATIONS)
+    name = os.fsencode(repo / "migrations") + b"/000003_caf\xe9.up.sql"
+    with open(name, "wb") as handle:
+        handle.write(b"DROP TABLE users;\n")
+    one_line_error(run_bounded("check", cwd=repo), "not UTF-8", "000003_caf\\xe9.up.sql")
+    one_line_error(run_bounded("check", "migrations", cwd=repo), "not UTF-8")

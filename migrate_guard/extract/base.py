@@ -15,6 +15,7 @@ start-up cost is paid only when a file of that format is linted.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -95,9 +96,12 @@ class NotText(Exception):
 
 def read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise UsageError(f"cannot read {display_path(path)}: {error.strerror or error}") from None
+        data = _read_regular(path)
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise UsageError(f"cannot read {display_path(path)}: {reason}") from None
+    if data is None:
+        raise NotText("not a regular file (a FIFO, socket or device), not a migration")
     if b"\x00" in data[:8192]:
         raise NotText("binary file (contains NUL bytes), not a migration")
     try:
@@ -109,10 +113,21 @@ def read_text(path: Path) -> str:
 
 def read_head(path: Path) -> str:
     try:
-        with path.open("rb") as handle:
-            return handle.read(HEAD_BYTES).decode("utf-8", errors="replace")
-    except OSError:
+        data = _read_regular(path, HEAD_BYTES)
+    except (OSError, ValueError):
         return ""
+    return data.decode("utf-8", errors="replace") if data is not None else ""
+
+
+def _read_regular(path: Path, limit: int = -1) -> bytes | None:
+    """The file's bytes (up to limit), or None when it is not a regular file: opened without blocking, so a FIFO or
+    a device (a link to /dev/zero) named like a migration is never waited on or read without end."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                 | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read(limit)
 
 
 def unreadable_migration(unit: MigrationUnit, path: Path, reason: str) -> Migration:
