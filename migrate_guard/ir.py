@@ -206,6 +206,8 @@ class CreateIndex(Operation):
     concurrent: bool = False
     expression: bool = False  # at least one key is an expression, not a plain column
     if_not_exists: bool = False
+    # the field whose definition makes the tool build it (Django: "ForeignKey order.customer", db_index=True)
+    built_by: str | None = None
 
 
 @dataclass(kw_only=True, eq=False)

@@ -69,8 +69,10 @@ def test_foreign_keys_know_their_target_type_table_and_index(monkeypatch: pytest
     sku = added["sku"]
     assert (sku.nullable, sku.default) == (False, None)
     assert added["stock"].default is not None  # default= (even with preserve_default=False) fills existing rows
-    index = next(op for op in migration.operations if op.kind == "create_index")
-    assert (index.table, index.columns, index.concurrent) == ("catalog_product", ("title",), False)
+    indexes = [(op.table, op.columns, op.concurrent, op.built_by) for op in migration.operations
+               if op.kind == "create_index"]
+    assert indexes == [("catalog_product", ("reviewer_id",), False, "ForeignKey product.reviewer"),  # the FK's own
+                       ("catalog_product", ("title",), False, None)]  # AddIndex
     assert migration.transactional is True and migration.down == "present"
 
 
@@ -78,6 +80,40 @@ def test_concurrent_index_in_non_atomic_migration(monkeypatch: pytest.MonkeyPatc
     migration = _extract(SHOP / "accounts/migrations/0004_concurrent_index.py", monkeypatch)
     assert migration.transactional is False
     assert [(op.kind, op.concurrent) for op in migration.operations] == [("create_index", True), ("drop_index", True)]
+
+
+def test_an_index_built_by_a_field_says_so() -> None:
+    entry = FIXTURES / "rules" / "non-concurrent-index" / "bad" / "django_field_builds_index"
+    messages = {f["line"]: f["message"] for f in findings(entry.name, cwd=entry.parent)
+                if f["rule"] == "non-concurrent-index"}
+    assert messages[11] == ("The index Django builds for ForeignKey order.customer on shop_order(customer_id) is "
+                            "created without CONCURRENTLY: all writes to shop_order wait until it is built.")
+    assert "CharField customer.email (db_index=True) on shop_customer(email)" in messages[21]  # AlterField
+
+
+def test_unique_field_added_is_a_unique_constraint(tmp_path: Path) -> None:
+    """ADD COLUMN ... UNIQUE builds a unique index under ACCESS EXCLUSIVE, as ADD CONSTRAINT UNIQUE does: the same
+    finding as AlterField(unique=True), not a second one."""
+    write_tree(tmp_path, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+        "app/migrations/__init__.py": "",
+        "app/migrations/0001_initial.py": (
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    operations = [migrations.CreateModel(name='Post', fields=[('id', models.AutoField(primary_key=True))"
+            ")]\n"),
+        "app/migrations/0002_slug.py": (
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    dependencies = [('app', '0001_initial')]\n"
+            "    operations = [\n"
+            "        migrations.AddField('post', 'slug', models.SlugField(null=True, unique=True)),\n"
+            "        migrations.AddField('post', 'parent', models.OneToOneField(null=True, on_delete=models.CASCADE,"
+            " to='app.post', related_name='+')),\n"
+            "    ]\n"),
+    })
+    got = sorted((f["rule"], f["line"]) for f in findings(cwd=tmp_path) if f["path"].endswith("0002_slug.py")
+                 and f["rule"] in ("add-unique-constraint", "non-concurrent-index"))
+    assert got == [("add-unique-constraint", 7), ("add-unique-constraint", 8)]
 
 
 def test_run_sql_lines_point_into_the_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,10 +10,13 @@ import pytest
 from conftest import FIXTURES, lint_json, write_tree
 
 RULES = FIXTURES / "rules"
+# what these cases are about: whatever else a rule added later says about the same files is not
+ABOUT = {"drop-table", "drop-column", "rename-table", "rename-column", "unbounded-update", "non-concurrent-index",
+         "missing-down-migration"}
 
 
 def rules_at(entry: Path) -> list[tuple[str, int]]:
-    return sorted((f["rule"], f["line"]) for f in lint_json(entry.name, cwd=entry.parent))
+    return sorted((f["rule"], f["line"]) for f in lint_json(entry.name, cwd=entry.parent) if f["rule"] in ABOUT)
 
 
 @pytest.mark.parametrize("entry,expected", [

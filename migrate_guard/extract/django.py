@@ -447,7 +447,15 @@ class Replay:
         model.fields[str(name)] = info
         if info.is_many or not model.managed:
             return []
-        return [self.make(ir.AddColumn, call, table=model.table, column=self.column(state, model, info))]
+        column = self.column(state, model, info)
+        ops: list[ir.Operation] = [self.make(ir.AddColumn, call, table=model.table, column=column)]
+        if (info.kwargs.get("unique") is True or info.cls == "OneToOneField") and not info.primary_key:  # ... UNIQUE
+            ops.append(self.make(ir.AddConstraint, call, table=model.table, constraint_type="unique",
+                                 columns=(column.name,)))
+        elif info.indexed and not info.primary_key:  # ADD COLUMN, then CREATE INDEX (not concurrently)
+            ops.append(self.make(ir.CreateIndex, call, table=model.table, columns=(column.name,),
+                                 built_by=_index_builder(model, name, info)))
+        return ops
 
     def op_RemoveField(self, call: ast.Call, state: State) -> list[ir.Operation]:
         model = self.model(state, _name(call, 0, "model_name"))
@@ -503,7 +511,8 @@ class Replay:
         if new.kwargs.get("unique") is True and old.kwargs.get("unique") is not True and not new.primary_key:
             ops.append(self.make(ir.AddConstraint, call, table=table, constraint_type="unique", columns=(column,)))
         elif new.indexed and not old.indexed:
-            ops.append(self.make(ir.CreateIndex, call, table=table, columns=(column,)))
+            ops.append(self.make(ir.CreateIndex, call, table=table, columns=(column,),
+                                 built_by=_index_builder(model, name, new)))
         if new.is_relation and not old.is_relation:
             pk, target_table = self.target(state, new, model)
             ops.append(self.make(ir.AddConstraint, call, table=table, constraint_type="foreign_key", columns=(column,),
@@ -689,6 +698,11 @@ class Replay:
     def _state_operations(self, node: ast.expr | None, state: State) -> None:
         for operation in node.elts if isinstance(node, (ast.List, ast.Tuple)) else []:
             self.operation(operation, state)
+
+
+def _index_builder(model: ModelState, name: str, info: FieldInfo) -> str:
+    """How a finding names the field that makes Django build an index: `ForeignKey order.customer`."""
+    return f"{info.cls} {model.name}.{name}" + ("" if info.is_relation else " (db_index=True)")
 
 
 # Queryset methods that keep every row of the table, and the manager attributes a queryset starts from.
