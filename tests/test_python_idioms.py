@@ -62,6 +62,12 @@ ALEMBIC_CASES: dict[str, str] = {
                          '    op.execute(DDL("TRUNCATE b8"))  # expect: truncate\n',
     "unknown_table_keeps_shape": 'from alembic import op\n\n\ndef upgrade():\n    for name in legacy_tables():\n'
                                  '        op.execute(f"DROP TABLE {name}")  # expect: drop-table\n',
+    "nested_helper": 'from alembic import op\n\n\ndef upgrade():\n    def drop(name):\n        op.drop_table(name)\n\n'
+                     '    drop("c1")  # expect: drop-table\n',
+    "project_helper": 'import sqlalchemy as sa\nfrom alembic import op\n\nfrom myapp import db\nfrom myapp.cleanup import purge\n\n\ndef upgrade():\n'
+                      '    purge("c2")  # expect: unreadable-operation\n'
+                      '    db.session.execute(sa.text("DELETE FROM c3"))  # expect: unbounded-delete\n'
+                      '    db.session.commit()\n',
     "opaque_execute": 'from alembic import op\nfrom myapp.sql import cleanup\n\n\ndef upgrade():\n'
                       '    op.execute(cleanup())  # expect: unreadable-operation\n',
 }
@@ -143,6 +149,9 @@ DJANGO_CASES: dict[str, tuple[str, str]] = {
                     "[\n        migrations.RunSQL('DROP TABLE t6', 'SELECT 1'),  # expect: drop-table\n"
                     "    ] if connection.vendor == 'postgresql' else []"),
     "built_by_a_call": ("from shop.ops import archive_operations\n", "archive_operations()  # expect: unreadable-operation"),
+    "runpython_of_another_module": ("from shop.data import backfill\n", "[\n        migrations.RunPython(\n"
+                                    "            backfill,  # expect: unreadable-operation\n            "
+                                    f"{NOOP},\n        ),\n    ]"),
     "runsql_of_a_call": ("from shop.sql import cleanup_sql\n",
                          "[migrations.RunSQL(cleanup_sql(), 'SELECT 1')]  # expect: unreadable-operation"),
 }

@@ -84,6 +84,7 @@ def _read_functions(source: PySource, unit: MigrationUnit, migration: Migration)
 _KNOWN_MODULES = {"alembic", "sqlalchemy", "sqlalchemy_utils", "geoalchemy2", "sqlmodel", "alembic_utils",
                   "__future__", *sys.stdlib_module_names}
 _CORE_STATEMENTS = ("delete", "update", "insert", "select")
+_NOT_DATABASE_WORK = {"commit", "flush", "close", "debug", "info", "warning", "warn", "error", "exception", "echo"}
 _SCHEMA_CONSTRUCTS = {"CreateSchema", "CreateSequence", "DropSequence", "CreateTable", "CreateIndex", "CreateColumn",
                       "AddConstraint", "SetTableComment", "SetColumnComment", "DropTableComment", "DropColumnComment"}
 
@@ -189,6 +190,7 @@ class Reader:
         self.bindings: dict[str, ast.expr] = {}  # the function's own `name = value`, the latest one
         self.pinned: dict[int, ast.expr | None] = {}  # `sql = sql + "..."`: that `sql` is the value before
         self.strings = StringReader(source, self.lookup)
+        self.functions: dict[str, ast.FunctionDef] = dict(self.module.helpers)  # helpers this body may call
 
     def lookup(self, name: ast.Name) -> ast.expr | None:
         if id(name) in self.pinned:
@@ -245,21 +247,27 @@ class Reader:
                 for handler in statement.handlers:
                     ops += self.block(handler.body, aliases)
                 ops += self.block(statement.orelse, aliases) + self.block(statement.finalbody, aliases)
+            elif isinstance(statement, ast.FunctionDef):  # a helper defined inside upgrade() itself
+                self.functions[statement.name] = statement
             elif isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)) \
                     and statement.value is not None:
-                value = statement.value
-                if isinstance(value, ast.Call) and self.is_op_call(value, aliases):
-                    ops += self.call(value, aliases)
-                elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
-                        and value.func.id in self.module.helpers:
-                    ops += self.inline(value, self.module.helpers[value.func.id], aliases)
-                elif isinstance(statement, ast.Expr) and isinstance(value, ast.Call) and self.foreign(value):
-                    ops.append(self.make(ir.Unreadable, value, what=expression_text(self.source, value),
-                                         reason=f"This call to {self.foreign(value)} may change the database, "
-                                                "but its code is in another module"))
-                else:
-                    ops += self.connection_sql(value)
+                ops += self.expression(statement, statement.value, aliases)
                 self.bind(statement)
+        return ops
+
+    def expression(self, statement: ast.stmt, value: ast.expr, aliases: dict[str, str]) -> list[ir.Operation]:
+        if isinstance(value, ast.Call) and self.is_op_call(value, aliases):
+            return self.call(value, aliases)
+        helper = self.functions.get(value.func.id) if isinstance(value, ast.Call) and isinstance(
+            value.func, ast.Name) else None
+        if helper is not None:
+            return self.inline(value, helper, aliases)
+        ops = self.connection_sql(value)
+        foreign = self.foreign(value) if isinstance(statement, ast.Expr) and isinstance(value, ast.Call) else None
+        if not ops and foreign:
+            ops.append(self.make(ir.Unreadable, value, what=expression_text(self.source, value),
+                                 reason=f"This call to {foreign} may change the database, but its code is in "
+                                        "another module"))
         return ops
 
     def op_owner(self, func: ast.expr) -> bool:
@@ -274,10 +282,14 @@ class Reader:
             isinstance(func.value, ast.Name) and func.value.id in aliases)))
 
     def foreign(self, call: ast.Call) -> str | None:
-        """`helpers.drop_all()` / `drop_all()` imported from a project module: the module, else None."""
-        root = dotted(call.func).split(".")[0]
+        """`helpers.drop_all()` / `drop_all()` imported from a project module: the module, else None. Ending a
+        session's work (`db.session.commit()`) or logging is not database work of its own."""
+        name = dotted(call.func)
+        root = name.split(".")[0]
         module = self.module.foreign.get(root) if root and not root.endswith("()") else None
-        return f"{dotted(call.func)}() from {module}" if module else None
+        if module is None or name.rsplit(".", 1)[-1] in _NOT_DATABASE_WORK:
+            return None
+        return f"{name}() from {module}"
 
     def inline(self, call: ast.Call, function: ast.FunctionDef, aliases: dict[str, str]) -> list[ir.Operation]:
         """A helper of this file (`def drop_legacy(name): op.drop_table(name)`) called from upgrade(): its operations,

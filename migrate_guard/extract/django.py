@@ -21,8 +21,8 @@ from ..errors import UsageError
 from ..model import Migration
 from .base import MigrationUnit, NotText, display_path, unreadable_migration
 from .django_fields import FieldInfo
-from .pyast import (UNKNOWN, PySource, StringReader, argument, expression_text, keywords, last_name, literal,
-                    parse_error, read_python, sql_ops)
+from .pyast import (UNKNOWN, PySource, StringReader, argument, dotted, expression_text, keywords, last_name,
+                    literal, parse_error, read_python, sql_ops)
 
 ORM = "django"
 EXTENSIONS = (".py",)
@@ -637,7 +637,13 @@ class Replay:
     def _function_ops(self, node: ast.expr | None, direction: ir.Direction, state: State) -> list[ir.Operation]:
         """What a RunPython function of this file does to the database, as far as it can be read: the SQL it runs
         (`schema_editor.execute(sql)`, `cursor.execute(...)`), `schema_editor.delete_model(M)`, and querysets
-        deleted or updated whole (`M.objects.all().delete()`, `M.objects.update(x=1)`: no filter, every row)."""
+        deleted or updated whole (`M.objects.all().delete()`, `M.objects.update(x=1)`: no filter, every row).
+        A function imported from a project module cannot be read: an Unreadable operation says so."""
+        module = _project_import(self.source.tree, node)
+        if module is not None:
+            assert node is not None
+            return [self.make(ir.Unreadable, node, what=expression_text(self.source, node), direction=direction,
+                              reason=f"The code this RunPython runs is in another module ({module})")]
         if not isinstance(node, ast.Name):
             return []
         function = next((f for f in self.source.tree.body if isinstance(f, ast.FunctionDef) and f.name == node.id), None)
@@ -703,6 +709,34 @@ class Replay:
 def _index_builder(model: ModelState, name: str, info: FieldInfo) -> str:
     """How a finding names the field that makes Django build an index: `ForeignKey order.customer`."""
     return f"{info.cls} {model.name}.{name}" + ("" if info.is_relation else " (db_index=True)")
+
+
+def _project_import(tree: ast.Module, node: ast.expr | None) -> str | None:
+    """The project module a name (`forwards`, `data.forwards`) is imported from; None for a function of this file,
+    Django's, the standard library's, or anything else."""
+    import sys
+
+    root = dotted(node).split(".")[0] if node is not None else ""
+    if not root or root.endswith("()"):
+        return None
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef) and statement.name == root:
+            return None
+        if isinstance(statement, ast.ImportFrom):
+            module = "." * statement.level + (statement.module or "")
+            names = [a.asname or a.name for a in statement.names]
+        elif isinstance(statement, ast.Import):
+            module = ""
+            names = [a.asname or a.name.split(".")[0] for a in statement.names]
+            if root in names:
+                module = next(a.name for a in statement.names if (a.asname or a.name.split(".")[0]) == root)
+        else:
+            continue
+        if root in names:
+            top = module.split(".")[0]
+            return module if module.startswith(".") or (top not in ("django", "__future__")
+                                                        and top not in sys.stdlib_module_names) else None
+    return None
 
 
 # Queryset methods that keep every row of the table, and the manager attributes a queryset starts from.
