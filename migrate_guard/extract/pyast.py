@@ -171,23 +171,26 @@ def parse_error(source_path: str, error: Exception, migration: str) -> ir.ParseE
 
 def read_python(path: Path) -> str:
     """read_text() for Python source, honouring a PEP 263 declaration (`# -*- coding: latin-1 -*-`) as Python does."""
+    text: str | None = None
     try:
-        text: str | None = read_text(path)
-    except NotText:
-        text = None
-    if text is not None and "coding" not in text[:1024]:
-        return text  # no declaration can be there: UTF-8, as read
-    try:
-        data = text.encode("utf-8") if text is not None else path.read_bytes()
-    except OSError:
-        data = b""
-    if text is None and (not data or b"\x00" in data[:8192]):
-        return read_text(path)  # binary or vanished: read_text raises the reason
+        text = read_text(path)
+    except NotText as problem:
+        undecodable = problem
+        try:
+            data = path.read_bytes()  # read_text read it: a regular file, not binary, only not UTF-8
+        except OSError:
+            raise problem from None
+    else:
+        if "coding" not in "\n".join(text.split("\n", 2)[:2]):
+            return text  # no declaration: UTF-8, as read
+        data = text.encode("utf-8")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:  # an unknown codec, or bytes that do not match the declaration
         raise NotText(f"bad coding declaration: {error}") from None
-    if encoding in ("utf-8", "utf-8-sig") and text is not None:
+    if encoding in ("utf-8", "utf-8-sig"):
+        if text is None:
+            raise undecodable
         return text
     try:
         decoded = data.decode(encoding)
@@ -206,6 +209,7 @@ def expression_text(source: PySource, node: ast.AST) -> str:
 
 # --- strings built in code ------------------------------------------------------------------------------------------
 
+_KEEPS_TEXT = {"bindparams", "execution_options", "columns", "params"}  # methods of text() that keep its SQL
 _MAX_DEPTH = 40  # nesting of formatted / %-formatted parts followed before giving up (hostile input stays bounded)
 _HOLE = re.compile(r"mg_hole_\d+")
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[sdifrxXeEgGcoa%]")
@@ -249,8 +253,13 @@ class StringReader:
     def read(self, node: ast.expr | None) -> BuiltString | None:
         """None when the expression is not a string with at least one known part."""
         node = self.resolve(node)
-        while isinstance(node, ast.Call) and last_name(node.func) in ("text", "literal_column") and node.args:
-            node = self.resolve(node.args[0])  # sa.text("..."): the literal inside, whose positions are exact
+        while isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute) and node.func.attr in _KEEPS_TEXT:
+                node = self.resolve(node.func.value)  # sa.text("... :id").bindparams(id=1): the same SQL
+            elif last_name(node.func) in ("text", "literal_column") and node.args:
+                node = self.resolve(node.args[0])  # sa.text("..."): the literal inside, whose positions are exact
+            else:
+                break
         if node is None:
             return None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
