@@ -330,3 +330,21 @@ def test_a_long_concatenation_in_a_django_migration_never_crashes(tmp_path: Path
                                                         f" migrations.RunSQL('SELECT ' + {LONG}, 'SELECT 1')]")}))
     rules = [f["rule"] for f in watched("--no-cache", cwd=tmp_path) if f["rule"] != "missing-down-migration"]
     assert rules == ["drop-table"]
+
+
+@pytest.mark.parametrize("path,text,expected", [
+    ("a.sql", "SELECT E'it\\'s -- no', 'x''y -- no';\n-- yes\n", ["-- yes"]),
+    ("a.sql", "CREATE FUNCTION f() AS $body$ -- no $$ $body$ LANGUAGE sql; /* a /* nested */ b */ -- yes\n",
+     ["/* a /* nested */ b */", "-- yes"]),
+    ("a.sql", "SELECT $1, a$b$c -- yes\n", ["-- yes"]),
+    ("a.sql", 'SELECT "we -- ird", `x -- y` # yes\n', ["# yes"]),
+    ("a.js", "const r = /\\/\\/ no/; const s = `a ${ /* yes */ b } // no`; // yes\n", ["/* yes */", "// yes"]),
+    ("a.ts", 'const s: string = "// no"; /* yes */\n', ["/* yes */"]),
+    ("a.py", 's = "# no"\nt = f"{s} # no"  # yes\n', ["# yes"]),
+    ("a.py", 'def f(:\n    x = "# no"\n# yes\n', ["# yes"]),  # broken Python: the lines after the error by hand
+    ("schema.prisma", 'model A {\n  x String @default("// no") // yes\n}\n', ["// yes"]),
+])
+def test_comments_are_found_by_each_languages_tokenizer(path: str, text: str, expected: list[str]) -> None:
+    from migrate_guard.engine.comments import comments
+
+    assert [c.text for c in comments(text, path)] == expected

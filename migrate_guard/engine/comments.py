@@ -80,37 +80,29 @@ def js_comments(text: str, typescript: bool) -> list[Comment]:
     return found
 
 
-# One alternation per language: comments are captured in the group "comment"; strings and quoted identifiers are
-# matched only to be skipped. Each branch is a plain loop of disjoint character classes (no nested quantifiers), so
-# the scan never backtracks.
+# One alternation per language, found with `search` (the skipping happens in C): comments are captured in the group
+# "comment"; strings, quoted identifiers and dollar quotes are matched only to be skipped. Each branch is a loop of
+# disjoint character classes (no nested quantifiers), so the scan never backtracks.
 _SQL = re.compile(r"""
     (?P<comment>--[^\n]*|\#[^\n]*|/\*)
-  | [eE]'(?:[^'\\]|\\.|'')*'?
+  | (?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'?
   | '(?:[^']|'')*'?
   | "(?:[^"]|"")*"?
   | `[^`]*`?
-  | (?P<dollar>\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$)
+  | (?<![\w$])(?P<dollar>\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$)
 """, re.VERBOSE | re.DOTALL)
 _PRISMA = re.compile(r"""
     (?P<comment>//[^\n]*|/\*)
   | "(?:[^"\\\n]|\\.)*"?
 """, re.VERBOSE | re.DOTALL)
 _BLOCK_EDGE = re.compile(r"/\*|\*/")
-_START = re.compile(r"[-#/'\"`$eE]")
 
 
 def _scan(text: str, pattern: re.Pattern[str]) -> list[Comment]:
     found: list[Comment] = []
     line_starts = _line_starts(text)
     position = 0
-    while True:
-        start = _START.search(text, position)
-        if start is None:
-            break
-        match = pattern.match(text, start.start())
-        if match is None:
-            position = start.start() + 1
-            continue
+    while (match := pattern.search(text, position)) is not None:
         end = match.end()
         if match.group("comment") == "/*":
             end = _block_end(text, match.start())
@@ -121,7 +113,7 @@ def _scan(text: str, pattern: re.Pattern[str]) -> list[Comment]:
         if match.group("comment"):
             line, column = _line_col(line_starts, match.start())
             found.append(Comment(line, column, text[match.start():end]))
-        position = max(end, start.start() + 1)
+        position = max(end, match.start() + 1)
     return found
 
 
