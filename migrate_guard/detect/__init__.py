@@ -241,9 +241,27 @@ def _content_for_paths(by_folder: dict[tuple[str, str], list[str]], projects: li
     found: list[Project] = []
     taken = _taken(projects)
     for folder, names in candidates.items():
-        more, _ = content_projects({folder: names}, taken, projects, stops[folder])
+        more, unclaimed = content_projects({folder: names}, taken, projects, stops[folder])
+        if unclaimed:  # its siblings may settle it, as in a path-less run (Ghost's versions/<release>/ folders)
+            siblings = {folder: names, **_sibling_candidates(folder)}
+            more = [p for p in content_projects(siblings, taken, projects, stops[folder])[0]
+                    if Path(p.migrations[0]).resolve() == folder.resolve()]
         found.extend(more)
     return found
+
+
+_MAX_SIBLINGS = 64
+
+
+def _sibling_candidates(folder: Path) -> dict[Path, list[str]]:
+    siblings: dict[Path, list[str]] = {}
+    for name in list_dir(folder.parent)[:_MAX_SIBLINGS]:
+        sibling = folder.parent / name
+        if sibling != folder and sibling.is_dir():
+            names = [n for n in list_dir(sibling) if is_candidate(sibling / n)]
+            if names:
+                siblings[sibling] = names
+    return siblings
 
 
 def _probes_for(suffix: str) -> tuple[Probe, ...]:

@@ -12,6 +12,7 @@ nor from a runner beside them (umzug, knex.migrate), is reported back as unclaim
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +91,26 @@ def content_projects(candidates: dict[Path, list[str]], taken: set[Path], projec
                 continue
         if orm is not None:
             found.append(_project(orm, folder, projects, stop))
-    return found, unclaimed
+    return found + _settled_by_siblings(unclaimed, found, projects, stop), unclaimed
+
+
+def _settled_by_siblings(unclaimed: list[UnclaimedFolder], found: list[Project], projects: list[Project],
+                         stop: Path) -> list[Project]:
+    """An ambiguous folder among sibling folders that are all migrations of one tool is that tool's too (Ghost's
+    knex-migrator `versions/5.17/`, whose files only take `up(connection)`, beside `versions/5.16/` taking knex)."""
+    from ..extract.base import display_path
+
+    by_parent: dict[str, set[str]] = {}
+    for project in found:
+        for folder in project.migrations:
+            by_parent.setdefault(posixpath.dirname(folder), set()).add(project.orm)
+    settled = []
+    for item in list(unclaimed):
+        orms = by_parent.get(posixpath.dirname(display_path(item.folder)), set())
+        if len(orms) == 1:
+            settled.append(_project(next(iter(orms)), item.folder, projects, stop))
+            unclaimed.remove(item)
+    return settled
 
 
 def _ordered(names: list[str]) -> list[str]:

@@ -77,6 +77,9 @@ def find_entries(source: Source) -> dict[str, Entry]:
         function: Node | None = None
         if kind in ("method_definition", "function_declaration", "generator_function_declaration"):
             name_node, function = node.child_by_field_name("name"), node
+        elif kind in ("function_expression", "function") and node.child_by_field_name("name") is not None:
+            # knex-migrator (Ghost): `createTransactionalMigration(async function up(knex) {}, async function down() {})`
+            name_node, function = node.child_by_field_name("name"), node
         elif kind == "variable_declarator":
             name_node, function = node.child_by_field_name("name"), node.child_by_field_name("value")
         elif kind == "pair":
