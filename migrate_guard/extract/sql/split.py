@@ -21,11 +21,33 @@ class Statement:
 
 
 def split_statements(text: str, dialect: Any) -> list[Statement]:
+    from .scan import data_spans
+
+    spans = data_spans(text, dialect)
+    if spans is None:
+        return _tokenized(text, dialect)
+    statements: list[Statement] = []
+    for span in spans:
+        if span.data_words is None:
+            statements.extend(_tokenized(text[span.start:span.end], dialect, base=span.start))
+        else:  # INSERT / COPY: its first words are all a rule reads (no tokens for the data)
+            statements.append(_data_statement(text, span.start, span.end, span.data_words))
+    return statements
+
+
+def _tokenized(text: str, dialect: Any, base: int = 0) -> list[Statement]:
     try:
         tokens = dialect.tokenize(text)
     except TokenError:
-        return _split_after_token_error(text, dialect)
-    return _group(tokens)
+        return _split_after_token_error(text, dialect, base)
+    return _group(tokens, base)
+
+
+def _data_statement(text: str, start: int, end: int, first_words: list[tuple[int, str]]) -> Statement:
+    last = start + len(text[start:end].rstrip()) - 1
+    tokens = [Token(TokenType.VAR, word, start=offset, end=offset + len(word) - 1)
+              for offset, word in first_words[:3]]
+    return Statement(start=start, end=max(start, last), tokens=tokens)
 
 
 def _group(tokens: list[Token], base: int = 0) -> list[Statement]:
@@ -102,7 +124,7 @@ UNTOKENIZABLE = "could not read this statement: an unterminated string, quoted n
 _STATEMENT_END = re.compile(r";[ \t]*(?:--[^\n]*)?(?:\n|$)")
 
 
-def _split_after_token_error(text: str, dialect: Any) -> list[Statement]:
+def _split_after_token_error(text: str, dialect: Any, base: int = 0) -> list[Statement]:
     statements: list[Statement] = []
     start = 0
     for match in [*_STATEMENT_END.finditer(text), None]:
@@ -110,10 +132,10 @@ def _split_after_token_error(text: str, dialect: Any) -> list[Statement]:
         chunk = text[start:end]
         if chunk.strip():
             try:
-                statements.extend(_group(dialect.tokenize(chunk), base=start))
+                statements.extend(_group(dialect.tokenize(chunk), base=base + start))
             except TokenError:
                 lead = len(chunk) - len(chunk.lstrip())
-                statements.append(Statement(start=start + lead, end=max(start + lead, end - 1), tokens=[],
-                                            error=UNTOKENIZABLE))
+                statements.append(Statement(start=base + start + lead, end=base + max(start + lead, end - 1),
+                                            tokens=[], error=UNTOKENIZABLE))
         start = end
     return statements
