@@ -185,3 +185,25 @@ def test_set_logged_and_unlogged_rewrite(postgres, tree) -> None:
         assert _relfilenode(postgres, db, "t") != before, statement
     root = tree({"m.sql": "ALTER TABLE t SET UNLOGGED;\nALTER TABLE t SET LOGGED;\n"})
     assert run_cli("check", "m.sql", "--format", "json", "--fail-on", "never", cwd=root).rules() == ["table-rewrite"] * 2
+
+
+def test_dropping_an_index_before_its_table_takes_no_lock_the_drop_table_does_not(postgres, tree) -> None:
+    """DROP INDEX (without CONCURRENTLY) takes ACCESS EXCLUSIVE on its table, exactly what the DROP TABLE after it in
+    the same migration takes: no extra lock problem, so no non-concurrent-index (drop-table is still reported)."""
+    db = _fresh_db(postgres, "drop_index_then_table")
+    postgres.psql("CREATE TABLE t (id int, a int); CREATE INDEX t_a_idx ON t (a);", dbname=db)
+    oid = postgres.value("SELECT 't'::regclass::oid;", dbname=db)
+
+    def table_locks(statement: str) -> str:
+        return postgres.value(f"BEGIN; {statement} SELECT string_agg(mode, ',' ORDER BY mode) FROM pg_locks "
+                              f"WHERE relation = {oid} AND pid = pg_backend_pid(); ROLLBACK;", dbname=db)
+
+    assert table_locks("DROP INDEX t_a_idx;") == table_locks("DROP TABLE t;") == "AccessExclusiveLock"
+    root = tree({"m.sql": "DROP INDEX t_a_idx;\nDROP TABLE t;\n", "kept.sql": "DROP INDEX t_a_idx;\n"})
+
+    def rules(path: str) -> list[str]:
+        found = run_cli("check", path, "--format", "json", "--fail-on", "never", cwd=root).rules()
+        return [r for r in found if r in ("drop-table", "non-concurrent-index")]
+
+    assert rules("m.sql") == ["drop-table"]
+    assert rules("kept.sql") == ["non-concurrent-index"]
