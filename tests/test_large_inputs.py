@@ -93,3 +93,31 @@ def test_statement_ends_agree_with_the_tokenizer(dialect: str) -> None:
         compared += 1
         assert _shape(split_statements(text, d)) == _shape(_tokenized(text, d)), text
     assert compared > 200
+
+
+@pytest.mark.parametrize(("name", "body"), [
+    ("alembic/versions/a1_seed.py", 'from alembic import op\nrevision = "a1"\ndown_revision = None\n\n\ndef upgrade():\n'
+                                    '    op.drop_table("users")\n    op.execute("""{data}""")\n\n\ndef downgrade():\n    pass\n'),
+    ("migrations/20240101000000_seed.js", 'exports.up = async (knex) => {{ await knex.schema.dropTable("users"); '
+                                          'await knex.raw(`{data}`); }};\nexports.down = async () => {{}};\n'),
+])
+def test_python_and_js_above_the_size_limit_are_one_finding(tmp_path: Path, name: str, body: str) -> None:
+    from migrate_guard.extract.base import MAX_PARSED_BYTES
+
+    data = "INSERT INTO t VALUES (1);\n" * (MAX_PARSED_BYTES // 26 + 1)
+    write_tree(tmp_path, {"alembic.ini": "[alembic]\nscript_location = alembic\n", "alembic/env.py": "",
+                          "package.json": '{"dependencies": {"knex": "3"}}', "knexfile.js": "module.exports = {};",
+                          name: body.format(data=data)})
+    findings = run_cli("check", "--format", "json", "--fail-on", "never", cwd=tmp_path).json()["findings"]
+    assert [(f["rule"], f["path"]) for f in findings] == [("parse-error", name)]
+    assert "larger than 4 MB" in findings[0]["message"] and "nothing in it was checked" in findings[0]["message"]
+
+
+def test_columns_on_a_minified_line_with_non_ascii_text(tmp_path: Path) -> None:
+    line = ('exports.up=async function(knex){await knex.raw("SELECT \'é€𝄞\'");' * 50
+            + 'await knex.schema.dropTable("legacy");};exports.down=async function(knex){};')
+    write_tree(tmp_path, {"package.json": '{"dependencies": {"knex": "3"}}', "knexfile.js": "module.exports = {};",
+                          "migrations/20240101000000_min.js": line + "\n"})
+    findings = run_cli("check", "--format", "json", "--fail-on", "never", cwd=tmp_path).json()["findings"]
+    drop = next(f for f in findings if f["rule"] == "drop-table")
+    assert (drop["line"], drop["column"]) == (1, line.index('knex.schema.dropTable') + 1)  # in characters

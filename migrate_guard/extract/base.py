@@ -14,6 +14,7 @@ start-up cost is paid only when a file of that format is linted.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -91,17 +92,28 @@ def _display_path(path: str, cwd: str) -> str:
 
 
 class NotText(Exception):
-    """The file is binary or not UTF-8: reported as a parse-error finding."""
+    """The file is binary, not UTF-8 or too large to parse: reported as a parse-error finding."""
+
+
+# Python and JS/TS migrations are parsed into syntax trees (tens of bytes of memory per byte of source): above this
+# size one is reported unread instead (a parse-error) rather than costing gigabytes. SQL has no limit: its data
+# statements are not tokenized, the rest is read piece by piece.
+MAX_PARSED_BYTES = 4 << 20
+PARSED_SUFFIXES = frozenset({".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"})
 
 
 def read_text(path: Path) -> str:
+    limited = path.suffix.lower() in PARSED_SUFFIXES
     try:
-        data = _read_regular(path)
+        data = _read_regular(path, MAX_PARSED_BYTES + 1 if limited else -1)
     except (OSError, ValueError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         raise UsageError(f"cannot read {display_path(path)}: {reason}") from None
     if data is None:
         raise NotText("not a regular file (a FIFO, socket or device), not a migration")
+    if limited and len(data) > MAX_PARSED_BYTES:
+        raise NotText(f"larger than {MAX_PARSED_BYTES >> 20} MB, the limit for Python and JS/TS migrations, so not "
+                      "parsed: nothing in it was checked (generated data? move it to a .sql file or split it)")
     if b"\x00" in data[:8192]:
         raise NotText("binary file (contains NUL bytes), not a migration")
     try:
@@ -119,13 +131,28 @@ def read_head(path: Path) -> str:
     return data.decode("utf-8", errors="replace") if data is not None else ""
 
 
+MAX_SIDE_BYTES = 4 << 20  # a file read beside a migration (apps.py, a journal, a schema) is never larger
+
+
+def side_text(path: Path) -> str:
+    """A file an extractor reads beside its migration (apps.py, Drizzle's journal, a Prisma schema), as text with
+    bad bytes replaced. OSError when it is missing, unreadable or not a regular file (a FIFO would block)."""
+    data = _read_regular(path, MAX_SIDE_BYTES)
+    if data is None:
+        raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+    return data.decode("utf-8", errors="replace")
+
+
+def _nonblocking(name: str, flags: int) -> int:
+    return os.open(name, flags | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+
+
 def _read_regular(path: Path, limit: int = -1) -> bytes | None:
     """The file's bytes (up to limit), or None when it is not a regular file: opened without blocking, so a FIFO or
-    a device (a link to /dev/zero) named like a migration is never waited on or read without end."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-                 | getattr(os, "O_BINARY", 0))
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+    a device (a link to /dev/zero) named like a migration is never waited on or read without end. Through open(),
+    which the cache's recording_reads watches (what an extraction read is part of its cache entry)."""
+    with open(path, "rb", opener=_nonblocking) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             return None
         return handle.read(limit)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from tree_sitter import Language, Node, Parser
 from ...ir import Location
 
 _TS_SUFFIXES = {".ts", ".mts", ".cts"}
+_CONTINUATION = re.compile(rb"[\x80-\xbf]")  # the bytes of a UTF-8 character after its first
 
 
 @lru_cache(maxsize=None)
@@ -45,14 +48,25 @@ class Source:
                 self.tree = other
         self.root: Node = self.tree.root_node
         self._lines = self.data.split(b"\n")
+        self._continuations: dict[int, list[int]] = {}
 
     def text_of(self, node: Node) -> str:
         return self.data[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
 
     def line_col(self, point: Any) -> tuple[int, int]:
         row, byte_col = point[0], point[1]
-        line = self._lines[row] if row < len(self._lines) else b""
-        return row + 1, len(line[:byte_col].decode("utf-8", errors="replace")) + 1
+        if row >= len(self._lines):
+            return row + 1, byte_col + 1
+        # Characters before byte_col = bytes minus UTF-8 continuation bytes, counted once per line (decoding the
+        # prefix at every call was quadratic on a minified file: one line, thousands of calls).
+        continuations = self._continuations.get(row)
+        if continuations is None:
+            line = self._lines[row]
+            continuations = [] if line.isascii() else [m.start() for m in _CONTINUATION.finditer(line)]
+            self._continuations[row] = continuations
+        if not continuations:
+            return row + 1, byte_col + 1
+        return row + 1, byte_col - bisect_left(continuations, byte_col) + 1
 
     def location(self, node: Node, start: Node | None = None) -> Location:
         line, column = self.line_col((start or node).start_point)
