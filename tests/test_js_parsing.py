@@ -93,6 +93,8 @@ def test_up_and_down_are_found_by_structure_with_their_own_parameter_names(tmp_p
     ("exports.down = () => Promise.reject(new Error('no'));", "raises"),
     ("exports.down = () => Promise.resolve();", "noop"),
     ("exports.down = function () { return; };", "noop"),
+    ("exports.down = async () => { console.log('nothing to undo'); logger.info('x'); };", "noop"),  # only logs
+    ("exports.down = async (knex) => { console.log('undo'); await knex.schema.dropTable('t'); };", "present"),
     ("exports.down = (knex) => knex.schema.dropTable('t');", "present"),
     ("exports.down = function (q) { return __awaiter(this, void 0, void 0, function () {"
      " return __generator(this, function (_a) { return [2 /*return*/]; }); }); };", "noop"),

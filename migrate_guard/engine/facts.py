@@ -358,9 +358,34 @@ def data_loss(ops: list[ir.Operation], created: set[str], swapped: set[int], sta
             return f"drops {'schema' if isinstance(op, ir.DropSchema) else 'database'} {op.name}"
         if isinstance(op, ir.AlterColumnType):
             old = op.old_type or state.column_type(op.table, op.column)
-            if not (type_change_safe(old, op.new_type, op.dialect or dialect) or type_unchanged(old, op.new_type)):
+            if not (type_change_safe(old, op.new_type, op.dialect or dialect) or type_widens(old, op.new_type)):
                 return f"changes the type of {op.table}.{op.column}"
     return None
+
+
+# each type -> the types that hold every value it can hold (a change to one loses no data, even if it rewrites)
+_WIDER = {"smallint": {"int", "bigint", "numeric"}, "int": {"bigint", "numeric"}, "bigint": {"numeric"},
+          "real": {"double precision"}, "varchar": {"text", "mediumtext", "longtext"},
+          "tinytext": {"text", "mediumtext", "longtext"}, "text": {"mediumtext", "longtext"}, "mediumtext": {"longtext"}}
+
+
+def type_widens(old: ir.ColumnType | None, new: ir.ColumnType | None) -> bool:
+    """The new type holds every value of the old one (int to bigint, TEXT to MEDIUMTEXT, varchar(50) to varchar(200),
+    numeric(10, 2) to numeric(12, 2)): a rollback that keeps the new type loses nothing. The same type counts too."""
+    if old is None or new is None:
+        return False
+    from ..extract.sql.values import normalise_type  # see type_unchanged
+
+    old, new = normalise_type(old), normalise_type(new)
+    if old.name != new.name:
+        return new.name in _WIDER.get(old.name, ()) and not new.params
+    if not new.params or old.params == new.params:
+        return True
+    if not old.params or len(old.params) != len(new.params):
+        return False
+    if old.name == "numeric" and len(new.params) == 2:  # as many digits before the point, and after it
+        return new.params[0] - new.params[1] >= old.params[0] - old.params[1] and new.params[1] >= old.params[1]
+    return len(new.params) == 1 and new.params[0] >= old.params[0]
 
 
 def name_follows_pattern(pattern: str | None, name: str) -> bool | None:

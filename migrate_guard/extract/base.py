@@ -14,6 +14,7 @@ start-up cost is paid only when a file of that format is linted.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -130,13 +131,28 @@ def read_head(path: Path) -> str:
     return data.decode("utf-8", errors="replace") if data is not None else ""
 
 
+MAX_SIDE_BYTES = 4 << 20  # a file read beside a migration (apps.py, a journal, a schema) is never larger
+
+
+def side_text(path: Path) -> str:
+    """A file an extractor reads beside its migration (apps.py, Drizzle's journal, a Prisma schema), as text with
+    bad bytes replaced. OSError when it is missing, unreadable or not a regular file (a FIFO would block)."""
+    data = _read_regular(path, MAX_SIDE_BYTES)
+    if data is None:
+        raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+    return data.decode("utf-8", errors="replace")
+
+
+def _nonblocking(name: str, flags: int) -> int:
+    return os.open(name, flags | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+
+
 def _read_regular(path: Path, limit: int = -1) -> bytes | None:
     """The file's bytes (up to limit), or None when it is not a regular file: opened without blocking, so a FIFO or
-    a device (a link to /dev/zero) named like a migration is never waited on or read without end."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-                 | getattr(os, "O_BINARY", 0))
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+    a device (a link to /dev/zero) named like a migration is never waited on or read without end. Through open(),
+    which the cache's recording_reads watches (what an extraction read is part of its cache entry)."""
+    with open(path, "rb", opener=_nonblocking) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             return None
         return handle.read(limit)
 

@@ -19,7 +19,7 @@ from typing import Any
 from .. import ir
 from ..errors import UsageError
 from ..model import Migration
-from .base import MigrationUnit, NotText, display_path, unreadable_migration
+from .base import MigrationUnit, NotText, display_path, side_text, unreadable_migration
 from .django_fields import FieldInfo
 from .pyast import (UNKNOWN, PySource, StringReader, argument, dotted, expression_text, keywords, last_name,
                     literal, parse_error, read_python, sql_ops)
@@ -77,7 +77,7 @@ _LABEL = re.compile(r"^[^\S\n]+label\s*=\s*['\"](\w+)['\"]", re.MULTILINE)
 def app_label(app_folder: Path) -> str:
     """The app's label: AppConfig.label in apps.py when set, else the package name (Django's default)."""
     try:
-        match = _LABEL.search((app_folder / "apps.py").read_text(encoding="utf-8", errors="replace"))
+        match = _LABEL.search(side_text(app_folder / "apps.py"))
     except OSError:
         match = None
     return match.group(1) if match else app_folder.name

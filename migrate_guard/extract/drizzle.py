@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ..model import Migration
-from .base import MigrationUnit, read_text
+from .base import MigrationUnit, read_text, side_text
 from .sql_file import Loaded, Section, build_migration
 
 ORM = "drizzle"
@@ -25,7 +25,7 @@ def migration_key(path: Path) -> str:
 
 def dialect_of(path: Path) -> str | None:
     try:
-        journal = json.loads((path.parent / "meta" / "_journal.json").read_text(encoding="utf-8"))
+        journal = json.loads(side_text(path.parent / "meta" / "_journal.json"))
     except (OSError, ValueError):
         return None
     value = journal.get("dialect") if isinstance(journal, dict) else None

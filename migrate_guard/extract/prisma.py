@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ..model import Migration
-from .base import MigrationUnit, read_text
+from .base import MigrationUnit, read_text, side_text
 from .sql_file import Loaded, Section, build_migration
 
 ORM = "prisma"
@@ -29,7 +29,7 @@ def dialect_of(path: Path) -> str | None:
     lock = path.parent.parent / "migration_lock.toml"
     for candidate in (lock, path.parent.parent.parent / "schema.prisma"):
         try:
-            text = candidate.read_text(encoding="utf-8", errors="replace")
+            text = side_text(candidate)
         except OSError:
             continue
         match = re.search(r'provider\s*=\s*"(postgresql|postgres|mysql|sqlite|cockroachdb)"', text)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import Migration
-from .base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
+from .base import MigrationUnit, NotText, display_path, read_text, side_text, unreadable_migration
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # imported where used: detection asks this module whether it claims every .sql file it sees
@@ -52,7 +52,7 @@ def dialect_of(path: Path) -> str | None:
     text = ""
     for file in _schema_files(path):
         try:
-            text += file.read_text(encoding="utf-8", errors="replace") + "\n"
+            text += side_text(file) + "\n"
         except OSError:
             continue
     from ..detect.common import datasource_provider
@@ -268,7 +268,7 @@ def extract(unit: MigrationUnit) -> Migration:
     for sibling in _schema_files(path):
         if sibling != path:
             try:
-                sibling_text = sibling.read_text(encoding="utf-8", errors="replace")
+                sibling_text = side_text(sibling)
             except OSError:
                 continue
             for kind, name in re.findall(r"(?m)^[^\S\n]*(model|view|enum|type)\s+(\w+)\s*\{", sibling_text):

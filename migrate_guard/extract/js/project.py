@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from ..base import side_text
+
 _MAX_LEVELS = 5
 _MAX_BYTES = 200_000
 
@@ -20,7 +22,7 @@ def search_upwards(folder: Path, names: tuple[str, ...], pattern: str) -> str | 
         for name in names:
             for candidate in sorted(current.glob(name)):
                 try:
-                    text = candidate.read_text(encoding="utf-8", errors="replace")[:_MAX_BYTES]
+                    text = side_text(candidate)[:_MAX_BYTES]
                 except OSError:
                     continue
                 production = re.search(r"\bproduction\b", text)
