@@ -1,6 +1,7 @@
 """Paths written as JS expressions in config files we never run: `path.join(__dirname, '..', 'migrations')`,
 `path.resolve('db', 'migrations')`, `__dirname + '/migrations'`, `${__dirname}/migrations/*{.ts,.js}`, and the folders
-behind identifiers a TypeORM DataSource imports (`migrations: [...pgMigrations]`, `import { Init1700 } from './m/1700'`).
+behind identifiers a TypeORM DataSource imports (`migrations: [...pgMigrations]`,
+`import { Init1700 } from './m/1700'`).
 
 Evaluated the way Node would for the few forms config files use; anything else (an env variable, a function call)
 is unknown (None), never a guess.
@@ -125,7 +126,8 @@ def knex_directories(text: str, knexfile: Path) -> list[Path]:
 
 # --- TypeORM data sources -----------------------------------------------------------------------------------------
 
-_IMPORT = re.compile(r"""import\s+(?:type\s+)?(?:(?P<default>[\w$]+)\s*,?\s*)?(?:\{(?P<names>[^}]*)\}|\*\s*as\s+(?P<star>[\w$]+))?"""
+_IMPORT = re.compile(r"""import\s+(?:type\s+)?(?:(?P<default>[\w$]+)\s*,?\s*)?"""
+                     r"""(?:\{(?P<names>[^}]*)\}|\*\s*as\s+(?P<star>[\w$]+))?"""
                      r"""\s*from\s*['"](?P<spec>[^'"]+)['"]""")
 _REQUIRE = re.compile(r"""(?:const|let|var)\s+(?:\{(?P<names>[^}]*)\}|(?P<name>[\w$]+))\s*=\s*require\s*\(\s*['"]"""
                       r"""(?P<spec>[^'"]+)['"]\s*\)""")

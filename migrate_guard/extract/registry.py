@@ -60,6 +60,8 @@ def classify(path: Path, head: str, preferred: str | None = None) -> ModuleType 
     for orm in order:
         module = extractor(orm)
         if module is not None and suffix in module.EXTENSIONS and module.claims(path, head):
+            if orm in _SHAPED_FORMATS and not _defines_up(head):
+                continue  # `up(knex)` only in a comment: an index listing the migrations (Strapi), not one
             return module
     module = extractor(preferred) if preferred in _SHAPED_FORMATS else None
     if module is not None and suffix in module.EXTENSIONS and looks_like_migration(path, head):
@@ -68,6 +70,16 @@ def classify(path: Path, head: str, preferred: str | None = None) -> ModuleType 
 
 
 _SHAPED_FORMATS = frozenset({"typeorm", "knex", "sequelize"})
+_UP_OUTSIDE_A_DEFINITION = re.compile(r"(?:exports|prototype)\.up\s*=|(?<![\w$.])up\s*[,}]")
+
+
+def _defines_up(head: str) -> bool:
+    """The code itself (comments left out) defines or exports an `up`."""
+    from ..detect.common import strip_js_comments
+    from .js.shape import up_parameters
+
+    code = strip_js_comments(head)
+    return up_parameters(code) is not None or _UP_OUTSIDE_A_DEFINITION.search(code) is not None
 
 
 # Formats whose migrations say what they are in their own first bytes (each module's owns(head)), strictest first:
@@ -100,7 +112,8 @@ def looks_like_migration(path: Path, head: str) -> bool:
     if path.name.lower().endswith(_DECLARATION_SUFFIXES) or _NOT_SQL.search(head):
         return False
     if suffix in _JS_SUFFIXES:
+        from ..detect.common import strip_js_comments
         from .js.shape import looks_like_migration as js_shape
 
-        return js_shape(head)
+        return js_shape(strip_js_comments(head))
     return suffix == ".py" and _PY_SHAPE.search(head) is not None

@@ -7,10 +7,12 @@ import re
 
 # `up` defined, not called: `exports.up =`, `function up(`, `up: async (`, `async up(`, `up = knex =>`, ES5's
 # `X.prototype.up = function (queryRunner)`. A `.up(` call (`migrator.up()`) is not a definition; `exports.up` is.
-_UP = re.compile(r"(?:(?<![\w$.])|(?<=exports\.)|(?<=prototype\.))up\s*"
+_TYPED = r"(?::\s*[A-Za-z_$][\w$.]*(?:<[^>=\n]*>)?\s*(?==))?"  # `export const up: Migration = async (...)`
+_UP = re.compile(r"(?:(?<![\w$.])|(?<=exports\.)|(?<=prototype\.))up\s*" + _TYPED +
                  r"(?:[:=]\s*(?:async\s+)?(?:function\b\s*[\w$]*\s*)?)?"
                  r"(?:\(\s*(?P<params>[^)]*)\)|(?P<bare>[A-Za-z_$][\w$]*)\s*=>)")
-_DOWN = re.compile(r"(?:(?<![\w$.])|(?<=exports\.)|(?<=prototype\.))down\s*(?:[:=]\s*(?:async\s+)?(?:function\b\s*[\w$]*\s*)?)?"
+_DOWN = re.compile(r"(?:(?<![\w$.])|(?<=exports\.)|(?<=prototype\.))down\s*" + _TYPED +
+                   r"(?:[:=]\s*(?:async\s+)?(?:function\b\s*[\w$]*\s*)?)?"
                    r"(?:\(|[A-Za-z_$][\w$]*\s*=>)|\bexports\.down\s*=|(?<![\w$.])down\s*[,}]")
 _EXPORTED = re.compile(r"\bexports\b|\bexport\s|\bmodule\.exports\b")
 
