@@ -348,3 +348,35 @@ def test_comments_are_found_by_each_languages_tokenizer(path: str, text: str, ex
     from migrate_guard.engine.comments import comments
 
     assert [c.text for c in comments(text, path)] == expected
+
+
+HELPER_FAN_OUT = 'def f8():\n    op.drop_table("t")\n' + "".join(
+    f"def f{i}():\n" + f"    f{i + 1}()\n" * 10 for i in range(7, 0, -1)) + "def upgrade():\n    f1()\n"
+
+
+@pytest.mark.parametrize("body,rule", [
+    ('def upgrade():\n    s = "ab"\n' + '    s = s + s\n' * 60 + '    op.execute(s)\n', "unreadable-operation"),
+    ('def upgrade():\n    op.execute("DROP TABLE {:>999999999}".format("x"))\n', "drop-table"),
+    ('def upgrade():\n    op.execute("DROP TABLE %999999999s" % "x")\n', "drop-table"),
+    ('def upgrade():\n    op.execute(f"{statement}")\n', "unreadable-operation"),
+    (HELPER_FAN_OUT, "drop-table"),  # 10^7 calls if followed blindly
+])
+def test_hostile_string_building_is_bounded(tmp_path: Path, body: str, rule: str) -> None:
+    """Values that would double forty times, field widths of a gigabyte, helpers calling helpers: a few seconds and
+    a finding, never a hang or a memory blow-up."""
+    write_tree(tmp_path, {"r1_hostile.py": ALEMBIC_HEAD.format(rev="r1", down=None) + "from alembic import op\n\n" +
+                          body + ALEMBIC_DOWN})
+    result = run_cli("check", "--no-cache", "r1_hostile.py", "--format", "json", "--fail-on", "never", cwd=tmp_path,
+                     timeout=60)
+    assert rule in {f["rule"] for f in result.json()["findings"]}
+
+
+@pytest.mark.parametrize("module,operations", [
+    ("OPS = [*OPS]\n", "OPS"),
+    ("A0 = [migrations.RunSQL('SELECT 1', 'SELECT 1')]\n" + "".join(f"A{i} = A{i - 1} + A{i - 1}\n" for i in range(1, 40)),
+     "A39"),
+])
+def test_hostile_django_operation_lists_are_bounded(tmp_path: Path, module: str, operations: str) -> None:
+    write_tree(tmp_path, _django_tree({"hostile": (module, operations)}))
+    result = run_cli("check", "--no-cache", "--format", "json", "--fail-on", "never", cwd=tmp_path, timeout=60)
+    assert [f["rule"] for f in result.json()["findings"] if f["rule"] in WATCHED] == ["unreadable-operation"]

@@ -84,6 +84,7 @@ def _read_functions(source: PySource, unit: MigrationUnit, migration: Migration)
 _KNOWN_MODULES = {"alembic", "sqlalchemy", "sqlalchemy_utils", "geoalchemy2", "sqlmodel", "alembic_utils",
                   "__future__", *sys.stdlib_module_names}
 _CORE_STATEMENTS = ("delete", "update", "insert", "select")
+_MAX_INLINED = 2000
 _NOT_DATABASE_WORK = {"commit", "flush", "close", "debug", "info", "warning", "warn", "error", "exception", "echo"}
 _SCHEMA_CONSTRUCTS = {"CreateSchema", "CreateSequence", "DropSequence", "CreateTable", "CreateIndex", "CreateColumn",
                       "AddConstraint", "SetTableComment", "SetColumnComment", "DropTableComment", "DropColumnComment"}
@@ -98,6 +99,7 @@ class Module:
     sqlalchemy_names: set[str] = field(default_factory=lambda: {"sa", "sqlalchemy"})
     helpers: dict[str, ast.FunctionDef] = field(default_factory=dict)  # functions of this file: followed
     foreign: dict[str, str] = field(default_factory=dict)  # name -> the project module it comes from: opaque
+    inlined: int = 0  # helper calls followed so far in this file (helpers calling helpers ten times each...)
 
     @classmethod
     def of(cls, tree: ast.Module) -> Module:
@@ -296,6 +298,10 @@ class Reader:
         with its parameters bound to the call's arguments, reported at the call."""
         if function.name in self.following or len(self.following) >= 8:
             return []
+        self.module.inlined += 1
+        if self.module.inlined > _MAX_INLINED:
+            return [self.make(ir.Unreadable, call, what=expression_text(self.source, call),
+                              reason="This helper call is one of too many nested helper calls to follow")]
         helper = Reader(self.source, self.unit, self.direction, self.module, (*self.following, function.name))
         helper.dialect = self.dialect
         parameters = [*function.args.posonlyargs, *function.args.args]

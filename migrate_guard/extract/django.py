@@ -268,6 +268,9 @@ def _read_node(path: Path) -> Node | None:
     return node
 
 
+_MAX_OPERATION_PARTS = 20_000
+
+
 def _operation_list(value: ast.expr, source: PySource) -> tuple[list[ast.expr], list[ast.expr]]:
     """The operation calls of `operations = ...` and the parts that cannot be read. Reads a list or tuple, a
     module-level name holding one (`operations = OPERATIONS`), `[*COMMON, ...]` and `[...] + [...]`; a list built
@@ -275,8 +278,12 @@ def _operation_list(value: ast.expr, source: PySource) -> tuple[list[ast.expr], 
     operations: list[ast.expr] = []
     opaque: list[ast.expr] = []
     stack: list[tuple[ast.expr, bool]] = [(value, False)]  # (expression, is it an element of a list)
+    steps = 0
     while stack:
         node, element = stack.pop()
+        steps += 1
+        if steps > _MAX_OPERATION_PARTS:  # `OPS = [*OPS]`, or a list doubled forty times: not a real migration
+            return [], [value]
         resolved = source.resolve(node) or node
         if isinstance(resolved, (ast.List, ast.Tuple)):
             stack += [(e, True) for e in reversed(resolved.elts)]

@@ -210,7 +210,20 @@ def expression_text(source: PySource, node: ast.AST) -> str:
 # --- strings built in code ------------------------------------------------------------------------------------------
 
 _KEEPS_TEXT = {"bindparams", "execution_options", "columns", "params"}  # methods of text() that keep its SQL
-_MAX_DEPTH = 40  # nesting of formatted / %-formatted parts followed before giving up (hostile input stays bounded)
+_MAX_DEPTH = 40
+_MAX_STEPS = 20_000  # parts read per string
+_MAX_CHARS = 16 * 1024 * 1024
+_HUGE_WIDTH = re.compile(r"\d{5,}")  # "%999999999s" / "{:>999999999}": formatting them would exhaust memory
+
+
+class _TooBig(Exception):
+    """A string whose value would be too large or too costly to build: read as unknown."""
+
+
+def _bounded(text: str) -> str:
+    if len(text) > _MAX_CHARS:
+        raise _TooBig
+    return text  # nesting of formatted / %-formatted parts followed before giving up (hostile input stays bounded)
 _HOLE = re.compile(r"mg_hole_\d+")
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[sdifrxXeEgGcoa%]")
 _FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
@@ -265,7 +278,11 @@ class StringReader:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return BuiltString(node.value, {}, node)
         self.holes = {}
-        text = self._value(node, 0)
+        self.steps = 0
+        try:
+            text = self._value(node, 0)
+        except _TooBig:
+            return None
         return None if text is None else BuiltString(text, self.holes)
 
     def hole(self, node: ast.expr) -> str:
@@ -280,6 +297,9 @@ class StringReader:
     def _value(self, node: ast.expr | None, depth: int) -> str | None:
         if node is None or depth > _MAX_DEPTH:
             return None
+        self.steps += 1
+        if self.steps > _MAX_STEPS:  # `s = s + s` forty times: the value would double each time
+            raise _TooBig
         node = self.resolve(node)
         if isinstance(node, ast.Constant):
             return node.value if isinstance(node.value, str) else None
@@ -313,7 +333,7 @@ class StringReader:
         values = [self._value(term, depth + 1) for term in terms]
         if all(value is None for value in values):
             return None  # not known to be a string at all (numbers, lists, two unknowns)
-        return "".join(value if value is not None else self.hole(term) for term, value in zip(terms, values))
+        return _bounded("".join(value if value is not None else self.hole(term) for term, value in zip(terms, values)))
 
     def _argument(self, node: ast.expr, depth: int) -> Any:
         value = self._value(node, depth + 1)
@@ -325,6 +345,8 @@ class StringReader:
     def _percent(self, template: str, right: ast.expr, depth: int) -> str:
         right = self.resolve(right) or right
         try:
+            if _HUGE_WIDTH.search(template):
+                raise ValueError("a field width that would build a huge string")
             if isinstance(right, ast.Dict):
                 mapping = {k.value: self._argument(v, depth) for k, v in zip(right.keys, right.values)
                            if isinstance(k, ast.Constant) and isinstance(k.value, str)}
@@ -346,7 +368,9 @@ class StringReader:
             args = [self._argument(a, depth) for a in call.args if not isinstance(a, ast.Starred)]
             kwargs = {k.arg: self._argument(k.value, depth) for k in call.keywords if k.arg is not None}
             try:
-                return template.format(*args, **kwargs)
+                if _HUGE_WIDTH.search(template):
+                    raise ValueError("a field width that would build a huge string")
+                return _bounded(template.format(*args, **kwargs))
             except (KeyError, IndexError, ValueError, AttributeError, TypeError):
                 whole = self.hole(call)
                 return _FORMAT_FIELD.sub(lambda m: m.group()[0] if m.group() in ("{{", "}}") else whole, template)
@@ -355,7 +379,7 @@ class StringReader:
             items = self.resolve(call.args[0])
             if separator is None or not isinstance(items, (ast.List, ast.Tuple)):
                 return None
-            return separator.join(self._known_or_hole(item, depth) for item in items.elts)
+            return _bounded(separator.join(self._known_or_hole(item, depth) for item in items.elts))
         if isinstance(func, ast.Attribute) and name in ("strip", "lstrip", "rstrip") and not call.args:
             value = self._value(func.value, depth + 1)
             return None if value is None else getattr(value, name)()
@@ -415,6 +439,8 @@ def _string_sql(source: PySource, reader: StringReader, node: ast.expr, *, diale
     from .sql.positions import Origin
 
     built = reader.read(node)
+    if built is not None and built.holes and not _HOLE.sub("", built.text).strip(" \t\n;,()"):
+        built = None  # only parts known at run time (f"{sql}"): nothing of the statement can be read
     location = source.location(at or node)  # a built string has no exact place in the file: the call that runs it
     if built is None:
         return [ir.Unreadable(location=source.location(at or node), migration=migration, direction=direction,
