@@ -258,3 +258,10 @@ def test_compiled_typeorm_output_is_typeorm_by_its_content() -> None:
     # `require("typeorm")` and the generated `name = "AddPlan1700000000000"` left): no DataSource anywhere
     folder = FIXTURES / "typeorm" / "tsc"
     assert _projects(folder) == {("typeorm", ".", (build,)) for build in ("es2017", "es5", "esbuild-esm", "esbuild-min")}
+
+
+def test_detect_text_names_the_unclaimed_folder() -> None:
+    lines = run_cli("detect", cwd=LAYOUTS / "unclaimed").out.splitlines()
+    assert lines[0] == "No migration projects found."
+    assert lines[1].startswith("not claimed: db/changes/ holds 2 file(s)")
+    assert run_cli("detect", cwd=LAYOUTS / "decoys").out.strip() == "No migration projects found."

@@ -10,6 +10,7 @@ from typing import Any
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ..detect import UnclaimedFolder
     from ..detect.dialect import DialectChoice, DialectResolver
     from ..model import Project
 
@@ -23,18 +24,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     from ..config import load_config
-    from ..detect import detect_projects
+    from ..detect import detect_repository
     from ..detect.dialect import DialectResolver
     from ..report.escape import printable
 
     resolver = DialectResolver(None, load_config(args.config))
-    projects = detect_projects(Path.cwd())
+    detection = detect_repository(Path.cwd())
+    projects = detection.projects
     folders = {id(p): project_folders(p, resolver) for p in projects}
     if args.format == "json":
         print(json.dumps({"projects": [_project_json(p, folders[id(p)]) for p in projects]}, indent=2))
         return 0
     if not projects:
         print("No migration projects found.")
+        _print_unclaimed(detection.unclaimed)
         return 0
     rows = [("ORM", "ROOT", "DIALECT", "MIGRATIONS")]
     for project in projects:
@@ -43,7 +46,18 @@ def run(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+    _print_unclaimed(detection.unclaimed)
     return 0
+
+
+def _print_unclaimed(unclaimed: list[UnclaimedFolder]) -> None:
+    """Folders of migration-shaped files no project claims: `check` reports each (unclaimed-migrations)."""
+    from ..extract.base import display_path
+    from ..report.escape import printable
+
+    for item in unclaimed:
+        print(f"not claimed: {printable(display_path(item.folder))}/ holds {len(item.files)} file(s) shaped like "
+              "migrations whose tool cannot be told: not checked (check reports unclaimed-migrations)")
 
 
 def project_folders(project: Project, resolver: DialectResolver) -> list[tuple[str, DialectChoice]]:
