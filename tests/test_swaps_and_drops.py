@@ -49,3 +49,27 @@ def test_a_copy_from_another_column_is_no_swap(tmp_path: Path) -> None:
 ])
 def test_index_dropped_before_its_table_is_no_lock_problem(entry: str, expected: list[tuple[str, int]]) -> None:
     assert rules_at(RULES / entry) == expected
+
+
+def test_alembic_table_rebuild_and_knex_index_dropped_with_its_table(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "r1_rebuild.py": (
+            "from alembic import op\nimport sqlalchemy as sa\n\nrevision = 'r1'\ndown_revision = None\n\n\n"
+            "def upgrade():\n"
+            "    op.rename_table('accounts', 'accounts_old')\n"
+            "    op.create_table('accounts', sa.Column('id', sa.BigInteger(), primary_key=True))\n"
+            "    op.execute('INSERT INTO accounts (id) SELECT id FROM accounts_old')\n"
+            "    op.drop_table('accounts_old')\n\n\n"
+            "def downgrade():\n    raise NotImplementedError\n"),
+        "20240101_knex_drop.js": (
+            "exports.up = async (knex) => {\n"
+            "  await knex.schema.table('sessions', (t) => { t.dropIndex(['user_id'], 'sessions_user_idx'); });\n"
+            "  await knex.schema.table('tokens', (t) => { t.dropIndex(['user_id'], 'tokens_user_idx'); });\n"
+            "  await knex.schema.dropTable('sessions');\n"
+            "};\n"
+            "exports.down = async () => { throw new Error('no way back'); };\n"),
+    })
+    assert rules_at(tmp_path / "r1_rebuild.py") == [("missing-down-migration", 15)]
+    # the index of sessions goes with it; the one of tokens (which stays) is a lock problem
+    assert rules_at(tmp_path / "20240101_knex_drop.js") == [
+        ("drop-table", 4), ("missing-down-migration", 6), ("non-concurrent-index", 3)]
