@@ -130,3 +130,97 @@ def test_run_from_inside_a_project_finds_it(tmp_path: Path) -> None:
     assert beside.code == 2 and "dbmate is not installed" in beside.err
     outside = run_cli("status", cwd=tmp_path / "docs")
     assert outside.code == 2 and "no migration project found" in outside.err
+
+
+# --- the database each tool really migrates (issue 12) -------------------------------------------------------
+
+from migrate_guard.lifecycle.database import target_database  # noqa: E402
+
+
+@pytest.mark.parametrize("orm, files, environ, url, source", [
+    ("typeorm", {"src/data-source.ts": 'new DataSource({ type: "postgres", host: "db", port: 5433, '
+                                       'username: "app", database: "shop" })'}, {},
+     "postgresql://app@db:5433/shop", "data-source.ts connection options"),
+    ("typeorm", {"src/data-source.ts": 'new DataSource({ type: "better-sqlite3", database: "data/app.sqlite" })'}, {},
+     "sqlite:///data/app.sqlite", "data-source.ts database"),
+    ("sequelize", {"config/config.json": '{"development": {"dialect": "mysql", "host": "127.0.0.1", '
+                                         '"username": "root", "database": "shop_dev"}}'}, {},
+     "mysql://root@127.0.0.1/shop_dev", "config.json development"),
+    ("sequelize", {"config/config.json": '{"production": {"use_env_variable": "PROD_DB"}}'},
+     {"NODE_ENV": "production", "PROD_DB": "postgres://u@prod-db.internal/shop"},
+     "postgres://u@prod-db.internal/shop", "PROD_DB"),
+    ("drizzle", {"drizzle.config.ts": 'export default { dialect: "sqlite", dbCredentials: { url: "./sqlite.db" } };'},
+     {}, "sqlite:///./sqlite.db", "drizzle.config.ts dbCredentials.url"),
+    ("drizzle", {"drizzle.config.ts": 'export default { dialect: "postgresql", dbCredentials: '
+                                      '{ url: process.env.DATABASE_URL! } };'},
+     {"DATABASE_URL": "postgres://u@localhost/app"}, "postgres://u@localhost/app", "DATABASE_URL"),
+    ("dbmate", {".env": 'DATABASE_URL="postgres://u:pw@localhost:5432/app?sslmode=disable"\n'}, {},
+     "postgres://u:pw@localhost:5432/app?sslmode=disable", ".env DATABASE_URL"),
+    ("prisma", {"prisma/schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url = env("PRISMA_URL")\n}\n',
+                ".env": "PRISMA_URL=postgres://u@localhost/prisma\n"}, {},
+     "postgres://u@localhost/prisma", ".env PRISMA_URL"),
+    ("django", {"mysite/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', "
+                                      "'NAME': 'shop', 'USER': 'app', 'HOST': 'db', 'PORT': '5432'}}"}, {},
+     "postgresql://app@db:5432/shop", "settings.py DATABASES"),
+])
+def test_target_database_is_read_from_the_tools_own_config(tmp_path: Path, orm: str, files: dict[str, str],
+                                                             environ: dict[str, str], url: str, source: str) -> None:
+    write_tree(tmp_path, files)
+    database = target_database(orm, tmp_path, None, environ)
+    assert (database.url, database.source) == (url, source)
+    assert backup_command(database.url, tmp_path) is not None  # a concrete command for every one of them
+
+
+def test_database_url_that_the_tool_does_not_read_is_named_as_a_disagreement(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"knexfile.js": "module.exports = { client: 'sqlite3', connection: { filename: './dev.sqlite3' } };"})
+    database = target_database("knex", tmp_path, None, {"DATABASE_URL": "postgres://u:secret@other/db"})
+    assert database.url == "sqlite:///./dev.sqlite3"
+    assert "DATABASE_URL is set (postgres://u:***@other/db), but knex reads knexfile.js connection.filename" in database.note
+    assert "secret" not in database.note
+
+
+@pytest.mark.parametrize("url, host, port, user, database", [
+    ("mysql://user:pass@tcp(db.internal:3306)/shop", "db.internal", 3306, "user", "shop"),
+    ("mysql://user:pass@unix(/var/run/mysqld.sock)/shop", "/var/run/mysqld.sock", None, "user", "shop"),
+    ("postgres://u:p%40ss@[::1]:5432/app?sslmode=disable", "::1", 5432, "u", "app"),
+    ("postgres://u@h:notaport/app", "h", None, "u", "app"),
+])
+def test_database_urls_in_every_documented_form_parse_without_raising(url: str, host: str, port: int | None,
+                                                                      user: str, database: str) -> None:
+    from migrate_guard.lifecycle.environment import parse_database_url
+
+    address = parse_database_url(url)
+    assert address is not None
+    assert (address.host, address.port, address.user, address.database) == (host, port, user, database)
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("-database mysql://user:pw1@tcp(h:3306)/db", "-database mysql://user:***@tcp(h:3306)/db"),
+    ("goose mysql user:pw1@tcp(h:3306)/db up", "goose mysql user:***@tcp(h:3306)/db up"),
+    ("host=h password=pw1 dbname=x", "host=h password=*** dbname=x"),
+    ("jdbc:postgresql://h/db?user=u&password=pw1", "jdbc:postgresql://h/db?user=u&password=***"),
+    ("sqlserver://sa:pw1@h:1433?database=x", "sqlserver://sa:***@h:1433?database=x"),
+])
+def test_every_password_form_is_redacted(text: str, shown: str) -> None:
+    assert redact(text) == shown
+
+
+@pytest.mark.parametrize("environ, reason", [
+    ({"DJANGO_ENV": "production"}, "DJANGO_ENV=production"), ({"MIX_ENV": "prod"}, "MIX_ENV=prod"),
+    ({"ASPNETCORE_ENVIRONMENT": "Production"}, "ASPNETCORE_ENVIRONMENT=Production"),
+    ({"APP_ENV": "production "}, "APP_ENV=production"), ({"APP_ENV": "prd"}, "APP_ENV=prd"),
+    ({"RAILS_ENV": "production-eu"}, "RAILS_ENV=production-eu"), ({"ENV": "PROD"}, "ENV=PROD"),
+])
+def test_production_values_across_ecosystems(environ: dict[str, str], reason: str) -> None:
+    environment = detect_environment(None, PRODUCTION, environ)
+    assert environment.production and environment.reason == reason
+
+
+@pytest.mark.parametrize("url, production", [
+    ("postgres://u@prod-db.internal/db", True), ("postgres://u@db.example.com/db", True),
+    ("postgres://u@10.0.3.7/db", True), ("postgres://u@localhost/db", False), ("postgres://u@127.0.0.1/db", False),
+    ("postgres://u@db:5432/db", False), ("postgres://u@%2Fvar%2Frun%2Fpostgresql/db", False),
+    ("sqlite:///prod.db", False), ("mysql://u:p@tcp(prod-mysql:3306)/db", True),
+])
+def test_production_from_the_database_host(url: str, production: bool) -> None:
+    assert detect_environment(None, PRODUCTION, {}, database_url=url).production is production

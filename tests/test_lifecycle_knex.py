@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from migrate_guard.lifecycle.environment import ENV_VARIABLES
 from conftest import FIXTURES, run_cli
 
 USERS_MIGRATION = """exports.up = function (knex) {
@@ -53,7 +54,7 @@ def installed_node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def knex_app(tmp_path: Path, installed_node_modules: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for variable in ("NODE_ENV", "APP_ENV", "RAILS_ENV", "ENVIRONMENT", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"):
+    for variable in (*ENV_VARIABLES, "DATABASE_URL"):
         monkeypatch.delenv(variable, raising=False)
     root = tmp_path / "api"
     shutil.copytree(FIXTURES / "lifecycle" / "knex_app", root)
@@ -76,9 +77,12 @@ def test_knex_create_check_run_status_rollback_status(knex_app: Path) -> None:
     files = list((knex_app / "migrations").iterdir())
     assert len(files) == 1 and files[0].name.endswith(f"_{name}.js")  # one literal argument, no shell
     assert "Created Migration:" in created.out  # knex's own output
-    assert "Migration Created" in created.out and "ORM: knex" in created.out
+    assert "Migration Created" in created.out and "ORM:  knex" in created.out
     assert f"File: migrations/{files[0].name}" in created.out
-    assert "[WARN] No usable down migration" in created.out  # knex's template has empty up/down
+    # knex's template has an empty up and down: a skeleton, not a migration without a way back
+    assert "The file is an empty skeleton to fill in" in created.out and "No usable down migration" not in created.out
+    assert f"check it with: migrate-guard check 'migrations/{files[0].name}'" in created.out
+    assert "Ready to apply" not in created.out
 
     files[0].write_text(USERS_MIGRATION, encoding="utf-8")
     checked = run_cli("check", cwd=knex_app)
@@ -87,17 +91,17 @@ def test_knex_create_check_run_status_rollback_status(knex_app: Path) -> None:
     ran = run_cli("run", cwd=knex_app)
     assert ran.code == 0, ran.out + ran.err
     assert "Batch 1 run: 1 migrations" in ran.out
-    assert "Migration Applied" in ran.out and "Count: 1" in ran.out
-    assert "+ CREATE TABLE users (id" in ran.out
+    assert "Migration Applied" in ran.out and "Applied: 1 migration(s)" in ran.out
+    assert "     + Created table: users" in ran.out
     assert "users" in tables(db)
 
     status = run_cli("status", cwd=knex_app)
     assert status.code == 0
     assert "Applied (1):" in status.out and f"1. {files[0].name}" in status.out
 
-    rolled = run_cli("rollback", "--yes", cwd=knex_app)
+    rolled = run_cli("rollback", "--allow-destructive", cwd=knex_app)
     assert rolled.code == 0, rolled.out + rolled.err
-    assert "- Dropped table users" in rolled.out
+    assert "- Dropped table: users" in rolled.out
     assert "migrate:down" in rolled.out
     assert "users" not in tables(db)
 
@@ -117,3 +121,43 @@ def test_knex_destructive_pending_migration_is_refused(knex_app: Path) -> None:
     with sqlite3.connect(db) as connection:
         assert "email" in {row[1] for row in connection.execute("PRAGMA table_info(users)")}
         assert [row[0] for row in connection.execute("SELECT name FROM knex_migrations")] == ["20240101000000_users.js"]
+
+
+def test_knex_status_on_a_new_project_has_no_side_effects(knex_app: Path) -> None:
+    """After `knex init` there is no migrations folder: the native status would fail with ENOENT (and create the
+    SQLite file and its knex_migrations tables). status says there are no migrations yet."""
+    assert not (knex_app / "migrations").exists()
+    status = run_cli("status", cwd=knex_app)
+    assert status.code == 0, status.out + status.err
+    assert "ORM:      knex" in status.out and "No migrations yet" in status.out
+    assert "Pending (0):\n  (none)" in status.out
+    assert not (knex_app / "dev.sqlite3").exists()
+
+
+CONSTANT_FOLDER_KNEXFILE = """const path = require('path');
+const MIGRATIONS = path.join(__dirname, '..', 'shared', 'changes');
+
+module.exports = {
+  client: 'better-sqlite3',
+  connection: { filename: './dev.sqlite3' },
+  useNullAsDefault: true,
+  migrations: { directory: MIGRATIONS },
+};
+"""
+
+
+def test_knex_pending_migration_in_a_folder_named_through_a_constant_is_refused(knex_app: Path) -> None:
+    """The knexfile names its folder through a constant, outside the project (a shared folder): migrate-guard
+    cannot map knex's pending migration to a file, so it was never linted, and run refuses it (fail closed)
+    until --allow-unreviewed."""
+    (knex_app / "knexfile.js").write_text(CONSTANT_FOLDER_KNEXFILE, encoding="utf-8")
+    shared = knex_app.parent / "shared" / "changes"
+    shared.mkdir(parents=True)
+    (shared / "20240101000000_users.js").write_text(USERS_MIGRATION, encoding="utf-8")
+    refused = run_cli("run", cwd=knex_app)
+    assert refused.code == 1, refused.out + refused.err
+    assert "Not reviewed: 20240101000000_users.js" in refused.out and "--allow-unreviewed" in refused.err
+    assert "users" not in tables(knex_app / "dev.sqlite3")
+    allowed = run_cli("run", "--allow-unreviewed", cwd=knex_app)
+    assert allowed.code == 0, allowed.out + allowed.err
+    assert "users" in tables(knex_app / "dev.sqlite3")

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, run_cli, write_tree
+from migrate_guard.lifecycle.environment import ENV_VARIABLES
 
 STANDIN = (FIXTURES / "lifecycle" / "standin.py").read_text(encoding="utf-8")
 SECRET = "s3cret-pw"
-PG_URL = f"postgres://app:{SECRET}@db.example:5432/shop?sslmode=disable"
+PG_URL = f"postgres://app:{SECRET}@db:5432/shop?sslmode=disable"  # a compose service: a local host
 HOSTILE_NAMES = ["x; rm -rf ~", "$(id)"]
 
 
@@ -220,8 +221,7 @@ def setup_case(tmp_path: Path, case: Case, state: str = "start", run_exit: int =
     (tmp_path / "state").write_text(state, encoding="utf-8")
     env = {"STANDIN_LOG": str(tmp_path / "log.jsonl"), "STANDIN_SCRIPT": str(script),
            "STANDIN_STATE": str(tmp_path / "state"), "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
-           "NODE_ENV": "", "APP_ENV": "", "RAILS_ENV": "", "ENVIRONMENT": "", "DJANGO_SETTINGS_MODULE": "",
-           "DATABASE_URL": "", **case.env}
+           **{variable: "" for variable in ENV_VARIABLES}, "DATABASE_URL": "", "GOOSE_DBSTRING": "", **case.env}
     return Setup(root, env, tmp_path / "log.jsonl")
 
 
@@ -242,7 +242,7 @@ def test_create_runs_the_generator_with_the_name_as_one_argument(tmp_path: Path,
     assert "Migration Created" in result.out
     for path in case.create_writes:
         assert f"File: {path}" in result.out
-    assert f"ORM: {case.orm}" in result.out
+    assert f"ORM:  {case.orm}" in result.out
     assert "ADD COLUMN age" in result.out
     assert "[PASS] No destructive operations" in result.out
     assert "Ready to apply with: migrate-guard run" in result.out
@@ -264,8 +264,8 @@ def test_run_reads_status_lints_pending_then_applies(tmp_path: Path, case: Case)
     assert all(Path(call["cwd"]).resolve() == setup.root.resolve() for call in setup.calls())
     assert "applying" in result.out  # the tool's own output is streamed, not swallowed
     assert "Migration Applied" in result.out
-    assert "Count: 1" in result.out
-    assert "+ CREATE TABLE users" in result.out
+    assert "Applied: 1 migration(s)" in result.out
+    assert "  1. " in result.out and "     + Created table: users" in result.out
     assert "Duration:" in result.out
     assert SECRET not in result.out + result.err
 
@@ -274,8 +274,9 @@ def test_run_reads_status_lints_pending_then_applies(tmp_path: Path, case: Case)
 def test_a_failing_native_tool_exit_code_is_ours(tmp_path: Path, case: Case) -> None:
     setup = setup_case(tmp_path, case, run_exit=3)
     result = run_cli("run", cwd=setup.root, env=setup.env)
-    assert result.code == 3
+    assert result.code == 1  # 2 would read as a usage error: the native exit code is reported in words
     assert "native tool: boom" in result.err
+    assert "the native run command failed (exit code 3)" in result.err
     assert "Migration Applied" not in result.out
 
 
@@ -284,13 +285,13 @@ def test_rollback_reads_the_last_migration_then_runs_the_native_down(tmp_path: P
     setup = setup_case(tmp_path, case, state="applied")
     refused = run_cli("rollback", cwd=setup.root, env=setup.env)
     assert refused.code == 1  # the down drops the users table: data loss needs confirmation
-    assert "- Dropped table users" in refused.out
+    assert "- Dropped table: users" in refused.out
     assert case.rollback not in setup.argvs()
     result = run_cli("rollback", "--allow-destructive", cwd=setup.root, env=setup.env)
     assert result.code == 0, result.out + result.err
     assert case.rollback in setup.argvs()
     assert "Migration Rolled Back" in result.out
-    assert "Pending (1)" in result.out  # the state after, from the native status
+    assert "Current state: (no migration applied)" in result.out  # the state after, from the native status
     assert SECRET not in result.out + result.err
 
 
@@ -334,7 +335,7 @@ def test_destructive_pending_migration_is_refused_and_nothing_runs(tmp_path: Pat
     assert result.code == 1
     assert "drop-table" in result.out
     assert "--allow-destructive" in result.err
-    assert "pg_dump" in result.out and "--host db.example" in result.out  # the backup command, without password
+    assert "pg_dump" in result.out and "--host db" in result.out  # the backup command, without password
     assert SECRET not in result.out + result.err
     assert case.run not in setup.argvs()
     allowed = run_cli("run", "--allow-destructive", cwd=setup.root, env=setup.env)
@@ -455,7 +456,7 @@ def test_at_a_terminal_the_user_is_asked(tmp_path: Path, answer: bytes, applied:
     setup = setup_case(tmp_path, case)
     write_tree(setup.root, {"migrations/000001_init.up.sql": "DROP TABLE legacy_events;\n"})
     code, output = _run_in_terminal(["run"], setup.root, setup.env, answer)
-    assert "Apply anyway? [y/N]" in output
+    assert "1 error-level finding(s) in the pending migrations. Continue? [y/N]" in output
     assert (case.run in setup.argvs()) is applied
     assert code == (0 if applied else 1), output
 
@@ -477,8 +478,8 @@ def test_drizzle_applied_state_from_sqlite(tmp_path: Path) -> None:
     assert "Applied (1):" in status.out and "1. 0000_init" in status.out
 
 
-@pytest.mark.parametrize("diff_exit, expected", [(0, "[PASS] No drift"), (2, "[WARN] Drift"),
-                                                 (1, "[INFO] The drift check could not run")])
+@pytest.mark.parametrize("diff_exit, expected", [(0, "Schema drift: None detected"), (2, "Schema drift: DETECTED"),
+                                                 (1, "Schema drift: unknown: the check could not run")])
 def test_prisma_status_reports_drift_from_migrate_diff(tmp_path: Path, diff_exit: int, expected: str) -> None:
     case = next(c for c in CASES if c.orm == "prisma")
     setup = setup_case(tmp_path, case, state="applied")
@@ -491,3 +492,108 @@ def test_prisma_status_reports_drift_from_migrate_diff(tmp_path: Path, diff_exit
                                 "--to-schema-datamodel", "prisma/schema.prisma", "--exit-code"]
     assert "diff output" in result.out
     assert expected in result.out
+
+
+# --- fail closed (issue 17) ----------------------------------------------------------------------------------
+
+
+def _script_rules(setup: Setup) -> tuple[dict, Path]:
+    path = Path(setup.env["STANDIN_SCRIPT"])
+    return json.loads(path.read_text()), path
+
+
+def _with_url(setup: Setup, url: str) -> dict[str, str]:
+    """The stand-in answers commands holding `url` instead of PG_URL; the environment for it."""
+    script, path = _script_rules(setup)
+    for rule in script["rules"]:
+        rule["match"] = [url if word == PG_URL else word for word in rule["match"]]
+    path.write_text(json.dumps(script))
+    return {**setup.env, "DATABASE_URL": url}
+
+
+def test_run_refuses_a_pending_migration_it_could_not_map_to_a_file(tmp_path: Path) -> None:
+    """The native tool lists a migration migrate-guard found no file for (its folder was not detected): it was not
+    linted, so it is not applied without --allow-unreviewed."""
+    case = next(c for c in CASES if c.orm == "sequelize")
+    setup = setup_case(tmp_path, case)
+    script, path = _script_rules(setup)
+    for rule in script["rules"]:
+        if rule["match"] == case.status and rule.get("state") == "start":
+            rule["stdout"] += "down 20240105000000-drop-orders.js\n"
+    path.write_text(json.dumps(script))
+    refused = run_cli("run", cwd=setup.root, env=setup.env)
+    assert refused.code == 1
+    assert "Not reviewed: 20240105000000-drop-orders.js (no migration file found" in refused.out
+    assert "--allow-unreviewed" in refused.err and "Nothing was applied" in refused.err
+    assert case.run not in setup.argvs()
+    allowed = run_cli("run", "--allow-unreviewed", cwd=setup.root, env=setup.env)
+    assert allowed.code == 0, allowed.out + allowed.err
+    assert case.run in setup.argvs()
+
+
+MYSQL_TCP_URL = f"mysql://app:{SECRET}@tcp(db.internal.example:3306)/shop?parseTime=true"
+
+
+def test_golang_migrate_mysql_tcp_url_never_crashes_and_never_shows_the_password(tmp_path: Path) -> None:
+    """golang-migrate's documented MySQL form mysql://user:pass@tcp(host:port)/db: the backup advice is a real
+    mysqldump command (it crashed), and neither our lines nor the native tool's output show the password."""
+    case = next(c for c in CASES if c.orm == "golang-migrate")
+    setup = setup_case(tmp_path, case)
+    env = _with_url(setup, MYSQL_TCP_URL)
+    script, path = _script_rules(setup)
+    for rule in script["rules"]:
+        rule["stderr"] = rule.get("stderr", "") + f"error: dial {MYSQL_TCP_URL}: retrying\n"
+    path.write_text(json.dumps(script))
+    write_tree(setup.root, {"migrations/000001_init.up.sql": "DROP TABLE legacy_events;\n",
+                            "migrations/000001_init.down.sql": "CREATE TABLE legacy_events (id int);\n"})
+    result = run_cli("run", "--allow-destructive", "--yes", cwd=setup.root, env=env)
+    assert result.code == 0, result.out + result.err
+    assert "mysqldump --single-transaction --host db.internal.example --port 3306 --user app --password" in result.out
+    assert "mysql://app:***@tcp(db.internal.example:3306)/shop" in result.out + result.err
+    assert SECRET not in result.out + result.err
+    rolled = run_cli("rollback", "--allow-destructive", "--yes", cwd=setup.root, env=env)
+    assert rolled.code == 0, rolled.out + rolled.err
+    assert SECRET not in rolled.out + rolled.err
+
+
+@pytest.mark.parametrize("variable, value", [
+    ("DJANGO_ENV", "production"), ("FLASK_ENV", "production"), ("ENV", "production"), ("RACK_ENV", "production"),
+    ("MIX_ENV", "prod"), ("ASPNETCORE_ENVIRONMENT", "Production"), ("APP_ENV", "production "), ("APP_ENV", "prd"),
+    ("RAILS_ENV", "production-eu"), ("DATABASE_URL", f"postgres://app:{SECRET}@prod-db.internal:5432/shop"),
+])
+def test_production_is_recognised_and_named(tmp_path: Path, variable: str, value: str) -> None:
+    case = next(c for c in CASES if c.orm == "golang-migrate")
+    setup = setup_case(tmp_path, case)
+    env = _with_url(setup, value) if variable == "DATABASE_URL" else {**setup.env, variable: value}
+    refused = run_cli("run", cwd=setup.root, env=env)
+    assert refused.code == 1, refused.out + refused.err
+    signal = "database host prod-db.internal (DATABASE_URL)" if variable == "DATABASE_URL" else f"{variable}={value.strip()}"
+    assert f"Environment: production ({signal})" in refused.out
+    assert "--yes" in refused.err
+    assert case.run not in setup.argvs()
+    assert SECRET not in refused.out + refused.err
+    assert run_cli("run", "--yes", cwd=setup.root, env=env).code == 0
+    assert [PG_URL if arg == env["DATABASE_URL"] else arg for arg in setup.argvs()[-2]] == case.run
+
+
+def test_a_database_host_that_is_not_local_means_production(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.orm == "golang-migrate")
+    setup = setup_case(tmp_path, case)
+    env = _with_url(setup, "postgres://app@db.example.com:5432/shop")
+    refused = run_cli("run", cwd=setup.root, env=env)
+    assert refused.code == 1
+    assert "Environment: production (database host db.example.com is not local (DATABASE_URL))" in refused.out
+    assert run_cli("run", "--env", "staging", cwd=setup.root, env=env).code == 0  # --env wins
+
+
+def test_one_prompt_lists_destructive_and_production(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.orm == "golang-migrate")
+    setup = setup_case(tmp_path, case)
+    write_tree(setup.root, {"migrations/000001_init.up.sql": "DROP TABLE legacy_events;\n"})
+    no_terminal = run_cli("run", "--yes", cwd=setup.root, env={**setup.env, "APP_ENV": "production"})
+    assert no_terminal.code == 1 and "re-run with --allow-destructive." in no_terminal.err
+    code, output = _run_in_terminal(["run"], setup.root, {**setup.env, "APP_ENV": "production"}, b"y\n")
+    assert output.count("[y/N]") == 1
+    assert "error-level finding(s) in the pending migrations; this is PRODUCTION (APP_ENV=production). Continue?" in output
+    assert code == 0, output
+    assert case.run in setup.argvs()

@@ -96,48 +96,77 @@ def forward(op: ir.Operation) -> str | None:
 def undone(op: ir.Operation) -> str | None:
     """An up operation as a rollback undoes it."""
     if isinstance(op, ir.CreateTable):
-        return f"- Dropped table {op.table}"
+        return f"- Dropped table: {op.table}"
     if isinstance(op, ir.AddColumn):
-        return f"- Dropped column {op.table}.{op.column.name}"
+        return f"- Dropped column: {op.table}.{op.column.name}"
     if isinstance(op, ir.CreateIndex):
-        return f"- Dropped index {op.name or ''} on {op.table}".replace("  ", " ")
+        return f"- Dropped index: {op.name or _unnamed_index(op)}"
     if isinstance(op, ir.AddConstraint):
-        return f"- Dropped {op.constraint_type.replace('_', ' ')} {op.name or ''} on {op.table}".replace("  ", " ")
+        return f"- Dropped {_constraint_words(op)}: {op.name or op.table}"
     if isinstance(op, ir.DropTable):
-        return f"+ Re-created table {op.table} (its old rows are not restored)"
+        return f"+ Re-created table: {op.table} (its old rows are not restored)"
     if isinstance(op, ir.DropColumn):
-        return f"+ Re-added column {op.table}.{op.column} (its old values are not restored)"
+        return f"+ Re-added column: {op.table}.{op.column} (its old values are not restored)"
     if isinstance(op, ir.RenameTable):
-        return f"~ Renamed table {op.new_name} back to {op.table}"
+        return f"~ Renamed table: {op.new_name} -> {op.table}"
     if isinstance(op, ir.RenameColumn):
-        return f"~ Renamed column {op.table}.{op.new_name} back to {op.column}"
+        return f"~ Renamed column: {op.table}.{op.new_name} -> {op.column}"
     if isinstance(op, ir.AlterColumnType):
-        return f"~ Changed {op.table}.{op.column} back to {op.old_type or 'its old type'}"
+        return f"~ Changed type: {op.table}.{op.column} -> {op.old_type or 'its old type'}"
     text = forward(op)
     return f"~ Reverted: {text[2:]}" if text else None
 
 
 def done(op: ir.Operation) -> str | None:
-    """A down operation, as what the rollback did."""
+    """An operation as what applying it did: `+ Created table: Role`, `- Dropped column: User.roleId`."""
+    if op.kind in SKIPPED_KINDS:
+        return None
     if isinstance(op, ir.DropTable):
-        return f"- Dropped table {op.table}"
+        return f"- Dropped table: {op.table}"
     if isinstance(op, ir.DropColumn):
-        return f"- Dropped column {op.table}.{op.column}"
+        return f"- Dropped column: {op.table}.{op.column}"
     if isinstance(op, ir.DropIndex):
-        return f"- Dropped index {op.name}"
+        return f"- Dropped index: {op.name}"
     if isinstance(op, ir.DropConstraint):
-        return f"- Dropped constraint {op.name} on {op.table}"
+        return f"- Dropped constraint: {op.name} on {op.table}"
     if isinstance(op, ir.CreateTable):
-        return f"+ Created table {op.table}"
+        return f"+ Created table: {op.table}"
     if isinstance(op, ir.AddColumn):
-        return f"+ Added column {op.table}.{op.column.name}"
+        reference = op.column.references
+        target = f" (FK -> {reference.table}{'.' + reference.columns[0] if reference.columns else ''})" if reference else ""
+        return f"+ Added column: {op.table}.{op.column.name}{target}"
     if isinstance(op, ir.CreateIndex):
-        return f"+ Created index {op.name or ''} on {op.table}".replace("  ", " ")
+        return f"+ Created index: {op.name or _unnamed_index(op)}"
+    if isinstance(op, ir.AddConstraint):
+        target = f" -> {op.references.table}" if op.references is not None else ""
+        return f"+ Added {_constraint_words(op)}: {op.name or op.table}{target}"
     if isinstance(op, ir.RenameTable):
-        return f"~ Renamed table {op.table} to {op.new_name}"
+        return f"~ Renamed table: {op.table} -> {op.new_name}"
     if isinstance(op, ir.RenameColumn):
-        return f"~ Renamed column {op.table}.{op.column} to {op.new_name}"
+        return f"~ Renamed column: {op.table}.{op.column} -> {op.new_name}"
+    if isinstance(op, ir.AlterColumnType):
+        return f"~ Changed type: {op.table}.{op.column} -> {op.new_type or '?'}"
+    if isinstance(op, ir.Truncate):
+        return f"- Emptied table: {op.table}"
+    if isinstance(op, ir.Delete):
+        return f"- Deleted rows: {op.table}" + ("" if op.has_where else " (every row)")
+    if isinstance(op, ir.Update):
+        return f"~ Updated rows: {op.table}" + ("" if op.has_where else " (every row)")
     return forward(op)
+
+
+def _unnamed_index(op: ir.CreateIndex) -> str:
+    return f"{op.table}({_columns(op.columns)})"
+
+
+def _constraint_words(op: ir.AddConstraint) -> str:
+    return {"foreign_key": "foreign key", "primary_key": "primary key"}.get(op.constraint_type,
+                                                                            op.constraint_type.replace("_", " "))
+
+
+def applied_view(migration: Migration) -> list[str]:
+    """What applying this migration did, in its order."""
+    return [line for line in (done(op) for op in migration.operations if op.direction == "up") if line]
 
 
 def reversed_view(migration: Migration) -> list[str]:
@@ -207,7 +236,8 @@ def safety_lines(migrations: list[Migration], findings: list[Finding]) -> list[s
         if migration.down == "present":
             lines.append(f"[PASS] Down migration exists ({migration.id})")
         elif migration.down == _NO_DOWN_BY_DESIGN:
-            lines.append(f"[PASS] No down migration needed: {migration.orm} undoes changes with a new migration")
+            lines.append(f"[WARN] No down migration: {migration.orm} cannot roll this back; to undo it, write a new "
+                         f"migration that reverses it")
         else:
             lines.append(f"[WARN] No usable down migration ({migration.id}: {migration.down})")
 

@@ -3,44 +3,151 @@
 from __future__ import annotations
 
 import configparser
+import ipaddress
 import os
 import re
 import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote
 
-ENV_VARIABLES = ("NODE_ENV", "APP_ENV", "RAILS_ENV", "ENVIRONMENT", "DJANGO_SETTINGS_MODULE")
+# The variables that name the environment across ecosystems, in the order their value is reported.
+ENV_VARIABLES = (
+    "APP_ENV", "ENVIRONMENT", "ENV", "NODE_ENV", "RAILS_ENV", "RACK_ENV", "DJANGO_ENV", "FLASK_ENV", "MIX_ENV",
+    "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "APP_ENVIRONMENT", "GO_ENV", "PYTHON_ENV", "DEPLOY_ENV",
+    "DEPLOYMENT_ENV", "STAGE", "SPRING_PROFILES_ACTIVE", "DJANGO_CONFIGURATION", "DJANGO_SETTINGS_MODULE",
+)
+# Variables whose value is a list or a dotted path: any of its words may name production.
+_ANY_WORD = frozenset({"SPRING_PROFILES_ACTIVE", "DJANGO_SETTINGS_MODULE", "DJANGO_CONFIGURATION"})
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
 class Environment:
     production: bool
-    reason: str  # "--env production", "NODE_ENV=production", ...
+    reason: str  # "--env production", "NODE_ENV=production", "database host prod-db.internal (DATABASE_URL)"
+
+
+def _names_production(value: str, values: set[str], any_word: bool = False) -> bool:
+    """`production`, ` Production `, `prd`, `production-eu`, `eu-prod`: the whole value or its first or last word
+    (every word for a list or a dotted path). `preproduction` and `products` are not production."""
+    text = value.strip().strip("'\"").strip().lower()
+    if not text:
+        return False
+    if text in values:
+        return True
+    words = _WORD.findall(text)
+    if not words:
+        return False
+    candidates = words if any_word else [words[0], words[-1]]
+    return any(word in values for word in candidates)
 
 
 def detect_environment(explicit: str | None, production_values: list[str],
-                       environ: dict[str, str] | None = None) -> Environment:
-    """--env wins; otherwise any of ENV_VARIABLES naming a production value (DJANGO_SETTINGS_MODULE by a part)."""
+                       environ: dict[str, str] | None = None, database_url: str | None = None,
+                       url_source: str = "DATABASE_URL") -> Environment:
+    """--env wins; otherwise any of ENV_VARIABLES naming a production value, then a database host that is not
+    local (or whose name says production)."""
+    values = {v.strip().lower() for v in production_values} | ({"prd"} if "prod" in production_values else set())
     if explicit:
-        return Environment(explicit.lower() in {v.lower() for v in production_values} or
-                           explicit.lower() == "production", f"--env {explicit}")
+        return Environment(_names_production(explicit, values | {"production"}), f"--env {explicit}")
     env = os.environ if environ is None else environ
-    values = {v.lower() for v in production_values}
     for variable in ENV_VARIABLES:
         value = env.get(variable, "")
-        if not value:
-            continue
-        parts = {value.lower()} if variable != "DJANGO_SETTINGS_MODULE" else set(re.split(r"[._\-]", value.lower()))
-        if parts & values:
-            return Environment(True, f"{variable}={value}")
+        if value and _names_production(value, values, any_word=variable in _ANY_WORD):
+            return Environment(True, f"{variable}={value.strip()}")
+    host = database_host(database_url) if database_url else None
+    if host is not None:
+        if _names_production(host, values, any_word=True):
+            return Environment(True, f"database host {host} ({url_source})")
+        if not is_local_host(host):
+            return Environment(True, f"database host {host} is not local ({url_source})")
     return Environment(False, "")
 
 
+def is_local_host(host: str) -> bool:
+    """Loopback, a Unix socket, `*.localhost`/`*.local`, or a one-label name (a compose or CI service: `db`)."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if not name or name.startswith("/") or name in ("localhost", "host.docker.internal"):
+        return True
+    if name.endswith((".localhost", ".local")):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return "." not in name
+    return address.is_loopback or address.is_unspecified
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseAddress:
+    scheme: str
+    user: str | None
+    password: str | None
+    host: str | None
+    port: int | None
+    database: str
+
+
+def parse_database_url(url: str) -> DatabaseAddress | None:
+    """scheme://user:pass@host:port/db?..., golang-migrate's and Go drivers' mysql://user:pass@tcp(host:port)/db
+    and @unix(/socket)/db, [::1] hosts. Never raises: a part that does not parse is left out."""
+    scheme, separator, rest = url.strip().partition("://")
+    if not separator or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*", scheme):
+        return None
+    before_query = rest.split("?", 1)[0]
+    at = before_query.rfind("@")
+    userinfo, location = (rest[:at], rest[at + 1:]) if at >= 0 else ("", rest)
+    user, has_password, password = userinfo.partition(":")
+    host: str | None
+    port_text = ""
+    wrapped = re.match(r"(tcp|udp|unix)\(([^)]*)\)", location)
+    if wrapped:
+        inside, path = wrapped.group(2), location[wrapped.end():]
+        if wrapped.group(1) == "unix":
+            host = inside or None
+        else:
+            host, port_text = _host_port(inside)
+    else:
+        slash = location.find("/")
+        authority, path = (location[:slash], location[slash:]) if slash >= 0 else (location.split("?", 1)[0], "")
+        host, port_text = _host_port(authority)
+    return DatabaseAddress(
+        scheme=scheme.lower(), user=unquote(user) or None, password=unquote(password) if has_password else None,
+        host=unquote(host) if host else None, port=int(port_text) if port_text.isdigit() else None,
+        database=unquote(path.split("?", 1)[0].lstrip("/")))
+
+
+def _host_port(authority: str) -> tuple[str | None, str]:
+    if authority.startswith("["):
+        host, _, after = authority[1:].partition("]")
+        return host or None, after.lstrip(":")
+    host, _, port = authority.rpartition(":") if authority.count(":") == 1 else (authority, "", "")
+    return host or None, port
+
+
+def database_host(url: str) -> str | None:
+    """The network host of a database URL; None for SQLite files, Unix sockets and URLs without one."""
+    if sqlite_path(url) is not None:
+        return None
+    address = parse_database_url(url)
+    if address is None or not address.host or address.host.startswith("/"):
+        return None
+    return address.host
+
+
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]{0,30}://[^:/@\s]*:)([^\s/]*)(@)")  # bounded scheme: linear
+_DSN_PASSWORD = re.compile(r"((?:^|(?<=[\s'\"=]))[^\s:@/'\"=]+:)([^\s@/]*)(@(?:tcp|udp|unix)\()")
+_KEY_PASSWORD = re.compile(r"(\b(?:password|passwd|pwd)\s*=\s*)('[^']*'|\"[^\"]*\"|[^\s&;'\"]+)", re.I)
+
+
 def redact(text: str) -> str:
-    """A URL (or a command line holding one) with any password replaced by ***."""
-    return re.sub(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)([^@\s]*)(@)", r"\1***\3", text)
+    """Text with every password we know the shape of replaced by ***: in a URL (scheme://user:pw@...), a Go
+    driver DSN (user:pw@tcp(host)/db), and key=value strings and query parameters (password=pw)."""
+    text = _URL_PASSWORD.sub(r"\1***\3", text)
+    text = _DSN_PASSWORD.sub(r"\1***\3", text)
+    return _KEY_PASSWORD.sub(r"\1***", text)
 
 
 def show_command(argv: list[str]) -> str:
@@ -53,16 +160,21 @@ def goose_connection(database_url: str | None) -> list[str]:
         return []
     if not database_url:
         return []
-    scheme = urlsplit(database_url).scheme.lower()
-    if scheme in ("postgres", "postgresql"):
-        return ["postgres", database_url]
-    if scheme == "mysql":
-        parts = urlsplit(database_url)
-        user = unquote(parts.username or "")
-        password = f":{unquote(parts.password)}" if parts.password else ""
-        return ["mysql", f"{user}{password}@tcp({parts.hostname or 'localhost'}:{parts.port or 3306}){parts.path}"]
-    if scheme in ("sqlite", "sqlite3", "file"):
+    if sqlite_path(database_url) is not None:
         return ["sqlite3", sqlite_path(database_url) or ""]
+    address = parse_database_url(database_url)
+    if address is None:
+        return []
+    if address.scheme in ("postgres", "postgresql"):
+        return ["postgres", database_url]
+    if address.scheme == "mysql":
+        if "@tcp(" in database_url or "@unix(" in database_url:  # already a Go driver DSN after the scheme
+            return ["mysql", database_url.split("://", 1)[1]]
+        user = address.user or ""
+        password = f":{address.password}" if address.password is not None else ""
+        query = f"?{database_url.split('?', 1)[1]}" if "?" in database_url else ""
+        return ["mysql", f"{user}{password}@tcp({address.host or 'localhost'}:{address.port or 3306})/"
+                         f"{address.database}{query}"]
     return []
 
 
@@ -123,23 +235,27 @@ def backup_command(database_url: str | None, cwd: Path) -> str | None:
             return None
         backup = f"{path}.backup-{stamp}"
         return shlex.join(["sqlite3", path, f".backup {_sqlite_quote(backup)}"])
-    parts = urlsplit(database_url)
-    scheme = parts.scheme.lower().split("+", 1)[0]
-    database = parts.path.lstrip("/") or ""
+    address = parse_database_url(database_url)
+    if address is None:
+        return None
+    scheme = address.scheme.split("+", 1)[0]
+    database = address.database
+    host = address.host if address.host and not address.host.startswith("/") else None
     if scheme in ("postgres", "postgresql"):
         argv = ["pg_dump", "--format=custom"]
-        argv += ["--host", parts.hostname] if parts.hostname else []
-        argv += ["--port", str(parts.port)] if parts.port else []
-        argv += ["--username", unquote(parts.username)] if parts.username else []
+        argv += ["--host", host] if host else []
+        argv += ["--port", str(address.port)] if address.port else []
+        argv += ["--username", address.user] if address.user else []
         argv += ["--file", f"{database or 'backup'}-{stamp}.dump", database]
-        note = "  # password: from PGPASSWORD or ~/.pgpass" if parts.password else ""
+        note = "  # password: from PGPASSWORD or ~/.pgpass" if address.password else ""
         return shlex.join(argv) + note
     if scheme in ("mysql", "mariadb"):
         argv = ["mysqldump", "--single-transaction"]
-        argv += ["--host", parts.hostname] if parts.hostname else []
-        argv += ["--port", str(parts.port)] if parts.port else []
-        argv += ["--user", unquote(parts.username)] if parts.username else []
-        argv += ["--password"] if parts.password else []  # prompts: the password is never on the command line
+        argv += ["--host", host] if host else []
+        argv += ["--socket", address.host] if address.host and address.host.startswith("/") else []
+        argv += ["--port", str(address.port)] if address.port else []
+        argv += ["--user", address.user] if address.user else []
+        argv += ["--password"] if address.password else []  # prompts: the password is never on the command line
         argv += ["--result-file", f"{database or 'backup'}-{stamp}.sql", database]
         return shlex.join(argv)
     return None
@@ -150,8 +266,4 @@ def _sqlite_quote(path: str) -> str:
 
 
 def without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    return redact(url)

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shlex
 import sys
 import time
 from pathlib import Path
 
 from .. import ir
 from ..config import Config
+from ..errors import UsageError
 from ..extract.base import display_path
 from ..model import SEVERITY_RANK, Finding, Migration
 from ..report.escape import printable
-from .describe import changes, down_destroys_data, finding_line, reversed_view, safety_lines
-from .environment import Environment, backup_command, database_url_from_config, detect_environment, without_password
+from .describe import SKIPPED_KINDS, applied_view, changes, down_destroys_data, finding_line, reversed_view, safety_lines
+from .database import Database, target_database
+from .environment import Environment, backup_command, detect_environment, without_password
 from .native import NativeMigration, NativeState, StatusFailed, read_state, stream, tee
 from .project import Context, build_context, django_app_folders
 from .review import DESTRUCTIVE_KINDS, Review, review
 
 REFUSED = 1
+NATIVE_FAILED = 1
+# Operations that were found but not understood: a migration holding one was not really reviewed.
+UNREADABLE_KINDS = {"unreadable": "work built at run time that no rule could check",
+                    "parse_error": "a statement that could not be parsed"}
 LOCKING_KINDS = frozenset({
     "add_column", "drop_column", "alter_column_type", "set_not_null", "drop_not_null", "set_default", "create_index",
     "drop_index", "add_constraint", "drop_constraint", "rename_column", "rename_table", "drop_table", "truncate",
@@ -47,25 +55,39 @@ def _snapshot(context: Context) -> set[Path]:
 
 
 def create(args: argparse.Namespace, config: Config) -> int:
+    if not args.name.strip():
+        raise UsageError("the migration NAME must not be empty")
     context = build_context(args, config)
+    _tool_name(context)
+    action = "create"
+    if context.project.orm == "alembic" and not _alembic_autogenerates(context):
+        action = "create_skeleton"
+        out("[INFO] env.py sets no target_metadata, so alembic cannot autogenerate: creating an empty revision "
+            "with `alembic revision -m` to fill in (set target_metadata in env.py to autogenerate)")
     before = _snapshot(context)
-    for argv in context.tool.argv("create"):
+    for argv in context.tool.argv(action):
         code = stream(argv, context.tool.cwd)
         if code != 0:
-            err(f"{context.spec.executable} failed with exit code {code}")
-            return code
+            return _native_failed("create", code, "no migration was created")
     new_files = sorted(_snapshot(context) - before)
     migration_files = [p for p in new_files if p.suffix in (".sql", ".py", ".js", ".ts", ".mjs", ".cjs", ".mts", ".cts")]
     if not migration_files:
         out("No migration was created (the tool found no changes).")
         return 0
     reviewed = review(context, migration_files)
-    out()
-    out("Migration Created")
+    _heading("Migration Created")
     for path in migration_files:
-        out(f"  File: {display_path(path)}")
-    out(f"  ORM: {context.project.orm}")
+        out(f"File: {display_path(path)}")
+    out(f"ORM:  {context.project.orm}")
+    out()
+    if reviewed.migrations and not reviewed.problem and not any(
+            op.direction == "up" and op.kind not in SKIPPED_KINDS for m in reviewed.migrations for op in m.operations):
+        out("The file is an empty skeleton to fill in: there is nothing to check yet.")
+        out()
+        out(f"Once it is written, check it with: {shlex.join(['migrate-guard', 'check', *(display_path(p) for p in migration_files)])}")
+        return 0
     _print_changes(reviewed)
+    out()
     out("Safety check:")
     if reviewed.problem:
         out(f"  [WARN] {reviewed.problem}")
@@ -80,6 +102,31 @@ def create(args: argparse.Namespace, config: Config) -> int:
     else:
         out("Ready to apply with: migrate-guard run")
     return 1 if failing else 0
+
+
+def _tool_name(context: Context) -> None:
+    """Tools that make a Python module of the name need an identifier: convert it, and say so."""
+    name = context.tool.values["name"][0]
+    if context.project.orm != "django" or name.isidentifier():
+        return
+    converted = re.sub(r"\W+", "_", name).strip("_")
+    if converted and not converted.isidentifier():
+        converted = f"m_{converted}"
+    if not converted:
+        raise UsageError(f"Django needs a migration name that is a Python identifier: {name!r} has no letters to use")
+    out(f"[INFO] Django needs a Python identifier for the name: using {converted} for {name!r}")
+    context.tool.values["name"] = [converted]
+
+
+def _alembic_autogenerates(context: Context) -> bool:
+    """env.py hands alembic a MetaData to compare with (autogenerate fails without one: exit 255)."""
+    from .native import alembic_env_py
+
+    text = alembic_env_py(context)
+    if text is None:
+        return True
+    assignments = re.findall(r"^target_metadata\s*(?::[^=\n]*)?=\s*(.+?)\s*$", text, re.M)
+    return bool(assignments) and any(value not in ("None", "[]", "()") for value in assignments)
 
 
 def _print_changes(reviewed: Review) -> None:
@@ -111,32 +158,51 @@ def _ask(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _production_gate(args: argparse.Namespace, environment: Environment, action: str) -> bool:
-    """True when we may go on. Production always needs --yes or a typed confirmation at a terminal."""
-    if not environment.production:
+def _gate(args: argparse.Namespace, environment: Environment, action: str, done: str,
+          destructive: str = "", unreviewed: str = "") -> bool:
+    """True when we may go on. Each concern needs its own flag (--allow-unreviewed, --allow-destructive, and --yes
+    for production); at a terminal one question lists every open concern at once."""
+    if environment.production:
+        out(f"Environment: production ({environment.reason})")
+    needed: list[tuple[str, str]] = []
+    if unreviewed and not getattr(args, "allow_unreviewed", False):
+        needed.append(("--allow-unreviewed", unreviewed))
+    if destructive and not args.allow_destructive:
+        needed.append(("--allow-destructive", destructive))
+    if environment.production and not args.yes:
+        needed.append(("--yes", f"this is PRODUCTION ({environment.reason})"))
+    if not needed:
         return True
-    out(f"Environment: production ({environment.reason})")
-    if args.yes:
-        return True
-    if _interactive() and _ask(f"{action} in PRODUCTION?"):
-        return True
-    err(f"refused: {action.lower()} in production needs confirmation: re-run with --yes "
-        f"(no terminal to ask at: {'yes' if not _interactive() else 'declined'}). Nothing was changed.")
+    reasons = "; ".join(reason for _, reason in needed)
+    flags = " and ".join(flag for flag, _ in needed)
+    if _interactive():
+        if _ask(f"{action}: {reasons}. Continue?"):
+            return True
+        err(f"refused at the prompt: {reasons}. Nothing was {done}.")
+        return False
+    err(f"refused: {reasons}. Nothing was {done}. To go on without a terminal, re-run with {flags}.")
     return False
 
 
-def _database_url(context: Context) -> str | None:
-    return context.args.database_url or os.environ.get("DATABASE_URL") or database_url_from_config(
-        context.project.orm, context.tool.cwd)
+def _database(context: Context) -> Database:
+    return target_database(context.project.orm, context.tool.cwd, context.args.database_url, os.environ,
+                           context.project.settings)
 
 
-def _print_backup(context: Context) -> None:
-    command = backup_command(_database_url(context), context.tool.cwd)
+def _environment(context: Context, database: Database) -> Environment:
+    return detect_environment(context.args.env, context.config.production_values, database_url=database.url,
+                              url_source=database.source or "DATABASE_URL")
+
+
+def _print_backup(database: Database, context: Context) -> None:
+    command = backup_command(database.url, context.tool.cwd)
+    if database.note:
+        out(f"[WARN] {database.note}")
     if command:
         out(f"Back up first: {command}")
+        out(f"  (database from {database.source})")
     else:
-        url = _database_url(context)
-        where = f" ({without_password(url)})" if url else ""
+        where = f" ({without_password(database.url)}, from {database.source})" if database.url else ""
         out(f"Back up the database{where} before applying: these changes lose data.")
 
 
@@ -162,20 +228,20 @@ def _lock_warnings(context: Context, migrations: list[Migration]) -> list[str]:
 
 def apply(args: argparse.Namespace, config: Config) -> int:
     context = build_context(args, config)
-    environment = detect_environment(args.env, config.production_values)
+    database = _database(context)
+    environment = _environment(context, database)
     try:
         state = read_state(context)
     except StatusFailed as failure:
-        err(f"the native status command failed with exit code {failure.code}; nothing was applied")
-        return failure.code
+        return _native_failed("status", failure.code, "nothing was applied")
     pending = state.pending
     if not pending:
         out("No pending migrations.")
         return 0
     out()
     out(f"Pending migrations ({len(pending)}):")
-    for migration in pending:
-        out(f"  {migration.id}")
+    for number, migration in enumerate(pending, 1):
+        out(f"  {number}. {migration.id}")
     if state.note:
         out(f"  ({state.note})")
     reviewed = review(context, [f for m in pending for f in m.files])
@@ -184,49 +250,99 @@ def apply(args: argparse.Namespace, config: Config) -> int:
     _print_findings(reviewed.findings)
     for warning in _lock_warnings(context, reviewed.migrations):
         out(warning)
+    unreviewed = _unreviewed(context, pending, reviewed)
+    for line in unreviewed:
+        out(f"[WARN] Not reviewed: {line}")
     loses_data = bool(reviewed.errors) or any(op.kind in DESTRUCTIVE_KINDS for m in reviewed.migrations
                                                for op in m.operations if op.direction == "up")
     if loses_data:
-        _print_backup(context)
-    if reviewed.errors and not args.allow_destructive:
-        count = len(reviewed.errors)
-        if not (_interactive() and _ask(f"{count} error-level finding(s). Apply anyway?")):
-            err(f"refused: {count} error-level finding(s) in the pending migrations. Nothing was applied. "
-                f"Fix them, or apply on purpose with --allow-destructive.")
-            return REFUSED
-    if not _production_gate(args, environment, "Apply migrations"):
+        _print_backup(database, context)
+    destructive = f"{len(reviewed.errors)} error-level finding(s) in the pending migrations" if reviewed.errors else ""
+    unreviewed_reason = (f"{len(unreviewed)} pending migration(s) migrate-guard could not review" if unreviewed else "")
+    if not _gate(args, environment, f"Apply {len(pending)} migration(s)", "applied", destructive, unreviewed_reason):
         return REFUSED
     action = "run_production" if environment.production else "run"
     started = time.monotonic()
     for argv in context.tool.argv(action):
         code = stream(argv, context.tool.cwd)
         if code != 0:
-            err(f"{context.spec.executable} failed with exit code {code}")
-            return code
+            return _native_failed(action.split("_")[0], code, "see its output above")
     duration = time.monotonic() - started
-    applied = _newly_applied(context, pending)
+    applied = _newly_applied(context, state)
     by_id = {m.id: m for m in reviewed.migrations}
+    _heading("Migration Applied")
+    out(f"Applied: {len(applied)} migration(s)")
     out()
-    out("Migration Applied")
-    out(f"  Count: {len(applied)}")
-    for native in applied:
-        out(f"  {native.id}")
+    for number, native in enumerate(applied, 1):
+        out(f"  {number}. {native.id}")
         migration = _migration_for(native, reviewed.migrations, by_id)
-        for line in changes(migration) if migration else []:
-            out(f"    {line}")
-    out(f"  Duration: {duration:.2f}s")
+        for line in applied_view(migration) if migration else []:
+            out(f"     {line}")
+    out()
+    out(f"Duration: {duration:.1f}s")
     return 0
 
 
-def _newly_applied(context: Context, pending: list[NativeMigration]) -> list[NativeMigration]:
+def _heading(title: str) -> None:
+    out()
+    out(title)
+    out("-" * len(title))
+
+
+def _native_failed(action: str, code: int, consequence: str) -> int:
+    """The native tool failed: say so in words; our exit code is 1 (2 stays "usage error")."""
+    err(f"the native {action} command failed (exit code {code}); {consequence}")
+    return NATIVE_FAILED
+
+
+def _unreviewed(context: Context, natives: list[NativeMigration], reviewed: Review) -> list[str]:
+    """Migrations the native tool will run that were not read and linted: no file found for them, a file no
+    extractor read, or operations no rule could check."""
+    if reviewed.problem:
+        return [m.id for m in natives]
+    read = {path for migration in reviewed.migrations for path in (migration.path, *migration.sources)}
+    found: list[str] = []
+    for native in natives:
+        if not native.files:
+            if context.project.orm == "django" and native.id.split(".", 1)[0] not in django_app_folders(context) \
+                    and not _django_app_in_project(context, native.id.split(".", 1)[0]):
+                continue  # an installed app's migration (django.contrib, a package): not the project's to lint
+            found.append(f"{native.id} (no migration file found for it in {', '.join(context.project.migrations) or 'the project'})")
+        elif not all(display_path(f) in read for f in native.files if f.suffix != ".json"):
+            found.append(f"{native.id} ({display_path(native.files[0])} could not be read as a migration)")
+    for migration in reviewed.migrations:
+        blind = [op for op in migration.operations if op.direction == "up" and op.kind in UNREADABLE_KINDS]
+        if blind:
+            found.append(f"{migration.id} (line {blind[0].location.line}: {UNREADABLE_KINDS[blind[0].kind]})")
+    return found
+
+
+def _django_app_in_project(context: Context, app: str) -> bool:
+    """An app folder with migrations inside the project that detection did not list (so it was not linted).
+    Every folder name counts here, `vendor` and `build` included: only environments and VCS folders are left out."""
+    root = Path(context.project.root)
+    for folder, names, files in os.walk(root):
+        depth = len(Path(folder).relative_to(root).parts)
+        names[:] = [] if depth >= 5 or "pyvenv.cfg" in files else [
+            n for n in names if n not in _NEVER_PROJECT_DIRS and not n.startswith(".")]
+        if Path(folder).name == app and "migrations" in names:
+            return True
+    return False
+
+
+_NEVER_PROJECT_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
+
+
+def _newly_applied(context: Context, before: NativeState) -> list[NativeMigration]:
+    """What the native run applied: applied now and not before (an installed app's migrations included)."""
     try:
         after = read_state(context, quiet=True)
     except StatusFailed:
-        return pending
+        return before.pending
     if not after.known:
-        return pending
-    now_applied = {m.id for m in after.applied}
-    return [m for m in pending if m.id in now_applied]
+        return before.pending
+    was_applied = {m.id for m in before.applied}
+    return [m for m in after.applied if m.id not in was_applied]
 
 
 def _migration_for(native: NativeMigration, migrations: list[Migration], by_id: dict[str, Migration]) -> Migration | None:
@@ -245,71 +361,114 @@ def rollback(args: argparse.Namespace, config: Config) -> int:
     if context.spec.no_rollback:
         err(f"{context.project.orm} has no native rollback. {context.spec.no_rollback}")
         return REFUSED
-    environment = detect_environment(args.env, config.production_values)
+    database = _database(context)
+    environment = _environment(context, database)
     try:
         state = read_state(context)
     except StatusFailed as failure:
-        err(f"the native status command failed with exit code {failure.code}; nothing was rolled back")
-        return failure.code
+        return _native_failed("status", failure.code, "nothing was rolled back")
     target = _last_applied(context, state)
     if target is None:
         out("Nothing to roll back: no migration is applied.")
         return 0
+    _prepare_rollback(context, state, target)
+    reverted = _reverted_by_rollback(context, state, target)
+    if reverted is None:
+        return REFUSED
     out()
     out(f"Rolling back: {target.id}" + (f" ({display_path(target.files[0])})" if target.files else ""))
-    reviewed = review(context, target.files)
-    migration = reviewed.migrations[0] if reviewed.migrations else None
-    if migration is None:
-        problem = reviewed.problem or f"cannot read migration {target.id}"
-        if not args.allow_destructive:
-            err(f"refused: {problem}, so its down migration cannot be checked. Nothing was rolled back. "
-                f"Roll back on purpose with --allow-destructive.")
-            return REFUSED
-        out(f"[WARN] {problem}")
-    else:
+    others = [m for m in reverted if m.id != target.id]
+    if others:
+        out(f"The native rollback also reverts {len(others)} migration(s) that depend on it:")
+        for migration in others:
+            out(f"  - {migration.id}")
+    reviewed = review(context, [f for m in reverted for f in m.files])
+    unreviewed = _unreviewed(context, reverted, reviewed)
+    for line in unreviewed:
+        out(f"[WARN] Not reviewed: {line}")
+    by_id = {m.id: m for m in reviewed.migrations}
+    lines: list[str] = []
+    destroys: list[str] = []
+    for native in reverted:
+        migration = _migration_for(native, reviewed.migrations, by_id)
+        if migration is None:
+            continue
         irreversible = [op for op in migration.operations if isinstance(op, ir.RunCode) and not op.has_reverse]
-        if migration.down != "present" or irreversible:
+        changes_nothing = not any(op.direction == "up" and op.kind not in SKIPPED_KINDS for op in migration.operations)
+        empty_both_ways = changes_nothing and migration.down in ("noop", "empty")  # an Alembic merge revision
+        if (migration.down != "present" and not empty_both_ways) or irreversible:
             why = migration.down if migration.down != "present" else (
                 f"{irreversible[0].language} code without a reverse at line {irreversible[0].location.line}")
-            err(f"refused: {target.id} has no down migration ({why}): it cannot be rolled back. "
+            err(f"refused: {native.id} has no down migration ({why}): it cannot be rolled back. "
                 f"Write a new migration that reverses it. Nothing was rolled back.")
             return REFUSED
-        out("Reversed operations:")
-        for line in reversed_view(migration) or ["(no schema changes)"]:
-            out(f"  {line}")
+        lines += reversed_view(migration)
         if down_destroys_data(migration):
-            _print_backup(context)
-            if not (args.allow_destructive or args.yes):
-                if not (_interactive() and _ask("The rollback deletes data. Continue?")):
-                    err("refused: this rollback deletes data; confirm with --allow-destructive (or --yes). "
-                        "Nothing was rolled back.")
-                    return REFUSED
-    if not _production_gate(args, environment, "Roll back"):
+            destroys.append(native.id)
+    out()
+    out("Reversed operations:")
+    for line in lines or ["(no schema changes)"]:
+        out(f"  {line}")
+    if destroys:
+        _print_backup(database, context)
+    destructive = f"the rollback of {', '.join(destroys)} deletes data" if destroys else ""
+    unreviewed_reason = f"{len(unreviewed)} migration(s) to revert migrate-guard could not review" if unreviewed else ""
+    if not _gate(args, environment, f"Roll back {len(reverted)} migration(s)", "rolled back", destructive,
+                 unreviewed_reason):
         return REFUSED
-    if context.project.orm == "django":
-        _django_target(context, state, target)
     for argv in context.tool.argv("rollback"):
         code = stream(argv, context.tool.cwd)
         if code != 0:
-            err(f"{context.spec.executable} failed with exit code {code}")
-            return code
-    out()
-    out("Migration Rolled Back")
-    out(f"  {target.id}")
-    out("State after:")
+            return _native_failed("rollback", code, "see its output above")
     try:
-        _print_state(read_state(context, quiet=True))
+        after = read_state(context, quiet=True)
     except StatusFailed as failure:
-        err(f"the native status command failed with exit code {failure.code}")
-        return failure.code
+        return _native_failed("status", failure.code, "the rollback itself succeeded")
+    _heading("Migration Rolled Back")
+    out(f"Reverted: {', '.join(m.id for m in reverted)}")
+    out()
+    out("Reversed operations:")
+    for line in lines or ["(no schema changes)"]:
+        out(f"  {line}")
+    out()
+    now = _last_applied(context, after) if after.known else None
+    out(f"Current state: {now.id if now else '(no migration applied)'}")
     return 0
+
+
+def _prepare_rollback(context: Context, state: NativeState, target: NativeMigration) -> None:
+    """The values the native rollback command needs to revert exactly `target`."""
+    if context.project.orm == "django":
+        _django_target(context, state, target)
+    elif context.project.orm == "alembic":
+        # `downgrade -1` is "Ambiguous walk" at a merge revision or with several heads: name the step instead.
+        # At a merge, downgrading to one parent reverts only the merge ("m1 -> b1, c1").
+        context.tool.values["alembic_target"] = [target.parents[0] if len(target.parents) > 1 else f"{target.id}@-1"]
+
+
+def _reverted_by_rollback(context: Context, state: NativeState, target: NativeMigration) -> list[NativeMigration] | None:
+    """Everything the native rollback will revert, in the order it reverts them. Django also unapplies every
+    applied migration that depends on the target (other apps included): its own plan says which."""
+    if context.project.orm != "django":
+        return [target]
+    plans = context.tool.argv("plan")
+    result = tee(plans[0], context.tool.cwd, quiet=True)
+    if result.code != 0:
+        out(result.output.rstrip())
+        _native_failed("migrate --plan", result.code, "nothing was rolled back")
+        return None
+    by_id = {m.id: m for m in state.migrations}
+    labels = re.findall(r"^([A-Za-z_]\w*\.\w+)\s*$", result.output, re.M)
+    reverted = [by_id.get(label) or NativeMigration(label, True) for label in labels]
+    return reverted or [target]
 
 
 def _last_applied(context: Context, state: NativeState) -> NativeMigration | None:
     applied = state.applied
     if context.project.orm == "django":
-        if context.args.app:
-            applied = [m for m in applied if m.id.split(".", 1)[0] == context.args.app]
+        app = getattr(context.args, "app", None)
+        if app:
+            applied = [m for m in applied if m.id.split(".", 1)[0] == app]
         else:  # the project's own apps, not django.contrib or third-party apps
             own = set(django_app_folders(context))
             applied = [m for m in applied if m.id.split(".", 1)[0] in own]
@@ -336,19 +495,29 @@ def status(args: argparse.Namespace, config: Config) -> int:
     try:
         state = read_state(context)
     except StatusFailed as failure:
-        err(f"the native status command failed with exit code {failure.code}")
-        return failure.code
+        return _native_failed("status", failure.code, "see its output above")
+    orm = context.project.orm
+    _heading("Migration Status")
+    out(f"ORM:      {orm}")
+    if context.project.root != ".":
+        out(f"Project:  {context.project.root}")
     out()
-    out(f"Status ({context.project.orm}, {context.project.root})")
     _print_state(state)
-    if context.tool.has("drift"):
+    if not state.migrations:
         out()
-        out("Schema drift:")
-        if context.project.orm == "alembic" and state.pending:
-            out(f"  [INFO] Not checked: {len(state.pending)} migration(s) pending (alembic check compares an "
-                f"up-to-date database with the models)")
-        else:
-            _drift(context)
+        out("No migrations yet: create the first one with migrate-guard create NAME")
+    out()
+    _drift(context, state)
+    times = [m.applied_at for m in state.applied if m.applied_at]
+    last = _last_applied(context, state) if state.known else None
+    if times:
+        out(f"Last applied: {max(times)}")
+    elif last is not None:
+        out(f"Last applied: {last.id} (the time is unknown for {orm})")
+    elif state.known:
+        out("Last applied: (none)")
+    else:
+        out(f"Last applied: unknown for {orm}")
     return 0
 
 
@@ -356,31 +525,43 @@ def _print_state(state: NativeState) -> None:
     number = 0
     applied, pending = state.applied, state.pending
     if state.known:
-        out(f"  Applied ({len(applied)}):")
+        out(f"Applied ({len(applied)}):")
         for migration in applied:
             number += 1
             when = f"  (applied at {migration.applied_at})" if migration.applied_at else ""
-            out(f"    {number}. {migration.id}{when}")
-    out(f"  Pending ({len(pending)}):" if state.known else f"  Migrations ({len(pending)}), applied state unknown:")
+            out(f"  {number}. {migration.id}{when}")
+        if not applied:
+            out("  (none)")
+        out()
+    out(f"Pending ({len(pending)}):" if state.known else f"Migrations ({len(pending)}), applied state unknown:")
     for migration in pending:
         number += 1
-        out(f"    {number}. {migration.id}")
-    times = [m.applied_at for m in applied if m.applied_at]
-    if times:
-        out(f"  Last applied: {max(times)}")
+        out(f"  {number}. {migration.id}")
+    if not pending:
+        out("  (none)")
     if state.note:
         out(f"  ({state.note})")
 
 
-def _drift(context: Context) -> None:
+def _drift(context: Context, state: NativeState) -> None:
     orm = context.project.orm
+    if not context.tool.has("drift"):
+        out(f"Schema drift: unknown for {orm} (it has no command that compares the database with the models)")
+        return
+    if state.database_missing:
+        out("Schema drift: not checked: the database does not exist yet (the check would create it)")
+        return
+    if orm == "alembic" and state.pending:
+        out(f"Schema drift: not checked: {len(state.pending)} migration(s) pending (alembic check compares an "
+            f"up-to-date database with the models)")
+        return
     for argv in context.tool.argv("drift"):
         result = tee(argv, context.tool.cwd)
         text = result.output
         if result.code == 0 and (orm != "alembic" or "No new upgrade operations" in text or not text.strip()):
-            out("  [PASS] No drift: the migrations match the models")
+            out("Schema drift: None detected")
         elif (orm == "alembic" and "New upgrade operations detected" in text) or (orm == "django" and result.code == 1) \
                 or (orm == "prisma" and result.code == 2):
-            out("  [WARN] Drift: the models have changes no migration captures (run migrate-guard create NAME)")
+            out("Schema drift: DETECTED: the models have changes no migration captures (run migrate-guard create NAME)")
         else:
-            out(f"  [INFO] The drift check could not run (exit code {result.code}); see its output above")
+            out(f"Schema drift: unknown: the check could not run (exit code {result.code}); see its output above")

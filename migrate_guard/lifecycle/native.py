@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import UsageError
-from .environment import show_command, sqlite_path
+from .environment import redact, show_command, sqlite_path
 from .project import Context, django_app_folders
 
 
@@ -32,6 +33,9 @@ def stream(argv: list[str], cwd: Path) -> int:
     """Run with the terminal as is: the tool's output goes straight to the user."""
     announce(argv, cwd)
     sys.stdout.flush()
+    if not (sys.stdout.isatty() and sys.stderr.isatty()):
+        # A log (CI) keeps what it is given: the tool's output passes through redact() on its way there.
+        return _piped(argv, cwd, quiet=False, stdin=None).code
     try:
         return subprocess.run(argv, cwd=cwd).returncode
     except FileNotFoundError:
@@ -44,8 +48,12 @@ def tee(argv: list[str], cwd: Path, quiet: bool = False) -> Completed:
     """Run, echoing stdout and stderr as they arrive (unless quiet), and keep the text to read the state from."""
     if not quiet:
         announce(argv, cwd)
+    return _piped(argv, cwd, quiet=quiet, stdin=subprocess.DEVNULL)
+
+
+def _piped(argv: list[str], cwd: Path, quiet: bool, stdin: int | None) -> Completed:
     try:
-        process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=stdin,
                                    text=True, errors="replace", bufsize=1)
     except FileNotFoundError:
         raise UsageError(f"cannot run {argv[0]}: not found") from None
@@ -59,7 +67,7 @@ def tee(argv: list[str], cwd: Path, quiet: bool = False) -> Completed:
             with lock:
                 chunks.append(line)
                 if not quiet:
-                    target.write(line)
+                    target.write(redact(line))
                     target.flush()
 
     threads = [threading.Thread(target=pump, args=(process.stdout, sys.stdout)),
@@ -77,6 +85,7 @@ class NativeMigration:
     applied: bool
     files: list[Path] = field(default_factory=list)
     applied_at: str | None = None
+    parents: list[str] = field(default_factory=list)  # Alembic: its down_revision(s)
 
 
 @dataclass(slots=True)
@@ -84,6 +93,8 @@ class NativeState:
     migrations: list[NativeMigration]
     known: bool = True  # False: the tool cannot tell which migrations are applied
     note: str = ""
+    current: list[str] = field(default_factory=list)  # Alembic: the revisions the database is at
+    database_missing: bool = False  # the database does not exist yet (read from the files, not the tool)
 
     @property
     def applied(self) -> list[NativeMigration]:
@@ -105,11 +116,16 @@ def read_state(context: Context, quiet: bool = False) -> NativeState:
     orm = context.project.orm
     if orm == "drizzle":
         return _drizzle_state(context)
+    unborn = _unborn_state(context)
+    if unborn is not None:
+        return unborn
     outputs: list[str] = []
     tolerated = 0
     for argv in context.tool.argv("status"):
         result = tee(argv, context.tool.cwd, quiet=quiet)
         no_version_yet = orm == "golang-migrate" and result.code == 1 and "no migration" in result.output
+        if orm == "dbmate" and result.code != 0 and _NO_DATABASE.search(result.output):
+            return _all_pending(context, "the database does not exist yet: `dbmate up` creates it")
         if result.code not in context.spec.status_ok_codes and not no_version_yet:
             raise StatusFailed(result.code)
         if result.code != 0 and not no_version_yet:
@@ -120,6 +136,59 @@ def read_state(context: Context, quiet: bool = False) -> NativeState:
         # Prisma and TypeORM exit 1 when migrations are pending; exit 1 with none listed is a real failure.
         raise StatusFailed(tolerated)
     return state
+
+
+# A database that does not exist yet, as Postgres, MySQL and SQLite drivers say it.
+_NO_DATABASE = re.compile(r"database \S+ does not exist|Unknown database|unable to open database file", re.I)
+
+
+def _unborn_state(context: Context) -> NativeState | None:
+    """Before the first migration, or before the database exists, the native status would fail (Knex: ENOENT on
+    a missing folder) or create things (Django and Knex create the SQLite file and their tables): the migration
+    files say the state instead, every one pending."""
+    orm = context.project.orm
+    if orm not in ("django", "knex", "alembic"):
+        return None
+    if orm == "knex":
+        if _knex_folder_not_literal(context):
+            return None  # the folder we know may not be the one knex reads: only knex can say what is pending
+        if not any(folder.is_dir() for folder in context.migration_dirs()):
+            return NativeState([], note="")
+    from .database import target_database
+
+    url = target_database(orm, context.tool.cwd, context.args.database_url, os.environ, context.project.settings).url
+    path = sqlite_path(url) if url else None
+    if not path or path == ":memory:" or (context.tool.cwd / path).exists():
+        return None
+    return _all_pending(context, f"the database file {path} does not exist yet: nothing is applied "
+                                 f"(the native status was not run, so that it is not created)")
+
+
+def _knex_folder_not_literal(context: Context) -> bool:
+    knexfile = context.project.settings.get("knexfile")
+    paths = [Path(knexfile)] if knexfile else [context.tool.cwd / f"knexfile.{ext}" for ext in ("js", "cjs", "mjs", "ts")]
+    for path in paths:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            return bool(re.search(r"""\bdirectory\s*:(?!\s*['"`])""", text))
+    return False
+
+
+def _all_pending(context: Context, note: str) -> NativeState:
+    orm = context.project.orm
+    if orm == "alembic":
+        migrations = [NativeMigration(revision, False, [path], parents=ups) for revision, path, ups in _alembic_chain(context)]
+    elif orm == "django":
+        migrations = [NativeMigration(f"{app}.{path.stem}", False, [path]) for app, folder in django_app_folders(context).items()
+                      if folder.is_dir() for path in sorted(folder.glob("[0-9]*.py"))]
+        note += "; the installed apps' migrations are applied too"
+    elif orm in ("golang-migrate",):
+        migrations = [NativeMigration(name, False, files) for _, name, files in _numbered_sql(context)]
+    else:
+        migrations = [NativeMigration(path.name, False, [path]) for folder in context.migration_dirs()
+                      if folder.is_dir() for path in sorted(folder.iterdir())
+                      if path.is_file() and path.suffix in (".sql", ".js", ".ts", ".cjs", ".mjs")]
+    return NativeState(migrations, note=note, database_missing=True)
 
 
 # --- per tool ------------------------------------------------------------------------------------------------
@@ -135,40 +204,69 @@ def _files_named(context: Context, names: list[str]) -> dict[str, list[Path]]:
     return found
 
 
-def _alembic_chain(context: Context) -> list[tuple[str, Path]]:
-    """(revision, file) from base to head, read from the version files."""
-    revision_re = re.compile(r"^revision\s*(?::\s*str\s*)?=\s*['\"]([^'\"]+)['\"]", re.M)
-    down_re = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(None|['\"]([^'\"]+)['\"])", re.M)
-    parents: dict[str, str | None] = {}
+def alembic_env_py(context: Context) -> str | None:
+    """The text of the environment's env.py (beside the versions folder), or None when there is none."""
+    for folder in context.migration_dirs():
+        candidate = folder.parent / "env.py"
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8", errors="replace")
+    return None
+
+
+_ALEMBIC_REVISION = re.compile(r"^revision\s*(?::\s*str\s*)?=\s*['\"]([^'\"]+)['\"]", re.M)
+# None, "a1", ("b1", "c1") or ["b1", "c1"] (a merge revision), possibly over several lines.
+_ALEMBIC_DOWN = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(None|['\"][^'\"]*['\"]|[(\[][^)\]]*[)\]])", re.M)
+
+
+def _alembic_chain(context: Context) -> list[tuple[str, Path, list[str]]]:
+    """(revision, file, parents) from base to head, each after all of its parents (merge revisions included)."""
+    parents: dict[str, list[str]] = {}
     files: dict[str, Path] = {}
     for folder in context.migration_dirs():
         for path in sorted(folder.glob("*.py")):
             text = path.read_text(encoding="utf-8", errors="replace")
-            revision = revision_re.search(text)
+            revision = _ALEMBIC_REVISION.search(text)
             if not revision:
                 continue
-            down = down_re.search(text)
-            parents[revision.group(1)] = down.group(2) if down and down.group(2) else None
+            down = _ALEMBIC_DOWN.search(text)
+            parents[revision.group(1)] = re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)) if down else []
             files[revision.group(1)] = path
-    children: dict[str | None, list[str]] = {}
-    for revision, parent in parents.items():
-        children.setdefault(parent, []).append(revision)
-    chain: list[tuple[str, Path]] = []
-    frontier = sorted(children.get(None, []))
+    children: dict[str, list[str]] = {}
+    waiting: dict[str, int] = {}
+    for revision, ups in parents.items():
+        known = [parent for parent in ups if parent in parents]
+        waiting[revision] = len(known)
+        for parent in known:
+            children.setdefault(parent, []).append(revision)
+    chain: list[tuple[str, Path, list[str]]] = []
+    frontier = sorted(revision for revision, count in waiting.items() if count == 0)
     while frontier:
         revision = frontier.pop(0)
-        chain.append((revision, files[revision]))
-        frontier.extend(sorted(children.get(revision, [])))
+        chain.append((revision, files[revision], parents[revision]))
+        for child in sorted(children.get(revision, [])):
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                frontier.append(child)
     return chain
+
+
+# `alembic current`: "a1 (head)", "m1 (head) (mergepoint)", "a0 (branchpoint)", "x (effective head)".
+_ALEMBIC_CURRENT = re.compile(r"^([0-9A-Za-z_]+)((?: \((?:head|effective head|mergepoint|branchpoint)\))*)\s*$", re.M)
 
 
 def _alembic(context: Context, outputs: list[str]) -> NativeState:
     chain = _alembic_chain(context)
-    known = {revision for revision, _ in chain}
-    current = {match.group(1) for match in re.finditer(r"^([0-9A-Za-z_]+)(?: \(head\))?(?: \(effective head\))?\s*$",
-                                                          outputs[0], re.M) if match.group(1) in known}
-    applied_until = max((i for i, (revision, _) in enumerate(chain) if revision in current), default=-1)
-    return NativeState([NativeMigration(revision, i <= applied_until, [path]) for i, (revision, path) in enumerate(chain)])
+    parents = {revision: ups for revision, _, ups in chain}
+    current = [match.group(1) for match in _ALEMBIC_CURRENT.finditer(outputs[0]) if match.group(1) in parents]
+    applied: set[str] = set()
+    stack = list(current)
+    while stack:  # every ancestor of a current revision is applied
+        revision = stack.pop()
+        if revision not in applied:
+            applied.add(revision)
+            stack.extend(parent for parent in parents.get(revision, []) if parent in parents)
+    return NativeState([NativeMigration(revision, revision in applied, [path], parents=ups)
+                        for revision, path, ups in chain], current=current)
 
 
 def _django(context: Context, outputs: list[str]) -> NativeState:
@@ -268,29 +366,71 @@ def _dbmate(context: Context, outputs: list[str]) -> NativeState:
 
 
 def _drizzle_state(context: Context) -> NativeState:
-    """drizzle-kit has no status command: the journal lists migrations; SQLite's __drizzle_migrations says
-    which are applied (other databases: unknown)."""
+    """drizzle-kit has no status command: the journal lists migrations, and its table __drizzle_migrations (one
+    row per applied migration, created_at = the journal's `when`) says which are applied, on SQLite (read here)
+    and Postgres (schema drizzle, read with psql). The URL is the one drizzle.config's dbCredentials names."""
+    from .database import target_database
+
     entries: list[tuple[str, int, Path]] = []
     for folder in context.migration_dirs():
         journal = folder / "meta" / "_journal.json"
         if journal.is_file():
             try:
                 data = json.loads(journal.read_text(encoding="utf-8"))
-            except ValueError:
-                raise UsageError(f"{journal}: not valid JSON") from None
-            for entry in data.get("entries", []):
-                entries.append((entry["tag"], int(entry.get("when", 0)), folder / f"{entry['tag']}.sql"))
-    url = context.args.database_url or os.environ.get("DATABASE_URL")
-    path = sqlite_path(url) if url else None
-    if path and Path(path).is_file():
-        with sqlite3.connect(path) as connection:
-            try:
-                applied = {row[0] for row in connection.execute("SELECT created_at FROM __drizzle_migrations")}
-            except sqlite3.Error:
-                applied = set()
+                entries += [(str(entry["tag"]), int(entry.get("when", 0)), folder / f"{entry['tag']}.sql")
+                            for entry in data.get("entries", [])]
+            except (ValueError, KeyError, TypeError, AttributeError):
+                raise UsageError(f"{journal}: not a drizzle-kit journal") from None
+    database = target_database("drizzle", context.tool.cwd, context.args.database_url, os.environ,
+                               context.project.settings)
+    applied = _drizzle_applied(database.url, context.tool.cwd) if database.url else None
+    if applied is not None:
         return NativeState([NativeMigration(tag, when in applied, [file]) for tag, when, file in entries])
+    where = f" in {database.source}" if database.url else ""
     return NativeState([NativeMigration(tag, False, [file]) for tag, _, file in entries], known=False,
-                       note="drizzle-kit cannot report which migrations are applied: every migration was linted")
+                       note=f"the applied migrations could not be read from __drizzle_migrations{where}: "
+                            f"every migration was linted")
+
+
+def _drizzle_applied(url: str, cwd: Path) -> set[int] | None:
+    """created_at of each applied migration; an empty set when the table does not exist yet; None: unknown."""
+    path = sqlite_path(url)
+    if path is not None:
+        file = cwd / path
+        if not file.is_file():
+            return set()  # no database yet: nothing applied
+        try:
+            with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as connection:
+                return {int(row[0]) for row in connection.execute("SELECT created_at FROM __drizzle_migrations")}
+        except sqlite3.OperationalError as error:
+            return set() if "no such table" in str(error) else None
+        except (sqlite3.Error, ValueError, TypeError):
+            return None
+    from .environment import parse_database_url
+
+    address = parse_database_url(url)
+    if address is None or address.scheme not in ("postgres", "postgresql") or shutil.which("psql") is None:
+        return None
+    env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
+    if address.password is not None:
+        env["PGPASSWORD"] = address.password  # never on the command line
+    argv = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", address.host or "localhost",
+            "-p", str(address.port or 5432), "-U", address.user or "postgres", "-d", address.database or "postgres",
+            "-c", "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL",
+            "-c", "SELECT created_at FROM drizzle.__drizzle_migrations"]
+    try:
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = result.stdout.split()
+    if lines and lines[0] == "f":  # connected; the table does not exist yet (the second query then fails)
+        return set()
+    if result.returncode != 0 or not lines:
+        return set() if _NO_DATABASE.search(result.stderr) else None
+    try:
+        return {int(float(value)) for value in lines[1:]}
+    except ValueError:
+        return None
 
 
 _READERS = {

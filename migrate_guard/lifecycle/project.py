@@ -39,6 +39,9 @@ def select_project(args: argparse.Namespace) -> Project:
                 if (wanted_root is None or _normal(p.root) == wanted_root) and (not args.orm or p.orm == args.orm)]
     if not projects and wanted_root is None:
         projects = [p for p in _projects_around_cwd() if not args.orm or p.orm == args.orm]
+    if not projects:
+        projects = [p for p in new_projects(Path(args.project or ".")) if not args.orm or p.orm == args.orm]
+    projects = _merged(projects)
     if args.migrations:
         for project in projects:
             project.migrations = list(args.migrations)
@@ -55,6 +58,52 @@ def select_project(args: argparse.Namespace) -> Project:
                                                                           _conventional(args.orm, Path(root))))
     where = f" in {args.project}" if args.project else ""
     raise UsageError(f"no migration project found{where}: run from the project, or name it with --project ROOT --orm ORM")
+
+
+def _merged(projects: list[Project]) -> list[Project]:
+    """One project per tool and root: the native tool runs once there, over all of its folders."""
+    by_key: dict[tuple[str, str], Project] = {}
+    for project in projects:
+        first = by_key.setdefault((project.orm, project.root), project)
+        if first is not project:
+            first.migrations += [folder for folder in project.migrations if folder not in first.migrations]
+    return list(by_key.values())
+
+
+def new_projects(root: Path) -> list[Project]:
+    """Projects on their first day, before detection can see them (no migration exists yet): a Django project
+    (manage.py, apps with an empty or no migrations package), a TypeORM data source where `typeorm init` and the
+    docs put it, and dbmate's default empty db/migrations."""
+    if not root.is_dir():
+        return []
+    found: list[Project] = []
+    manage = root / "manage.py"
+    if manage.is_file() and "django" in _head(manage).lower():
+        apps = sorted(folder for folder in root.iterdir() if folder.is_dir() and not folder.name.startswith(".")
+                      and (folder / "apps.py").is_file() and (folder / "__init__.py").is_file())
+        found.append(Project(orm="django", root=_normal(str(root)),
+                             migrations=[_normal(str(app / "migrations")) for app in apps],
+                             settings={"manage_py": str(manage)}))
+    data_source = next((root / name for name in _TYPEORM_DATA_SOURCES if (root / name).is_file()), None)
+    if data_source is not None and "DataSource" in _head(data_source):
+        found.append(Project(orm="typeorm", root=_normal(str(root)), migrations=[_normal(str(root / "src" / "migrations"))],
+                             settings={"data_source": str(data_source)}))
+    dbmate = root / "db" / "migrations"
+    if dbmate.is_dir() and not any(dbmate.iterdir()):
+        found.append(Project(orm="dbmate", root=_normal(str(root)), migrations=[_normal(str(dbmate))]))
+    return found
+
+
+# Where TypeORM's docs and `typeorm init` put the data source.
+_TYPEORM_DATA_SOURCES = ("src/data-source.ts", "src/data-source.js", "data-source.ts", "data-source.js")
+
+
+def _head(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return handle.read(64 * 1024)
+    except OSError:
+        return ""
 
 
 def _projects_around_cwd() -> list[Project]:
@@ -91,6 +140,10 @@ def build_context(args: argparse.Namespace, config: Config) -> Context:
     project = select_project(args)
     spec = spec_for(project.orm)
     cwd = _tool_cwd(project, spec)
+    if spec.orm == "typeorm" and not args.datasource and not project.settings.get("data_source"):
+        default = next((cwd / name for name in _TYPEORM_DATA_SOURCES if (cwd / name).is_file()), None)
+        if default is not None:
+            project.settings["data_source"] = str(default)
     prefix = resolve_prefix(spec, cwd)
     if spec.orm == "typeorm" and (args.datasource or project.settings.get("data_source", "")).endswith(".ts"):
         ts_runner = find_upwards(cwd, "node_modules/.bin/typeorm-ts-node-commonjs")

@@ -17,7 +17,7 @@ from typing import Literal
 from ..errors import UsageError
 
 ToolKind = Literal["node", "python-module", "python-script", "binary"]
-Action = Literal["create", "run", "run_production", "rollback", "status", "drift"]
+Action = Literal["create", "create_skeleton", "run", "run_production", "rollback", "plan", "status", "drift"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +102,7 @@ TOOLS: dict[str, ToolSpec] = {
             "run": (("migrate",),),
             "run_production": (("migrate",),),
             "rollback": (("migrate", "{app}", "{previous}"),),
+            "plan": (("migrate", "{app}", "{previous}", "--plan"),),  # what the rollback reverts, dependants included
             "status": (("showmigrations", "--list", "--verbosity", "2"),),
             "drift": (("makemigrations", "--check", "--dry-run"),),
         },
@@ -110,9 +111,10 @@ TOOLS: dict[str, ToolSpec] = {
         "alembic", "python-module", "alembic", "pip install alembic",
         {
             "create": (("{config_args}", "revision", "--autogenerate", "-m", "{name}"),),
+            "create_skeleton": (("{config_args}", "revision", "-m", "{name}"),),  # env.py has no target_metadata
             "run": (("{config_args}", "upgrade", "head"),),
             "run_production": (("{config_args}", "upgrade", "head"),),
-            "rollback": (("{config_args}", "downgrade", "-1"),),
+            "rollback": (("{config_args}", "downgrade", "{alembic_target}"),),
             "status": (("{config_args}", "current"), ("{config_args}", "history")),
             "drift": (("{config_args}", "check"),),
         },
@@ -235,9 +237,12 @@ def resolve_prefix(spec: ToolSpec, cwd: Path, bin_override: str | None = None) -
     on_path = shutil.which(executable)
     if on_path:
         return [on_path]
-    if spec.kind == "node" and spec.node_package and _declared(cwd, spec.node_package) and shutil.which("npx"):
-        # Declared but not in node_modules/.bin (Yarn Plug'n'Play, workspaces): npx finds it, never downloads.
-        return ["npx", "--no-install", executable]
+    if spec.kind == "node" and spec.node_package and _declared(cwd, spec.node_package):
+        if (find_upwards(cwd, "node_modules") or find_upwards(cwd, ".pnp.cjs")) and shutil.which("npx"):
+            # Declared but not in node_modules/.bin (Yarn Plug'n'Play, workspaces): npx finds it, never downloads.
+            return ["npx", "--no-install", executable]
+        raise UsageError(f"{executable} is declared in package.json but not installed (no node_modules) for the "
+                         f"{spec.orm} project in {cwd}: run `npm install` (or `{spec.install}`)")
     raise UsageError(f"{executable} is not installed for the {spec.orm} project in {cwd}: {spec.install}")
 
 
