@@ -74,6 +74,17 @@ ALEMBIC_CASES: dict[str, str] = {
                          '    op.execute(DDL("TRUNCATE b8"))  # expect: truncate\n',
     "unknown_table_keeps_shape": 'from alembic import op\n\n\ndef upgrade():\n    for name in legacy_tables():\n'
                                  '        op.execute(f"DROP TABLE {name}")  # expect: drop-table\n',
+    "loop_over_names": 'from alembic import op\n\nTABLES = ("c4", "c5")\n\n\ndef upgrade():\n    for table in TABLES:\n'
+                       '        op.drop_table(table)  # expect: drop-table\n',
+    "function_alias": 'from alembic import op\n\n\ndef upgrade():\n    drop = op.drop_table\n'
+                      '    drop("c6")  # expect: drop-table\n',
+    "orm_query": 'import sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.orm import Session, declarative_base\n\n'
+                 'Base = declarative_base()\n\n\nclass Token(Base):\n    __tablename__ = "c7"\n'
+                 '    id = sa.Column(sa.Integer, primary_key=True)\n\n\ndef upgrade():\n'
+                 '    session = Session(bind=op.get_bind())\n'
+                 '    session.query(Token).delete()  # expect: unbounded-delete\n'
+                 '    session.query(Token).filter(Token.id == 1).delete()\n'
+                 '    session.query(Token).update({"id": 2})  # expect: unbounded-update\n',
     "nested_helper": 'from alembic import op\n\n\ndef upgrade():\n    def drop(name):\n        op.drop_table(name)\n\n'
                      '    drop("c1")  # expect: drop-table\n',
     "project_helper": 'import sqlalchemy as sa\nfrom alembic import op\n\nfrom myapp import db\nfrom myapp.cleanup import purge\n\n\ndef upgrade():\n'
@@ -148,6 +159,11 @@ DJANGO_CASES: dict[str, tuple[str, str]] = {
                          "    Order.objects.all().delete()  # expect: unbounded-delete\n"
                          "    Order.objects.filter(id=1).delete()\n    Order.objects.get(id=2).delete()\n",
                          f"[migrations.RunPython(forwards, {NOOP})]"),
+    "runpython_loop_delete": ("def forwards(apps, schema_editor):\n    Item = apps.get_model('shop', 'Item')\n"
+                              "    for item in Item.objects.filter():\n"
+                              "        item.delete()  # expect: unbounded-delete\n"
+                              "    for item in Item.objects.filter(id=3):\n        item.delete()\n",
+                              f"[migrations.RunPython(forwards, {NOOP})]"),
     "runpython_update": ("def forwards(apps, schema_editor):\n"
                          "    apps.get_model('shop.Line').objects.using('default').update(id=1)  # expect: unbounded-update\n"
                          "    apps.get_model('shop.Line').objects.exclude(id=1).update(id=1)\n",
@@ -200,7 +216,8 @@ OFFLINE_ENV = ("from alembic import context\n\n"
                "context.configure(url='postgresql://', literal_binds=True, dialect_opts={'paramstyle': 'named'})\n"
                "with context.begin_transaction():\n    context.run_migrations()\n")
 OFFLINE_CASES = ("op_alias", "import_alembic_op", "module_variable", "local_variable", "fstring", "format", "percent",
-                 "concatenation", "augmented", "helper", "core_delete", "core_update")
+                 "concatenation", "augmented", "helper", "core_delete", "core_update", "loop_over_names",
+                 "function_alias")
 
 
 def test_real_alembic_runs_each_idiom_and_each_is_flagged(tmp_path: Path) -> None:
@@ -213,7 +230,8 @@ def test_real_alembic_runs_each_idiom_and_each_is_flagged(tmp_path: Path) -> Non
     assert rendered.returncode == 0, rendered.stderr
     for statement in ("DROP TABLE a1", "DROP TABLE a2", "DROP TABLE a3", "DELETE FROM a4", "DROP TABLE a5",
                       "DROP TABLE a6", "DELETE FROM a7", "TRUNCATE a8", "DROP TABLE a9", "DROP TABLE b4",
-                      "DELETE FROM b5;", "UPDATE b6 SET plan='free';"):
+                      "DELETE FROM b5;", "UPDATE b6 SET plan='free';", "DROP TABLE c4", "DROP TABLE c5",
+                      "DROP TABLE c6"):
         assert statement in rendered.stdout, statement
     got = {(f["path"], f["line"], f["rule"]) for f in watched("--no-cache", cwd=tmp_path)
            if f["rule"] != "missing-down-migration"}

@@ -242,7 +242,9 @@ class Reader:
                 dialect, negated = branch_dialect(statement.test)
                 ops += self.branch(statement.body, aliases, None if negated else dialect)
                 ops += self.branch(statement.orelse, aliases, dialect if negated else None)
-            elif isinstance(statement, (ast.For, ast.While, ast.AsyncFor)):
+            elif isinstance(statement, (ast.For, ast.AsyncFor)):
+                ops += self.loop(statement, aliases)
+            elif isinstance(statement, ast.While):
                 ops += self.block(statement.body, aliases) + self.block(statement.orelse, aliases)
             elif isinstance(statement, ast.Try):
                 ops += self.block(statement.body, aliases)
@@ -257,6 +259,21 @@ class Reader:
                 self.bind(statement)
         return ops
 
+    def loop(self, statement: ast.For | ast.AsyncFor, aliases: dict[str, str]) -> list[ir.Operation]:
+        """`for table in ("a", "b"): op.drop_table(table)`: the body once per name of a literal list (a drop of a and
+        a drop of b); over anything else, once with the loop variable unknown."""
+        items = self.strings.resolve(statement.iter)
+        names = [literal(e) for e in items.elts] if isinstance(items, (ast.List, ast.Tuple, ast.Set)) else []
+        ops: list[ir.Operation] = []
+        if isinstance(statement.target, ast.Name) and names and len(names) <= 50 \
+                and all(isinstance(n, str) for n in names):
+            for element in items.elts:  # type: ignore[union-attr]
+                self.bindings[statement.target.id] = element
+                ops += self.block(statement.body, aliases)
+        else:
+            ops += self.block(statement.body, aliases)
+        return ops + self.block(statement.orelse, aliases)
+
     def expression(self, statement: ast.stmt, value: ast.expr, aliases: dict[str, str]) -> list[ir.Operation]:
         if isinstance(value, ast.Call) and self.is_op_call(value, aliases):
             return self.call(value, aliases)
@@ -264,7 +281,7 @@ class Reader:
             value.func, ast.Name) else None
         if helper is not None:
             return self.inline(value, helper, aliases)
-        ops = self.connection_sql(value)
+        ops = self.connection_sql(value) + self.orm_queries(value)
         foreign = self.foreign(value) if isinstance(statement, ast.Expr) and isinstance(value, ast.Call) else None
         if not ops and foreign:
             ops.append(self.make(ir.Unreadable, value, what=expression_text(self.source, value),
@@ -276,12 +293,55 @@ class Reader:
         """`op`, or what the module calls it (`alembic_op`, `alembic.op`)."""
         return dotted(func) in self.module.op_names
 
+    def op_function(self, func: ast.expr) -> str | None:
+        """`op.drop_table` / `drop_table` imported from alembic.op / `drop = op.drop_table; drop(...)`: its name."""
+        if isinstance(func, ast.Name) and func.id in self.module.op_functions:
+            return self.module.op_functions[func.id]
+        if isinstance(func, ast.Name):
+            bound = self.lookup(func)
+            if isinstance(bound, ast.Attribute) and self.op_owner(bound.value):
+                return bound.attr
+        if isinstance(func, ast.Attribute) and self.op_owner(func.value):
+            return func.attr
+        return None
+
     def is_op_call(self, call: ast.Call, aliases: dict[str, str]) -> bool:
         func = call.func
-        if isinstance(func, ast.Name):
-            return func.id in self.module.op_functions
-        return (isinstance(func, ast.Attribute) and (self.op_owner(func.value) or (
-            isinstance(func.value, ast.Name) and func.value.id in aliases)))
+        return self.op_function(func) is not None or (
+            isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in aliases)
+
+    def orm_queries(self, expression: ast.expr) -> list[ir.Operation]:
+        """`session.query(User).delete()` / `.update({...})` with no `.filter()`: every row of the model's table."""
+        ops: list[ir.Operation] = []
+        for call in ast.walk(expression):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                    and call.func.attr in ("delete", "update")):
+                continue
+            current = self.strings.resolve(call.func.value)
+            for _ in range(32):
+                if not (isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute)):
+                    break
+                if current.func.attr == "query" and current.args:
+                    cls = ir.Delete if call.func.attr == "delete" else ir.Update
+                    ops.append(self.make(cls, call, table=self.model_table(current.args[0]), has_where=False))
+                    break
+                if current.func.attr not in ("order_by", "execution_options", "enable_eagerloads", "options"):
+                    break  # filter(), filter_by(), limit(), anything we do not know: not every row for certain
+                current = self.strings.resolve(current.func.value)
+        return ops
+
+    def model_table(self, node: ast.expr) -> str:
+        """A model class of this file (`class User(Base): __tablename__ = "users"`) or a table: its table's name."""
+        value = self.strings.resolve(node)
+        if isinstance(node, ast.Name):
+            model = next((c for c in self.source.tree.body if isinstance(c, ast.ClassDef) and c.name == node.id), None)
+            for statement in model.body if model is not None else []:
+                if isinstance(statement, ast.Assign) and any(
+                        isinstance(t, ast.Name) and t.id == "__tablename__" for t in statement.targets):
+                    name = literal(statement.value)
+                    if isinstance(name, str):
+                        return name
+        return self.table_name(value or node)
 
     def foreign(self, call: ast.Call) -> str | None:
         """`helpers.drop_all()` / `drop_all()` imported from a project module: the module, else None. Ending a
@@ -431,12 +491,10 @@ class Reader:
     def call(self, call: ast.Call, aliases: dict[str, str]) -> list[ir.Operation]:
         func = call.func
         table: str | None = None
-        if isinstance(func, ast.Name) and func.id in self.module.op_functions:
-            name = self.module.op_functions[func.id]
-        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in aliases:
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in aliases:
             table, name = aliases[func.value.id], func.attr
-        elif isinstance(func, ast.Attribute) and self.op_owner(func.value):
-            name = func.attr
+        elif self.op_function(func) is not None:
+            name = self.op_function(func)  # type: ignore[assignment]
         else:
             return []
         handler = getattr(self, "op_" + name, None)

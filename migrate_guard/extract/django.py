@@ -667,6 +667,13 @@ class Replay:
             return bindings.get(name.id, self.source.constants.get(name.id))
 
         strings = StringReader(self.source, lookup)
+        every_row: dict[int, ast.expr] = {}  # `for obj in M.objects.all(): obj.delete()`: that delete() -> M
+        for loop in ast.walk(function):
+            if isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) \
+                    and (model := _whole_queryset(loop.iter, strings)) is not None:
+                every_row.update({id(c): model for statement in loop.body for c in ast.walk(statement)
+                                  if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                                  and isinstance(c.func.value, ast.Name) and c.func.value.id == loop.target.id})
         calls = sorted((n for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)),
                        key=lambda n: (n.lineno, n.col_offset))
         ops: list[ir.Operation] = []
@@ -679,7 +686,9 @@ class Replay:
                 ops.append(self.make(ir.DropTable, call, table=self._model_table(call.args[0], strings, state),
                                      direction=direction))
             elif method in ("delete", "update") and not (method == "delete" and (call.args or call.keywords)):
-                model = _whole_queryset(call.func.value, strings)  # type: ignore[attr-defined]
+                owner = call.func.value  # type: ignore[attr-defined]
+                model = every_row.get(id(call)) if method == "delete" and id(call) in every_row \
+                    else _whole_queryset(owner, strings)
                 if model is not None:
                     cls = ir.Delete if method == "delete" else ir.Update
                     ops.append(self.make(cls, call, table=self._model_table(model, strings, state), has_where=False,
@@ -757,8 +766,9 @@ def _whole_queryset(node: ast.expr, strings: StringReader) -> ast.expr | None:
     table, else None (a filter, a custom method, anything else)."""
     current = strings.resolve(node)
     for _ in range(32):
-        if isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute) \
-                and current.func.attr in _KEEPS_ROWS:
+        if isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute) and (
+                current.func.attr in _KEEPS_ROWS or (current.func.attr == "filter" and not current.args
+                                                     and not current.keywords)):  # filter(): every row
             current = strings.resolve(current.func.value)
         elif isinstance(current, ast.Attribute) and current.attr in _MANAGERS:
             return current.value
