@@ -164,3 +164,13 @@ def test_insert_select_copy_scan() -> None:
     assert _copies([raw("INSERT INTO t_new (a) SELECT a FROM t")], ("table", ""), "t_new", "t") is True
     assert _copies([raw('insert into "main"."t_new" select * from main.t;')], ("table", ""), "t_new", "t") is True
     assert _copies([raw("INSERT INTO t_new SELECT a FROM other")], ("table", ""), "t_new", "t") is False
+
+
+def test_typeorm_data_source_scans_with_unclosed_lists() -> None:
+    from migrate_guard.detect.js_paths import _local_array_folder, imports
+
+    assert guarded(lambda: imports("import { " * 60_000)) == {}  # 540 KB: minutes with an unbounded name list
+    assert guarded(lambda: imports("const { a = require(" * 30_000)) == {}
+    assert guarded(lambda: _local_array_folder("const migrations = [" * 30_000, "migrations", {}, Path("x.ts"))) is None
+    assert imports("import { A, B as C } from './m';\nconst { D } = require('./d');") == {
+        "A": "./m", "C": "./m", "D": "./d"}

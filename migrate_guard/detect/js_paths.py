@@ -126,10 +126,12 @@ def knex_directories(text: str, knexfile: Path) -> list[Path]:
 
 # --- TypeORM data sources -----------------------------------------------------------------------------------------
 
+# Name lists are bounded ({0,2000}): an unbounded [^}]* rescans to the end of the file from every `import {` that is
+# never closed (quadratic); no real import or require lists more.
 _IMPORT = re.compile(r"""import\s+(?:type\s+)?(?:(?P<default>[\w$]+)\s*,?\s*)?"""
-                     r"""(?:\{(?P<names>[^}]*)\}|\*\s*as\s+(?P<star>[\w$]+))?"""
+                     r"""(?:\{(?P<names>[^}]{0,2000})\}|\*\s*as\s+(?P<star>[\w$]+))?"""
                      r"""\s*from\s*['"](?P<spec>[^'"]+)['"]""")
-_REQUIRE = re.compile(r"""(?:const|let|var)\s+(?:\{(?P<names>[^}]*)\}|(?P<name>[\w$]+))\s*=\s*require\s*\(\s*['"]"""
+_REQUIRE = re.compile(r"""(?:const|let|var)\s+(?:\{(?P<names>[^}]{0,2000})\}|(?P<name>[\w$]+))\s*=\s*require\s*\(\s*['"]"""
                       r"""(?P<spec>[^'"]+)['"]\s*\)""")
 
 
@@ -208,8 +210,9 @@ def data_source_folders(text: str, source: Path, root: Path) -> list[Path]:
 
 def _local_array_folder(text: str, name: str, imported: dict[str, str], source: Path) -> Path | None:
     """`const migrations = [Init1700, AddUsers1701]` in the same file: the folder of its first imported class."""
-    match = re.search(r"(?:const|let|var)\s+" + re.escape(name) + r"\s*(?::[^=]*)?=\s*\[([^\]]*)\]", text)
-    for item in split_top(match.group(1), ",") if match else []:
+    # `(\]?)`: an unclosed array matches to the end instead of being rescanned from every later declaration
+    match = re.search(r"(?:const|let|var)\s+" + re.escape(name) + r"\s*(?::[^=\n]*)?=\s*\[([^\]]*)(\]?)", text)
+    for item in split_top(match.group(1), ",") if match and match.group(2) else []:
         spec = imported.get(item.removeprefix("...").strip())
         folder = module_folder(spec, source) if spec else None
         if folder is not None:
