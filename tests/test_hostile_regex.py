@@ -174,3 +174,16 @@ def test_typeorm_data_source_scans_with_unclosed_lists() -> None:
     assert guarded(lambda: _local_array_folder("const migrations = [" * 30_000, "migrations", {}, Path("x.ts"))) is None
     assert imports("import { A, B as C } from './m';\nconst { D } = require('./d');") == {
         "A": "./m", "C": "./m", "D": "./d"}
+
+
+def test_setup_py_and_prisma_attribute_scans_with_unclosed_lists(tmp_path: Path) -> None:
+    from migrate_guard.detect.python_stacks import declares_django
+    from migrate_guard.extract.prisma_schema import _named_arg
+
+    (tmp_path / "setup.py").write_text("install_requires=[" * 25_000)
+    assert guarded(lambda: declares_django(tmp_path, ["setup.py"])) is False
+    (tmp_path / "setup.py").write_text("setup(install_requires=['Django>=4.2', 'psycopg'])\n")
+    assert declares_django(tmp_path, ["setup.py"]) is True
+    assert guarded(lambda: _named_arg("fields: [" * 20_000, "fields")) is not None
+    assert _named_arg('fields: [a, b], name: "ix"', "fields") == "[a, b]"
+    assert _named_arg('fields: [a, b], name: "ix"', "name") == "ix"

@@ -55,8 +55,8 @@ def declares_django(folder: Path, names: list[str]) -> bool:
             return True
     if "setup.py" in names:
         text = read_small(folder / "setup.py") or ""
-        match = re.search(r"install_requires\s*=\s*\[(.*?)\]", text, re.DOTALL)
-        if match and _QUOTED_REQUIREMENT.search(match.group(1)):
+        match = re.search(r"install_requires\s*=\s*\[([^\]]*)(\]?)", text)  # unclosed: to the end, never rescanned
+        if match and match.group(2) and _QUOTED_REQUIREMENT.search(match.group(1)):
             return True
     return False
 

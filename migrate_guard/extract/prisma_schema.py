@@ -226,7 +226,8 @@ def _first_string(args: str) -> str | None:
 
 
 def _named_arg(args: str, name: str) -> str | None:
-    match = re.search(r"\b" + name + r"\s*:\s*(\[[^\]]*\]|\"[^\"]*\"|\w+)", args)
+    # `\]?`: an unclosed list runs to the end instead of being rescanned from every later `name:` (quadratic)
+    match = re.search(r"\b" + name + r"\s*:\s*(\[[^\]]*\]?|\"[^\"]*\"|\w+)", args)
     return match.group(1).strip('"') if match else None
 
 
