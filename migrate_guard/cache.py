@@ -1,9 +1,9 @@
 """A content-hash cache of extracted migrations and of each project's findings, so an unchanged file is never parsed
 twice and an unchanged project is never judged twice.
 
-Two levels. An entry holds what an extractor returned for one migration (the Migration, pickled): a project with one
-new migration parses only that one, then the engine replays the project's schema state and judges it. A project's
-verdict (its findings and linted files) is reused whole while the keys of all its migrations, the selection linted
+Two levels. An entry holds what an extractor returned for one migration (the Migration, in codec.py's code-free
+format): a project with one new migration parses only that one, then the engine replays the project's schema state
+and judges it. A project's verdict (its findings and linted files) is reused whole while the keys of all its migrations, the selection linted
 and every file its extractions read are unchanged; the rules, the config and the installed code are in every key,
 so a rule or config change never serves stale findings. A project's checkpoints (the schema state after all its
 migrations, and before its newest) let a run that selects only newer migrations (pre-commit) resume there instead
@@ -11,7 +11,7 @@ of loading and replaying the whole history.
 
 The key of a migration covers: the bytes and paths of its files, the files named in its settings (e.g.
 schema.prisma), its ORM, id, dialect and project, the tool version, a fingerprint of the installed code and of the
-rules, the config fields that could matter, the current folder and the Python version (pickles). For formats whose
+rules, the config fields that could matter, the current folder and the Python version (marshal's format). For formats whose
 extraction replays the whole project (Django's migration graph), every file of the project is in the key. Files an
 extractor read beside its own (a golang-migrate down file found next to the up file, a knexfile, a journal) and
 folders it listed are recorded with their digests in the entry and checked on every hit.
@@ -27,8 +27,8 @@ The cache owns only what it made (see CacheStore): a folder of its own, private 
 in `git status`). It refuses a folder that holds the project or that is not empty and has no marker of its own; it
 trusts a folder only while it and every folder below it that it reads belong to the current user and are not
 writable by group or others, checked through file descriptors opened without following symbolic links, on every
-open; and it deletes only files with its own names, in its own subfolders. Verdicts and checkpoints are marshal
-data (no code); packs hold the extracted migrations as pickles, which are read only from such a trusted folder.
+open; and it deletes only files with its own names, in its own subfolders. Everything in it is marshal data
+(codec.py for migrations), so reading a file runs no code even where those checks could be fooled.
 Every file starts with a magic line and a SHA-256 of its body: a truncated, corrupt or foreign file is a miss.
 """
 
@@ -242,7 +242,7 @@ class MigrationCache:
         return pack
 
     def load(self, key: str, group: str) -> Migration | None:
-        import pickle
+        from . import codec
 
         entry = self._pack(group).get(key)
         if entry is None:
@@ -251,8 +251,7 @@ class MigrationCache:
             deps, payload = entry
             if not self._unchanged(deps):
                 return None
-            # Only from a folder CacheStore trusts: this user's own, writable by nobody else (see the module doc).
-            migration = pickle.loads(payload)
+            migration = codec.loads(payload)
         except Exception:  # a damaged entry is a miss, never an error
             return None
         if not isinstance(migration, Migration):
@@ -261,6 +260,8 @@ class MigrationCache:
         return migration
 
     def store(self, key: str, group: str, payload: bytes, deps: dict[str, str]) -> None:
+        if not payload:
+            return  # the codec could not write it: not cached (and no verdict stands on it)
         self._used.setdefault(group, {})[key] = (deps, payload)
         self._dirty.add(group)
 
@@ -358,13 +359,13 @@ class MigrationCache:
             unused = {k: v for k, v in self._pack(group).items() if k not in used}
             limit = 2 * project_sizes.get(group, len(used)) + 16
             entries = {**unused, **used} if len(unused) + len(used) <= limit else used
-            write(group, ".pack", marshal.dumps(entries))  # (deps, pickled Migration) per key: plain data
+            write(group, ".pack", marshal.dumps(entries))  # (deps, codec payload) per key: plain data
         if self._dirty or self._verdicts or self._checkpoints:
             self._store.prune_daily(PRUNE_AFTER_DAYS * _DAY)
         self._store.close()
 
 
-Entry = tuple[dict[str, str], bytes]  # (dependencies with their digests, pickled Migration)
+Entry = tuple[dict[str, str], bytes]  # (dependencies with their digests, the Migration in codec.py's format)
 
 
 class CacheUnavailable(Exception):

@@ -13,7 +13,8 @@ from .model import Migration
 # pays off from roughly 350 migrations; below PARALLEL_MIN_UNITS one process is as fast or faster.
 PARALLEL_MIN_UNITS = 400
 
-Extracted = tuple[Migration, bytes, dict[str, str]]  # the migration, its pickle, what it read (for the cache)
+# the migration, its codec payload (b"": not cacheable), what it read (for the cache)
+Extracted = tuple[Migration, bytes, dict[str, str]]
 
 
 def extract_recorded(unit: MigrationUnit, record: bool = True) -> tuple[Migration, dict[str, str]]:
@@ -29,15 +30,23 @@ def extract_recorded(unit: MigrationUnit, record: bool = True) -> tuple[Migratio
     return migration, reads.dependencies(exclude=unit.files)
 
 
-def _in_worker(unit: MigrationUnit) -> tuple[bytes, dict[str, str]]:
+def _in_worker(unit: MigrationUnit) -> tuple[bytes, Migration | None, dict[str, str]]:
+    """Sent back as the codec's bytes (the cache stores them as they are), or as the migration itself when the
+    codec cannot write it."""
     migration, deps = extract_recorded(unit)
-    return _payload(migration), deps
+    payload = _payload(migration)
+    return payload, None if payload else migration, deps
 
 
 def _payload(migration: Migration) -> bytes:
-    import pickle
+    """The migration in the cache's code-free format (codec.py), or b"" when it holds something the codec does not
+    know: then it is not cached."""
+    from . import codec
 
-    return pickle.dumps(migration, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        return codec.dumps(migration)
+    except codec.Unencodable:
+        return b""
 
 
 def worker_count(units: int, jobs: int | None) -> int:
@@ -82,8 +91,9 @@ def _cores() -> int:
 
 
 def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache: bool = True) -> Iterator[Extracted]:
-    """(migration, its pickle, files and folders it read) per unit, in order. Without for_cache (no cache to store
-    them in) migrations extracted in this process are neither pickled nor watched: payload and reads are empty."""
+    """(migration, its codec payload, files and folders it read) per unit, in order. Without for_cache (no cache to
+    store them in) migrations extracted in this process are neither encoded nor watched: payload and reads are
+    empty."""
     workers = worker_count(len(units), jobs)
     if workers <= 1:
         for unit in units:
@@ -109,11 +119,11 @@ def _pooled(units: list[MigrationUnit], workers: int) -> Iterator[Extracted]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    import pickle
+    from . import codec
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, min(64, len(units) // (workers * 4)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for payload, deps in pool.map(_in_worker, units, chunksize=chunk):
-            yield pickle.loads(payload), payload, deps
+        for payload, migration, deps in pool.map(_in_worker, units, chunksize=chunk):
+            yield migration if migration is not None else codec.loads(payload), payload, deps

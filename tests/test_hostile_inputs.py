@@ -200,6 +200,35 @@ def test_a_shared_cache_never_runs_foreign_code(tmp_path: Path, how: str) -> Non
     assert result.err.count("\n") == 1 and "running without the cache" in result.err
 
 
+def test_no_code_runs_even_from_a_private_cache(tmp_path: Path) -> None:
+    """Packs hold plain data only: a pickle planted with a valid checksum in the user's own folder is a miss."""
+    repo = write_tree(tmp_path / "repo", MIGRATIONS)
+    run_cli("check", cwd=repo, env=xdg(tmp_path))
+    cache = tmp_path / "xdg" / "migrate-guard"
+    proof = tmp_path / "proof"
+    _plant(cache, proof)
+    (repo / "migrations/000002_drop.up.sql").write_text("DROP TABLE users;\n\n")
+    result = run_cli("check", "--format", "json", "-v", cwd=repo, env=xdg(tmp_path))
+    assert not proof.exists()
+    assert result.out == run_cli("check", "--format", "json", "--no-cache", cwd=repo).out
+    assert re.search(r"(\d+) migrations read: 0 from the cache, \1 parsed", result.err), result.err
+
+
+def test_the_codec_builds_only_migrate_guard_dataclasses() -> None:
+    import marshal
+
+    from migrate_guard import codec
+    from migrate_guard.location import Location
+
+    assert codec.loads(codec.dumps([Location("a.sql", 1, 2, 3)])) == [Location("a.sql", 1, 2, 3)]
+    for tag in ("os:system", "builtins:exec", "subprocess:Popen", "migrate_guard.cache:os", "migrate_guard:__version__",
+                "migrate_guard.lifecycle.native:subprocess", 42):
+        with pytest.raises(ValueError):
+            codec.loads(marshal.dumps((..., tag, "echo hi")))
+    with pytest.raises(codec.Unencodable):
+        codec.dumps({"x": object()})
+
+
 def test_corrupt_foreign_and_special_cache_files_are_misses(tmp_path: Path) -> None:
     repo = write_tree(tmp_path / "repo", MIGRATIONS)
     clean = run_cli("check", "--format", "json", "--no-cache", cwd=repo).out
@@ -440,3 +469,20 @@ def test_files_read_beside_a_migration_are_never_opened_blocking(tmp_path: Path,
     for args in ([], [dropped]):
         result = run_bounded("check", "--format", "json", "--no-cache", *args, cwd=repo, timeout=30)
         assert (dropped, "drop-table") in findings(result), args
+
+
+def test_every_fixture_migration_survives_the_codec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache's code-free format holds every IR the extractors produce (an unencodable one would not be cached)."""
+    from conftest import FIXTURES
+    from migrate_guard import codec
+    from migrate_guard.check import Options, extract_unit, plan_files, project_files
+    from migrate_guard.config import Config
+    from migrate_guard.detect import detect_projects
+
+    monkeypatch.chdir(FIXTURES)
+    projects = detect_projects(Path("."))
+    plan = plan_files([f for p in projects for f in project_files(p)], Config(), Options(), projects)
+    migrations = [extract_unit(unit) for units in plan.groups.values() for unit in units]
+    assert len(migrations) > 200 and len({m.orm for m in migrations}) >= 10
+    for migration in migrations:
+        assert repr(codec.loads(codec.dumps(migration))) == repr(migration), migration.path
