@@ -55,8 +55,8 @@ def expand_paths(paths: list[str], config: Config, walked: dict[str, list[Path]]
                     and (not path.is_symlink() or Repository.around(path.parent).holds_file(path))):
                 refuse_undecodable(path)
                 files.append(path)
-        elif path.exists():
-            continue  # sockets, fifos: nothing to lint
+        elif path.exists() or os.path.islink(path):
+            continue  # sockets, fifos, links to nothing or to themselves: nothing to lint
         else:
             raise UsageError(f"path does not exist: {raw}")
     return [f for f in files if not excluded(f, config)]

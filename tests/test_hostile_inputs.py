@@ -299,8 +299,9 @@ def test_links_leaving_the_repository_are_not_read(tmp_path: Path) -> None:
 def test_a_self_looping_link_is_skipped_not_the_whole_run(tmp_path: Path) -> None:
     repo = write_tree(tmp_path / "repo", MIGRATIONS)
     (repo / "migrations" / "000003_loop.up.sql").symlink_to("000003_loop.up.sql")
-    result = run_bounded("check", "--format", "json", cwd=repo)
-    assert result.returncode == 1 and findings(result) == {("migrations/000002_drop.up.sql", "drop-table")}
+    for args in ([], ["migrations/000003_loop.up.sql", "migrations/000002_drop.up.sql"]):  # pre-commit passes it too
+        result = run_bounded("check", "--format", "json", *args, cwd=repo)
+        assert result.returncode == 1 and findings(result) == {("migrations/000002_drop.up.sql", "drop-table")}
 
 
 def test_an_unreadable_folder_is_one_warning(tmp_path: Path) -> None:
