@@ -487,3 +487,18 @@ def test_every_fixture_migration_survives_the_codec(monkeypatch: pytest.MonkeyPa
     assert len(migrations) > 200 and len({m.orm for m in migrations}) >= 10
     for migration in migrations:
         assert repr(codec.loads(codec.dumps(migration))) == repr(migration), migration.path
+
+
+def test_the_folder_of_earlier_versions_is_adopted(tmp_path: Path) -> None:
+    """~/.cache/migrate-guard as versions before the marker left it (v1/<hex>/<hex>.pack, .last-prune): taken over,
+    marked and made private; its old packs are pruned like any unused file of the cache's own."""
+    repo = write_tree(tmp_path / "repo", MIGRATIONS)
+    cache = tmp_path / "xdg" / "migrate-guard"
+    old_pack = write_tree(cache, {f"v1/ab/{'e' * 62}.pack": "old", ".last-prune": ""}) / "v1" / "ab" / f"{'e' * 62}.pack"
+    cache.chmod(0o755)
+    age(old_pack)
+    age(cache / ".last-prune")
+    result = run_cli("check", cwd=repo, env=xdg(tmp_path))
+    assert result.code == 1 and result.err == ""
+    assert (cache / "CACHEDIR.TAG").is_file() and stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert not old_pack.exists() and list(cache.rglob("*.verdict"))
