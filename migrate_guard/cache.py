@@ -418,11 +418,12 @@ class CacheStore:
         """Raises ConfigError for a configured cache_dir that holds the project or another program's files,
         CacheUnavailable for a folder that cannot be made or trusted."""
 
-        def refuse(why: str) -> CacheUnavailable:
+        def refuse(why: str) -> Exception:
+            """A configured cache_dir is the user's mistake (exit 2); the default folder is only not used."""
             if config.cache_dir:
                 where = f"{config.source}: " if config.source else ""
-                raise ConfigError(f"{where}configuration key 'cache_dir' names {folder}, {why}; name a folder of its "
-                                  "own such as \".migrate-guard-cache\"")
+                return ConfigError(f"{where}configuration key 'cache_dir' names {folder}, {why}; name a folder of its "
+                                   "own such as \".migrate-guard-cache\"")
             return CacheUnavailable(f"{folder} {why}")
 
         if holds_project(folder, config):
