@@ -44,6 +44,12 @@ PROJECTS: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {
     # takes `up(connection)` only and is settled by its sibling 5.16
     "knex-migrator-versions": {("knex", ".", ("core/server/data/migrations/versions/5.16",)),
                                ("knex", ".", ("core/server/data/migrations/versions/5.17",))},
+    # config/knexfile.js: `const migrationsDirectory = '../migrations'`, client mysql (central-ledger); the package.json
+    # guess at the root (no client) must not win
+    "knexfile-constant-directory": {("knex", "config", ("migrations",))},
+    # directory from the environment: unresolved, no phantom config/migrations; the folder found by content takes the
+    # knexfile's client because the knexfile names it
+    "knexfile-unresolved-directory": {("knex", ".", ("db/changes",))},
     "unclaimed": set(),
     "decoys": set(),
 }
@@ -58,7 +64,7 @@ def _projects(cwd: Path) -> set[tuple[str, str, tuple[str, ...]]]:
 def _findings(cwd: Path, *args: str) -> set[tuple[str, int, str]]:
     result = run_cli("check", *args, "--format", "json", "--fail-on", "never", "--no-cache", cwd=cwd)
     assert result.code == 0, result.err
-    return {(f["path"], f["line"], f["rule"]) for f in result.json()["findings"]}
+    return {(f["path"], f["line"], f["rule"]) for f in result.findings()}
 
 
 def test_every_layout_folder_is_listed() -> None:
@@ -88,7 +94,7 @@ def test_monorepo_root_lists_every_project_and_every_marker() -> None:
 def test_unclaimed_folder_is_one_warning_naming_it_and_only_without_paths() -> None:
     folder = LAYOUTS / "unclaimed"
     result = run_cli("check", "--format", "json", "--no-cache", cwd=folder)
-    [finding] = result.json()["findings"]
+    [finding] = result.findings()
     assert (finding["rule"], finding["severity"], finding["path"]) == (
         "unclaimed-migrations", "warning", "db/changes/20240101120000_drop_legacy.js")
     assert "db/changes/" in finding["message"] and "2 file(s)" in finding["message"]
@@ -118,7 +124,7 @@ def test_unclaimed_severity_follows_config(tmp_path: Path) -> None:
         "db/changes/20240101120000_x.js": "exports.up = async (db) => db.run('DROP TABLE a');\nexports.down = () => {};\n",
     })
     result = run_cli("check", "--format", "json", "--no-cache", cwd=tmp_path)
-    assert [f["severity"] for f in result.json()["findings"]] == ["error"] and result.code == 1
+    assert [f["severity"] for f in result.findings()] == ["error"] and result.code == 1
 
 
 UMZUG_HELPER_ONLY = ("const { addColumnIfNotExists, removeColumnIfExists } = require('../migrate');\n\n"
@@ -250,7 +256,7 @@ def test_a_file_only_its_folder_tells_the_tool_of_is_linted_alone_too() -> None:
     # Sequelize project by its other files' content
     result = run_cli("check", "lib/migrations/server/20230422000000-genesis.js", "--format", "json", "--no-cache",
                      cwd=LAYOUTS / "umzug-groups")
-    assert result.json()["summary"]["files"] == 1 and result.json()["findings"] == []
+    assert result.json()["summary"]["files"] == 1 and result.findings() == []
 
 
 def test_compiled_typeorm_output_is_typeorm_by_its_content() -> None:
@@ -265,3 +271,15 @@ def test_detect_text_names_the_unclaimed_folder() -> None:
     assert lines[0] == "No migration projects found."
     assert lines[1].startswith("not claimed: db/changes/ holds 2 file(s)")
     assert run_cli("detect", cwd=LAYOUTS / "decoys").out.strip() == "No migration projects found."
+
+
+def test_a_config_naming_a_folder_that_does_not_exist_is_no_project(tmp_path: Path, monkeypatch) -> None:
+    """No phantom project for `check`/`detect`; the lifecycle still sees it (its first migration goes there)."""
+    from migrate_guard.detect import detect_projects
+
+    write_tree(tmp_path, {"package.json": '{"dependencies": {"knex": "^3"}}',
+                          "config/knexfile.js": "module.exports = { client: 'mysql', migrations: "
+                                                "{ directory: process.env.DIR || '../db/none' } };\n"})
+    assert _projects(tmp_path) == set()
+    monkeypatch.chdir(tmp_path)
+    assert [(p.orm, p.migrations) for p in detect_projects(Path("."))] == [("knex", ["config/migrations"])]

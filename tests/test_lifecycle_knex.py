@@ -135,7 +135,7 @@ def test_knex_status_on_a_new_project_has_no_side_effects(knex_app: Path) -> Non
 
 
 CONSTANT_FOLDER_KNEXFILE = """const path = require('path');
-const MIGRATIONS = path.join(__dirname, '..', 'shared', 'changes');
+const MIGRATIONS = process.env.KNEX_MIGRATIONS || path.join(__dirname, '..', 'shared', 'changes');
 
 module.exports = {
   client: 'better-sqlite3',
@@ -147,8 +147,8 @@ module.exports = {
 
 
 def test_knex_pending_migration_in_a_folder_named_through_a_constant_is_refused(knex_app: Path) -> None:
-    """The knexfile names its folder through a constant, outside the project (a shared folder): migrate-guard
-    cannot map knex's pending migration to a file, so it was never linted, and run refuses it (fail closed)
+    """The knexfile names its folder through a constant read from the environment, outside the project (a shared
+    folder): migrate-guard cannot map knex's pending migration to a file, so it was never linted, and run refuses it (fail closed)
     until --allow-unreviewed."""
     (knex_app / "knexfile.js").write_text(CONSTANT_FOLDER_KNEXFILE, encoding="utf-8")
     shared = knex_app.parent / "shared" / "changes"

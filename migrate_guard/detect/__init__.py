@@ -47,11 +47,14 @@ class Detection:
 
     projects: list[Project] = field(default_factory=list)
     unclaimed: list[UnclaimedFolder] = field(default_factory=list)
+    # Configs naming folders that do not exist yet (`knex init`): not listed nor checked, only the lifecycle uses them.
+    planned: list[Project] = field(default_factory=list)
 
 
 def detect_projects(root: Path) -> list[Project]:
-    """Every migration project under root."""
-    return detect_repository(root).projects
+    """Every migration project under root, with those whose folders do not exist yet (for the lifecycle)."""
+    detection = detect_repository(root)
+    return _unique(detection.projects + detection.planned)
 
 
 def detect_repository(root: Path) -> Detection:
@@ -77,11 +80,20 @@ def detect_repository(root: Path) -> Detection:
             projects.extend(probe(folder, names))
     projects.extend(_django_projects(marker_dirs, migrations_dirs))
     projects = [part for project in projects for part in _per_database(project)]
-    found, unclaimed = content_projects(candidates, _taken(projects), projects, root)
+    planned = [p for p in projects if _is_planned(p)]
+    projects = [p for p in projects if not _is_planned(p)]
+    found, unclaimed = content_projects(candidates, _taken(projects), projects + planned, root)
     projects.extend(found)
     # Folders already claimed by a config-driven project (Prisma, Drizzle) are not SQL-tool projects too.
     projects.extend(sql_projects(list(sql_files.items()), root, _taken(projects)))
-    return Detection(_unique(projects), unclaimed)
+    return Detection(_unique(projects), unclaimed, _unique(planned))
+
+
+def _is_planned(project: Project) -> bool:
+    """A config naming only folders that do not exist (yet): no project to check or list, but the lifecycle's
+    first migration goes there. Prisma is exempt: its schema is checked before any migration exists."""
+    return (project.orm != "prisma" and bool(project.migrations)
+            and not any(os.path.isdir(folder) for folder in project.migrations))
 
 
 # Folder names that mean one database: a project whose folders are all such names keeps one chain per database.
@@ -157,14 +169,15 @@ def _is_django_root(folder: Path, names: list[str]) -> bool:
 
 
 def _unique(projects: list[Project]) -> list[Project]:
-    seen: set[tuple[str, tuple[str, ...]]] = set()
-    result = []
+    """One project per tool and folders; of duplicates the one that knows more wins (a knexfile in config/ naming
+    ../migrations, with its client, over the package.json default guess at the root)."""
+    best: dict[tuple[str, tuple[str, ...]], Project] = {}
     for project in sorted(projects, key=lambda p: (p.root, p.orm, p.migrations)):
         key = (project.orm, tuple(project.migrations))
-        if key not in seen:
-            seen.add(key)
-            result.append(project)
-    return result
+        kept = best.get(key)
+        if kept is None or (kept.dialect is None and project.dialect is not None):
+            best[key] = project
+    return sorted(best.values(), key=lambda p: (p.root, p.orm, p.migrations))
 
 
 # --- explicit files -----------------------------------------------------------------------------------------------

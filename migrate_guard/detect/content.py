@@ -186,11 +186,33 @@ def _project(orm: str, folder: Path, projects: list[Project], stop: Path) -> Pro
         return make_project("alembic", root, [folder], None, {"script_location": root})
     root = _package_root(folder, stop) or folder.parent
     shown = make_project(orm, root, [folder], None).root
-    # A config-driven project of the same tool at the same root (its config named another folder) knows the dialect.
-    sibling = next((p for p in projects if p.orm == orm and p.root == shown), None)
+    # A config-driven project of the same tool at the same root (its config named another folder), or one whose
+    # config inside this package names this folder, knows the dialect.
+    sibling = next((p for p in projects if p.orm == orm and p.root == shown), None) or _naming_config(
+        orm, folder, root, projects)
     dialect = sibling.dialect if sibling is not None else None
     settings = {k: v for k, v in sibling.settings.items()} if sibling is not None else {}
     project = make_project(orm, root, [folder], dialect)
     project.settings = settings
     return project
 
+
+
+_CONFIG_SETTINGS = ("knexfile", "config", "data_source")
+
+
+def _naming_config(orm: str, folder: Path, root: Path, projects: list[Project]) -> Project | None:
+    """A project of the same tool whose config file lies in this package and names this folder in a string
+    (`'../migrations'`, `path.join(__dirname, 'db', 'migrations')`), though its path could not be resolved to it."""
+    word = re.compile(r"""['"`/](?:\.{0,2}/)*""" + re.escape(folder.name) + r"""/?['"`]""")
+    package = Path(os.path.abspath(root))
+    for project in projects:
+        if project.orm != orm:
+            continue
+        for key in _CONFIG_SETTINGS:
+            config = project.settings.get(key)
+            if not config or package not in Path(os.path.abspath(config)).parents:
+                continue
+            if word.search(strip_js_comments(read_small(Path(config)) or "")):
+                return project
+    return None

@@ -63,13 +63,31 @@ def expression_at(text: str, start: int) -> str:
     return text[start:].strip()
 
 
-def evaluate(expr: str, here: Path, cwd: Path) -> str | None:
+_CONSTANT = re.compile(r"(?m)^[^\S\n]*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=\n]*)?=\s*")
+_MAX_CONSTANT_DEPTH = 4
+_MAX_CONSTANTS = 200
+
+
+def constants(text: str) -> dict[str, str]:
+    """Top-level `const NAME = <expression>` of a config file, first binding of each name: knex's
+    `const migrationsDirectory = '../migrations'` then `directory: migrationsDirectory`."""
+    found: dict[str, str] = {}
+    for count, match in enumerate(_CONSTANT.finditer(text)):
+        if count == _MAX_CONSTANTS:  # each expression_at may scan to the end of the file: bounded, never quadratic
+            break
+        found.setdefault(match.group(1), expression_at(text, match.end()))
+    return found
+
+
+def evaluate(expr: str, here: Path, cwd: Path, names: dict[str, str] | None = None, depth: int = 0) -> str | None:
     """The path a JS path expression gives (may hold a glob), or None. `here` is __dirname, `cwd` the folder the tool
-    runs from."""
+    runs from, `names` the file's constants (see constants())."""
     expr = expr.strip()
+    if names and expr in names and depth < _MAX_CONSTANT_DEPTH:
+        return evaluate(names[expr], here, cwd, names, depth + 1)
     call = _CALL.match(expr)
     if call:
-        parts = [evaluate(arg, here, cwd) for arg in split_top(call.group(2), ",")]
+        parts = [evaluate(arg, here, cwd, names, depth) for arg in split_top(call.group(2), ",")]
         if not parts or any(p is None for p in parts):
             return None
         if call.group(1) == "resolve":
@@ -80,7 +98,7 @@ def evaluate(expr: str, here: Path, cwd: Path) -> str | None:
         return posixpath.normpath("/".join(parts))  # type: ignore[arg-type]  # join never starts over
     pieces = split_top(expr, "+")
     if len(pieces) > 1:
-        values = [evaluate(piece, here, cwd) for piece in pieces]
+        values = [evaluate(piece, here, cwd, names, depth) for piece in pieces]
         return None if any(v is None for v in values) else "".join(values)  # type: ignore[arg-type]
     if expr == "__dirname":
         return here.as_posix()
@@ -92,6 +110,12 @@ def evaluate(expr: str, here: Path, cwd: Path) -> str | None:
     if len(expr) >= 2 and expr[0] == expr[-1] == "`":
         body = re.sub(r"\$\{\s*__dirname\s*\}", lambda _: here.as_posix(), expr[1:-1])
         body = re.sub(r"\$\{\s*process\s*\.\s*cwd\s*\(\s*\)\s*\}", lambda _: cwd.as_posix(), body)
+        if names and depth < _MAX_CONSTANT_DEPTH:  # `${migrationsDirectory}/pending`
+            def constant(match: re.Match[str]) -> str:
+                value = evaluate(match.group(1), here, cwd, names, depth + 1) if match.group(1) in names else None
+                return value if value is not None else match.group(0)
+
+            body = re.sub(r"\$\{\s*([A-Za-z_$][\w$]*)\s*\}", constant, body)
         return None if "${" in body else body
     return None
 
@@ -115,10 +139,13 @@ def knex_directories(text: str, knexfile: Path) -> list[Path]:
     if not expr:
         return []
     here = knexfile.parent.absolute()
+    names = constants(text)
+    if expr in names:
+        expr = names[expr]
     items = split_top(expr[1:-1], ",") if expr.startswith("[") and expr.endswith("]") else [expr]
     folders = []
     for item in items:
-        value = evaluate(item, here, here)
+        value = evaluate(item, here, here, names)
         if value is not None:
             folders.append(absolute(value, here))
     return folders

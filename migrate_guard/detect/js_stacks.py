@@ -91,6 +91,9 @@ def knex_projects(root: Path, names: list[str]) -> list[Project]:
     if knexfile is None:
         if "knex" not in js_dependencies(root):
             return []
+        named = _script_knexfile(root)
+        if named is not None and named.parent != root and named.is_file():
+            return knex_projects(named.parent, list_dir(named.parent))
         folder = root / "migrations"
         return [make_project("knex", root, [folder], None)] if _has_js_files(folder) else []
     text = strip_js_comments(read_small(knexfile) or "")
@@ -102,6 +105,20 @@ def knex_projects(root: Path, names: list[str]) -> list[Project]:
     folders = knex_directories(text, knexfile) or folders  # path.join(__dirname, ...), `${__dirname}/...`, arrays
     dialect = dialect_word(client) or dialect_of_url(js_string_option(text, "connection"))
     return [make_project("knex", root, folders, dialect, {"knexfile": knexfile, **({"client": client} if client else {})})]
+
+
+_KNEXFILE_ARGUMENT = re.compile(r"""--knexfile[=\s]+['"]?([\w./-]*knexfile\.(?:js|ts|mjs|cjs|mts|cts))""")
+
+
+def _script_knexfile(root: Path) -> Path | None:
+    """The knexfile package.json scripts pass (`knex --knexfile ./config/knexfile.js migrate:latest`)."""
+    pkg = package_json(root) or {}
+    scripts = pkg.get("scripts") if isinstance(pkg.get("scripts"), dict) else {}
+    for command in scripts.values():
+        match = _KNEXFILE_ARGUMENT.search(command) if isinstance(command, str) else None
+        if match:
+            return (root / match.group(1)).resolve()
+    return None
 
 
 def _migrations_option(text: str, key: str) -> str | None:
