@@ -257,3 +257,80 @@ def test_drizzle_postgres_applied_state_from_its_table(tmp_path: Path, postgres)
     assert ran.code == 0, ran.out + ran.err
     assert "Pending migrations (1):" in ran.out and "drop-table" not in ran.out
     postgres.psql(f"DROP DATABASE {database};")
+
+
+# --- the whole first-week sequence, through migrate-guard only, the database checked after each step ----------
+
+
+def columns(db: Path, table: str) -> set[str]:
+    with sqlite3.connect(db) as connection:
+        return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+
+
+def test_alembic_sequence_from_a_new_project(tmp_path: Path) -> None:
+    root = tmp_path / "billing"
+    shutil.copytree(FIXTURES / "lifecycle" / "alembic_app", root)
+    db = root / "app.db"
+    status = run_cli("status", cwd=root, env=CLEAN_ENV)
+    assert status.code == 0 and "No migrations yet" in status.out and not db.exists()
+
+    created = run_cli("create", "add-users", cwd=root, env=CLEAN_ENV)
+    assert created.code == 0, created.out + created.err
+    assert "Migration Created\n-----------------\nFile: migrations/versions/" in created.out
+    assert "ORM:  alembic\n\nChanges detected:\n  + CREATE TABLE users (" in created.out
+    assert run_cli("run", cwd=root, env=CLEAN_ENV).code == 0
+    assert columns(db, "users") == {"id", "email", "nickname"}
+
+    models = root / "models.py"
+    models.write_text(models.read_text().replace('    sa.Column("nickname", sa.String(50), nullable=True),\n', ""))
+    dropping = run_cli("create", "drop nickname", cwd=root, env=CLEAN_ENV)
+    assert dropping.code == 1  # an error-level finding: the exit code follows --fail-on
+    assert "- ALTER TABLE users DROP COLUMN nickname" in dropping.out and "[FAIL]" in dropping.out
+
+    refused = run_cli("run", cwd=root, env=CLEAN_ENV)
+    assert refused.code == 1 and "--allow-destructive" in refused.err
+    assert "Back up first: sqlite3 app.db" in refused.out
+    assert "nickname" in columns(db, "users")
+
+    allowed = run_cli("run", "--allow-destructive", cwd=root, env=CLEAN_ENV)
+    assert allowed.code == 0, allowed.out + allowed.err
+    assert "Applied: 1 migration(s)" in allowed.out and "- Dropped column: users.nickname" in allowed.out
+    assert "nickname" not in columns(db, "users")
+
+    status = run_cli("status", cwd=root, env=CLEAN_ENV)
+    assert "Applied (2):" in status.out and "Pending (0):\n  (none)" in status.out
+    assert "Schema drift: None detected" in status.out and "Last applied: " in status.out
+
+    preview = run_cli("rollback", cwd=root, env=CLEAN_ENV)  # re-adding a column loses nothing: no gate
+    assert preview.code == 0, preview.out + preview.err
+    assert "Reversed operations:\n  + Added column: users.nickname" in preview.out
+    assert "Current state: " in preview.out
+    assert "nickname" in columns(db, "users")
+
+    after = run_cli("status", cwd=root, env=CLEAN_ENV)
+    assert "Applied (1):" in after.out and "Pending (1):" in after.out
+
+
+def test_django_sequence_from_a_new_project(new_django: Path) -> None:
+    db = new_django / "db.sqlite3"
+    models = new_django / "shop" / "models.py"
+    models.write_text("from django.db import models\n\n\nclass Product(models.Model):\n"
+                      "    name = models.CharField(max_length=100)\n    note = models.TextField(null=True)\n")
+    assert run_cli("create", "initial", "--app", "shop", cwd=new_django, env=CLEAN_ENV).code == 0
+    assert run_cli("run", cwd=new_django, env=CLEAN_ENV).code == 0
+    assert columns(db, "shop_product") == {"id", "name", "note"}
+
+    models.write_text(models.read_text().replace("    note = models.TextField(null=True)\n", ""))
+    assert run_cli("create", "drop-note", "--app", "shop", cwd=new_django, env=CLEAN_ENV).code == 1
+    refused = run_cli("run", cwd=new_django, env=CLEAN_ENV)
+    assert refused.code == 1 and "drop-column" in refused.out and "note" in columns(db, "shop_product")
+    assert run_cli("run", "--allow-destructive", cwd=new_django, env=CLEAN_ENV).code == 0
+    assert "note" not in columns(db, "shop_product")
+
+    status = run_cli("status", cwd=new_django, env=CLEAN_ENV)
+    assert "shop.0002_drop_note  (applied at" in status.out and "Schema drift: None detected" in status.out
+
+    rolled = run_cli("rollback", cwd=new_django, env=CLEAN_ENV)
+    assert rolled.code == 0, rolled.out + rolled.err
+    assert "Reverted: shop.0002_drop_note" in rolled.out and "Current state: shop.0001_initial" in rolled.out
+    assert "note" in columns(db, "shop_product")

@@ -245,6 +245,9 @@ def test_create_runs_the_generator_with_the_name_as_one_argument(tmp_path: Path,
     assert f"ORM:  {case.orm}" in result.out
     assert "ADD COLUMN age" in result.out
     assert "[PASS] No destructive operations" in result.out
+    if case.rollback is None:  # Prisma, Drizzle: the user must hear that there is no way back
+        assert f"[WARN] No down migration: {case.orm} cannot roll this back" in result.out
+    assert "No down migration needed" not in result.out
     assert "Ready to apply with: migrate-guard run" in result.out
     assert SECRET not in result.out + result.err
 
@@ -422,14 +425,17 @@ def test_golang_migrate_without_a_database_url_is_a_usage_error(tmp_path: Path) 
     assert setup.argvs() == [case.status]
 
 
-def _run_in_terminal(args: list[str], cwd: Path, env: dict[str, str], answer: bytes) -> tuple[int, str]:
+def _run_in_terminal(args: list[str], cwd: Path, env: dict[str, str], answer: bytes,
+                     color: bool = False) -> tuple[int, str]:
     """Run the CLI with a pseudo-terminal as stdin/stdout, answering the first [y/N] prompt."""
     import select
     import subprocess
 
     master, slave = os.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "migrate_guard", *args], cwd=cwd,
-                            env={**os.environ, "NO_COLOR": "1", **env}, stdin=slave, stdout=slave, stderr=slave)
+                            env={**{k: v for k, v in os.environ.items() if k != "NO_COLOR"},
+                                 **({} if color else {"NO_COLOR": "1"}), **env},
+                            stdin=slave, stdout=slave, stderr=slave)
     os.close(slave)
     output, answered = b"", False
     while True:
@@ -597,3 +603,15 @@ def test_one_prompt_lists_destructive_and_production(tmp_path: Path) -> None:
     assert "error-level finding(s) in the pending migrations; this is PRODUCTION (APP_ENV=production). Continue?" in output
     assert code == 0, output
     assert case.run in setup.argvs()
+
+
+def test_reports_are_coloured_at_a_terminal_only(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.orm == "golang-migrate")
+    setup = setup_case(tmp_path, case)
+    code, output = _run_in_terminal(["create", "add age"], setup.root, setup.env, b"", color=True)
+    assert code == 0, output
+    assert "\x1b[32m[PASS]\x1b[0m No destructive operations" in output and "\x1b[1mMigration Created\x1b[0m" in output
+    for path in case.create_writes:
+        (setup.root / path).unlink()
+    piped = run_cli("create", "add age", cwd=setup.root, env=setup.env)
+    assert "\x1b[" not in piped.out and "[PASS] No destructive operations" in piped.out

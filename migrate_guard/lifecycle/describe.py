@@ -3,6 +3,8 @@ and the blocks the lifecycle commands print."""
 
 from __future__ import annotations
 
+import re
+
 from .. import ir
 from ..model import Finding, Migration
 
@@ -41,7 +43,7 @@ def forward(op: ir.Operation) -> str | None:
     if isinstance(op, ir.CreateIndex):
         unique = "UNIQUE " if op.unique else ""
         concurrently = "CONCURRENTLY " if op.concurrent else ""
-        return f"+ CREATE {unique}INDEX {concurrently}{op.name or ''} ON {op.table} ({_columns(op.columns)})".replace("  ", " ")
+        return f"+ CREATE {unique}INDEX {concurrently}{shown_name(op.name) or ''} ON {op.table} ({_columns(op.columns)})".replace("  ", " ")
     if isinstance(op, ir.AddConstraint):
         what = op.constraint_type.replace("_", " ").upper()
         text = f"+ ALTER TABLE {op.table} ADD {what}"
@@ -57,9 +59,9 @@ def forward(op: ir.Operation) -> str | None:
     if isinstance(op, ir.DropColumn):
         return f"- ALTER TABLE {op.table} DROP COLUMN {op.column}"
     if isinstance(op, ir.DropIndex):
-        return f"- DROP INDEX {op.name}"
+        return f"- DROP INDEX {shown_name(op.name) or '(unnamed)'}"
     if isinstance(op, ir.DropConstraint):
-        return f"- ALTER TABLE {op.table} DROP CONSTRAINT {op.name}"
+        return f"- ALTER TABLE {op.table} DROP CONSTRAINT {shown_name(op.name) or '(unnamed)'}"
     if isinstance(op, ir.Truncate):
         return f"- TRUNCATE {op.table}"
     if isinstance(op, ir.Delete):
@@ -100,9 +102,9 @@ def undone(op: ir.Operation) -> str | None:
     if isinstance(op, ir.AddColumn):
         return f"- Dropped column: {op.table}.{op.column.name}"
     if isinstance(op, ir.CreateIndex):
-        return f"- Dropped index: {op.name or _unnamed_index(op)}"
+        return f"- Dropped index: {shown_name(op.name) or _unnamed_index(op)}"
     if isinstance(op, ir.AddConstraint):
-        return f"- Dropped {_constraint_words(op)}: {op.name or op.table}"
+        return f"- Dropped {_constraint_words(op)}: {_constraint_label(op)}"
     if isinstance(op, ir.DropTable):
         return f"+ Re-created table: {op.table} (its old rows are not restored)"
     if isinstance(op, ir.DropColumn):
@@ -126,9 +128,9 @@ def done(op: ir.Operation) -> str | None:
     if isinstance(op, ir.DropColumn):
         return f"- Dropped column: {op.table}.{op.column}"
     if isinstance(op, ir.DropIndex):
-        return f"- Dropped index: {op.name}"
+        return f"- Dropped index: {shown_name(op.name) or '(unnamed)'}"
     if isinstance(op, ir.DropConstraint):
-        return f"- Dropped constraint: {op.name} on {op.table}"
+        return f"- Dropped constraint: {shown_name(op.name) or '(unnamed)'} on {op.table}"
     if isinstance(op, ir.CreateTable):
         return f"+ Created table: {op.table}"
     if isinstance(op, ir.AddColumn):
@@ -136,10 +138,11 @@ def done(op: ir.Operation) -> str | None:
         target = f" (FK -> {reference.table}{'.' + reference.columns[0] if reference.columns else ''})" if reference else ""
         return f"+ Added column: {op.table}.{op.column.name}{target}"
     if isinstance(op, ir.CreateIndex):
-        return f"+ Created index: {op.name or _unnamed_index(op)}"
+        return f"+ Created index: {shown_name(op.name) or _unnamed_index(op)}"
     if isinstance(op, ir.AddConstraint):
-        target = f" -> {op.references.table}" if op.references is not None else ""
-        return f"+ Added {_constraint_words(op)}: {op.name or op.table}{target}"
+        target = (f" -> {op.references.table}" + (f".{', '.join(op.references.columns)}" if op.references.columns else "")
+                  if op.references is not None else "")
+        return f"+ Added {_constraint_words(op)}: {_constraint_label(op)}{target}"
     if isinstance(op, ir.RenameTable):
         return f"~ Renamed table: {op.table} -> {op.new_name}"
     if isinstance(op, ir.RenameColumn):
@@ -153,6 +156,21 @@ def done(op: ir.Operation) -> str | None:
     if isinstance(op, ir.Update):
         return f"~ Updated rows: {op.table}" + ("" if op.has_where else " (every row)")
     return forward(op)
+
+
+def shown_name(name: str | None) -> str | None:
+    """An index or constraint name as the user wrote it: Alembic's op.f("ix_x") is the literal ix_x; an unknown
+    name (None, "?", a placeholder for an expression) is None."""
+    if not name or name == "?":
+        return None
+    final = re.fullmatch(r"""\{(?:op\.)?f\((["'])(.+)\1\)\}""", name)
+    if final:
+        return final.group(2)
+    return None if name.startswith("{") else name
+
+
+def _constraint_label(op: ir.AddConstraint) -> str:
+    return shown_name(op.name) or (f"{op.table}({_columns(op.columns)})" if op.columns else op.table)
 
 
 def _unnamed_index(op: ir.CreateIndex) -> str:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from .. import ir
+from ..commands.common import use_color
 from ..config import Config
 from ..errors import UsageError
 from ..extract.base import display_path
@@ -36,7 +37,24 @@ LOCKING_KINDS = frozenset({
 
 
 def out(text: str = "") -> None:
-    print("\n".join(printable(line) for line in text.split("\n")), flush=True)  # names from migrations: no escapes
+    lines = [printable(line) for line in text.split("\n")]  # names from migrations: no escapes
+    if use_color(sys.stdout):
+        lines = [_colored(line) for line in lines]
+    print("\n".join(lines), flush=True)
+
+
+_MARK_COLORS = {"[PASS]": "\033[32m", "[WARN]": "\033[33m", "[FAIL]": "\033[31m", "[INFO]": "\033[36m"}
+_HEADINGS = frozenset({"Migration Created", "Migration Applied", "Migration Rolled Back", "Migration Status"})
+
+
+def _colored(line: str) -> str:
+    """Colour as `check` does on a terminal: the [PASS]/[WARN]/[FAIL] marks and the report headings."""
+    if line in _HEADINGS:
+        return f"\033[1m{line}\033[0m"
+    for mark, color in _MARK_COLORS.items():
+        if mark in line:
+            return line.replace(mark, f"{color}{mark}\033[0m", 1)
+    return line
 
 
 def err(text: str) -> None:
