@@ -50,6 +50,8 @@ PROJECTS: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {
     # directory from the environment: unresolved, no phantom config/migrations; the folder found by content takes the
     # knexfile's client because the knexfile names it
     "knexfile-unresolved-directory": {("knex", ".", ("db/changes",))},
+    # prisma/migrations/<ts>_noop/schema.prisma: a snapshot kept beside a data migration is not the schema (webstudio)
+    "prisma-migration-snapshot": {("prisma", ".", ("prisma/migrations",))},
     "unclaimed": set(),
     "decoys": set(),
 }
