@@ -261,7 +261,7 @@ UNCLAIMED = "unclaimed-migrations"
 def unclaimed_findings(folders: list[UnclaimedFolder], config: Config) -> list[Finding]:
     """One finding per folder of migration-shaped files no project claims, at its first such file."""
     settings = config.rules.get(UNCLAIMED)
-    if not folders or (settings is not None and not settings.enabled):
+    if not folders or (settings is not None and settings.enabled is False):
         return []
     from .engine.rules import load_rules
 

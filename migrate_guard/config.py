@@ -33,7 +33,7 @@ class RuleSettings:
     """A rule's settings from the config file ([rules.<id>])."""
 
     severity: str | None = None
-    enabled: bool = True
+    enabled: bool | None = None  # None: the rule's default (opt-in rules are off)
 
 
 @dataclass(slots=True)

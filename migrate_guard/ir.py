@@ -346,6 +346,15 @@ class Transaction(Operation):
 
 
 @dataclass(kw_only=True, eq=False)
+class AddEnumValue(Operation):
+    """Postgres ALTER TYPE ... ADD VALUE: a new value of an enum type."""
+
+    kind = "add_enum_value"
+    type_name: str
+    value: str
+
+
+@dataclass(kw_only=True, eq=False)
 class Setting(Operation):
     """SET of a session setting (lock_timeout, statement_timeout, ...)."""
 

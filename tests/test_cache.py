@@ -98,7 +98,7 @@ def test_changed_file_is_parsed_again(repo: Path, env: dict[str, str]) -> None:
     result = run_cli("check", "--format", "json", "-v", cwd=repo, env=env)
     assert stats(result.err) == (12, 11, 1, 1)
     assert judged_from_cache(result.err) == (0, 1)
-    assert ("truncate", "migrations/000012_step_12.up.sql") in [(f["rule"], f["path"]) for f in result.json()["findings"]]
+    assert ("truncate", "migrations/000012_step_12.up.sql") in [(f["rule"], f["path"]) for f in result.findings()]
     assert result.out == run_cli("check", "--format", "json", "--no-cache", cwd=repo, env=env).out
 
 
@@ -114,13 +114,13 @@ def test_a_file_read_beside_the_migration_is_checked(tmp_path: Path, env: dict[s
     repo = write_tree(tmp_path / "repo", {"db/000001_a.up.sql": "CREATE TABLE a (id int);\n",
                                           "db/000001_a.down.sql": "DROP TABLE a;\n"})
     first = run_cli("check", "--format", "json", "db/000001_a.up.sql", cwd=repo, env=env)
-    assert first.json()["findings"] == []
+    assert first.findings() == []
     (repo / "db/000001_a.down.sql").write_text("-- nothing to undo\n")
     second = run_cli("check", "--format", "json", "db/000001_a.up.sql", cwd=repo, env=env)
     assert second.rules() == ["missing-down-migration"]  # the emptied down file was noticed
     (repo / "db/000001_a.down.sql").unlink()
     third = run_cli("check", "--format", "json", "db/000001_a.up.sql", cwd=repo, env=env)
-    assert third.json()["findings"][0]["message"] != second.json()["findings"][0]["message"]
+    assert third.findings()[0]["message"] != second.findings()[0]["message"]
     assert third.out == run_cli("check", "--format", "json", "--no-cache", "db/000001_a.up.sql", cwd=repo).out
 
 
@@ -128,7 +128,7 @@ def test_config_changes_apply_on_a_warm_cache(repo: Path, env: dict[str, str]) -
     run_cli("check", cwd=repo, env=env)
     (repo / ".migrate-guard.toml").write_text('[rules.drop-column]\nseverity = "info"\n')
     result = run_cli("check", "--format", "json", cwd=repo, env=env)
-    assert {f["severity"] for f in result.json()["findings"] if f["rule"] == "drop-column"} == {"info"}
+    assert {f["severity"] for f in result.findings() if f["rule"] == "drop-column"} == {"info"}
 
 
 def test_cache_dir_from_config_relative_to_the_config_file(repo: Path, tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_a_verdict_is_only_reused_for_the_same_selection(repo: Path, env: dict[s
     one = run_cli("check", "--format", "json", "-v", "migrations/000004_step_4.up.sql", cwd=repo, env=env)
     assert one.out == run_cli("check", "--format", "json", "--no-cache", "migrations/000004_step_4.up.sql",
                               cwd=repo).out
-    assert {f["path"] for f in one.json()["findings"]} == {"migrations/000004_step_4.up.sql"}
+    assert {f["path"] for f in one.findings()} == {"migrations/000004_step_4.up.sql"}
     assert judged_from_cache(one.err) == (0, 1)
     assert run_cli("check", "--format", "json", cwd=repo, env=env).out == whole.out
 
@@ -207,7 +207,7 @@ def test_parallel_output_is_identical_to_serial(tmp_path: Path) -> None:
         assert outputs[("1", fmt)] == outputs[("2", fmt)]
     auto = run_cli("check", "--no-cache", "--format", "json", "-v", cwd=repo)
     assert auto.out == outputs[("1", "json")]  # processes by default: as many idle cores, so it varies
-    assert len(run_cli("check", "--format", "json", "--no-cache", cwd=repo).json()["findings"]) > 100
+    assert len(run_cli("check", "--format", "json", "--no-cache", cwd=repo).findings()) > 100
 
 
 def test_jobs_must_be_positive(repo: Path) -> None:
@@ -249,7 +249,7 @@ def test_a_new_migration_resumes_after_the_earlier_ones(repo: Path, env: dict[st
     result = run_cli("check", "--format", "json", "-v", new, cwd=repo, env=env)
     assert stats(result.err) == (13, 12, 1, 1) and resumed(result.err) == 12
     assert result.out == run_cli("check", "--format", "json", "--no-cache", new, cwd=repo).out
-    assert {f["rule"] for f in result.json()["findings"]} >= {"not-null-without-default", "column-type-change"}
+    assert {f["rule"] for f in result.findings()} >= {"not-null-without-default", "column-type-change"}
     # Edited again before committing: it resumes from the state before it.
     write_tree(repo, {new: "ALTER TABLE t9 ALTER COLUMN name TYPE varchar(10);\n"})
     again = run_cli("check", "--format", "json", "-v", new, cwd=repo, env=env)

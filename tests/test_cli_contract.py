@@ -9,7 +9,7 @@ DANGEROUS = "ALTER TABLE users ADD COLUMN note text;\nDROP TABLE legacy_events;\
 
 
 def test_json_matches_the_contract_exactly(tree) -> None:
-    root = tree({"migrations/000002_drop_legacy.up.sql": "-- remove it\nDROP TABLE legacy_events;\n",
+    root = tree({"migrations/000002_drop_legacy.up.sql": "SET lock_timeout = '5s';\nDROP TABLE legacy_events;\n",
                  "migrations/000002_drop_legacy.down.sql": "CREATE TABLE legacy_events (id int);\n"})
     result = run_cli("check", "migrations", "--format", "json", cwd=root)
     assert result.code == 1
@@ -31,8 +31,9 @@ def test_findings_sorted_by_path_line_rule(tree) -> None:
     findings = run_cli("check", ".", "--format", "json", cwd=root).json()["findings"]
     keys = [(f["path"], f["line"], f["rule"]) for f in findings]
     assert keys == sorted(keys)
-    assert keys == [("a.sql", 1, "drop-column"), ("a.sql", 1, "not-null-without-default"),
-                    ("a.sql", 2, "unbounded-delete"), ("b.sql", 1, "drop-table"), ("b.sql", 2, "truncate")]
+    assert keys == [("a.sql", 1, "drop-column"), ("a.sql", 1, "lock-timeout-missing"),
+                    ("a.sql", 1, "not-null-without-default"), ("a.sql", 2, "unbounded-delete"),
+                    ("b.sql", 1, "drop-table"), ("b.sql", 1, "lock-timeout-missing"), ("b.sql", 2, "truncate")]
 
 
 def test_paths_are_relative_to_the_current_folder(tree) -> None:
@@ -74,7 +75,7 @@ def test_text_report_groups_per_file_with_hint_and_summary(tree) -> None:
     assert lines[1].startswith("  m/001.sql:2:1: error [drop-table] Dropping table a")
     assert lines[2].strip().startswith("hint: ")
     assert "m/002.sql:1:1: error [truncate]" in result.out
-    assert lines[-1] == "2 files checked: 2 errors, 0 warnings, 0 info."
+    assert lines[-1] == "2 files checked: 2 errors, 2 warnings, 0 info."  # each migration's lock-timeout-missing
     assert "\x1b[" not in result.out  # no colour when not a TTY
 
 
@@ -107,7 +108,7 @@ def test_parse_error_points_at_its_line_and_the_rest_is_linted(tree) -> None:
                           "ALTER TABLE users\n  DROP COLUMN email;\n"})
     findings = run_cli("check", "m.sql", "--format", "json", cwd=root).json()["findings"]
     assert [(f["rule"], f["line"], f["end_line"]) for f in findings] == [
-        ("parse-error", 3, 3), ("parse-error", 4, 4), ("drop-column", 5, 6)]
+        ("parse-error", 3, 3), ("parse-error", 4, 4), ("drop-column", 5, 6), ("lock-timeout-missing", 5, 6)]
 
 
 def test_unreadable_file_is_a_usage_error(tree) -> None:

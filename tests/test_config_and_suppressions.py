@@ -13,7 +13,7 @@ def test_pyproject_config_changes_severity_and_disables(tree) -> None:
                                    '[tool.migrate-guard.rules.rename-column]\nenabled = false\n',
                  "sub/m.sql": DROPS})
     result = run_cli("check", "m.sql", "--format", "json", cwd=root / "sub")  # config found walking up
-    assert [(f["rule"], f["severity"]) for f in result.json()["findings"]] == [("drop-table", "warning")]
+    assert [(f["rule"], f["severity"]) for f in result.findings()] == [("drop-table", "warning")]
     assert result.code == 1  # fail_on = warning
 
 
@@ -31,7 +31,7 @@ def test_bad_config_is_exit_2_naming_the_key(tree) -> None:
         '[rules.no-such-rule]\nseverity = "info"\n': "unknown rule id 'no-such-rule'",
         '[rules.drop-table]\nseverity = "fatal"\n': "rules.drop-table.severity",
         '[rules.drop-table]\nlevel = "info"\n': "rules.drop-table.level",
-        'dialect = "oracle"\n': "'dialect' must be one of",
+        'dialect = "db2"\n': "'dialect' must be one of",
         'exclude = "x"\n': "'exclude' must be a list",
         "this is = = not toml\n": "not valid TOML",
     }
@@ -65,7 +65,7 @@ def test_inline_ignore_on_line_and_above(tree) -> None:
                           "\n"
                           "DROP TABLE c;\n"
                           "/* migrate-guard: ignore drop-column */ ALTER TABLE d DROP COLUMN e;\n"})
-    findings = run_cli("check", "m.sql", "--format", "json", cwd=root).json()["findings"]
+    findings = run_cli("check", "m.sql", "--format", "json", cwd=root).findings()
     assert [(f["rule"], f["line"]) for f in findings] == [("drop-table", 8)]
 
 
@@ -77,13 +77,13 @@ def test_ignore_only_silences_the_named_rule(tree) -> None:
 def test_ignore_file(tree) -> None:
     root = tree({"all.sql": "-- migrate-guard: ignore-file\nDROP TABLE a;\nTRUNCATE b;\n",
                  "some.sql": "DROP TABLE a;\n-- migrate-guard: ignore-file truncate\nTRUNCATE b;\n"})
-    findings = run_cli("check", ".", "--format", "json", cwd=root).json()["findings"]
+    findings = run_cli("check", ".", "--format", "json", cwd=root).findings()
     assert [(f["path"], f["rule"]) for f in findings] == [("some.sql", "drop-table")]
 
 
 def test_bare_and_unknown_ignores_are_reported(tree) -> None:
     root = tree({"m.sql": "DROP TABLE a; -- migrate-guard: ignore\nDROP TABLE b; -- migrate-guard: ignore drop-tabel\n"})
-    findings = run_cli("check", "m.sql", "--format", "json", cwd=root).json()["findings"]
+    findings = run_cli("check", "m.sql", "--format", "json", cwd=root).findings()
     assert [(f["rule"], f["line"], f["severity"]) for f in findings] == [
         ("bare-ignore", 1, "error"), ("drop-table", 1, "error"),
         ("drop-table", 2, "error"), ("unknown-rule-in-ignore", 2, "warning")]
@@ -103,11 +103,11 @@ DOWN_TREE = {
 
 def test_down_migrations_are_not_linted_by_default(tree) -> None:
     root = tree(DOWN_TREE)
-    assert run_cli("check", ".", "--format", "json", cwd=root).json()["findings"] == []
+    assert run_cli("check", ".", "--format", "json", cwd=root).findings() == []
 
 
 def test_lint_down_reports_down_statements(tree) -> None:
     root = tree({**DOWN_TREE, ".migrate-guard.toml": "lint_down = true\n"})
-    findings = run_cli("check", ".", "--format", "json", cwd=root).json()["findings"]
+    findings = run_cli("check", ".", "--format", "json", cwd=root).findings()
     assert [(f["path"], f["line"], f["rule"]) for f in findings] == [
         ("g/20240101_y.sql", 5, "drop-column"), ("m/000001_x.down.sql", 1, "drop-table")]

@@ -109,7 +109,7 @@ def test_check_without_paths_finds_django_and_alembic_findings(tmp_path: Path) -
             "    op.drop_table('invoices')\n\n\ndef downgrade():\n    pass\n"),
     })
     result = run_cli("check", "--format", "json", "--fail-on", "never", cwd=tmp_path)
-    found = sorted((f["rule"], f["path"], f["line"], f["orm"]) for f in result.json()["findings"])
+    found = sorted((f["rule"], f["path"], f["line"], f["orm"]) for f in result.findings())
     assert found == [
         ("drop-table", "billing/alembic/versions/aa11_drop.py", 8, "alembic"),
         ("drop-table", "shop/blog/migrations/0002_drop.py", 6, "django"),
@@ -291,7 +291,7 @@ def test_alembic_versions_split_by_dialect_folder_are_one_project_each(tmp_path:
     for args in ((), (".",)):
         result = run_cli("check", *args, "--format", "json", "--fail-on", "never", cwd=tmp_path)
         assert result.json()["summary"]["files"] == 2
-        assert [(f["rule"], f["path"]) for f in result.json()["findings"]] == [
+        assert [(f["rule"], f["path"]) for f in result.findings()] == [
             ("non-concurrent-index", f"{versions}/postgresql/2024_a1_index.py")]
 
 
@@ -320,5 +320,5 @@ def test_alembic_environments_without_a_usable_ini_line_are_found(tmp_path: Path
     assert (project["orm"], project["migrations"]) == ("alembic", [f"{folder}/versions"])
     for args in ((), (f"{folder}/versions/a1_drop.py",)):
         result = run_cli("check", *args, "--format", "json", "--fail-on", "never", cwd=tmp_path)
-        assert [(f["rule"], f["orm"], f["line"]) for f in result.json()["findings"]] == [
+        assert [(f["rule"], f["orm"], f["line"]) for f in result.findings()] == [
             ("drop-table", "alembic", 8), ("missing-down-migration", "alembic", 11)]

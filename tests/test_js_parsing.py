@@ -132,7 +132,7 @@ def test_a_non_migration_js_file_is_skipped_without_loading_tree_sitter(tmp_path
                           "knexfile.js": "module.exports = { client: 'pg' };\n"})
     assert "TREE_SITTER_ABSENT" in _modules_after_check(tmp_path, "src/app.js")
     result = run_cli("check", "src/app.js", "knexfile.js", "--format", "json", cwd=tmp_path)
-    assert result.code == 0 and result.json()["findings"] == []
+    assert result.code == 0 and result.findings() == []
 
 
 def test_migration_code_is_never_run(tmp_path: Path) -> None:
@@ -163,7 +163,7 @@ def test_a_damaged_file_yields_what_can_be_read_plus_a_parse_error(tmp_path: Pat
     result = run_cli("check", "m", "--format", "json", "--fail-on", "never", cwd=tmp_path)
     rules = result.rules()
     assert "parse-error" in rules and "drop-table" in rules
-    findings = result.json()["findings"]
+    findings = result.findings()
     assert all(f["path"] == "m/20240101_broken.js" for f in findings)
 
 
@@ -185,7 +185,7 @@ def test_inline_suppression_in_js_comment_syntax(tmp_path: Path) -> None:
         exports.down = async () => {};
     """)})
     result = run_cli("check", "m", "--format", "json", "--fail-on", "never", cwd=tmp_path)
-    drops = [f["line"] for f in result.json()["findings"] if f["rule"] == "drop-table"]
+    drops = [f["line"] for f in result.findings() if f["rule"] == "drop-table"]
     assert drops == [6]
 
 
@@ -196,7 +196,7 @@ def test_down_statements_are_linted_only_with_lint_down(tmp_path: Path) -> None:
     assert "drop-table" not in quiet.rules()
     (tmp_path / ".migrate-guard.toml").write_text("lint_down = true\n")
     loud = run_cli("check", "m", "--format", "json", "--fail-on", "never", cwd=tmp_path)
-    assert [(f["rule"], f["line"]) for f in loud.json()["findings"] if f["rule"] == "drop-table"] == [
+    assert [(f["rule"], f["line"]) for f in loud.findings() if f["rule"] == "drop-table"] == [
         ("drop-table", 2)]
 
 
@@ -217,7 +217,7 @@ def test_sql_in_a_multiline_template_points_at_the_statement_line(tmp_path: Path
         }
     """)})
     result = run_cli("check", "m", "--format", "json", "--fail-on", "never", cwd=tmp_path)
-    [finding] = result.json()["findings"]
+    [finding] = result.findings()
     assert (finding["rule"], finding["line"], finding["column"]) == ("drop-column", 7, 7)
 
 
@@ -241,6 +241,6 @@ def test_huge_concatenations_and_deep_nesting_never_crash(tmp_path: Path) -> Non
         "m/20240102_deep.js": "exports.up = (knex) => knex.raw(" + "[" * 3000 + "]" * 3000 + ");\n"
                               "exports.down = (knex) => knex.raw('');\n"})
     result = run_cli("check", "m", "--format", "json", "--fail-on", "never", "--no-cache", cwd=tmp_path)
-    rules = [(f["path"], f["rule"]) for f in result.json()["findings"]]
+    rules = [(f["path"], f["rule"]) for f in result.findings()]
     assert rules.count(("m/20240101_long.js", "unbounded-delete")) == 3000
     assert ("m/20240102_deep.js", "parse-error") in rules

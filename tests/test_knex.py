@@ -163,7 +163,7 @@ def test_raw_bindings_are_substituted_as_knex_does(tmp_path: Path) -> None:
         exports.down = async function down() {};
         """)})
     result = run_cli("check", ".", "--format", "json", "--fail-on", "never", cwd=tmp_path)
-    got = [(f["rule"], f["line"], f["column"], f["message"].split(" ")[:4]) for f in result.json()["findings"]]
+    got = [(f["rule"], f["line"], f["column"], f["message"].split(" ")[:4]) for f in result.findings()]
     assert [g for g in got if g[0] == "parse-error"] == []
     assert ("drop-table", 12, 19, ["Dropping", "table", "legacy", "deletes"]) in got
     assert ("unbounded-update", 13, 26, ["UPDATE", "of", "users", "has"]) in got

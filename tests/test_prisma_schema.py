@@ -15,7 +15,7 @@ INIT_SQL = 'CREATE TABLE "User" ("id" SERIAL PRIMARY KEY, "email" TEXT NOT NULL)
 def check(root: Path, *args: str) -> list[tuple[str, int, str]]:
     result = run_cli("check", *args, "--format", "json", "--fail-on", "never", cwd=root)
     assert result.code == 0, result.err
-    return [(f["path"], f["line"], f["rule"]) for f in result.json()["findings"]]
+    return [(f["path"], f["line"], f["rule"]) for f in result.findings()]
 
 
 def test_parser_reads_models_fields_attributes_and_comments() -> None:
@@ -128,7 +128,7 @@ def test_index_naming_is_off_unless_configured_and_checks_generated_names(tmp_pa
     assert check(tmp_path, "schema.prisma") == []
     (tmp_path / ".migrate-guard.toml").write_text('index_name_pattern = "^(idx|uq)_"\n')
     result = run_cli("check", "schema.prisma", "--format", "json", "--fail-on", "never", cwd=tmp_path)
-    [finding] = result.json()["findings"]
+    [finding] = result.findings()
     assert (finding["rule"], finding["line"]) == ("index-naming", 9)
     assert "Post_title_idx" in finding["message"] and finding["orm"] == "prisma"
 

@@ -386,7 +386,7 @@ def test_hostile_string_building_is_bounded(tmp_path: Path, body: str, rule: str
                           body + ALEMBIC_DOWN})
     result = run_cli("check", "--no-cache", "r1_hostile.py", "--format", "json", "--fail-on", "never", cwd=tmp_path,
                      timeout=60)
-    assert rule in {f["rule"] for f in result.json()["findings"]}
+    assert rule in {f["rule"] for f in result.findings()}
 
 
 @pytest.mark.parametrize("module,operations", [
@@ -397,4 +397,4 @@ def test_hostile_string_building_is_bounded(tmp_path: Path, body: str, rule: str
 def test_hostile_django_operation_lists_are_bounded(tmp_path: Path, module: str, operations: str) -> None:
     write_tree(tmp_path, _django_tree({"hostile": (module, operations)}))
     result = run_cli("check", "--no-cache", "--format", "json", "--fail-on", "never", cwd=tmp_path, timeout=60)
-    assert [f["rule"] for f in result.json()["findings"] if f["rule"] in WATCHED] == ["unreadable-operation"]
+    assert [f["rule"] for f in result.findings() if f["rule"] in WATCHED] == ["unreadable-operation"]

@@ -86,7 +86,7 @@ def test_widening_varchar_is_reported_at_info(tmp_path: Path) -> None:
         }
     """)})
     result = run_cli("check", "m", "--format", "json", "--fail-on", "never", cwd=tmp_path)
-    [finding] = result.json()["findings"]
+    [finding] = result.findings()
     assert (finding["rule"], finding["severity"], finding["line"]) == ("column-type-change", "info", 4)
 
 
@@ -128,7 +128,7 @@ def test_compiled_output_fires_the_same_rules_as_its_typescript_source(output: s
 
     def rules(folder: Path, name: str) -> Counter[str]:
         result = run_cli("check", name, "--format", "json", "--fail-on", "never", cwd=folder)
-        return Counter(f["rule"] for f in result.json()["findings"])
+        return Counter(f["rule"] for f in result.findings())
 
     source = rules(FIXTURES / "typeorm" / "ts", "1700000000000-AddPlan.ts")
     assert sum(source.values()) == 15

@@ -24,11 +24,13 @@ def run_rules(args: argparse.Namespace) -> int:
     if args.format == "json":
         import json
 
-        print(json.dumps([{"id": r.id, "severity": r.severity, "summary": r.summary} for r in rules], indent=2))
+        print(json.dumps([{"id": r.id, "severity": r.severity, "summary": r.summary, "enabled": r.enabled}
+                          for r in rules], indent=2))
         return 0
     width = max(len(r.id) for r in rules)
     for rule in rules:
-        print(f"{rule.id.ljust(width)}  {rule.severity.ljust(7)}  {rule.summary}")
+        state = "" if rule.enabled else "(opt-in) "
+        print(f"{rule.id.ljust(width)}  {rule.severity.ljust(7)}  {state}{rule.summary}")
     return 0
 
 
@@ -40,7 +42,8 @@ def run_explain(args: argparse.Namespace) -> int:
     if rule is None:
         raise UsageError(f"unknown rule id '{args.rule}' (see `migrate-guard rules`)")
     scope = f" ({', '.join(rule.dialects)} only)" if rule.dialects else ""
-    print(f"{rule.id}  [default severity: {rule.severity}]{scope}\n")
+    opt_in = "" if rule.enabled else f" [off by default: `[rules.{rule.id}] enabled = true`]"
+    print(f"{rule.id}  [default severity: {rule.severity}]{scope}{opt_in}\n")
     print(textwrap.fill(rule.summary, 100) + "\n")
     for title, body in (("Why it is risky", rule.why), ("What to do instead", rule.instead)):
         if body.strip():

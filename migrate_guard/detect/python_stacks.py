@@ -320,8 +320,14 @@ def _build(root: Path, location: str, versions: str | None, url: str | None, sep
     folders = [_resolve(v, root) for v in _split(versions, separator)] if versions else [script / "versions"]
     folders = [f for f in folders if f.is_dir()] or [script / "versions"]
     dialect = dialect_of_url(url) if url and "driver://" not in url else None
+    evidence = "alembic.ini sqlalchemy.url" if dialect else None
     if dialect is None:
         dialect = _dialect_from_env_py(script) or _dialect_from_requirements(root)
+    if dialect in (None, "sqlite") and _mysql_options_in(folders):
+        # MySQL-only table options (mysql_engine="InnoDB") in the revisions: written for MySQL; an ini's
+        # sqlite:///x.db is then a placeholder (Keystone, Glance)
+        evidence = "mysql_engine= options in the revisions" + (", alembic.ini names sqlite" if dialect else "")
+        dialect = "mysql"
     settings: dict[str, Path | str] = {"script_location": script}
     if config is not None and config.name == "pyproject.toml":  # [tool.alembic]: `alembic` reads it itself; -c
         settings["pyproject"] = config  # takes only an .ini
@@ -333,7 +339,18 @@ def _build(root: Path, location: str, versions: str | None, url: str | None, sep
     if by_dialect:  # one project per folder, rooted there: each its own revision chain and dialect (check groups
         # migrations by project root, so two projects sharing a root would mix their chains)
         return script.resolve(), [make_project("alembic", f, [f], d, settings) for f, d in by_dialect]
-    return script.resolve(), [make_project("alembic", root, folders, dialect, settings)]
+    return script.resolve(), [make_project("alembic", root, folders, dialect, settings, evidence=evidence)]
+
+
+_MYSQL_OPTIONS = re.compile(r"\bmysql_(?:engine|charset|collate)\s*=")
+_SNIFFED_REVISIONS = 30
+
+
+def _mysql_options_in(folders: list[Path]) -> bool:
+    """Do the first revisions pass MySQL table options (and none for Postgres: postgresql_*= means several)?"""
+    texts = [read_small(folder / name) or "" for folder in folders
+             for name in sorted(list_dir(folder))[:_SNIFFED_REVISIONS] if name.endswith(".py")]
+    return any(_MYSQL_OPTIONS.search(t) for t in texts) and not any("postgresql_" in t for t in texts)
 
 
 def _dialect_from_env_py(script: Path) -> str | None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from .. import ir
 from ..model import Migration
+from .locks import LockTracker
 
 
 def norm(name: str | None) -> str:
@@ -219,6 +220,27 @@ def _mysql_in_place(old: ir.ColumnType, new: ir.ColumnType) -> bool:
         return False
     before, after = old.params[0], new.params[0]
     return after >= before and (after * 4 <= 255 or before * 4 > 255)
+
+
+# Column types the type rules name (json-column, prefer-*): the fact holds the columns' names, "a, b", or None.
+_TYPE_FACTS = {
+    "json_columns": ("json",),
+    "int_columns": ("int", "integer", "int4", "smallint", "int2"),
+    "serial_columns": ("serial", "serial4", "smallserial", "serial2", "bigserial", "serial8"),
+    "timestamp_columns": ("timestamp",),
+    "varchar_columns": ("varchar",),
+    "char_columns": ("char", "character", "bpchar"),
+}
+
+
+def column_type_facts(op: ir.CreateTable | ir.AddColumn) -> dict[str, str | None]:
+    columns = op.columns if isinstance(op, ir.CreateTable) else [op.column]
+    facts: dict[str, str | None] = {}
+    for fact, names in _TYPE_FACTS.items():
+        found = [c.name for c in columns if c.type is not None and c.type.name in names
+                 and not (fact == "int_columns" and c.references is not None)]
+        facts[fact] = ", ".join(found) if found else None
+    return facts
 
 
 def from_sql(op: ir.Operation) -> bool:
@@ -431,8 +453,10 @@ class MigrationFacts:
                 "transactional": self.migration.transactional}
         swapped = swapped_operations(ops)
         index_goes_with_table = index_drops_before_table_drop(ops, added, self.state)
+        locks = LockTracker(ops, self.migration.transactional)
         for op in ops:
             dialect = op.dialect or self.dialect  # a statement in a dialect branch runs on that database
+            open_before = in_transaction
             if isinstance(op, ir.Transaction):
                 if op.by_tool:  # e.g. Alembic autocommit_block(): the tool commits, then reopens
                     in_transaction = op.action == "begin"
@@ -456,6 +480,9 @@ class MigrationFacts:
                     facts["operation"] = {"sql": "RunSQL", "python": "RunPython"}.get(part.language, "code")
                 facts["in_transaction"] = in_transaction
                 facts["from_sql"] = part is op and from_sql(part)  # a CREATE TABLE's constraints are not statements
+                facts.update(locks.facts(part, part is op, facts["table_is_new"], open_before))
+                if isinstance(part, (ir.CreateTable, ir.AddColumn)):
+                    facts.update(column_type_facts(part))
                 if isinstance(part, ir.AddColumn):
                     default = part.column.default
                     facts["default_is_expression"] = default is not None and (
@@ -483,6 +510,7 @@ class MigrationFacts:
                     # a restated NOT NULL (MySQL MODIFY) changes the column only when it was known to be nullable
                     facts["becomes_not_null"] = was_nullable is True if part.restated else was_nullable is not False
                 yield part, facts
+                locks.after(part, in_transaction, facts["table_is_new"])
                 if isinstance(part, ir.CreateTable):
                     created.add(norm(part.table))
                 elif isinstance(part, ir.RenameTable) and norm(part.table) in created:

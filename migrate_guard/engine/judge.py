@@ -37,7 +37,7 @@ class Engine:
         rules = load_rules()
         by_kind: dict[str, list[tuple[Rule, Clause]]] = {}
         for rule in rules.values():
-            if not cls._enabled(config, rule.id):
+            if not cls._enabled(config, rule):
                 continue
             for clause in rule.clauses:
                 for kind in clause.kinds:
@@ -45,9 +45,9 @@ class Engine:
         return cls(config=config, rules=rules, by_kind=by_kind)
 
     @staticmethod
-    def _enabled(config: Config, rule_id: str) -> bool:
-        settings = config.rules.get(rule_id)
-        return settings is None or settings.enabled
+    def _enabled(config: Config, rule: Rule) -> bool:
+        settings = config.rules.get(rule.id)
+        return rule.enabled if settings is None or settings.enabled is None else settings.enabled
 
     def severity(self, rule: Rule, clause: Clause | None = None) -> str:
         settings = self.config.rules.get(rule.id)
@@ -100,7 +100,7 @@ class Engine:
     def _partly_checked(self, migration: Migration, dialect: str) -> list[Finding]:
         """Once per folder: its database has no full grammar and rules here, so only some rules ran."""
         folder = migration.path.rpartition("/")[0] or "."
-        if folder in self.partial_folders or not self._enabled(self.config, DIALECT_PARTLY_CHECKED):
+        if folder in self.partial_folders or not self._enabled(self.config, self.rules[DIALECT_PARTLY_CHECKED]):
             return []
         self.partial_folders.add(folder)
         unread = sum(isinstance(op, ir.ParseError) for op in migration.operations)

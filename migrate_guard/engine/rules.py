@@ -43,6 +43,7 @@ class Rule:
     good: str
     clauses: tuple[Clause, ...] = field(default=())
     dialects: tuple[str, ...] = ()  # empty: every dialect
+    enabled: bool = True  # false: an opt-in (policy) rule, switched on with [rules.<id>] enabled = true
 
 
 def rules_dir() -> Path:
@@ -84,7 +85,7 @@ def _rule(entry: dict[str, Any], path: Path) -> Rule:
         clauses = tuple(_clause(c) for c in entry.get("match", []))
         return Rule(id=entry["id"], severity=severity, summary=entry["summary"], why=docs.get("why", ""),
                     instead=docs.get("instead", ""), bad=docs.get("bad", ""), good=docs.get("good", ""),
-                    clauses=clauses, dialects=tuple(entry.get("dialects", ())))
+                    clauses=clauses, dialects=tuple(entry.get("dialects", ())), enabled=entry.get("enabled", True))
     except KeyError as missing:
         raise ConfigError(f"{path.name}: a rule lacks the key {missing}") from None
 

@@ -11,8 +11,6 @@ from .sql_file import Loaded, Section, build_migration
 
 ORM = "drizzle"
 EXTENSIONS = (".sql",)
-_DIALECTS = {"postgresql": "postgres", "pg": "postgres", "postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite",
-             "turso": "sqlite", "singlestore": "mysql"}
 
 
 def claims(path: Path, head: str) -> bool:
@@ -29,7 +27,9 @@ def dialect_of(path: Path) -> str | None:
     except (OSError, ValueError):
         return None
     value = journal.get("dialect") if isinstance(journal, dict) else None
-    return _DIALECTS.get(str(value).lower()) if value else None
+    from ..detect.common import dialect_word
+
+    return dialect_word(str(value)) if value else None
 
 
 def extract(unit: MigrationUnit) -> Migration:

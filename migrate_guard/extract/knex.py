@@ -15,9 +15,6 @@ ORM = "knex"
 EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 _MARKERS = re.compile(r"\bknex\b|\bKnex\b|\.schema\s*\.\s*(?:createTable|alterTable|table|dropTable|raw|withSchema)\b")
 _UP = re.compile(r"\bup\s*[(=:]|\.up\s*=|\bup\b\s*[,}]")
-_DIALECTS = {"pg": "postgres", "postgres": "postgres", "postgresql": "postgres", "pg-native": "postgres",
-             "cockroachdb": "postgres", "redshift": "postgres", "mysql": "mysql", "mysql2": "mysql",
-             "sqlite3": "sqlite", "better-sqlite3": "sqlite", "sqlite": "sqlite"}
 _CONFIG_FILES = ("knexfile.*", "src/knexfile.*", "db/knexfile.*")
 _CLIENT_PATTERN = r"""\bclient\s*:\s*["'`]([a-z0-9-]+)"""
 
@@ -94,7 +91,9 @@ def dialect_of(path: Path) -> str | None:
     from .js.project import search_upwards
 
     found = search_upwards(path.parent, _CONFIG_FILES, _CLIENT_PATTERN)
-    return _DIALECTS.get(found or "")
+    from ..detect.common import dialect_word
+
+    return dialect_word(str(found)) if found else None
 
 
 def extract(unit: MigrationUnit) -> Migration:

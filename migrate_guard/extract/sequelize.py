@@ -16,7 +16,6 @@ EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 _MARKERS = re.compile(r"queryInterface|QueryInterface|\bSequelize\b|\bsequelize\b|DataTypes|"
                       r"\.(?:addColumn|removeColumn|bulkInsert|bulkDelete|changeColumn)\(")
 _UP = re.compile(r"\bup\s*[(=:]|\.up\s*=|\bup\b\s*[,}]")
-_DIALECTS = {"postgres": "postgres", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
 _CONFIG_FILES = ("config/config.json", "config/config.js", "config/database.js", "config/database.json",
                  "src/config/config.json", "src/config/config.js", "db/config.json", ".sequelizerc")
 _DIALECT_PATTERN = r"""["']?dialect["']?\s*:\s*["'`]([a-z]+)"""
@@ -57,7 +56,9 @@ def dialect_of(path: Path) -> str | None:
     from .js.project import search_upwards
 
     found = search_upwards(path.parent, _CONFIG_FILES, _DIALECT_PATTERN)
-    return _DIALECTS.get(found or "")
+    from ..detect.common import dialect_word
+
+    return dialect_word(str(found)) if found else None
 
 
 def extract(unit: MigrationUnit) -> Migration:

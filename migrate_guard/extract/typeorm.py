@@ -15,9 +15,6 @@ ORM = "typeorm"
 EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 _MARKERS = re.compile(r"MigrationInterface|QueryRunner|queryRunner|[\"']typeorm[\"']")
 _UP = re.compile(r"\bup\s*[(=:]|\.up\s*=|\bup\b\s*[,}]")
-_DIALECTS = {"postgres": "postgres", "cockroachdb": "postgres", "aurora-postgres": "postgres", "mysql": "mysql",
-             "mariadb": "mysql", "aurora-mysql": "mysql", "sqlite": "sqlite", "better-sqlite3": "sqlite",
-             "capacitor": "sqlite", "sqljs": "sqlite", "expo": "sqlite"}
 _CONFIG_FILES = ("ormconfig.*", "*data-source*.ts", "*data-source*.js", "*datasource*.ts", "*datasource*.js",
                  "src/*data-source*.ts", "src/*data-source*.js", "src/config/*.ts", ".env")
 _TYPE_PATTERN = r"""(?:\btype\s*[:=]\s*["'`]|"type"\s*:\s*"|TYPEORM_CONNECTION\s*=\s*)([a-z0-9-]+)"""
@@ -55,7 +52,9 @@ def dialect_of(path: Path) -> str | None:
     from .js.project import search_upwards
 
     found = search_upwards(path.parent, _CONFIG_FILES, _TYPE_PATTERN)
-    return _DIALECTS.get(found or "")
+    from ..detect.common import dialect_word
+
+    return dialect_word(str(found)) if found else None
 
 
 def extract(unit: MigrationUnit) -> Migration:

@@ -100,6 +100,8 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
         return [_setting(tokens, make)]
     if first == "DO":
         return _do_block(tokens, text, dialect, positions, migration, direction) or [make(ir.Raw, keyword="DO")]
+    if w[:2] == ["ALTER", "TYPE"] and "VALUE" in words(tokens[3:6]):
+        return [_enum_value(tokens, make)]
     if first in ("CREATE", "ALTER", "DROP") and _is_routine(words(tokens[:4])):  # CREATE OR REPLACE FUNCTION
         return [make(ir.Raw, keyword=" ".join(w[:2]))]
 
@@ -240,6 +242,17 @@ def _is_routine(w: list[str]) -> bool:
     if rest[:2] == ["OR", "REPLACE"]:
         rest = rest[2:]
     return bool(rest) and rest[0] in _ROUTINE_WORDS and not (w[0] == "DROP" and rest[0] == "SCHEMA")
+
+
+def _enum_value(tokens: list[Token], make: Any) -> Any:
+    """ALTER TYPE name ADD VALUE [IF NOT EXISTS] 'v' [BEFORE | AFTER 'w'] (RENAME VALUE is not a new value)."""
+    w = words(tokens)
+    if "ADD" not in w:
+        return make(ir.Raw, keyword="ALTER TYPE")
+    strings = [t.text for t in tokens if t.token_type == TokenType.STRING]
+    name_end = w.index("ADD")
+    return make(ir.AddEnumValue, type_name="".join(t.text for t in tokens[2:name_end]),
+                value=strings[0] if strings else "")
 
 
 def _setting(tokens: list[Token], make: Any) -> Any:
