@@ -25,6 +25,17 @@ from .. import ir
 from ..model import Migration
 from .locks import LockTracker
 
+# Every fact a rule's `when` may name besides the operation's own fields (engine/validate.py checks rules against it;
+# tests/test_rule_validation.py checks that the engine produces no fact outside it).
+FACTS = frozenset({
+    "dialect", "postgres_version", "orm", "transactional", "in_transaction", "table_is_new", "table_rebuilt",
+    "column_swapped", "table_dropped_later", "forward_loss", "operation", "from_sql", "default_is_expression",
+    "column_in_index", "has_index", "on_delete", "name_follows_pattern", "index_name_pattern", "old_type", "new_type",
+    "type_change_safe", "type_unchanged", "becomes_not_null", "lock_mode", "lock_timeout_set", "first_unguarded_lock",
+    "table_locked_in_transaction", "transaction_state", "enum_value_used_later", "long_identifier",
+    "json_columns", "int_columns", "serial_columns", "timestamp_columns", "varchar_columns", "char_columns",
+})
+
 
 def norm(name: str | None) -> str:
     if not name:

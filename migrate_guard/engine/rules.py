@@ -12,6 +12,8 @@ from ..errors import ConfigError
 from ..model import Severity
 
 SEVERITIES = ("error", "warning", "info")
+# What a rule is about, for `--select TAG` / `--ignore TAG`; every rule file names one or more (`tags = [...]`).
+TAGS = ("destructive", "locking", "compatibility", "style", "correctness")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ class Rule:
     clauses: tuple[Clause, ...] = field(default=())
     dialects: tuple[str, ...] = ()  # empty: every dialect
     enabled: bool = True  # false: an opt-in (policy) rule, switched on with [rules.<id>] enabled = true
+    tags: tuple[str, ...] = ()
 
 
 def rules_dir() -> Path:
@@ -61,8 +64,19 @@ def load_rules() -> dict[str, Rule]:
             data = tomllib.load(handle)
         for entry in data.get("rule", [data] if "id" in data else []):
             rule = _rule(entry, path)
+            _validate(entry, path)
             rules[rule.id] = rule
     return rules
+
+
+def _validate(entry: dict[str, Any], path: Path) -> None:
+    from ..extract.registry import MODULES
+    from .validate import problems
+
+    found = problems(entry, frozenset(MODULES) | {"typeorm", "knex", "sequelize"})
+    if found:
+        raise ConfigError(f"{path.name}: rule {entry.get('id')}: {found[0]}"
+                          + (f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""))
 
 
 def rules_fingerprint() -> str:
@@ -82,10 +96,14 @@ def _rule(entry: dict[str, Any], path: Path) -> Rule:
         if severity not in SEVERITIES:
             raise ConfigError(f"{path.name}: rule {entry['id']}: unknown severity {severity!r}")
         docs = entry.get("docs", {})
+        tags = tuple(entry.get("tags", ()))
+        unknown = [tag for tag in tags if tag not in TAGS]
+        if unknown:
+            raise ConfigError(f"{path.name}: rule {entry['id']}: unknown tag {unknown[0]!r} (tags: {', '.join(TAGS)})")
         clauses = tuple(_clause(c) for c in entry.get("match", []))
         return Rule(id=entry["id"], severity=severity, summary=entry["summary"], why=docs.get("why", ""),
                     instead=docs.get("instead", ""), bad=docs.get("bad", ""), good=docs.get("good", ""),
-                    clauses=clauses, dialects=tuple(entry.get("dialects", ())), enabled=entry.get("enabled", True))
+                    clauses=clauses, dialects=tuple(entry.get("dialects", ())), enabled=entry.get("enabled", True), tags=tags)
     except KeyError as missing:
         raise ConfigError(f"{path.name}: a rule lacks the key {missing}") from None
 
