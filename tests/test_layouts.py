@@ -57,6 +57,9 @@ PROJECTS: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {
     "supabase-cli": {("sql", ".", ("supabase/migrations",))},
     "wrangler-d1": {("sql", ".", ("worker/migrations",))},
     "versioned-sql-folder": {("sql", "jobs/sql", ("jobs/sql/migrations",))},
+    # a published package holding only dist/ (package.json, no src/): dist/ is searched; beside src/ it is not
+    "compiled-only": {("knex", ".", ("dist/migrations",))},
+    "compiled-with-source": {("knex", ".", ("src/migrations",))},
     "unclaimed": set(),
     "decoys": set(),
 }
