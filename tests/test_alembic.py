@@ -215,3 +215,19 @@ def test_sql_in_a_dialect_branch_is_read_in_that_dialect(tmp_path: Path) -> None
         "def downgrade():\n    op.execute('SELECT 1')\n")})
     got = [(f["rule"], f["line"]) for f in findings("a1_d.py", cwd=tmp_path)]
     assert got == [("unbounded-update", 17)]
+
+
+def test_create_table_with_schema_owns_its_constraints(tmp_path) -> None:
+    """indico: the constraints and indexed columns of a table created with schema= belong to that new table, so none of
+    them is a change of an existing table (add-unique-constraint, foreign-key-not-valid, foreign-key-without-index)."""
+    migration = tmp_path / "versions" / "a1_editables.py"
+    migration.parent.mkdir()
+    migration.write_text(
+        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "a1"\ndown_revision = None\n\n\n'
+        "def upgrade():\n    op.create_table(\n        'editables',\n"
+        "        sa.Column('id', sa.Integer(), nullable=False),\n"
+        "        sa.Column('editor_id', sa.Integer(), nullable=True, index=True),\n"
+        "        sa.ForeignKeyConstraint(['editor_id'], ['users.users.id']),\n"
+        "        sa.UniqueConstraint('editor_id', 'id'),\n        sa.PrimaryKeyConstraint('id'),\n"
+        "        schema='event_editing'\n    )\n\n\ndef downgrade():\n    op.drop_table('editables', schema='event_editing')\n")
+    assert findings("versions", cwd=tmp_path) == []

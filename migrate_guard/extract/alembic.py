@@ -689,6 +689,9 @@ def _qualify(ops: list[ir.Operation], kw: dict[str, ast.expr]) -> None:
     """`schema=` / `source_schema=` / `referent_schema=`: schema-qualified table names, as SQL would write them."""
     schema = literal(kw.get("schema", kw.get("source_schema")))
     referent = literal(kw.get("referent_schema"))
+    # a create_table's constraints name its table too (indico: every FK, UNIQUE and PRIMARY KEY of a table created
+    # with schema= was taken for a change of an existing, unqualified table)
+    ops = [*ops, *(c for op in ops if isinstance(op, ir.CreateTable) for c in op.constraints)]
     for op in ops:
         if isinstance(schema, str) and isinstance(getattr(op, "table", None), str) and "." not in op.table:  # type: ignore[attr-defined]
             op.table = f"{schema}.{op.table}"  # type: ignore[attr-defined]
