@@ -121,3 +121,14 @@ def test_columns_on_a_minified_line_with_non_ascii_text(tmp_path: Path) -> None:
     findings = run_cli("check", "--format", "json", "--fail-on", "never", cwd=tmp_path).json()["findings"]
     drop = next(f for f in findings if f["rule"] == "drop-table")
     assert (drop["line"], drop["column"]) == (1, line.index('knex.schema.dropTable') + 1)  # in characters
+
+
+def test_a_deep_expression_in_one_action_of_a_mixed_alter_is_a_parse_error() -> None:
+    """Found by the fuzz test: SQLite's grammar takes this ALTER TABLE as a command, its actions are parsed one by
+    one, and a deeply nested default there raised RecursionError out of check (a traceback)."""
+    from migrate_guard.extract.sql import Origin, extract_sql
+
+    deep = "(" * 400 + "1" + ")" * 400
+    ops = extract_sql(f"ALTER TABLE t ADD COLUMN a int, ALTER COLUMN b SET DEFAULT {deep};", dialect="sqlite",
+                      origin=Origin("m.sql"), migration="m")
+    assert [op.kind for op in ops] == ["add_column", "parse_error"]

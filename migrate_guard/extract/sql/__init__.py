@@ -126,7 +126,7 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
         else:
             try:
                 ops.extend(expression_ops(expression, make, Ctx(grammar(dialect), text)))
-            except (AttributeError, KeyError, TypeError, ValueError) as error:
+            except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as error:
                 ops.append(make(ir.ParseError, message=f"could not interpret this statement ({error})"))
     return ops
 
@@ -216,6 +216,8 @@ def _command_ops(tokens: list[Token], text: str, d: Any, make: Any, dialect: str
             parsed = _parser(d).parse([*head, *action], text)
         except SqlglotError:
             return [make(ir.Raw, keyword="ALTER TABLE")]
+        except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError) as error:  # as above
+            return [make(ir.ParseError, message=f"sqlglot could not read this statement ({type(error).__name__})")]
         result: list[Any] = []
         for expression in parsed:
             if expression is not None and not isinstance(expression, exp.Command):
