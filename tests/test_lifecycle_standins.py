@@ -615,3 +615,55 @@ def test_reports_are_coloured_at_a_terminal_only(tmp_path: Path) -> None:
         (setup.root / path).unlink()
     piped = run_cli("create", "add age", cwd=setup.root, env=setup.env)
     assert "\x1b[" not in piped.out and "[PASS] No destructive operations" in piped.out
+
+
+def test_golang_migrate_sequence_from_a_new_project(tmp_path: Path) -> None:
+    """golang-migrate cannot be installed here: its stand-in goes through the whole first-week sequence, with the
+    database version as the stand-in's state (status, create, run, a destructive create, run refused, allowed,
+    status, rollback preview then done, status)."""
+    case = next(c for c in CASES if c.orm == "golang-migrate")
+    setup = setup_case(tmp_path, Case(**{**case.__dict__, "files": {"go.mod": "module app\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n"}}), state="0")
+    (setup.root / "migrations").mkdir()
+    go = ["-path", "migrations", "-database", PG_URL]
+    rules = [
+        {"match": ["create"], "state": "0", "next_state": "0c", "write": {
+            "migrations/000001_add_users.up.sql": USERS_SQL + "ALTER TABLE users ADD COLUMN nickname text;\n",
+            "migrations/000001_add_users.down.sql": "DROP TABLE users;\n"}},
+        {"match": ["create"], "state": "1", "next_state": "1c", "write": {
+            "migrations/000002_drop_nickname.up.sql": "ALTER TABLE users DROP COLUMN nickname;\n",
+            "migrations/000002_drop_nickname.down.sql": "ALTER TABLE users ADD COLUMN nickname text;\n"}},
+        {"match": [*go, "version"], "state": "0", "stderr": "error: no migration\n", "exit": 1},
+        {"match": [*go, "version"], "state": "0c", "stderr": "error: no migration\n", "exit": 1},
+        {"match": [*go, "version"], "state": "1", "stdout": "1\n"},
+        {"match": [*go, "version"], "state": "1c", "stdout": "1\n"},
+        {"match": [*go, "version"], "state": "2", "stdout": "2\n"},
+        {"match": [*go, "up"], "state": "0c", "next_state": "1", "stdout": "1/u add_users\n"},
+        {"match": [*go, "up"], "state": "1c", "next_state": "2", "stdout": "2/u drop_nickname\n"},
+        {"match": [*go, "down", "1"], "state": "2", "next_state": "1c", "stdout": "2/d drop_nickname\n"},
+    ]
+    Path(setup.env["STANDIN_SCRIPT"]).write_text(json.dumps({"rules": rules}))
+
+    def state() -> str:
+        return Path(setup.env["STANDIN_STATE"]).read_text()
+
+    status = run_cli("status", cwd=setup.root, env=setup.env)
+    assert status.code == 0, status.out + status.err
+    assert "ORM:      golang-migrate" in status.out and "No migrations yet" in status.out
+    assert run_cli("create", "add users", cwd=setup.root, env=setup.env).code == 0
+    ran = run_cli("run", cwd=setup.root, env=setup.env)
+    assert ran.code == 0 and state() == "1" and "+ Created table: users" in ran.out
+    dropping = run_cli("create", "drop nickname", cwd=setup.root, env=setup.env)
+    assert dropping.code == 1 and "[FAIL]" in dropping.out
+    refused = run_cli("run", cwd=setup.root, env=setup.env)
+    assert refused.code == 1 and state() == "1c" and "pg_dump" in refused.out and SECRET not in refused.out
+    allowed = run_cli("run", "--allow-destructive", cwd=setup.root, env=setup.env)
+    assert allowed.code == 0 and state() == "2" and "- Dropped column: users.nickname" in allowed.out
+    status = run_cli("status", cwd=setup.root, env=setup.env)
+    assert "Applied (2):" in status.out and "Pending (0):\n  (none)" in status.out
+    assert "Last applied: 000002_drop_nickname (the time is unknown for golang-migrate)" in status.out
+    rolled = run_cli("rollback", cwd=setup.root, env=setup.env)  # re-adding a column loses nothing
+    assert rolled.code == 0, rolled.out + rolled.err
+    assert "Reversed operations:\n  + Added column: users.nickname" in rolled.out
+    assert "Current state: 000001_add_users" in rolled.out and state() == "1c"
+    after = run_cli("status", cwd=setup.root, env=setup.env)
+    assert "Applied (1):" in after.out and "Pending (1):\n  2. 000002_drop_nickname" in after.out

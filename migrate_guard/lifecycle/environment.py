@@ -115,7 +115,7 @@ def parse_database_url(url: str) -> DatabaseAddress | None:
         host, port_text = _host_port(authority)
     return DatabaseAddress(
         scheme=scheme.lower(), user=unquote(user) or None, password=unquote(password) if has_password else None,
-        host=unquote(host) if host else None, port=int(port_text) if port_text.isdigit() else None,
+        host=unquote(host) if host else None, port=int(port_text) if port_text.isascii() and port_text.isdigit() else None,
         database=unquote(path.split("?", 1)[0].lstrip("/")))
 
 

@@ -42,6 +42,8 @@ def stream(argv: list[str], cwd: Path) -> int:
         raise UsageError(f"cannot run {argv[0]}: not found") from None
     except PermissionError:
         raise UsageError(f"cannot run {argv[0]}: not executable") from None
+    except ValueError:  # a NUL byte in an argument (a name, a URL): no program can receive it
+        raise UsageError("an argument for the native tool contains a NUL byte") from None
 
 
 def tee(argv: list[str], cwd: Path, quiet: bool = False) -> Completed:
@@ -59,6 +61,8 @@ def _piped(argv: list[str], cwd: Path, quiet: bool, stdin: int | None) -> Comple
         raise UsageError(f"cannot run {argv[0]}: not found") from None
     except PermissionError:
         raise UsageError(f"cannot run {argv[0]}: not executable") from None
+    except ValueError:  # a NUL byte in an argument (a name, a URL): no program can receive it
+        raise UsageError("an argument for the native tool contains a NUL byte") from None
     chunks: list[str] = []
     lock = threading.Lock()
 

@@ -73,7 +73,8 @@ def _merged(projects: list[Project]) -> list[Project]:
 def new_projects(root: Path) -> list[Project]:
     """Projects on their first day, before detection can see them (no migration exists yet): a Django project
     (manage.py, apps with an empty or no migrations package), a TypeORM data source where `typeorm init` and the
-    docs put it, and dbmate's default empty db/migrations."""
+    docs put it, and an empty db/migrations (dbmate's default) or migrations/ (golang-migrate, goose when go.mod
+    requires them)."""
     if not root.is_dir():
         return []
     found: list[Project] = []
@@ -88,10 +89,18 @@ def new_projects(root: Path) -> list[Project]:
     if data_source is not None and "DataSource" in _head(data_source):
         found.append(Project(orm="typeorm", root=_normal(str(root)), migrations=[_normal(str(root / "src" / "migrations"))],
                              settings={"data_source": str(data_source)}))
-    dbmate = root / "db" / "migrations"
-    if dbmate.is_dir() and not any(dbmate.iterdir()):
-        found.append(Project(orm="dbmate", root=_normal(str(root)), migrations=[_normal(str(dbmate))]))
+    go_mod = _head(root / "go.mod")
+    go_tool = next((orm for orm, module in _GO_TOOLS.items() if module in go_mod), None)
+    for folder in (root / "db" / "migrations", root / "migrations"):
+        if folder.is_dir() and not any(folder.iterdir()):
+            orm = go_tool or ("dbmate" if folder.parent.name == "db" else None)
+            if orm:  # an empty folder names no tool by itself: go.mod, or dbmate's own default db/migrations
+                found.append(Project(orm=orm, root=_normal(str(root)), migrations=[_normal(str(folder))]))
+                break
     return found
+
+
+_GO_TOOLS = {"golang-migrate": "github.com/golang-migrate/migrate", "goose": "github.com/pressly/goose"}
 
 
 # Where TypeORM's docs and `typeorm init` put the data source.
