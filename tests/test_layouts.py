@@ -50,6 +50,20 @@ PROJECTS: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {
     # directory from the environment: unresolved, no phantom config/migrations; the folder found by content takes the
     # knexfile's client because the knexfile names it
     "knexfile-unresolved-directory": {("knex", ".", ("db/changes",))},
+    # prisma/migrations/<ts>_noop/schema.prisma: a snapshot kept beside a data migration is not the schema (webstudio)
+    "prisma-migration-snapshot": {("prisma", ".", ("prisma/migrations",))},
+    # plain numbered SQL, up only (ORM id `sql`): Supabase CLI (Postgres by its layout), wrangler D1 (SQLite by
+    # wrangler.toml d1_databases), procrastinate's version-numbered files (Postgres by their syntax)
+    "supabase-cli": {("sql", ".", ("supabase/migrations",))},
+    "wrangler-d1": {("sql", ".", ("worker/migrations",))},
+    "versioned-sql-folder": {("sql", "jobs/sql", ("jobs/sql/migrations",))},
+    # a published package holding only dist/ (package.json, no src/): dist/ is searched; beside src/ it is not
+    "compiled-only": {("knex", ".", ("dist/migrations",))},
+    "compiled-with-source": {("knex", ".", ("src/migrations",))},
+    # db-migrate (ORM id `db-migrate`): `exports.up = function (db, cb) { db.runSql(...) }` and the schema API
+    # (unleash-server), and the sql-file layout reading sqls/<name>-up.sql (sourceloop), one chain per database folder
+    "db-migrate-callbacks": {("db-migrate", ".", ("migrations",))},
+    "db-migrate-sql-files": {("db-migrate", ".", ("migrations/pg/migrations",))},
     "unclaimed": set(),
     "decoys": set(),
 }
@@ -283,3 +297,14 @@ def test_a_config_naming_a_folder_that_does_not_exist_is_no_project(tmp_path: Pa
     assert _projects(tmp_path) == set()
     monkeypatch.chdir(tmp_path)
     assert [(p.orm, p.migrations) for p in detect_projects(Path("."))] == [("knex", ["config/migrations"])]
+
+
+@pytest.mark.parametrize("name, dialect, evidence", [
+    ("supabase-cli", "postgres", "supabase CLI layout"),
+    ("wrangler-d1", "sqlite", "wrangler.toml d1_databases"),
+    ("versioned-sql-folder", "postgres", "SQL syntax"),
+])
+def test_plain_sql_folders_have_their_dialect(name: str, dialect: str, evidence: str) -> None:
+    result = run_cli("detect", "--format", "json", cwd=LAYOUTS / name)
+    [project] = result.json()["projects"]
+    assert (project["dialect"], project["evidence"]) == (dialect, evidence)
