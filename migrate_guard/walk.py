@@ -34,12 +34,25 @@ def is_skipped_dir(name: str) -> bool:
     return name in SKIP_DIRS or name.endswith(".egg-info") or (name.startswith(".") and name not in (".", ".."))
 
 
+# Build output a published package may ship alone (an npm tarball holds dist/, not src/).
+COMPILED_DIRS = frozenset({"dist", "build"})
+
+
 def skips_folder(parent: str | Path, name: str) -> bool:
     """Is the folder `name` inside `parent` left out? A `vendor`, `build`, `dist`, ... folder is, unless it is a
-    Django app (it holds migrations/__init__.py): then its migrations are linted like any other app's."""
+    Django app (it holds migrations/__init__.py): then its migrations are linted like any other app's. A `dist` or
+    `build` folder beside a package.json with no `src` folder is the only copy of the code (a published package):
+    searched too, so a repository with src/migrations and dist/migrations is still linted once."""
     if name in SOFT_SKIP_DIRS:
+        if name in COMPILED_DIRS and is_only_copy(parent):
+            return False
         return not os.path.isfile(os.path.join(parent, name, "migrations", "__init__.py"))
     return is_skipped_dir(name)
+
+
+def is_only_copy(parent: str | Path) -> bool:
+    """Is `parent` a package whose compiled output has no source beside it (package.json, no src/)?"""
+    return os.path.isfile(os.path.join(parent, "package.json")) and not os.path.isdir(os.path.join(parent, "src"))
 
 
 def in_skipped_folder(path: Path) -> bool:

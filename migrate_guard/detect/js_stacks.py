@@ -28,6 +28,8 @@ def is_marker(name: str) -> bool:
 # --- Prisma -------------------------------------------------------------------------------------------------------
 
 def prisma_projects(root: Path, names: list[str]) -> list[Project]:
+    from ..extract.prisma_schema import is_migration_snapshot
+
     schemas: list[Path] = []
     pkg = package_json(root) if "package.json" in names else None
     configured = pkg.get("prisma", {}).get("schema") if pkg and isinstance(pkg.get("prisma"), dict) else None
@@ -40,7 +42,7 @@ def prisma_projects(root: Path, names: list[str]) -> list[Project]:
                 schemas.append(root / configured)
     schemas += [root / "prisma" / "schema.prisma", root / "schema.prisma", root / "prisma" / "schema"]
     for schema in schemas:
-        if not schema.exists():
+        if not schema.exists() or is_migration_snapshot(schema):
             continue
         folder = schema if schema.is_dir() else schema.parent
         migrations = folder / "migrations"

@@ -52,6 +52,7 @@ def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[P
     folders in `taken` belong to a project found already."""
     by_folder: dict[Path, tuple[str, Path]] = {}
     resolved: dict[Path, Path] = {}
+    plain: list[Path] = []
     for parent, names in folders:
         for name in names:  # the folder's tool is known from its first migration
             path = parent / name
@@ -64,7 +65,15 @@ def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[P
             if resolved[folder] not in taken and folder not in by_folder:
                 by_folder[folder] = (module.ORM, path)
             break
+        else:
+            if is_plain_migrations_folder(parent, names):
+                plain.append(parent)
     projects = []
+    for folder in sorted(plain):
+        if folder.resolve() not in taken and not any(folder == f or f in folder.parents for f in by_folder):
+            root = project_root(folder, stop)
+            dialect, evidence = plain_sql_dialect(root, folder)
+            projects.append(make_project(PLAIN_SQL, root, [folder], dialect, evidence=evidence))
     for folder, (orm, sample) in sorted(by_folder.items()):
         root = project_root(folder, stop)
         module = classify(sample, read_head(sample))
@@ -73,6 +82,35 @@ def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[P
         dialect, evidence = (own, f"{orm} configuration") if own else sql_dialect(root, folder)
         projects.append(make_project(orm, root, [folder], dialect, evidence=evidence))
     return projects
+
+
+# Plain SQL files applied in name order by a tool that keeps no down (Supabase CLI `supabase/migrations/<ts>_x.sql`,
+# Cloudflare wrangler D1 `migrations/0001_x.sql`, procrastinate's `00.05.00_02_x.sql`): ORM id `sql`, up only.
+PLAIN_SQL = "sql"
+_PLAIN_FOLDER = re.compile(r"migrat", re.IGNORECASE)
+_PLAIN_NAME = re.compile(r"^\d+(?:[._]\d+)*[_-][\w.-]*\.sql$", re.IGNORECASE)
+_WRANGLER_FILES = ("wrangler.toml", "wrangler.json", "wrangler.jsonc")
+
+
+def is_plain_migrations_folder(folder: Path, names: list[str]) -> bool:
+    """A folder named for migrations whose .sql files are (nearly) all numbered: `0001_init.sql`,
+    `20250103114225_init.sql`, `00.05.00_02_drop.sql`. Its tool is unknown, its order is the names'."""
+    if not _PLAIN_FOLDER.search(folder.name):
+        return False
+    numbered = sum(1 for name in names if _PLAIN_NAME.match(name))
+    return numbered >= 1 and numbered * 10 >= len(names) * 9
+
+
+def plain_sql_dialect(root: Path, folder: Path) -> tuple[str | None, str | None]:
+    """Supabase's CLI layout is Postgres; a wrangler config beside the folder with d1_databases is SQLite (D1);
+    else what sql_dialect reads."""
+    if folder.name == "migrations" and folder.parent.name == "supabase":
+        return "postgres", "supabase CLI layout"
+    for base in dict.fromkeys((folder.parent, root)):
+        for name in _WRANGLER_FILES:
+            if re.search(r"""\bd1_databases\b""", read_small(base / name) or ""):
+                return "sqlite", f"{name} d1_databases"
+    return sql_dialect(root, folder)
 
 
 def project_root(folder: Path, stop: Path) -> Path:

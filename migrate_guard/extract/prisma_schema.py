@@ -34,7 +34,14 @@ _FIELD = re.compile(r"^(\s*)(\w+)\s+(\w+(?:\.\w+)?(?:\([^)]*\))?)(\[\])?(\?)?\s*
 
 
 def claims(path: Path, head: str) -> bool:
-    return path.suffix == ".prisma" and (path.name == "schema.prisma" or path.parent.name == "schema")
+    return (path.suffix == ".prisma" and (path.name == "schema.prisma" or path.parent.name == "schema")
+            and not is_migration_snapshot(path))
+
+
+def is_migration_snapshot(path: Path) -> bool:
+    """A schema kept inside one migration's folder (`migrations/20220101000000_noop/schema.prisma`, a snapshot some
+    projects commit beside migration.sql) is not the project's schema."""
+    return path.parent.parent.name == "migrations" and path.parent.name[:1].isdigit()
 
 
 def migration_key(path: Path) -> str:
