@@ -60,6 +60,10 @@ PROJECTS: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {
     # a published package holding only dist/ (package.json, no src/): dist/ is searched; beside src/ it is not
     "compiled-only": {("knex", ".", ("dist/migrations",))},
     "compiled-with-source": {("knex", ".", ("src/migrations",))},
+    # db-migrate (ORM id `db-migrate`): `exports.up = function (db, cb) { db.runSql(...) }` and the schema API
+    # (unleash-server), and the sql-file layout reading sqls/<name>-up.sql (sourceloop), one chain per database folder
+    "db-migrate-callbacks": {("db-migrate", ".", ("migrations",))},
+    "db-migrate-sql-files": {("db-migrate", ".", ("migrations/pg/migrations",))},
     "unclaimed": set(),
     "decoys": set(),
 }

@@ -18,6 +18,7 @@ MODULES: dict[str, str] = {
     "flyway": "flyway",
     "django": "django",
     "alembic": "alembic",
+    "db-migrate": "db_migrate",  # before knex/sequelize: its schema API shares their method names
     "typeorm": "typeorm",
     "knex": "knex",
     "sequelize": "sequelize",
@@ -84,7 +85,7 @@ def _defines_up(head: str) -> bool:
 
 # Formats whose migrations say what they are in their own first bytes (each module's owns(head)), strictest first:
 # a TypeORM migration may mention knex, a Sequelize one never takes a QueryRunner.
-CONTENT_FORMATS = ("typeorm", "knex", "sequelize", "django", "alembic")
+CONTENT_FORMATS = ("typeorm", "db-migrate", "knex", "sequelize", "django", "alembic")
 _JS_SUFFIXES = frozenset({".ts", ".js", ".mjs", ".cjs", ".mts", ".cts"})
 
 
