@@ -57,6 +57,7 @@ class Config:
     production_values: list[str] = field(default_factory=lambda: ["prod", "production", "live"])
     # A regular expression index names must match (Prisma @@index/@@unique names; the index-naming rule).
     index_name_pattern: str | None = None
+    sql_parser: str = "auto"  # Postgres SQL: "auto" (libpg_query when the [pg] extra is installed), "sqlglot", "native"
     source: Path | None = None  # the file this came from
 
     @property
@@ -79,6 +80,7 @@ _KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "large_tables": ((list,), "a list of table names"),
     "production_values": ((list,), "a list of environment values"),
     "index_name_pattern": ((str,), "a regular expression"),
+    "sql_parser": ((str,), "one of auto, sqlglot, native"),
 }
 
 
@@ -170,6 +172,9 @@ def parse_config(data: dict[str, Any], source: Path | None) -> Config:
                           "name a folder of its own such as \".migrate-guard-cache\"")
     if config.fail_on not in FAIL_LEVELS:
         raise ConfigError(f"{where}configuration key 'fail_on' must be one of {', '.join(FAIL_LEVELS)}")
+    if config.sql_parser not in ("auto", "sqlglot", "native"):
+        raise ConfigError(f"{where}configuration key 'sql_parser' must be {_KEYS['sql_parser'][1]}, "
+                          f"not {config.sql_parser!r}")
     if config.index_name_pattern is not None:
         import re
 

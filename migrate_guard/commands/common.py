@@ -45,9 +45,22 @@ def _dialect_argument(value: str) -> str:
 
 def config_from(args: argparse.Namespace) -> Config:
     config = load_config(getattr(args, "config", None))
+    _use_sql_parser(config)
     if getattr(args, "fail_on", None):
         config.fail_on = args.fail_on
     return config
+
+
+def _use_sql_parser(config: Config) -> None:
+    """Postgres SQL is read with the configured parser; "native" without pglast is a configuration error."""
+    from ..errors import ConfigError
+    from ..extract.sql.parser_choice import NativeParserMissing, configure, native_parser_used
+
+    configure(config.sql_parser)
+    try:
+        native_parser_used()
+    except NativeParserMissing as missing:
+        raise ConfigError(str(missing)) from None
 
 
 def exit_code(report: Report, fail_on: str) -> int:

@@ -20,6 +20,7 @@ from ... import ir
 from ...dialects import GRAMMARS, PARTIAL, grammar
 from .commands import alter_table_command, maintenance_command, other_command, words
 from .convert import Ctx, expression_ops
+from .parser_choice import native_parser_used
 from .positions import Origin, Positions
 from .split import Statement, split_statements
 
@@ -59,6 +60,20 @@ def _parser(d: Any) -> Any:
 def extract_sql(text: str, *, dialect: str, origin: Origin, migration: str, direction: ir.Direction = "up",
                 in_routine: bool = False) -> list[ir.Operation]:
     """All operations of a piece of SQL, in order. `in_routine`: the SQL is the body of a DO block (PL/pgSQL)."""
+    if dialect == "postgres" and not in_routine and native_parser_used():
+        from .native import extract_postgres
+
+        def fallback(piece: str, piece_origin: Origin) -> list[ir.Operation]:
+            return _extract_sqlglot(piece, dialect, piece_origin, migration, direction, False)
+
+        ops = extract_postgres(text, origin=origin, migration=migration, direction=direction, fallback=fallback)
+        if ops is not None:
+            return ops
+    return _extract_sqlglot(text, dialect, origin, migration, direction, in_routine)
+
+
+def _extract_sqlglot(text: str, dialect: str, origin: Origin, migration: str, direction: ir.Direction,
+                     in_routine: bool) -> list[ir.Operation]:
     d = _dialect(dialect)
     positions = Positions(text, origin)
     ops: list[ir.Operation] = []

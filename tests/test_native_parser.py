@@ -1,0 +1,144 @@
+"""The [pg] extra: Postgres SQL read by libpg_query (pglast) gives exactly the findings the sqlglot path gives, on
+every fixture and on a benchmark corpus; positions stay right with non-ASCII text; a text libpg_query rejects is
+still linted statement by statement. Skipped when pglast is not installed (.ci/run installs it)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO, run_cli, write_tree
+
+pytest.importorskip("pglast")
+
+from migrate_guard import ir  # noqa: E402
+from migrate_guard.cli import main  # noqa: E402
+from migrate_guard.extract.sql import Origin, extract_sql  # noqa: E402
+
+
+def _check(entry: Path, parser: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """`check ENTRY --format json` in this process (a subprocess per fixture and parser took minutes)."""
+    monkeypatch.setenv("MIGRATE_GUARD_SQL_PARSER", parser)
+    out = io.StringIO()
+    with monkeypatch.context() as local:
+        local.chdir(entry.parent)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            code = main(["check", entry.name, "--format", "json", "--fail-on", "never", "--no-cache"])
+    return code, out.getvalue()
+
+
+def _fixture_entries() -> list[Path]:
+    entries: list[Path] = []
+    for rule in sorted((FIXTURES / "rules").iterdir()):
+        for kind in ("bad", "good"):
+            if (rule / kind).is_dir():
+                entries += [e for e in sorted((rule / kind).iterdir())
+                            if not e.name.startswith(".") and e.name != "README.md"]
+    entries += sorted(p for p in (FIXTURES / "dialects").iterdir() if not p.name.startswith("."))
+    entries.append(FIXTURES / "demo")
+    return entries
+
+
+def _differences(entries: list[Path], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    different = []
+    for entry in entries:
+        by_sqlglot, by_native = _check(entry, "sqlglot", monkeypatch), _check(entry, "native", monkeypatch)
+        if by_sqlglot != by_native:
+            different.append(f"{entry}:\n  sqlglot {by_sqlglot}\n  native  {by_native}")
+    return different
+
+
+def test_every_fixture_gives_identical_findings_with_both_parsers(monkeypatch: pytest.MonkeyPatch) -> None:
+    entries = _fixture_entries()
+    assert len(entries) > 200
+    assert _differences(entries, monkeypatch) == []
+
+
+def test_benchmark_corpus_gives_identical_findings_with_both_parsers(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_generate", generate)  # its dataclasses look their module up
+    spec.loader.exec_module(generate)
+    monkeypatch.setattr(generate, "SQL_MIGRATIONS", 150)  # 300 files: every statement kind of the 2,000
+    generate.generate_sql(tmp_path, random.Random(generate.SEED))
+    code, out = _check(tmp_path / "sql", "native", monkeypatch)
+    assert code == 0 and len(json.loads(out)["findings"]) > 300
+    assert _differences([tmp_path / "sql"], monkeypatch) == []
+
+
+def _ops(text: str, parser: str, monkeypatch: pytest.MonkeyPatch) -> list[ir.Operation]:
+    monkeypatch.setenv("MIGRATE_GUARD_SQL_PARSER", parser)
+    return extract_sql(text, dialect="postgres", origin=Origin("m.sql", 3, 5), migration="m")
+
+
+def _same(native: list[ir.Operation], sqlglot: list[ir.Operation]) -> bool:
+    return [repr(op) for op in native] == [repr(op) for op in sqlglot]  # operations compare by identity
+
+
+def test_positions_after_non_ascii_text_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = ("-- café, naïve, 日本語\nCOMMENT ON TABLE t IS 'ünïcödé';\n"
+            "ALTER TABLE t ADD COLUMN c text DEFAULT 'é';  ALTER TABLE t DROP COLUMN d;\n")
+    native, sqlglot = _ops(text, "native", monkeypatch), _ops(text, "sqlglot", monkeypatch)
+    assert [type(op).__name__ for op in native] == ["Raw", "AddColumn", "DropColumn"]
+    assert _same(native, sqlglot)
+    assert native[2].location.line == 5 and native[2].location.column == 47
+    assert native[1].column.default is not None and native[1].column.default.text == "'é'"
+
+
+def test_a_statement_postgres_rejects_is_a_parse_error_and_the_rest_is_linted(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "DROP TABLE a;\nDROP TABLE;\nDROP TABLE c;\n"
+    native = _ops(text, "native", monkeypatch)
+    assert _same(native, _ops(text, "sqlglot", monkeypatch))
+    assert [type(op).__name__ for op in native] == ["DropTable", "ParseError", "DropTable"]
+    assert native[1].location.line == 4
+
+
+def test_names_keep_their_case_and_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    """libpg_query folds unquoted names to lower case and cuts them at 63 bytes; the findings name them as
+    written, as the sqlglot path does."""
+    long_name = "a" * 70
+    text = f'ALTER TABLE Users DROP COLUMN "Email";\nDROP TABLE {long_name};\nDROP TABLE "Mixed"."T";\n'
+    native = _ops(text, "native", monkeypatch)
+    assert _same(native, _ops(text, "sqlglot", monkeypatch))
+    assert [getattr(op, "table", None) for op in native] == ["Users", long_name, "Mixed.T"]
+
+
+def test_sql_parser_config_is_validated(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".migrate-guard.toml": 'sql_parser = "fast"\n', "db/migrations/1_a.up.sql": "SELECT 1;\n"})
+    result = run_cli("check", "db/migrations", cwd=tmp_path)
+    assert result.code == 2
+    assert "sql_parser" in result.err and len(result.err.strip().splitlines()) == 1
+
+
+def test_forcing_sqlglot_gives_the_same_findings(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"db/migrations/1_a.up.sql": "DROP TABLE users;\n",
+                          "db/migrations/1_a.down.sql": "SELECT 1;\n"})
+    native = run_cli("check", "db/migrations", "--format", "json", "--no-cache", cwd=tmp_path)
+    forced = run_cli("check", "db/migrations", "--format", "json", "--no-cache", cwd=tmp_path,
+                     env={"MIGRATE_GUARD_SQL_PARSER": "sqlglot"})
+    (tmp_path / ".migrate-guard.toml").write_text('sql_parser = "sqlglot"\n')
+    configured = run_cli("check", "db/migrations", "--format", "json", "--no-cache", cwd=tmp_path)
+    assert native.code == forced.code == configured.code == 1
+    assert native.json()["findings"] == forced.json()["findings"] == configured.json()["findings"]
+
+
+def test_the_cache_key_names_the_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    from migrate_guard.cache import MigrationCache
+    from migrate_guard.config import Config
+
+    contexts = set()
+    for parser in ("sqlglot", "native"):
+        monkeypatch.setenv("MIGRATE_GUARD_SQL_PARSER", parser)
+        contexts.add(MigrationCache(store=None, config=Config()).context)  # type: ignore[arg-type]
+    assert len(contexts) == 2
+    assert os.environ["MIGRATE_GUARD_SQL_PARSER"] == "native"
