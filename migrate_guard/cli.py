@@ -27,6 +27,7 @@ COMMANDS = {
     "run": "lifecycle",
     "rollback": "lifecycle",
     "status": "lifecycle",
+    "verify": "verify",
 }
 
 

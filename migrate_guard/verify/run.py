@@ -1,0 +1,192 @@
+"""`verify` from projects to a report: which projects, which database for each, the checks, cleanup."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..check import Options, excluded, plan_files, project_files
+from ..config import Config
+from ..errors import UsageError
+from ..extract.base import MigrationUnit, display_path
+from ..location import Location
+from ..model import Finding, LintedFile, Project, Report
+from .apply import NOT_SUPPORTED, SQL_FORMATS, Script, script_for
+from .checks import NOT_SUPPORTED as NOT_SUPPORTED_RULE, Outcome, Verifier, kept
+from .database import PostgresServer, Scratch, SqliteDatabase, VerifyFailure, new_name, server_from_url, start_cluster
+
+_DATABASES = {"postgres": "postgres", "cockroachdb": "postgres", "sqlite": "sqlite"}
+
+
+@dataclass(slots=True)
+class Request:
+    path: str = "."
+    database_url: str | None = None
+    rows: int = 3
+    from_id: str | None = None
+    dialect: str | None = None
+
+
+@dataclass(slots=True)
+class ProjectResult:
+    name: str
+    orm: str
+    database: str  # "SQLite", "Postgres", or why it was not verified
+    outcomes: list[Outcome] = field(default_factory=list)
+    skipped: str | None = None  # why the project was not verified
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    report: Report
+    projects: list[ProjectResult]
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+def run_verify(config: Config, request: Request) -> VerifyReport:
+    from ..engine.judge import Engine
+
+    projects = _projects(request.path, config)
+    engine = Engine.create(config)
+    scratch = Scratch()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    server: list[PostgresServer] = []
+    results: list[ProjectResult] = []
+    findings: list[Finding] = []
+    linted: list[LintedFile] = []
+    try:
+        for project, units in projects:
+            results.append(_verify_project(project, units, request, config, engine, scratch, server, findings,
+                                           linted))
+    except _Terminated:
+        raise KeyboardInterrupt from None
+    except VerifyFailure as failure:
+        raise UsageError(str(failure)) from None
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
+        try:
+            scratch.close()
+        finally:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, previous)
+    findings.sort(key=Finding.sort_key)
+    report = Report(findings=findings, files=len(linted), projects=[p for p, _ in projects], linted=linted)
+    return VerifyReport(report, results)
+
+
+def _projects(path: str, config: Config) -> list[tuple[Project, list[MigrationUnit]]]:
+    from ..detect import detect_repository, projects_for_paths
+
+    root = Path(path)
+    if not root.exists():
+        raise UsageError(f"path does not exist: {path}")
+    if root.is_file():
+        root = root.parent
+    projects = detect_repository(root).projects
+    if not projects:
+        from ..check import candidates_in
+
+        projects = projects_for_paths(candidates_in(root))
+    out = []
+    for project in projects:
+        files = [f for f in project_files(project) if not excluded(f, config)]
+        plan = plan_files(files, config, Options(), [project])
+        units = [unit for group in plan.groups.values() for unit in group]
+        if units:
+            out.append((project, units))
+    return out
+
+
+def _verify_project(project: Project, units: list[MigrationUnit], request: Request, config: Config, engine,
+                    scratch: Scratch, server: list[PostgresServer], findings: list[Finding],
+                    linted: list[LintedFile]) -> ProjectResult:
+    from ..check import extract_unit
+
+    name = project.root
+    dialect = request.dialect or units[0].dialect or "postgres"
+    kind = _DATABASES.get(dialect)
+    result = ProjectResult(name, project.orm, "SQLite" if kind == "sqlite" else "Postgres")
+    first = units[0].files[0]
+    if project.orm not in SQL_FORMATS:
+        why = NOT_SUPPORTED.get(project.orm, f"{project.orm} migrations")
+        result.skipped = f"not verified: {why}, and verify does not run them yet"
+        findings.append(_not_supported(engine, project, first, f"{why}: verify cannot apply them yet, so this project "
+                                                                 "was not verified."))
+        return result
+    if kind is None:
+        result.skipped = f"not verified: verify supports SQLite and Postgres, not {dialect}"
+        findings.append(_not_supported(engine, project, first, f"This project's migrations run on {dialect}: verify "
+                                                                 "supports SQLite and Postgres only, so it was not "
+                                                                 "verified."))
+        return result
+    scripts: list[Script] = []
+    for unit in units:
+        if not any(path.suffix.lower() == ".sql" for path in unit.files):
+            continue  # schema.prisma beside Prisma's migrations: checked by `check`, nothing to apply
+        migration = extract_unit(unit)
+        if request.dialect:
+            migration.dialect = request.dialect
+        scripts.append(script_for(unit, migration))
+    first_checked = 0
+    if request.from_id is not None:
+        ids = [s.id for s in scripts]
+        matching = [i for i, i_d in enumerate(ids) if i_d == request.from_id or i_d.startswith(request.from_id)]
+        if not matching:
+            raise UsageError(f"--from {request.from_id}: no migration of {name} has that id")
+        first_checked = matching[0]
+    predicted: dict[tuple[str, int], list[Finding]] = {}
+    for finding in engine.lint_project([s.migration for s in scripts]):
+        predicted.setdefault((finding.location.path, finding.location.line), []).append(finding)
+    if kind == "sqlite":
+        database = SqliteDatabase.create(scratch)
+    else:
+        if not server:
+            server.append(server_from_url(request.database_url, scratch) if request.database_url
+                          else start_cluster(scratch))
+        database = server[0].create_database(new_name())
+    verifier = Verifier(engine, database, request.rows, predicted)
+    result.outcomes = verifier.run(scripts, first_checked, _progress())
+    _clear_progress()
+    for outcome in result.outcomes:
+        outcome.findings = kept(outcome.findings, engine, scripts)
+        findings.extend(outcome.findings)
+        if outcome.checked:
+            linted.extend(LintedFile(path, name, project.orm) for path in outcome.script.migration.sources)
+    return result
+
+
+def _not_supported(engine, project: Project, first: Path, message: str) -> Finding:
+    from ..model import Migration
+
+    location = Location(display_path(first), 1, 1, 1)
+    stand_in = Migration(id=project.root, orm=project.orm, dialect=project.dialect or "", path=location.path)
+    return engine._engine_finding(NOT_SUPPORTED_RULE, location, stand_in, message,
+                                  "Use `migrate-guard check` for this project; verify applies SQL migrations "
+                                  "(golang-migrate, goose, dbmate, Flyway, Prisma, Drizzle, plain SQL).")
+
+
+def _progress():
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, name: str) -> None:
+        if total > 5:
+            sys.stderr.write(f"\rverifying {done + 1}/{total} {name[:60]:<60}")
+            sys.stderr.flush()
+
+    return show
+
+
+def _clear_progress() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 80 + "\r")
+        sys.stderr.flush()
