@@ -120,7 +120,7 @@ class MigrationCache:
         settings = sorted((f.name, repr(getattr(config, f.name))) for f in fields(config)
                           if f.name not in _CONFIG_IGNORED)
         # The current folder is in the key: migrations hold paths relative to it.
-        from .extract.sql.parser_choice import parser_name
+        from .sql_parser import parser_name
 
         context = (FORMAT, __version__, code_fingerprint(), rules_fingerprint(), sys.version_info[:2], settings,
                    os.getcwd(), parser_name())

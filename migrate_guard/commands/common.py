@@ -54,7 +54,7 @@ def config_from(args: argparse.Namespace) -> Config:
 def _use_sql_parser(config: Config) -> None:
     """Postgres SQL is read with the configured parser; "native" without pglast is a configuration error."""
     from ..errors import ConfigError
-    from ..extract.sql.parser_choice import NativeParserMissing, configure, native_parser_used
+    from ..sql_parser import NativeParserMissing, configure, native_parser_used
 
     configure(config.sql_parser)
     try:

@@ -20,7 +20,7 @@ from ... import ir
 from ...dialects import GRAMMARS, PARTIAL, grammar
 from .commands import alter_table_command, maintenance_command, other_command, words
 from .convert import Ctx, expression_ops
-from .parser_choice import native_parser_used
+from ...sql_parser import native_parser_used
 from .positions import Origin, Positions
 from .split import Statement, split_statements
 

@@ -1,4 +1,5 @@
-"""Which parser reads Postgres SQL: libpg_query through pglast (the optional `[pg]` extra) or sqlglot.
+"""Which parser reads Postgres SQL: libpg_query through pglast (the optional `[pg]` extra) or sqlglot. Plain data
+and a find_spec: config and the cache key read it without importing either parser.
 
 `sql_parser` in config ("auto", "sqlglot", "native"); the MIGRATE_GUARD_SQL_PARSER environment variable, when
 set, wins over it. Process-wide: check sets it once from the config, and forked workers inherit it.
