@@ -142,3 +142,13 @@ def test_the_cache_key_names_the_parser(monkeypatch: pytest.MonkeyPatch) -> None
         contexts.add(MigrationCache(store=None, config=Config()).context)  # type: ignore[arg-type]
     assert len(contexts) == 2
     assert os.environ["MIGRATE_GUARD_SQL_PARSER"] == "native"
+
+
+def test_a_postgres_file_the_converter_reads_whole_never_imports_sqlglot(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"db/migrations/1_a.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, c text NOT NULL);\n"
+                                                       "CREATE INDEX CONCURRENTLY t_c ON t (c);\nDROP TABLE old;\n",
+                          "db/migrations/1_a.down.sql": "DROP TABLE t;\n"})
+    blocker = write_tree(tmp_path / "blocker", {"sqlglot/__init__.py": "raise ImportError('sqlglot was imported')\n"})
+    result = run_cli("check", "db/migrations", "--format", "json", "--no-cache", cwd=tmp_path,
+                     env={"PYTHONPATH": str(blocker)})
+    assert result.code == 1 and "drop-table" in result.rules()
