@@ -72,9 +72,10 @@ def test_text_report_groups_per_file_with_hint_and_summary(tree) -> None:
     assert result.code == 1
     lines = result.out.splitlines()
     assert lines[0] == "m/001.sql"
-    assert lines[1].startswith("  m/001.sql:2:1: error [drop-table] Dropping table a")
-    assert lines[2].strip().startswith("hint: ")
-    assert "m/002.sql:1:1: error [truncate]" in result.out
+    assert lines[1].startswith("  2:1 error [drop-table] Dropping table a")
+    assert [line.strip() for line in lines[2:6]] == ["|", "2 | DROP TABLE a;", "| ^^^^^^^^^^^^^", "|"]
+    assert lines[6].strip().startswith("= hint: ")
+    assert "m/002.sql\n" in result.out and "  1:1 error [truncate]" in result.out
     assert lines[-1] == "2 files checked: 2 errors, 2 warnings, 0 info."  # each migration's lock-timeout-missing
     assert "\x1b[" not in result.out  # no colour when not a TTY
 

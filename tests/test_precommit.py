@@ -146,7 +146,7 @@ def test_commit_with_dangerous_migration_is_refused(tmp_path: Path, hook_repo: t
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert "migrate-guard" in output and "Failed" in output, output
-    assert "migrations/000002_drop_users.up.sql:2:1: error [drop-table]" in output, output
+    assert "migrations/000002_drop_users.up.sql\n  2:1 error [drop-table]" in output, output
     assert "Traceback" not in output
     # The commit did not happen.
     assert git("log", "--oneline", cwd=tmp_path).stdout.count("\n") == 1

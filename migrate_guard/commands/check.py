@@ -7,12 +7,32 @@ import sys
 
 from ..errors import UsageError
 from .common import add_report_options, config_from, emit, exit_code, side_reports
+from .selection import add_selection_options, apply_selection
+
+EXAMPLES = """\
+examples:
+  migrate-guard check                              lint every migration project found here
+  migrate-guard check --changed-since origin/main  only what this branch adds or changes
+  migrate-guard check db/migrations --select destructive --format sarif --output report.sarif
+
+exit codes:
+  0  no finding at or above the fail level (--fail-on, default: error)
+  1  at least one finding at or above the fail level
+  2  usage or configuration error (unknown flag, config key or rule id, missing path)
+"""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("check", help="lint migrations (all detected projects, or the given files and folders)")
+    parser = sub.add_parser("check", help="lint migrations (all detected projects, or the given files and folders)",
+                            description="Lint migrations: every detected project, or the given files and folders.",
+                            epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="*", metavar="PATH", help="migration files or folders (default: detect)")
     add_report_options(parser)
+    add_selection_options(parser)
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="text report: only error findings and the summary")
+    parser.add_argument("--statistics", action="store_true",
+                        help="text report: the number of findings per rule instead of each finding")
     parser.add_argument("--changed-since", metavar="REF", default=None,
                         help="lint only migrations added or modified since the merge base of REF and HEAD "
                              "(renames followed, deletions ignored; uncommitted changes count)")
@@ -30,10 +50,16 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
+    if any(not path.strip() for path in args.paths):
+        raise UsageError("an empty PATH was given (check \"\"): name a file or folder, or give none to detect")
     config = config_from(args)
+    selected = apply_selection(config, args)
     report = run_check(config, Options(paths=args.paths, dialect=args.dialect, changed_since=args.changed_since,
                                        use_cache=not args.no_cache, jobs=args.jobs))
-    emit(report, args.format, args.output, side_reports(args))
+    if selected is not None:  # findings the engine makes whatever the config (e.g. about ignore comments) obey it too
+        report.findings = [f for f in report.findings if f.rule in selected]
+    emit(report, args.format, args.output, side_reports(args),
+         text_options={"quiet": args.quiet, "statistics": args.statistics})
     if args.verbose:
         stats = report.stats
         print(f"migrate-guard: {stats.get('migrations', 0)} migrations read: {stats.get('cache_hits', 0)} from the "

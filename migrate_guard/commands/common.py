@@ -13,17 +13,21 @@ from ..errors import UsageError
 
 
 # format -> flag of the extra report file it can be written to in the same run (as pytest's --junit-xml)
-SIDE_REPORTS = {"junit": "--junit-xml", "sarif": "--sarif-output", "json": "--json-output"}
+SIDE_REPORTS = {"junit": "--junit-xml", "sarif": "--sarif-output", "json": "--json-output",
+                "markdown": "--markdown-output"}
+FORMATS = ("text", "json", "junit", "sarif", "github", "markdown", "gitlab")
+_SIDE_NAMES = {"junit": "JUnit XML", "markdown": "Markdown"}
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("text", "json", "junit", "sarif", "github"), default="text",
-                        help="report format (default: text)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="report format (default: text; markdown for PR comments and $GITHUB_STEP_SUMMARY, "
+                             "gitlab for GitLab Code Quality)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     side = parser.add_argument_group("extra report files (written beside the --format report, e.g. for CI)")
     for fmt, flag in SIDE_REPORTS.items():
         side.add_argument(flag, metavar="FILE", dest=f"side_{fmt}", default=None,
-                          help=f"also write a {fmt.upper() if fmt != 'junit' else 'JUnit XML'} report to FILE")
+                          help=f"also write a {_SIDE_NAMES.get(fmt, fmt.upper())} report to FILE")
     parser.add_argument("--fail-on", choices=FAIL_LEVELS, default=None,
                         help="lowest severity that makes the exit code 1 (default: error, or fail_on in config)")
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
@@ -71,7 +75,19 @@ def exit_code(report: Report, fail_on: str) -> int:
 
 
 def use_color(stream: object) -> bool:
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()  # type: ignore[attr-defined]
+    """no-color.org and force-color.org, in the order Python's own colouring uses: a non-empty NO_COLOR turns colour
+    off, else a non-empty FORCE_COLOR turns it on, else TERM=dumb turns it off, else colour on a terminal only."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
 def side_reports(args: argparse.Namespace) -> dict[str, str]:
@@ -87,13 +103,16 @@ def _write(path: str, text: str) -> None:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
-def emit(report: Report, fmt: str, output: str | None, extra: dict[str, str] | None = None) -> None:
-    """The main report to stdout (or --output FILE), then each extra report file (--junit-xml FILE, ...)."""
+def emit(report: Report, fmt: str, output: str | None, extra: dict[str, str] | None = None,
+         text_options: dict[str, bool] | None = None) -> None:
+    """The main report to stdout (or --output FILE), then each extra report file (--junit-xml FILE, ...).
+    `text_options` (quiet, statistics) shape the text report only."""
     from ..report import renderer
 
+    options = (text_options or {}) if fmt == "text" else {}
     if output:
-        _write(output, renderer(fmt)(report, color=False))
+        _write(output, renderer(fmt)(report, color=False, **options))
     else:
-        sys.stdout.write(renderer(fmt)(report, color=use_color(sys.stdout) and fmt == "text"))
+        sys.stdout.write(renderer(fmt)(report, color=use_color(sys.stdout) and fmt == "text", **options))
     for extra_fmt, path in (extra or {}).items():
         _write(path, renderer(extra_fmt)(report, color=False))

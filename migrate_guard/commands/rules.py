@@ -40,7 +40,9 @@ def run_explain(args: argparse.Namespace) -> int:
     rules = load_rules()
     rule = rules.get(args.rule)
     if rule is None:
-        raise UsageError(f"unknown rule id '{args.rule}' (see `migrate-guard rules`)")
+        from .selection import unknown_rule
+
+        raise unknown_rule(args.rule, rules)
     scope = f" ({', '.join(rule.dialects)} only)" if rule.dialects else ""
     opt_in = "" if rule.enabled else f" [off by default: `[rules.{rule.id}] enabled = true`]"
     print(f"{rule.id}  [default severity: {rule.severity}]{scope}{opt_in}\n")

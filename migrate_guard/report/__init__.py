@@ -10,6 +10,8 @@ FORMATS = {
     "junit": "junit",
     "sarif": "sarif",
     "github": "github",
+    "markdown": "markdown",
+    "gitlab": "gitlab",
 }
 
 

@@ -1,32 +1,82 @@
-"""The default report: findings grouped per file, `path:line:col: severity [rule] message`, the hint, a summary."""
+"""The default report, as ruff and squawk print it: the file path once, then per finding
+`line:col severity [rule] message`, the source lines of the statement with the span marked, the hint; a summary.
+
+`quiet`: only error findings and the summary. `statistics`: a count per rule instead of the findings.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import groupby
 
-from ..model import Report
+from ..model import Finding, Report
 from .escape import printable
+from .source import ExcerptLine, SourceFiles
 from .summary import counts, plural
 
-_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "bold": "\033[1m", "dim": "\033[2m"}
+_COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m", "bold": "\033[1m",
+           "dim": "\033[2m", "gutter": "\033[1;34m"}
 _RESET = "\033[0m"
 
 
-def render(report: Report, color: bool = False) -> str:
+def render(report: Report, color: bool = False, quiet: bool = False, statistics: bool = False) -> str:
     def paint(text: str, style: str) -> str:
-        return f"{_COLORS[style]}{text}{_RESET}" if color else text
+        return f"{_COLORS[style]}{text}{_RESET}" if color and text else text
 
     lines: list[str] = []
-    for raw_path, findings in groupby(report.findings, key=lambda f: f.location.path):
-        path = printable(raw_path)
-        lines.append(paint(path, "bold"))
-        for finding in findings:
-            where = f"{path}:{finding.location.line}:{finding.location.column}:"
-            lines.append(f"  {where} {paint(finding.severity, finding.severity)} [{finding.rule}] "
-                         f"{printable(finding.message)}")
-            if finding.hint:
-                lines.append(paint(f"      hint: {printable(finding.hint)}", "dim"))
-        lines.append("")
+    shown = [f for f in report.findings if f.severity == "error"] if quiet else report.findings
+    if statistics:
+        lines.extend(_statistics(shown, paint))
+    else:
+        sources = SourceFiles()
+        for raw_path, findings in groupby(shown, key=lambda f: f.location.path):
+            lines.append(paint(printable(raw_path), "bold"))
+            for finding in findings:
+                lines.extend(_finding(finding, sources, paint))
+            lines.append("")
+    lines.append(_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _finding(finding: Finding, sources: SourceFiles, paint) -> list[str]:  # type: ignore[no-untyped-def]
+    where = finding.location
+    lines = [f"  {where.line}:{where.column} {paint(finding.severity, finding.severity)} "
+             f"{paint(f'[{finding.rule}]', 'bold')} {printable(finding.message)}"]
+    excerpt = sources.excerpt(where)
+    width = max((len(str(line.number)) for line in excerpt if line is not None), default=1)
+    blank = " " * (width + 3)
+    if excerpt:
+        lines.append(paint(f"{blank}|", "gutter"))
+        for line in excerpt:
+            lines.extend(_excerpt_line(line, width, finding.severity, paint))
+        lines.append(paint(f"{blank}|", "gutter"))
+    if finding.hint:
+        lines.append(f"{blank}{paint('= hint:', 'bold')} {printable(finding.hint)}")
+    return lines
+
+
+def _excerpt_line(line: ExcerptLine | None, width: int, severity: str, paint) -> list[str]:  # type: ignore[no-untyped-def]
+    if line is None:
+        return [paint(f"  {'...'.rjust(width)}", "gutter")]
+    gutter = paint(f"  {str(line.number).rjust(width)} |", "gutter")
+    marker = "^" * max(1, line.mark_end - line.mark_start)
+    return [f"{gutter} {line.text}".rstrip(),
+            f"{paint(' ' * (width + 3) + '|', 'gutter')} {' ' * line.mark_start}{paint(marker, severity)}"]
+
+
+def _statistics(findings: list[Finding], paint) -> list[str]:  # type: ignore[no-untyped-def]
+    tally = Counter((f.rule, f.severity) for f in findings)
+    if not tally:
+        return []
+    rows = sorted(tally.items(), key=lambda item: (-item[1], item[0]))
+    count_width = max(len(str(n)) for n in tally.values())
+    rule_width = max(len(rule) for rule, _ in tally)
+    lines = [f"{str(n).rjust(count_width)}  {rule.ljust(rule_width)}  {paint(severity, severity)}"
+             for (rule, severity), n in rows]
+    return lines + [""]
+
+
+def _summary(report: Report) -> str:
     n = counts(report)
     files = plural(report.files, "file")
     summary = f"{files} checked: {plural(n['error'], 'error')}, {plural(n['warning'], 'warning')}, {plural(n['info'], 'info')}"
@@ -34,5 +84,4 @@ def render(report: Report, color: bool = False) -> str:
         summary += f" ({report.skipped} migration{'s' if report.skipped != 1 else ''} before the baseline not linted)"
     if not report.findings:
         summary = ("All clear: " if report.files or report.skipped else "No migrations to check: ") + summary
-    lines.append(summary + ".")
-    return "\n".join(lines) + "\n"
+    return summary + "."
