@@ -303,8 +303,10 @@ def test_a_config_naming_a_folder_that_does_not_exist_is_no_project(tmp_path: Pa
     ("supabase-cli", "postgres", "supabase CLI layout"),
     ("wrangler-d1", "sqlite", "wrangler.toml d1_databases"),
     ("versioned-sql-folder", "postgres", "SQL syntax"),
+    # the db-migrate-pg dependency; migrations/package.json only sets the module type and is no package root
+    ("db-migrate-callbacks", "postgres", "db-migrate driver (database.json or package.json)"),
 ])
-def test_plain_sql_folders_have_their_dialect(name: str, dialect: str, evidence: str) -> None:
+def test_content_and_plain_sql_folders_have_their_dialect(name: str, dialect: str, evidence: str) -> None:
     result = run_cli("detect", "--format", "json", cwd=LAYOUTS / name)
     [project] = result.json()["projects"]
     assert (project["dialect"], project["evidence"]) == (dialect, evidence)

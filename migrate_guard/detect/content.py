@@ -126,11 +126,20 @@ def _claimed(folder: Path, taken: set[Path]) -> bool:
 def _package_root(folder: Path, stop: Path) -> Path | None:
     """The nearest folder at or above `folder`, not above `stop`, holding a package.json."""
     for current in [folder, *folder.parents]:
-        if (current / "package.json").is_file():
+        if (current / "package.json").is_file() and not _module_type_marker(current):
             return current
         if current == stop or stop not in current.parents:
             return None
     return None
+
+
+def _module_type_marker(folder: Path) -> bool:
+    """`{"type": "commonjs"}` in a compiled folder (unleash's dist/migrations/package.json) sets Node's module type;
+    it is no package."""
+    from .common import package_json
+
+    data = package_json(folder)
+    return isinstance(data, dict) and bool(data) and set(data) <= {"type", "sideEffects"}
 
 
 def _declared(guess: str | None, folder: Path, stop: Path) -> str | None:
@@ -191,8 +200,14 @@ def _project(orm: str, folder: Path, projects: list[Project], stop: Path) -> Pro
     sibling = next((p for p in projects if p.orm == orm and p.root == shown), None) or _naming_config(
         orm, folder, root, projects)
     dialect = sibling.dialect if sibling is not None else None
+    evidence = sibling.dialect_evidence if sibling is not None else None
+    if dialect is None and orm == "db-migrate":  # no config-driven stack reads database.json or its driver package
+        from ..extract.db_migrate import dialect_of
+
+        dialect = dialect_of(folder / "x.js") or dialect_of(root / "x.js")
+        evidence = "db-migrate driver (database.json or package.json)"
     settings = {k: v for k, v in sibling.settings.items()} if sibling is not None else {}
-    project = make_project(orm, root, [folder], dialect)
+    project = make_project(orm, root, [folder], dialect, evidence=evidence)
     project.settings = settings
     return project
 
