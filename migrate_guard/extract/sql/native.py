@@ -2,7 +2,8 @@
 never a dependency of migrate-guard itself). Only imported when pglast is installed and a migration is Postgres.
 
 The whole text is parsed in C to JSON; each statement whose shape is known here becomes the same operations the
-sqlglot path gives. Any other statement (SET, DO, ALTER TYPE, USING expressions, names written in capitals, ...)
+sqlglot path gives. Any other statement (DO, SET with a value of several words, USING expressions, names written
+in capitals, ...)
 is handed to the sqlglot path alone, at its own position, so findings never differ between the two parsers. A
 text libpg_query rejects is left whole to the sqlglot path (it reports each bad statement at its line).
 """
@@ -138,8 +139,12 @@ def _statement(node: dict[str, Any], tokens: list[Any], text: str, chars: _CharO
             raise _Unknown
         action = "begin" if first in ("BEGIN", "START") else "commit" if first in ("COMMIT", "END") else "rollback"
         return [make(ir.Transaction, action=action)]
-    if first in ("DO", "SET") or w[:2] == ["ALTER", "TYPE"]:
-        raise _Unknown  # DO bodies, settings and enum values: read from their words by the sqlglot path
+    if first == "DO":
+        raise _Unknown  # the PL/pgSQL body: the sqlglot path reads the SQL statements in it
+    if first == "SET":
+        return [_setting(tokens, text, make)]
+    if w[:2] == ["ALTER", "TYPE"] and "VALUE" in _words(tokens[3:6], text, chars, 3):
+        return [_enum_value(tokens, text, make)]
     if first in ("CREATE", "ALTER", "DROP") and _is_routine(w):
         return [make(ir.Raw, keyword=" ".join(w[:2]))]
     _check_names(tokens, text, chars)
@@ -149,6 +154,50 @@ def _statement(node: dict[str, Any], tokens: list[Any], text: str, chars: _CharO
     if convert is None:
         raise _Unknown
     return convert(body, make, ctx)
+
+
+def _plain_words(tokens: list[Any], text: str) -> list[str]:
+    """The statement's words as the sqlglot path's tokenizer would give them, for statements it reads from their
+    words (SET, ALTER TYPE ... ADD VALUE): only unquoted names, keywords, numbers, punctuation and plain strings,
+    where both tokenizers agree; anything else goes to the sqlglot path."""
+    words = []
+    for token in tokens:
+        written = text[token.start:token.end + 1]
+        if token.name == "SCONST":
+            if not (written.startswith("'") and written.endswith("'")) or "'" in written[1:-1] or '"' in written:
+                raise _Unknown
+        elif token.name == "IDENT":
+            if written.startswith('"'):
+                raise _Unknown
+        elif token.kind == "NO_KEYWORD" and token.name not in ("ICONST", "FCONST") \
+                and not token.name.startswith("ASCII_"):
+            raise _Unknown
+        words.append(written)
+    return words
+
+
+def _setting(tokens: list[Any], text: str, make: Make) -> Any:
+    """SET [LOCAL | SESSION] name {= | TO} value, or SET name value, with a one-word value."""
+    w = _plain_words(tokens, text)[1:]
+    if w and w[0].upper() in ("LOCAL", "SESSION"):
+        w = w[1:]
+    if len(w) == 3 and w[1].upper() in ("=", "TO"):
+        value = w[2]
+    elif len(w) == 2 and w[1].upper() not in ("=", "TO"):
+        value = w[1]
+    else:
+        raise _Unknown
+    return make(ir.Setting, name=w[0].lower(), value=value.strip("'\""))
+
+
+def _enum_value(tokens: list[Any], text: str, make: Make) -> Any:
+    """ALTER TYPE name ADD VALUE [IF NOT EXISTS] 'v' [BEFORE | AFTER 'w'] (RENAME VALUE is not a new value)."""
+    written = _plain_words(tokens, text)
+    w = [word.upper() for word in written]
+    if "ADD" not in w:
+        return make(ir.Raw, keyword="ALTER TYPE")
+    strings = [word[1:-1] for token, word in zip(tokens, written) if token.name == "SCONST"]
+    return make(ir.AddEnumValue, type_name="".join(written[2:w.index("ADD")]), value=strings[0] if strings else "")
 
 
 def _is_routine(w: list[str]) -> bool:
@@ -415,10 +464,14 @@ def _alter_table(node: dict[str, Any], make: Make, ctx: _Ctx) -> list[Any]:
             ops.append(make(ir.DropColumn, table=table, column=column))
         elif subtype == "AT_AlterColumnType":
             column_def = definition["ColumnDef"]
-            if column_def.get("raw_default") or column_def.get("collClause"):
-                raise _Unknown  # USING: sqlglot's rendering of the expression is kept
+            if column_def.get("collClause"):
+                raise _Unknown
+            # USING as written; the sqlglot path keeps sqlglot's regenerated SQL (CAST(c AS TEXT) for c::text).
+            # No rule reads it.
+            using = column_def.get("raw_default")
             ops.append(make(ir.AlterColumnType, table=table, column=column,
-                            new_type=_column_type(column_def.get("typeName"), ctx), using=None))
+                            new_type=_column_type(column_def.get("typeName"), ctx),
+                            using=ctx.expression_text(_location(using)) if using else None))
         elif subtype == "AT_SetNotNull":
             ops.append(make(ir.SetNotNull, table=table, column=column))
         elif subtype == "AT_DropNotNull":
@@ -446,12 +499,10 @@ def _alter_table(node: dict[str, Any], make: Make, ctx: _Ctx) -> list[Any]:
 
 def _rename(node: dict[str, Any], make: Make, ctx: _Ctx) -> list[Any]:
     kind = node.get("renameType")
-    if node.get("relationType") not in (None, "OBJECT_TABLE"):
-        raise _Unknown
     table = _relation(node.get("relation"))
-    if kind == "OBJECT_TABLE":
+    if kind == "OBJECT_TABLE":  # relationType is left at its zero value (OBJECT_ACCESS_METHOD) here
         return [make(ir.RenameTable, table=table, new_name=node["newname"])]
-    if kind == "OBJECT_COLUMN":
+    if kind == "OBJECT_COLUMN" and node.get("relationType") == "OBJECT_TABLE":
         return [make(ir.RenameColumn, table=table, column=node["subname"], new_name=node["newname"])]
     raise _Unknown
 
