@@ -132,3 +132,13 @@ def test_bad_flags_are_one_line_and_exit_2(tmp_path: Path, argv: list[str]) -> N
     code, out, err, crash = run_in_process(["check", *argv], tmp_path)
     assert crash is None, crash
     assert code == 2 and err.strip() and "Traceback" not in err, (code, err)
+
+
+@pytest.mark.parametrize("location", ["%(here)s/" + "(" * 300, "alembic/" + "x" * 300 + "/versions", "a\x00b"])
+def test_alembic_locations_no_file_system_can_hold(tmp_path: Path, location: str) -> None:
+    """Found by the fuzz test: a script_location longer than a file name may be raised OSError (File name too long)
+    out of detection; a NUL raised ValueError."""
+    write_tree(tmp_path, {"alembic.ini": f"[alembic]\nscript_location = {location}\nversion_locations = {location}\n",
+                          "alembic/versions/a1_x.py": "revision = 'a1'\ndown_revision = None\n"})
+    check(tmp_path)
+    check(tmp_path, "alembic/versions/a1_x.py")

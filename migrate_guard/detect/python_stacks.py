@@ -294,12 +294,21 @@ def _split(value: str, separator: str | None) -> list[str]:
     return [v.strip() for v in value.split(sep) if v.strip()]
 
 
+def _is_folder(path: Path) -> bool:
+    """is_dir() for a location read from a config file: a name too long for the file system (ENAMETOOLONG) or
+    holding a NUL names no folder, where is_dir() would raise."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def _resolve(value: str, root: Path) -> Path:
     """A relative location is relative to where `alembic` runs, which may be above the ini file (MLflow ships
     `script_location = mlflow/store/db_migrations` in mlflow/store/db_migrations/alembic.ini): the first of root and
     its parents where the folder exists."""
     path = _expand(value, root)
-    if path.is_dir() or "%(here)s" in value:
+    if _is_folder(path) or "%(here)s" in value:
         return path
     relative = path.relative_to(root) if path.is_relative_to(root) else None
     if relative is not None:
@@ -307,7 +316,7 @@ def _resolve(value: str, root: Path) -> Path:
         # dagster/_core/storage/runs/sqlite/alembic/alembic.ini names dagster:_core/storage/alembic)
         levels = None if ":" in value else 4
         for parent in list(root.resolve().parents)[:levels]:
-            if (parent / relative).is_dir():
+            if _is_folder(parent / relative):
                 return root / os.path.relpath(parent / relative, root.resolve())
     return path
 
@@ -315,10 +324,10 @@ def _resolve(value: str, root: Path) -> Path:
 def _build(root: Path, location: str, versions: str | None, url: str | None, separator: str | None,
            config: Path | None, _unused: object) -> tuple[Path, list[Project]] | None:
     script = _resolve(location, root)
-    if not script.is_dir():
+    if not _is_folder(script):
         return None
     folders = [_resolve(v, root) for v in _split(versions, separator)] if versions else [script / "versions"]
-    folders = [f for f in folders if f.is_dir()] or [script / "versions"]
+    folders = [f for f in folders if _is_folder(f)] or [script / "versions"]
     dialect = dialect_of_url(url) if url and "driver://" not in url else None
     evidence = "alembic.ini sqlalchemy.url" if dialect else None
     if dialect is None:
