@@ -120,12 +120,15 @@ def statements_of(section: Section, dialect: str) -> list[Statement]:
 def _split(text: str, section: Section, first_line: int, dialect: str) -> list[Statement]:
     if not has_statements(text):
         return []
-    from ..extract.sql import _dialect
+    import sqlglot
+
+    from ..dialects import grammar
     from ..extract.sql.split import split_statements
 
+    reader = sqlglot.Dialect.get_or_raise(grammar(dialect) or "postgres")
     pieces = []
     for part_start, part in _drizzle_parts(text):
-        for statement in split_statements(part, _dialect(dialect)):
+        for statement in split_statements(part, reader):
             pieces.append(_statement(text, part_start + statement.start, part_start + statement.end, section,
                                      first_line))
     return pieces

@@ -216,8 +216,8 @@ def seed_sqlite(connection: sqlite3.Connection, rows: int, counter: Counter) -> 
                                       "AND name NOT LIKE 'sqlite_%'").fetchall():
         table = tables[name] = Table(name)
         references = {row[3]: (row[2], row[4]) for row in connection.execute(f'PRAGMA foreign_key_list("{name}")')}
-        for _, column, type_, notnull, default, pk in connection.execute(f'PRAGMA table_xinfo("{name}")'
-                                                                          ).fetchall()[:]:
+        for _, column, type_, notnull, default, pk in connection.execute(f'PRAGMA table_info("{name}")'
+                                                                          ).fetchall():
             reference = references.get(column)
             if reference is not None and reference[0] != name:
                 table.parents.add(reference[0])
