@@ -31,6 +31,25 @@ COMMANDS = {
 }
 
 
+# command name -> an example for its --help (check has its own, with the exit codes)
+EXAMPLES = {
+    "detect": "migrate-guard detect --format json",
+    "rules": "migrate-guard rules --format json",
+    "explain": "migrate-guard explain drop-column",
+    "baseline": "migrate-guard baseline --dry-run",
+    "create": "migrate-guard create add_user_email",
+    "run": "migrate-guard run",
+    "rollback": "migrate-guard rollback",
+    "status": "migrate-guard status",
+    "verify": "migrate-guard verify db/migrations",
+}
+SHORT_USAGE = """\
+usage: migrate-guard COMMAND [OPTIONS]
+commands: {commands}
+try `migrate-guard check` to lint every migration here, or `migrate-guard --help` for more
+"""
+
+
 def _parser_class() -> type[argparse.ArgumentParser]:
     import argparse
     from typing import NoReturn
@@ -59,7 +78,22 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             continue
         seen.add(module_name)
         importlib.import_module(f"migrate_guard.commands.{module_name}").add_parser(sub)
+    _describe(sub)
     return parser
+
+
+def _describe(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Every command's --help starts with its one-line description and ends with an example."""
+    import argparse
+
+    helps = {action.dest: action.help for action in sub._choices_actions}
+    for name, command in sub.choices.items():
+        if not command.description and helps.get(name):
+            line = str(helps[name])
+            command.description = line[0].upper() + line[1:] + "."
+        if not command.epilog and name in EXAMPLES:
+            command.epilog = f"example:\n  {EXAMPLES[name]}"
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,11 +103,12 @@ def main(argv: list[str] | None = None) -> int:
 
         if nothing_to_check(args_list):
             return 0
-        parser = build_parser(args_list[0] if args_list else None)
+        if not args_list:
+            return _short_usage()
+        parser = build_parser(args_list[0])
         args = parser.parse_args(args_list)
         if args.command is None:
-            parser.print_help()
-            return 2
+            return _short_usage()
         return int(args.run(args))
     except UsageError as error:
         from .report.escape import printable
@@ -85,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+
+
+def _short_usage() -> int:
+    """No command: a few lines on stderr and exit 2 (a usage error), not the whole help on stdout."""
+    sys.stderr.write(SHORT_USAGE.format(commands=", ".join(COMMANDS)))
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
