@@ -286,3 +286,18 @@ def test_usage_errors() -> None:
     result = run_cli("verify", "clean", "--database", "mysql://root@localhost/x", cwd=VERIFY)
     assert result.code == 2 and "does not support MySQL" in result.err
     assert run_cli("verify", "no/such/folder").code == 2
+
+
+def test_verify_findings_are_ignored_and_configured_like_any_other(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"migrations/000001_a.up.sql": "CREATE TABLE a (id integer);\n",
+                          "migrations/000001_a.down.sql": "SELECT 1;\n"})
+    _, findings = _findings("--dialect", "sqlite", cwd=tmp_path)
+    assert [f["rule"] for f in findings] == ["verify-round-trip"]
+    assert "table a survives the down" in findings[0]["message"]
+    (tmp_path / "migrations/000001_a.down.sql").write_text(
+        "-- migrate-guard: ignore verify-round-trip -- kept on purpose\nSELECT 1;\n")
+    assert _findings("--dialect", "sqlite", cwd=tmp_path) == (0, [])
+    (tmp_path / "migrations/000001_a.down.sql").write_text("SELECT 1;\n")
+    (tmp_path / ".migrate-guard.toml").write_text('[rules.verify-round-trip]\nseverity = "warning"\n')
+    code, findings = _findings("--dialect", "sqlite", cwd=tmp_path)
+    assert code == 0 and [f["severity"] for f in findings] == ["warning"]

