@@ -148,7 +148,7 @@ class SqliteDatabase:
             names = [row[0] for row in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
             for name in names:
-                connection.execute(f'DELETE FROM "{name}"')
+                connection.execute(f"DELETE FROM {quote_ident(name)}")
         finally:
             connection.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from ..check import Options, excluded, plan_files, project_files
 from ..config import Config
 from ..errors import UsageError
-from ..extract.base import MigrationUnit, display_path
+from ..extract.base import MigrationUnit, NotText, display_path
 from ..location import Location
 from ..model import Finding, LintedFile, Project, Report
 from .apply import NOT_SUPPORTED, SQL_FORMATS, Script, script_for
@@ -71,6 +72,8 @@ def run_verify(config: Config, request: Request) -> VerifyReport:
         raise KeyboardInterrupt from None
     except VerifyFailure as failure:
         raise UsageError(str(failure)) from None
+    except sqlite3.Error as error:
+        raise UsageError(f"SQLite: {error}") from None
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
         try:
@@ -135,7 +138,10 @@ def _verify_project(project: Project, units: list[MigrationUnit], request: Reque
         migration = extract_unit(unit)
         if request.dialect:
             migration.dialect = request.dialect
-        scripts.append(script_for(unit, migration))
+        try:
+            scripts.append(script_for(unit, migration))
+        except NotText as problem:
+            raise UsageError(f"verify cannot read {migration.path}: {problem}") from None
     first_checked = 0
     if request.from_id is not None:
         ids = [s.id for s in scripts]

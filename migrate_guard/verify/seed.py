@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .database import quote_ident
+
 if TYPE_CHECKING:
     from .database import PostgresDatabase
 
@@ -68,7 +70,7 @@ def _ordered(tables: dict[str, Table]) -> list[Table]:
 def _postgres_value(column: Column, value: int) -> str | None:
     if column.references is not None:
         table, ref = column.references
-        from .database import quote_ident, quote_name
+        from .database import quote_name
 
         return f"(SELECT {quote_ident(ref)} FROM {quote_name(table)} ORDER BY 1 OFFSET {value % 3} LIMIT 1)"
     if column.enum_label is not None:
@@ -170,7 +172,7 @@ def seed_postgres(database: PostgresDatabase, rows: int, counter: Counter) -> li
 def _postgres_tries(table: Table, rows: int, counter: Counter) -> list[str]:
     """One INSERT per missing row, tried with every column and then with only the NOT NULL ones (the second only
     when the first added nothing), run in autocommit without stopping: a refused row leaves the others."""
-    from .database import quote_ident, quote_name
+    from .database import quote_name
 
     target = quote_name(table.name)
     lines = []
@@ -215,8 +217,8 @@ def seed_sqlite(connection: sqlite3.Connection, rows: int, counter: Counter) -> 
     for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                       "AND name NOT LIKE 'sqlite_%'").fetchall():
         table = tables[name] = Table(name)
-        references = {row[3]: (row[2], row[4]) for row in connection.execute(f'PRAGMA foreign_key_list("{name}")')}
-        for _, column, type_, notnull, default, pk in connection.execute(f'PRAGMA table_info("{name}")'
+        references = {row[3]: (row[2], row[4]) for row in connection.execute(f'PRAGMA foreign_key_list({quote_ident(name)})')}
+        for _, column, type_, notnull, default, pk in connection.execute(f'PRAGMA table_info({quote_ident(name)})'
                                                                           ).fetchall():
             reference = references.get(column)
             if reference is not None and reference[0] != name:
@@ -224,7 +226,7 @@ def seed_sqlite(connection: sqlite3.Connection, rows: int, counter: Counter) -> 
             rowid = pk and "INT" in (type_ or "").upper()
             table.columns.append(Column(column, type_ or "", "", bool(notnull), default is not None or bool(rowid),
                                         references=reference if reference and reference[0] != name else None))
-        table.rows = connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        table.rows = connection.execute(f'SELECT count(*) FROM {quote_ident(name)}').fetchone()[0]
     failed = []
     for table in _ordered(tables):
         reason = ""
@@ -233,17 +235,17 @@ def seed_sqlite(connection: sqlite3.Connection, rows: int, counter: Counter) -> 
             inserted = False
             for only_required in (False, True):
                 columns = [c for c in table.columns if not c.skip and (c.not_null or not only_required)]
-                names = ", ".join(f'"{c.name}"' for c in columns)
+                names = ", ".join(quote_ident(c.name) for c in columns)
                 values = []
                 for c in columns:
                     if c.references is not None:
-                        values.append(f'(SELECT "{c.references[1] or "rowid"}" FROM "{c.references[0]}" '
+                        values.append(f'(SELECT {quote_ident(c.references[1] or "rowid")} FROM {quote_ident(c.references[0])} '
                                       f"ORDER BY 1 LIMIT 1 OFFSET {value % 3})")
                     else:
                         values.append("?")
                 params = [_sqlite_value(c, value) for c in columns if c.references is None]
-                sql = (f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join(values)})' if columns
-                       else f'INSERT INTO "{table.name}" DEFAULT VALUES')
+                sql = (f'INSERT INTO {quote_ident(table.name)} ({names}) VALUES ({", ".join(values)})' if columns
+                       else f'INSERT INTO {quote_ident(table.name)} DEFAULT VALUES')
                 try:
                     connection.execute(sql, params)
                     inserted = True

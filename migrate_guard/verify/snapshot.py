@@ -10,8 +10,11 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
+from .database import quote_ident
+
 if TYPE_CHECKING:
     from .database import PostgresDatabase
+
 
 Snapshot = dict[tuple[str, str], str]
 
@@ -67,15 +70,15 @@ def sqlite_snapshot(connection: sqlite3.Connection) -> Snapshot:
     for kind, name, table, sql in objects:
         if kind == "table":
             snapshot[("table", name)] = ""
-            for _, column, type_, notnull, default, pk in connection.execute(f'PRAGMA table_info("{name}")'):
+            for _, column, type_, notnull, default, pk in connection.execute(f'PRAGMA table_info({quote_ident(name)})'):
                 text = (type_ or "").lower() + (" not null" if notnull else "") + (
                     f" default {default}" if default is not None else "") + (" primary key" if pk else "")
                 snapshot[("column", f"{name}.{column}")] = text.strip()
-            for row in connection.execute(f'PRAGMA foreign_key_list("{name}")'):
+            for row in connection.execute(f'PRAGMA foreign_key_list({quote_ident(name)})'):
                 snapshot[("constraint", f"{name}.fk_{row[3]}")] = f"references {row[2]}({row[4]})"
-            for _, index, unique, origin, _ in connection.execute(f'PRAGMA index_list("{name}")'):
+            for _, index, unique, origin, _ in connection.execute(f'PRAGMA index_list({quote_ident(name)})'):
                 if origin != "c":  # UNIQUE / PRIMARY KEY of the table itself: part of the table's definition
-                    columns = [r[2] for r in connection.execute(f'PRAGMA index_info("{index}")')]
+                    columns = [r[2] for r in connection.execute(f'PRAGMA index_info({quote_ident(index)})')]
                     snapshot[("constraint", f"{name}.{'unique' if unique else 'key'}({', '.join(map(str, columns))})")] = origin
         elif kind in ("index", "view", "trigger") and sql:
             snapshot[(kind, name)] = " ".join(sql.split())
