@@ -50,13 +50,16 @@ PROJECTS: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {
     # directory from the environment: unresolved, no phantom config/migrations; the folder found by content takes the
     # knexfile's client because the knexfile names it
     "knexfile-unresolved-directory": {("knex", ".", ("db/changes",))},
-    # prisma/migrations/<ts>_noop/schema.prisma: a snapshot kept beside a data migration is not the schema (webstudio)
+    # prisma/migrations/<ts>_noop/schema.prisma: a snapshot kept beside a data migration is not the schema, nor is the
+    # copy `prisma generate` writes into lib/__generated__ (webstudio)
     "prisma-migration-snapshot": {("prisma", ".", ("prisma/migrations",))},
     # plain numbered SQL, up only (ORM id `sql`): Supabase CLI (Postgres by its layout), wrangler D1 (SQLite by
     # wrangler.toml d1_databases), procrastinate's version-numbered files (Postgres by their syntax)
     "supabase-cli": {("sql", ".", ("supabase/migrations",))},
     "wrangler-d1": {("sql", ".", ("worker/migrations",))},
     "versioned-sql-folder": {("sql", "jobs/sql", ("jobs/sql/migrations",))},
+    # graphile-worker: sql/000001.sql ... only zero-padded numbers, in a folder not named for migrations
+    "numbered-sql-files": {("sql", ".", ("sql",))},
     # a published package holding only dist/ (package.json, no src/): dist/ is searched; beside src/ it is not
     "compiled-only": {("knex", ".", ("dist/migrations",))},
     "compiled-with-source": {("knex", ".", ("src/migrations",))},

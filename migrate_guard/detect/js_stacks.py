@@ -28,7 +28,7 @@ def is_marker(name: str) -> bool:
 # --- Prisma -------------------------------------------------------------------------------------------------------
 
 def prisma_projects(root: Path, names: list[str]) -> list[Project]:
-    from ..extract.prisma_schema import is_migration_snapshot
+    from ..extract.prisma_schema import is_generated_client_copy, is_migration_snapshot
 
     schemas: list[Path] = []
     pkg = package_json(root) if "package.json" in names else None
@@ -42,7 +42,7 @@ def prisma_projects(root: Path, names: list[str]) -> list[Project]:
                 schemas.append(root / configured)
     schemas += [root / "prisma" / "schema.prisma", root / "schema.prisma", root / "prisma" / "schema"]
     for schema in schemas:
-        if not schema.exists() or is_migration_snapshot(schema):
+        if not schema.exists() or is_migration_snapshot(schema) or is_generated_client_copy(schema):
             continue
         folder = schema if schema.is_dir() else schema.parent
         migrations = folder / "migrations"

@@ -88,15 +88,19 @@ def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[P
 # Cloudflare wrangler D1 `migrations/0001_x.sql`, procrastinate's `00.05.00_02_x.sql`): ORM id `sql`, up only.
 PLAIN_SQL = "sql"
 _PLAIN_FOLDER = re.compile(r"migrat", re.IGNORECASE)
-_PLAIN_NAME = re.compile(r"^\d+(?:[._]\d+)*[_-][\w.-]*\.sql$", re.IGNORECASE)
+_PLAIN_NAME = re.compile(r"^\d+(?:[._]\d+)*(?:[_-][\w.-]*)?\.sql$", re.IGNORECASE)
+_PADDED_NUMBER = re.compile(r"^\d{3,}\.sql$")  # graphile-worker's sql/000001.sql
+_MIN_PADDED = 3
 _WRANGLER_FILES = ("wrangler.toml", "wrangler.json", "wrangler.jsonc")
 
 
 def is_plain_migrations_folder(folder: Path, names: list[str]) -> bool:
     """A folder named for migrations whose .sql files are (nearly) all numbered: `0001_init.sql`,
-    `20250103114225_init.sql`, `00.05.00_02_drop.sql`. Its tool is unknown, its order is the names'."""
+    `20250103114225_init.sql`, `00.05.00_02_drop.sql`; or any folder of three or more files named only by a
+    zero-padded number. Its tool is unknown, its order is the names'."""
     if not _PLAIN_FOLDER.search(folder.name):
-        return False
+        # A folder of only zero-padded numbers (`sql/000001.sql` ... `000019.sql`, graphile-worker) is one too.
+        return len(names) >= _MIN_PADDED and all(_PADDED_NUMBER.match(name) for name in names)
     numbered = sum(1 for name in names if _PLAIN_NAME.match(name))
     return numbered >= 1 and numbered * 10 >= len(names) * 9
 

@@ -35,7 +35,14 @@ _FIELD = re.compile(r"^(\s*)(\w+)\s+(\w+(?:\.\w+)?(?:\([^)]*\))?)(\[\])?(\?)?\s*
 
 def claims(path: Path, head: str) -> bool:
     return (path.suffix == ".prisma" and (path.name == "schema.prisma" or path.parent.name == "schema")
-            and not is_migration_snapshot(path))
+            and not is_migration_snapshot(path) and not is_generated_client_copy(path))
+
+
+def is_generated_client_copy(path: Path) -> bool:
+    """`prisma generate` copies the schema into the client it writes (`output = "../lib/__generated__"`: index.d.ts,
+    runtime/, the query engine): that copy is not the project's schema and is not linted again."""
+    folder = path.parent
+    return (folder / "index.d.ts").is_file() and (folder / "runtime").is_dir()
 
 
 def is_migration_snapshot(path: Path) -> bool:
