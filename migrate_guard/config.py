@@ -217,7 +217,9 @@ def _rule_settings(table: dict[str, Any], where: str) -> dict[str, RuleSettings]
     result: dict[str, RuleSettings] = {}
     for rule_id, settings in table.items():
         if rule_id not in known:
-            raise ConfigError(f"{where}unknown rule id '{rule_id}' in [rules]")
+            from .suggest import did_you_mean
+
+            raise ConfigError(f"{where}unknown rule id '{rule_id}' in [rules]{did_you_mean(rule_id, sorted(known))}")
         if not isinstance(settings, dict):
             raise ConfigError(f"{where}rules.{rule_id} must be a table such as {{ severity = \"warning\" }}")
         entry = RuleSettings()

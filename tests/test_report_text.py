@@ -125,3 +125,13 @@ def test_colour_follows_no_color_and_force_color(env: dict[str, str], tty: bool,
 def test_output_file_is_never_coloured(cleanup: Path) -> None:
     run_cli("check", "db", "--output", "report.txt", cwd=cleanup, env=FORCED_ENV)
     assert "\x1b" not in (cleanup / "report.txt").read_text(encoding="utf-8")
+
+
+def test_a_span_far_right_on_a_minified_line_is_shown_with_context(tree) -> None:
+    root = tree({"db/001_min.sql": "SELECT 1;" * 120 + " DROP TABLE legacy;\n"})
+    out = run_cli("check", "db", "--select", "drop-table", cwd=root).out
+    lines = out.splitlines()
+    source = next(line for line in lines if line.startswith("  1 | "))
+    assert source.startswith("  1 | ...") and "DROP TABLE legacy;" in source and len(source) < 200
+    marker = lines[lines.index(source) + 1]
+    assert marker.index("^") == source.index("DROP")

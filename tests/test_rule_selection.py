@@ -95,3 +95,10 @@ def test_every_rule_file_has_known_tags() -> None:
     assert all(rule.tags and set(rule.tags) <= set(TAGS) for rule in rules.values())
     assert not set(TAGS) & set(rules)  # a tag never shadows a rule id
     assert {tag for rule in rules.values() for tag in rule.tags} == set(TAGS)
+
+
+def test_unknown_rule_in_config_gets_a_suggestion(root: Path) -> None:
+    (root / ".migrate-guard.toml").write_text('[rules.drop_table]\nseverity = "warning"\n', encoding="utf-8")
+    result = run_cli("check", "db", cwd=root)
+    assert result.code == 2 and len(result.err.splitlines()) == 1
+    assert "unknown rule id 'drop_table' in [rules] (did you mean 'drop-table'?)" in result.err

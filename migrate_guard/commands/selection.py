@@ -8,10 +8,10 @@ Selecting an opt-in rule (enabled = false in its rule file) switches it on.
 from __future__ import annotations
 
 import argparse
-import difflib
 
 from ..config import Config, RuleSettings
 from ..errors import UsageError
+from ..suggest import did_you_mean
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,15 +29,6 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
                        help="run these rules as well as the configured ones (switches opt-in rules on)")
     group.add_argument("--ignore", action="append", metavar="RULES", default=None,
                        help="do not run these rules")
-
-
-def did_you_mean(name: str, candidates: list[str]) -> str:
-    """` (did you mean 'drop-column'?)` for the closest candidate, or "" when none is close."""
-    normalized = name.strip().lower().replace("_", "-").replace(" ", "-")
-    if normalized != name and normalized in candidates:
-        return f" (did you mean '{normalized}'?)"
-    close = difflib.get_close_matches(normalized, candidates, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def unknown_rule(name: str, rules: dict[str, Rule]) -> UsageError:

@@ -16,6 +16,7 @@ from .escape import printable
 MAX_LINES = 6  # a longer statement shows its first and last lines around a "..."
 MAX_WIDTH = 160  # display columns of one shown line; the rest is cut with "..."
 TAB = 4
+CONTEXT = 20  # characters shown before a span that starts far right
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +75,16 @@ def _width(char: str) -> int:
 
 
 def _display(number: int, raw: str, start: int) -> ExcerptLine:
-    """`raw` as printed, and the display columns of the span from character `start` to the line's last non-blank."""
+    """`raw` as printed, and the display columns of the span from character `start` to the line's last non-blank.
+    A span that starts far right (minified SQL) is shown from a little before it, after a "..."."""
     end = len(raw.rstrip())
     parts: list[str] = []
     column = 0
+    if start > MAX_WIDTH // 2:
+        skip = start - CONTEXT
+        raw, start, end = raw[skip:], CONTEXT, end - skip
+        parts.append("...")
+        column = 3
     mark_start = mark_end = None
     cut = False
     for index, char in enumerate(raw[:end]):
