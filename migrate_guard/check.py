@@ -420,7 +420,7 @@ def extract_units(work: dict[str, list[MigrationUnit]], options: Options, stats:
                   plan_groups: dict[str, list[MigrationUnit]]) -> dict[str, list[Migration]]:
     """Each project's migrations, oldest first: from the cache where their key is known, else parsed (spread over
     processes when there are many) and stored."""
-    from .parallel import extract_many, worker_count
+    from .parallel import costly_units, extract_many, worker_count
 
     flat = [unit for units in work.values() for unit in units]
     groups = [group for group, units in work.items() for _ in units]
@@ -430,7 +430,8 @@ def extract_units(work: dict[str, list[MigrationUnit]], options: Options, stats:
     missing = [i for i, result in enumerate(results) if result is None]
     stats["cache_hits"] += len(flat) - len(missing)
     stats["parsed"] += len(missing)
-    stats["processes"] = worker_count(len(missing), options.jobs) if missing else 0
+    stats["processes"] = worker_count(len(missing), options.jobs, costly_units([flat[i] for i in missing])) \
+        if missing else 0
     fresh: dict[int, tuple[bytes, dict[str, str]]] = {}
     for i, (migration, payload, deps) in zip(missing, extract_many([flat[i] for i in missing], options.jobs,
                                                                   for_cache=cache is not None)):

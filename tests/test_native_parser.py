@@ -152,3 +152,20 @@ def test_a_postgres_file_the_converter_reads_whole_never_imports_sqlglot(tmp_pat
     result = run_cli("check", "db/migrations", "--format", "json", "--no-cache", cwd=tmp_path,
                      env={"PYTHONPATH": str(blocker)})
     assert result.code == 1 and "drop-table" in result.rules()
+
+
+def test_no_pool_for_postgres_sql_read_natively(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extracting such a migration costs less than shipping it back from a worker: one process, however many."""
+    from migrate_guard.extract.base import MigrationUnit
+    from migrate_guard.parallel import costly_units, worker_count
+
+    sql = [MigrationUnit(orm="golang-migrate", id=f"{i}", files=[Path(f"db/{i}_a.up.sql")], dialect="postgres")
+           for i in range(1000)]
+    mysql = [MigrationUnit(orm="golang-migrate", id=f"m{i}", files=[Path(f"db/{i}_a.up.sql")], dialect="mysql")
+             for i in range(1000)]
+    monkeypatch.setenv("MIGRATE_GUARD_SQL_PARSER", "native")
+    assert costly_units(sql) == 0 and worker_count(len(sql), None, costly_units(sql)) == 1
+    assert costly_units(sql + mysql) == 1000
+    assert worker_count(len(sql), 2, costly_units(sql)) == 2  # --jobs still decides
+    monkeypatch.setenv("MIGRATE_GUARD_SQL_PARSER", "sqlglot")
+    assert costly_units(sql) == 1000
