@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,10 @@ def test_unknown_rule_in_config_gets_a_suggestion(root: Path) -> None:
     result = run_cli("check", "db", cwd=root)
     assert result.code == 2 and len(result.err.splitlines()) == 1
     assert "unknown rule id 'drop_table' in [rules] (did you mean 'drop-table'?)" in result.err
+
+
+def test_rules_and_explain_show_the_tags(tmp_path: Path) -> None:
+    listed = {r["id"]: r["tags"] for r in json.loads(run_cli("rules", "--format", "json", cwd=tmp_path).out)}
+    assert listed["drop-table"] == ["destructive", "compatibility"] and listed["prefer-bigint"] == ["style"]
+    first = run_cli("explain", "drop-table", cwd=tmp_path).out.splitlines()[0]
+    assert first == "drop-table  [default severity: error] [tags: destructive, compatibility]"

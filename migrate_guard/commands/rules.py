@@ -24,8 +24,8 @@ def run_rules(args: argparse.Namespace) -> int:
     if args.format == "json":
         import json
 
-        print(json.dumps([{"id": r.id, "severity": r.severity, "summary": r.summary, "enabled": r.enabled}
-                          for r in rules], indent=2))
+        print(json.dumps([{"id": r.id, "severity": r.severity, "summary": r.summary, "enabled": r.enabled,
+                           "tags": list(r.tags)} for r in rules], indent=2))
         return 0
     width = max(len(r.id) for r in rules)
     for rule in rules:
@@ -45,7 +45,8 @@ def run_explain(args: argparse.Namespace) -> int:
         raise unknown_rule(args.rule, rules)
     scope = f" ({', '.join(rule.dialects)} only)" if rule.dialects else ""
     opt_in = "" if rule.enabled else f" [off by default: `[rules.{rule.id}] enabled = true`]"
-    print(f"{rule.id}  [default severity: {rule.severity}]{scope}{opt_in}\n")
+    tags = f" [tags: {', '.join(rule.tags)}]" if rule.tags else ""
+    print(f"{rule.id}  [default severity: {rule.severity}]{tags}{scope}{opt_in}\n")
     print(textwrap.fill(rule.summary, 100) + "\n")
     for title, body in (("Why it is risky", rule.why), ("What to do instead", rule.instead)):
         if body.strip():
