@@ -157,8 +157,10 @@ def make_project(orm: str, root: Path, migrations: list[Path], dialect: str | No
 
 
 def js_string_option(text: str, key: str) -> str | None:
-    """`key: 'value'` / `"key": "value"` / `key = 'value'` in a JS/TS/JSON config (first occurrence)."""
-    match = re.search(r"""["']?\b""" + re.escape(key) + r"""\b["']?\s*[:=]\s*(['"`])([^'"`\n]*)\1""", text)
+    """`key: 'value'` / `"key": "value"` / `key = 'value'` in a JS/TS/JSON config (first occurrence); a default after
+    an environment variable counts (`dialect: process.env.DB_DIALECT || 'mysql'`, `?? 'mysql'`)."""
+    match = re.search(r"""["']?\b""" + re.escape(key) + r"""\b["']?\s*[:=]\s*"""
+                      r"""(?:process\.env(?:\.\w+|\[['"]\w+['"]\])\s*(?:\|\||\?\?)\s*)?(['"`])([^'"`\n]*)\1""", text)
     return match.group(2) if match else None
 
 
@@ -180,6 +182,23 @@ def datasource_provider(text: str) -> str | None:
             return None
         at = end + 1  # a header inside this block ends at the same "}" and has no provider either
     return None
+
+
+def is_folder(path: Path) -> bool:
+    """is_dir() for a location read from a config file: a name too long for the file system (ENAMETOOLONG) or one
+    holding a NUL names no folder, where is_dir() would raise."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def is_a_file(path: Path) -> bool:
+    """is_file() with the same care as is_folder()."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def strip_js_comments(text: str) -> str:

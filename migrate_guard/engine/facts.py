@@ -33,7 +33,7 @@ FACTS = frozenset({
     "column_in_index", "has_index", "on_delete", "name_follows_pattern", "index_name_pattern", "old_type", "new_type",
     "type_change_safe", "type_unchanged", "becomes_not_null", "lock_mode", "lock_timeout_set", "first_unguarded_lock",
     "table_locked_in_transaction", "transaction_state", "enum_value_used_later", "long_identifier",
-    "json_columns", "int_columns", "serial_columns", "timestamp_columns", "varchar_columns", "char_columns",
+    "up_effect", "json_columns", "int_columns", "serial_columns", "timestamp_columns", "varchar_columns", "char_columns",
 })
 
 
@@ -367,6 +367,18 @@ def index_drops_before_table_drop(ops: list[ir.Operation], *states: SchemaState)
     return found
 
 
+_NO_EFFECT = (ir.MigrationInfo, ir.Raw, ir.Setting, ir.Transaction, ir.ParseError)
+_DATA_ONLY = (ir.Delete, ir.Update, ir.RunCode)
+
+
+def up_effect(ops: list[ir.Operation]) -> str:
+    """What a migration's up changes: "schema", only "data" (DML, code; an INSERT is a Raw statement, so a data-only
+    migration of INSERTs reads as "nothing" too, which is the same verdict for a missing down), or "nothing" (an
+    upgrade() that is only `pass`: there is nothing to undo)."""
+    effects = {("data" if isinstance(op, _DATA_ONLY) else "schema") for op in ops if not isinstance(op, _NO_EFFECT)}
+    return "schema" if "schema" in effects else "data" if effects else "nothing"
+
+
 def data_loss(ops: list[ir.Operation], created: set[str], swapped: set[int], state: SchemaState,
               dialect: str) -> str | None:
     """What the first of `ops` that destroys data does, in words ("drops table users"), or None when they only add,
@@ -484,8 +496,10 @@ class MigrationFacts:
                     facts["column_swapped"] = id(part) in swapped
                 elif isinstance(part, ir.DropIndex):
                     facts["table_dropped_later"] = id(part) in index_goes_with_table
-                elif isinstance(part, ir.MigrationInfo) and part.down == "noop":
-                    facts["forward_loss"] = data_loss(ops, created, swapped, self.state, self.dialect)
+                elif isinstance(part, ir.MigrationInfo):
+                    facts["up_effect"] = up_effect(ops)
+                    if part.down in ("noop", "empty"):
+                        facts["forward_loss"] = data_loss(ops, created, swapped, self.state, self.dialect)
                 elif isinstance(part, ir.RunCode) and part.reverse_noop:
                     facts["forward_loss"] = data_loss(part.forward, created, swapped, self.state, self.dialect)
                     facts["operation"] = {"sql": "RunSQL", "python": "RunPython"}.get(part.language, "code")

@@ -401,8 +401,8 @@ class _TableBuilder:
         from .. import ir
 
         self.emit_alter(ir.AlterColumnType, location, node, column=column.name, new_type=column.type, old_type=None)
-        if "notNullable" in modifiers:
-            self.emit_alter(ir.SetNotNull, location, node, column=column.name)
+        if "notNullable" in modifiers:  # .alter() restates the whole column: NOT NULL is a change only if it was not
+            self.emit_alter(ir.SetNotNull, location, node, column=column.name, restated=True)
         elif "nullable" in modifiers:
             self.emit_alter(ir.DropNotNull, location, node, column=column.name)
         if column.default is not None:
