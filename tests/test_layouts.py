@@ -58,6 +58,9 @@ PROJECTS: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {
     "supabase-cli": {("sql", ".", ("supabase/migrations",))},
     "wrangler-d1": {("sql", ".", ("worker/migrations",))},
     "versioned-sql-folder": {("sql", "jobs/sql", ("jobs/sql/migrations",))},
+    # chroma: migrations/sysdb/00001-x.sqlite.sql and migrations/metadb/...: one chain per store, SQLite by file names
+    "sql-store-folders": {("sql", "store/migrations", ("store/migrations/metadb",)),
+                          ("sql", "store/migrations", ("store/migrations/sysdb",))},
     # graphile-worker: sql/000001.sql ... only zero-padded numbers, in a folder not named for migrations
     "numbered-sql-files": {("sql", ".", ("sql",))},
     # a published package holding only dist/ (package.json, no src/): dist/ is searched; beside src/ it is not
@@ -306,6 +309,7 @@ def test_a_config_naming_a_folder_that_does_not_exist_is_no_project(tmp_path: Pa
     ("supabase-cli", "postgres", "supabase CLI layout"),
     ("wrangler-d1", "sqlite", "wrangler.toml d1_databases"),
     ("versioned-sql-folder", "postgres", "SQL syntax"),
+    ("numbered-sql-files", "postgres", "SQL syntax"),
     # the db-migrate-pg dependency; migrations/package.json only sets the module type and is no package root
     ("db-migrate-callbacks", "postgres", "db-migrate driver (database.json or package.json)"),
 ])

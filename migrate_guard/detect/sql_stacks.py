@@ -54,10 +54,12 @@ def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[P
     resolved: dict[Path, Path] = {}
     plain: list[Path] = []
     for parent, names in folders:
+        other = False  # a file another format claims (db-migrate's sqls/<name>-up.sql): not a plain SQL folder
         for name in names:  # the folder's tool is known from its first migration
             path = parent / name
             module = classify(path, read_head(path))
             if module is None or module.ORM not in SQL_ORMS:
+                other = other or (module is not None and module.ORM != PLAIN_SQL)
                 continue
             folder = parent.parent if module.ORM == "prisma" else parent
             if folder not in resolved:
@@ -66,7 +68,7 @@ def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[P
                 by_folder[folder] = (module.ORM, path)
             break
         else:
-            if is_plain_migrations_folder(parent, names):
+            if not other and is_plain_migrations_folder(parent, names):
                 plain.append(parent)
     projects = []
     for folder in sorted(plain):
@@ -95,10 +97,10 @@ _WRANGLER_FILES = ("wrangler.toml", "wrangler.json", "wrangler.jsonc")
 
 
 def is_plain_migrations_folder(folder: Path, names: list[str]) -> bool:
-    """A folder named for migrations whose .sql files are (nearly) all numbered: `0001_init.sql`,
+    """A folder named for migrations (or just below one) whose .sql files are (nearly) all numbered: `0001_init.sql`,
     `20250103114225_init.sql`, `00.05.00_02_drop.sql`; or any folder of three or more files named only by a
     zero-padded number. Its tool is unknown, its order is the names'."""
-    if not _PLAIN_FOLDER.search(folder.name):
+    if not (_PLAIN_FOLDER.search(folder.name) or _PLAIN_FOLDER.search(folder.parent.name)):  # chroma's migrations/sysdb
         # A folder of only zero-padded numbers (`sql/000001.sql` ... `000019.sql`, graphile-worker) is one too.
         return len(names) >= _MIN_PADDED and all(_PADDED_NUMBER.match(name) for name in names)
     numbered = sum(1 for name in names if _PLAIN_NAME.match(name))
@@ -114,6 +116,11 @@ def plain_sql_dialect(root: Path, folder: Path) -> tuple[str | None, str | None]
         for name in _WRANGLER_FILES:
             if re.search(r"""\bd1_databases\b""", read_small(base / name) or ""):
                 return "sqlite", f"{name} d1_databases"
+    from .dialect import file_name_dialect
+
+    named = {file_name_dialect(name) for name in list_dir(folder) if name.lower().endswith(".sql")}
+    if len(named) == 1 and None not in named:  # every file says it: `00001-collections.sqlite.sql`
+        return named.pop(), "file names"
     return sql_dialect(root, folder)
 
 
