@@ -142,3 +142,13 @@ def test_alembic_locations_no_file_system_can_hold(tmp_path: Path, location: str
                           "alembic/versions/a1_x.py": "revision = 'a1'\ndown_revision = None\n"})
     check(tmp_path)
     check(tmp_path, "alembic/versions/a1_x.py")
+
+
+@pytest.mark.parametrize("option", ["'migrations-path': '{long}'", "'config': '{long}', 'migrations-path': 'm'"])
+def test_sequelizerc_paths_no_file_system_can_hold(tmp_path: Path, option: str) -> None:
+    """Found by the fuzz test: a .sequelizerc path longer than a file name may be raised OSError out of detection."""
+    rc = "module.exports = {" + option.format(long="x" * 300) + "};\n"
+    write_tree(tmp_path, {".sequelizerc": rc, "package.json": '{"dependencies": {"sequelize": "6"}}',
+                          "m/20240101000000-a.js": "module.exports = {up() {}, down() {}};\n"})
+    check(tmp_path)
+    check(tmp_path, "m/20240101000000-a.js")

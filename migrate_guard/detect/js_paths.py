@@ -14,7 +14,7 @@ import posixpath
 import re
 from pathlib import Path
 
-from .common import read_small, strip_js_comments
+from .common import is_a_file, is_folder, read_small, strip_js_comments
 
 _JS_EXTS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 _CALL = re.compile(r"^(?:path\s*\.\s*)?(join|resolve)\s*\((.*)\)$", re.DOTALL)
@@ -191,12 +191,12 @@ def module_folder(spec: str, source: Path) -> Path | None:
     if not spec.startswith("."):
         return None
     target = (source.parent / spec)
-    if target.is_dir():
+    if is_folder(target):
         return target
     for ext in _JS_EXTS:
-        if target.with_name(target.name + ext).is_file():
+        if is_a_file(target.with_name(target.name + ext)):
             return target.parent
-    if target.suffix in (".js", ".mjs", ".cjs") and target.with_suffix(".ts").is_file():
+    if target.suffix in (".js", ".mjs", ".cjs") and is_a_file(target.with_suffix(".ts")):
         return target.parent  # ESM TypeScript imports name the .js it compiles to
     return None
 
@@ -228,9 +228,9 @@ def data_source_folders(text: str, source: Path, root: Path) -> list[Path]:
             if value is None:  # `type === 'mysql' ? mysqlMigrations : pgMigrations`: each imported name it uses
                 for name in re.findall(r"[A-Za-z_$][\w$]*", item):
                     named = module_folder(imported[name], source) if name in imported else None
-                    if named is not None and named.is_dir() and named not in folders:
+                    if named is not None and is_folder(named) and named not in folders:
                         folders.append(named)
-        if folder is not None and folder.is_dir() and folder not in folders:
+        if folder is not None and is_folder(folder) and folder not in folders:
             folders.append(folder)
     return folders
 
@@ -254,7 +254,7 @@ def _glob_folder(path: Path) -> Path | None:
             break
         parts.append(part)
     folder = Path("/".join(parts) or "/")
-    if folder.suffix in _JS_EXTS and not folder.is_dir():
+    if folder.suffix in _JS_EXTS and not is_folder(folder):
         folder = folder.parent
     return folder if os.path.isdir(folder) else None
 

@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 
 from ..model import Project
-from .common import (datasource_provider, dialect_of_url, dialect_word, find_dirs, glob_base, js_dependencies,
-                     js_string_option, list_dir, make_project, package_json, read_json, read_small, strip_js_comments)
+from .common import (datasource_provider, dialect_of_url, dialect_word, find_dirs, glob_base, is_a_file, is_folder,
+                     js_dependencies, js_string_option, list_dir, make_project, package_json, read_json, read_small,
+                     strip_js_comments)
 from .js_paths import data_source_folders, knex_directories, rc_option_path
 
 JS_MARKERS = ("package.json", "schema.prisma", ".sequelizerc")
@@ -44,11 +45,11 @@ def prisma_projects(root: Path, names: list[str]) -> list[Project]:
     for schema in schemas:
         if not schema.exists() or is_migration_snapshot(schema) or is_generated_client_copy(schema):
             continue
-        folder = schema if schema.is_dir() else schema.parent
+        folder = schema if is_folder(schema) else schema.parent
         migrations = folder / "migrations"
-        if folder.name == "schema" and not migrations.is_dir():
+        if folder.name == "schema" and not is_folder(migrations):
             migrations = folder.parent / "migrations"
-        if not migrations.is_dir() and (schema.is_dir() or not _prisma_dialect(schema, migrations)):
+        if not is_folder(migrations) and (is_folder(schema) or not _prisma_dialect(schema, migrations)):
             continue  # a schema with a datasource and no migrations yet: the schema is still checked
         project_root = root if root != folder else (folder.parent if folder.name == "prisma" else folder)
         return [make_project("prisma", project_root, [migrations], _prisma_dialect(schema, migrations),
@@ -59,7 +60,7 @@ def prisma_projects(root: Path, names: list[str]) -> list[Project]:
 def _prisma_dialect(schema: Path, migrations: Path) -> str | None:
     match = _LOCK_PROVIDER.search(read_small(migrations / "migration_lock.toml") or "")
     if match is None:
-        files = [schema] if schema.is_file() else [schema / n for n in list_dir(schema) if n.endswith(".prisma")]
+        files = [schema] if is_a_file(schema) else [schema / n for n in list_dir(schema) if n.endswith(".prisma")]
         for file in files:
             provider = datasource_provider(read_small(file) or "")
             if provider:
@@ -94,7 +95,7 @@ def knex_projects(root: Path, names: list[str]) -> list[Project]:
         if "knex" not in js_dependencies(root):
             return []
         named = _script_knexfile(root)
-        if named is not None and named.parent != root and named.is_file():
+        if named is not None and named.parent != root and is_a_file(named):
             return knex_projects(named.parent, list_dir(named.parent))
         folder = root / "migrations"
         return [make_project("knex", root, [folder], None)] if _has_js_files(folder) else []
@@ -152,7 +153,7 @@ def sequelize_projects(root: Path, names: list[str]) -> list[Project]:
     folder = rc_option_path(rc_text, "migrations-path", root) or root / migrations
     config_path = rc_option_path(rc_text, "config", root)
     config = os.path.relpath(config_path, root) if config_path is not None else config
-    if not folder.is_dir():
+    if not is_folder(folder):
         return []
     dialect = _sequelize_dialect(root / config)
     return [make_project("sequelize", root, [folder], dialect, {"config": root / config})]
@@ -210,7 +211,7 @@ def typeorm_projects(root: Path, names: list[str]) -> list[Project]:
             if folder:
                 candidate = (base / folder) if not folder.startswith(("dist", "build")) else root / folder
                 folders.append(candidate)
-    folders = [f for f in folders if f.is_dir()]
+    folders = [f for f in folders if is_folder(f)]
     if not folders and source is not None:  # path expressions, imported classes and arrays of them
         folders = data_source_folders(text, source, root)
     if not folders:
@@ -222,7 +223,7 @@ def typeorm_projects(root: Path, names: list[str]) -> list[Project]:
 
 
 def _source_base(root: Path, source: Path) -> Path:
-    return source.parent if source.parent != root and (source.parent / "migrations").is_dir() else root
+    return source.parent if source.parent != root and is_folder(source.parent / "migrations") else root
 
 
 def _data_source(root: Path, names: list[str]) -> Path | None:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from ..model import Project
-from .common import dialect_of_url, dialect_word, find_dirs, list_dir, make_project, read_small
+from .common import dialect_of_url, dialect_word, find_dirs, is_folder, list_dir, make_project, read_small
 
 # --- Django -------------------------------------------------------------------------------------------------------
 
@@ -294,21 +294,12 @@ def _split(value: str, separator: str | None) -> list[str]:
     return [v.strip() for v in value.split(sep) if v.strip()]
 
 
-def _is_folder(path: Path) -> bool:
-    """is_dir() for a location read from a config file: a name too long for the file system (ENAMETOOLONG) or
-    holding a NUL names no folder, where is_dir() would raise."""
-    try:
-        return path.is_dir()
-    except (OSError, ValueError):
-        return False
-
-
 def _resolve(value: str, root: Path) -> Path:
     """A relative location is relative to where `alembic` runs, which may be above the ini file (MLflow ships
     `script_location = mlflow/store/db_migrations` in mlflow/store/db_migrations/alembic.ini): the first of root and
     its parents where the folder exists."""
     path = _expand(value, root)
-    if _is_folder(path) or "%(here)s" in value:
+    if is_folder(path) or "%(here)s" in value:
         return path
     relative = path.relative_to(root) if path.is_relative_to(root) else None
     if relative is not None:
@@ -316,7 +307,7 @@ def _resolve(value: str, root: Path) -> Path:
         # dagster/_core/storage/runs/sqlite/alembic/alembic.ini names dagster:_core/storage/alembic)
         levels = None if ":" in value else 4
         for parent in list(root.resolve().parents)[:levels]:
-            if _is_folder(parent / relative):
+            if is_folder(parent / relative):
                 return root / os.path.relpath(parent / relative, root.resolve())
     return path
 
@@ -324,10 +315,10 @@ def _resolve(value: str, root: Path) -> Path:
 def _build(root: Path, location: str, versions: str | None, url: str | None, separator: str | None,
            config: Path | None, _unused: object) -> tuple[Path, list[Project]] | None:
     script = _resolve(location, root)
-    if not _is_folder(script):
+    if not is_folder(script):
         return None
     folders = [_resolve(v, root) for v in _split(versions, separator)] if versions else [script / "versions"]
-    folders = [f for f in folders if _is_folder(f)] or [script / "versions"]
+    folders = [f for f in folders if is_folder(f)] or [script / "versions"]
     dialect = dialect_of_url(url) if url and "driver://" not in url else None
     evidence = "alembic.ini sqlalchemy.url" if dialect else None
     if dialect is None:
