@@ -201,23 +201,6 @@ def is_a_file(path: Path) -> bool:
         return False
 
 
-def is_folder(path: Path) -> bool:
-    """is_dir() for a location read from a config file: a name too long for the file system (ENAMETOOLONG) or one
-    holding a NUL names no folder, where is_dir() would raise."""
-    try:
-        return path.is_dir()
-    except (OSError, ValueError):
-        return False
-
-
-def is_a_file(path: Path) -> bool:
-    """is_file() with the same care as is_folder()."""
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False
-
-
 def strip_js_comments(text: str) -> str:
     text = re.sub(r"/\*.*?(?:\*/|\Z)", "", text, flags=re.DOTALL)  # unterminated: to the end (never rescanned)
     return re.sub(r"(?m)(^|[^:'\"\\])//[^\n]*", r"\1", text)
