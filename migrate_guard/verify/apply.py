@@ -22,9 +22,14 @@ NOT_SUPPORTED = {
     "typeorm": "TypeORM migrations are code run by the TypeORM CLI",
     "knex": "Knex migrations are code run by the knex CLI",
     "sequelize": "Sequelize migrations are code run by sequelize-cli",
-    "alembic": "Alembic migrations are Python run by alembic",
     "django": "Django migrations are Python run by manage.py migrate",
 }
+
+
+
+class CannotApply(Exception):
+    """This project's migrations cannot be turned into SQL (the tool failed): the project is not verified."""
+
 
 _GOOSE_BLOCK = re.compile(r"^\s*--\s*\+goose\s+Statement(Begin|End)\b", re.IGNORECASE)
 _DRIZZLE_BREAK = "--> statement-breakpoint"

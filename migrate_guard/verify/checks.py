@@ -196,7 +196,8 @@ class Verifier:
             for finding in predicted:
                 if "(verified:" not in finding.message:
                     finding.message += f" (verified: {evidence})"
-                outcome.findings.append(finding)
+                if all(finding is not kept for kept in outcome.findings):
+                    outcome.findings.append(finding)
             unpredicted = [t for t, mode in effect.locks.items() if blocks_writes(mode)]
             if unpredicted and not predicted and not guarded:
                 outcome.findings.append(self._finding(

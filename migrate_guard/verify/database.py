@@ -236,6 +236,7 @@ class PostgresDatabase:
         lines = ["\\echo @@F -1", files_query]
         in_transaction = False
         observed: list[bool] = []  # the statement's locks are read before its transaction ends
+        wrapped: list[bool] = []  # the statement ran in a transaction of its own
         if transactional and not own_control:
             lines.insert(0, "BEGIN;")
             in_transaction = True
@@ -249,6 +250,7 @@ class PostgresDatabase:
                 in_transaction = not re.match(r"^\s*(COMMIT|END|ROLLBACK)", statement.sql, re.IGNORECASE)
             lines.append(f"\\echo @@A {number}")
             observed.append(wrap or in_transaction)
+            wrapped.append(wrap)
             if wrap or in_transaction:
                 lines.append(locks_query)
             lines.append(files_query)
@@ -271,8 +273,8 @@ class PostgresDatabase:
                 finished = int(line[4:])
                 current = Effect(statements[finished], observed=observed[finished])
                 applied.effects.append(current)
-                if not transactional:
-                    held = set()  # each statement ran in a transaction of its own
+                if wrapped[finished]:
+                    held = set()  # locks of earlier statements ended with their own transactions
             elif fields[0] == "L" and len(fields) == 3 and current is not None:
                 oid, mode = fields[1], fields[2]
                 if (oid, mode) not in held and oid in tables:

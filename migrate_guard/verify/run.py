@@ -14,7 +14,8 @@ from ..errors import UsageError
 from ..extract.base import MigrationUnit, NotText, display_path
 from ..location import Location
 from ..model import Finding, LintedFile, Project, Report
-from .apply import NOT_SUPPORTED, SQL_FORMATS, Script, script_for
+from ..report.escape import printable
+from .apply import NOT_SUPPORTED, SQL_FORMATS, CannotApply, Script, script_for
 from .checks import NOT_SUPPORTED as NOT_SUPPORTED_RULE, Outcome, Verifier, kept
 from .database import PostgresServer, Scratch, SqliteDatabase, VerifyFailure, new_name, server_from_url, start_cluster
 
@@ -119,7 +120,7 @@ def _verify_project(project: Project, units: list[MigrationUnit], request: Reque
     kind = _DATABASES.get(dialect)
     result = ProjectResult(name, project.orm, "SQLite" if kind == "sqlite" else "Postgres")
     first = units[0].files[0]
-    if project.orm not in SQL_FORMATS:
+    if project.orm not in SQL_FORMATS and project.orm != "alembic":
         why = NOT_SUPPORTED.get(project.orm, f"{project.orm} migrations")
         result.skipped = f"not verified: {why}, and verify does not run them yet"
         findings.append(_not_supported(engine, project, first, f"{why}: verify cannot apply them yet, so this project "
@@ -132,6 +133,17 @@ def _verify_project(project: Project, units: list[MigrationUnit], request: Reque
                                                                  "verified."))
         return result
     scripts: list[Script] = []
+    if project.orm == "alembic":
+        from .alembic import alembic_scripts
+
+        migrations = [extract_unit(unit) for unit in units]
+        try:
+            scripts = alembic_scripts(project, units, migrations, kind)
+        except CannotApply as problem:
+            result.skipped = f"not verified: {printable(str(problem))}"
+            findings.append(_not_supported(engine, project, first, f"{problem}: this project was not verified."))
+            return result
+        units = []
     for unit in units:
         if not any(path.suffix.lower() == ".sql" for path in unit.files):
             continue  # schema.prisma beside Prisma's migrations: checked by `check`, nothing to apply
@@ -177,7 +189,8 @@ def _not_supported(engine, project: Project, first: Path, message: str) -> Findi
     stand_in = Migration(id=project.root, orm=project.orm, dialect=project.dialect or "", path=location.path)
     return engine._engine_finding(NOT_SUPPORTED_RULE, location, stand_in, message,
                                   "Use `migrate-guard check` for this project; verify applies SQL migrations "
-                                  "(golang-migrate, goose, dbmate, Flyway, Prisma, Drizzle, plain SQL).")
+                                  "(golang-migrate, goose, dbmate, Flyway, Prisma, Drizzle, plain SQL) and "
+                                  "Alembic's offline SQL.")
 
 
 def _progress():

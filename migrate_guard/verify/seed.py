@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .database import quote_ident
+from .snapshot import BOOKKEEPING
 
 if TYPE_CHECKING:
     from .database import PostgresDatabase
@@ -132,6 +133,8 @@ def seed_postgres(database: PostgresDatabase, rows: int, counter: Counter) -> li
     partitions: set[str] = set()
     for row in database.query(_POSTGRES_COLUMNS):
         _, name, column, type_, category, not_null, skip, label, ref_table, ref_column, inherits = row
+        if name in BOOKKEEPING:
+            continue
         table = tables.setdefault(name, Table(name))
         if inherits != "0":
             partitions.add(name)  # rows go in through the parent
@@ -216,6 +219,8 @@ def seed_sqlite(connection: sqlite3.Connection, rows: int, counter: Counter) -> 
     tables: dict[str, Table] = {}
     for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                       "AND name NOT LIKE 'sqlite_%'").fetchall():
+        if name in BOOKKEEPING:
+            continue
         table = tables[name] = Table(name)
         references = {row[3]: (row[2], row[4]) for row in connection.execute(f'PRAGMA foreign_key_list({quote_ident(name)})')}
         for _, column, type_, notnull, default, pk in connection.execute(f'PRAGMA table_info({quote_ident(name)})'

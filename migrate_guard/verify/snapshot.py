@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 
 Snapshot = dict[tuple[str, str], str]
+# The migration tools' own bookkeeping tables: written by every step, never part of the schema compared or seeded.
+BOOKKEEPING = frozenset({"alembic_version"})
 
 _USER = ("n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
          "AND n.nspname NOT LIKE 'pg_temp%'")
@@ -58,7 +60,7 @@ SELECT 'extension', e.extname, '' FROM pg_extension e WHERE e.extname <> 'plpgsq
 def postgres_snapshot(database: PostgresDatabase) -> Snapshot:
     snapshot: Snapshot = {}
     for row in database.query(_POSTGRES):
-        if len(row) >= 2:
+        if len(row) >= 2 and not row[1].startswith(tuple(BOOKKEEPING)):
             snapshot[(row[0], row[1])] = " ".join("\t".join(row[2:]).split())
     return snapshot
 
@@ -68,6 +70,8 @@ def sqlite_snapshot(connection: sqlite3.Connection) -> Snapshot:
     objects = connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
                                  "WHERE name NOT LIKE 'sqlite_%'").fetchall()
     for kind, name, table, sql in objects:
+        if table in BOOKKEEPING:
+            continue
         if kind == "table":
             snapshot[("table", name)] = ""
             for _, column, type_, notnull, default, pk in connection.execute(f'PRAGMA table_info({quote_ident(name)})'):
