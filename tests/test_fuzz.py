@@ -43,6 +43,7 @@ HOSTILE_TOKENS = [
     b"%s", b"{}", b"%(x)s", b"\xf0\x9f\x92\xa9", b"\xed\xa0\x80", b"\x7f", b"\x85", "\u2028".encode(),
 ]
 OPTIONS = [[], ["--format", "text"], ["--format", "github"], ["--format", "sarif"], ["--format", "junit"],
+           ["--format", "markdown"], ["--format", "gitlab"], ["--statistics"], ["--quiet", "--select", "destructive"],
            ["--fail-on", "warning"], ["--fail-on", "info"], ["--dialect", "mysql"], ["--dialect", "sqlite"],
            ["--no-cache"], ["--jobs", "2"]]
 
