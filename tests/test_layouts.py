@@ -317,3 +317,16 @@ def test_content_and_plain_sql_folders_have_their_dialect(name: str, dialect: st
     result = run_cli("detect", "--format", "json", cwd=LAYOUTS / name)
     [project] = result.json()["projects"]
     assert (project["dialect"], project["evidence"]) == (dialect, evidence)
+
+
+def test_db_migrate_runs_each_migration_in_a_transaction(tmp_path: Path) -> None:
+    """db-migrate wraps every migration in a transaction unless run with --non-transactional: a COMMIT inside ends it
+    early (unleash), it is not a COMMIT with no transaction open."""
+    write_tree(tmp_path, {"package.json": '{"dependencies": {"db-migrate": "0.11.14", "db-migrate-pg": "1.5.2"}}',
+                          "migrations/20231103064746-change-type.js": (
+                              "exports.up = function (db, cb) {\n  db.runSql(`\n"
+                              "    ALTER TABLE schedule ALTER COLUMN status TYPE text USING status::text;\n"
+                              "    COMMIT;\n  `, cb);\n};\nexports.down = function (db, cb) { db.runSql('SELECT 1', cb); };\n")})
+    result = run_cli("check", "--format", "json", "--fail-on", "never", "--no-cache", cwd=tmp_path)
+    messages = [f["message"] for f in result.json()["findings"] if f["rule"] == "transaction-nesting"]
+    assert not any("no transaction open" in m for m in messages), messages

@@ -4,6 +4,7 @@ reads `sqls/<name>-up.sql` / `sqls/<name>-down.sql` and hands the text to runSql
 
 Those SQL files belong to their JS migration (same migration_key), so they are linted once, as its up and down, with
 locations in the .sql file. SQL goes through migrate_guard.extract.sql.extract_sql like every other format's.
+db-migrate runs each migration in a transaction unless started with --non-transactional (its default).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def extract(unit: MigrationUnit) -> Migration:
     def interpret(context: Any, entry: Any) -> None:
         _interpret(context, entry, sql_files, read)
 
-    migration = extract_js(js_unit, ORM, interpret)
+    migration = extract_js(js_unit, ORM, interpret, transactional=lambda source: True)
     migration.sources.update(read)
     return migration
 
@@ -155,7 +156,7 @@ def _sql_only(unit: MigrationUnit, sql_files: dict[str, Path]) -> Migration:
                                       direction=direction))  # type: ignore[arg-type]
     first = sql_files.get("up") or next(iter(sql_files.values()))
     return Migration(id=unit.id, orm=ORM, dialect=unit.dialect, path=display_path(first), operations=operations,
-                     down="present" if "down" in sql_files else "missing", sources=sources)
+                     down="present" if "down" in sql_files else "missing", sources=sources, transactional=True)
 
 
 def _call(context: Any, chain: Any, link: Any) -> None:
