@@ -246,7 +246,9 @@ def test_database_url_with_tables_is_refused(postgres) -> None:
     assert postgres.value("SELECT count(*) FROM keep_me", dbname="mg_busy") == "1"
 
 
-def test_sigint_leaves_no_server_database_or_file(tmp_path: Path, needs_postgres_binaries: None) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_killed_run_leaves_no_server_database_or_file(tmp_path: Path, signum: int,
+                                                        needs_postgres_binaries: None) -> None:
     write_tree(tmp_path, {
         "migrations/000001_slow.up.sql": "CREATE TABLE slow (id int);\nSELECT pg_sleep(60);\n",
         "migrations/000001_slow.down.sql": "DROP TABLE slow;\n",
@@ -260,7 +262,7 @@ def test_sigint_leaves_no_server_database_or_file(tmp_path: Path, needs_postgres
         time.sleep(0.2)
     assert _servers(), "the scratch server never started"
     time.sleep(1.5)  # inside the migration's pg_sleep
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in err
     assert _leftovers() <= before
@@ -278,7 +280,7 @@ def test_demo_report(needs_postgres_binaries: None) -> None:
     assert result.code == 1
     assert "services/billing/db (golang-migrate, Postgres)" in result.out
     assert "  ✓ 000001_create_invoices (up, down, up: schema equal)" in result.out
-    assert "not verified: Django migrations" in result.out
+    assert "not verified: Django on Postgres" in result.out
 
 
 def test_usage_errors() -> None:
@@ -328,3 +330,18 @@ def test_alembic_env_without_offline_mode_is_not_verified() -> None:
     assert result.code == 0
     assert "not verified: alembic upgrade --sql gave no SQL" in result.out
     assert "0 migrations verified" in result.out
+
+
+def test_django_sqlmigrate_on_sqlite() -> None:
+    before = _leftovers()
+    code, findings = _findings("django", cwd=VERIFY)
+    assert code == 1
+    assert not _by(findings, "verify-round-trip", "shop.0001_initial")
+    [trip] = _by(findings, "verify-round-trip", "shop.0002_customer_region")
+    assert "index shop_customer_email_idx survives the down" in trip["message"]
+    assert _leftovers() <= before  # the settings override folder is gone too
+
+
+def test_django_on_postgres_says_it_is_not_verified_yet() -> None:
+    result = run_cli("verify", "services/accounts", cwd=FIXTURES / "demo")
+    assert result.code == 0 and "not verified: Django on Postgres" in result.out

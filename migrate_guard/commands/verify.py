@@ -15,9 +15,9 @@ of --database URL and dropped afterwards) and check each one: its down restores 
 cleanly (round trip), it works on tables that hold rows, and (Postgres) which locks it takes and which tables it
 rewrites. Nothing is left behind, also on Ctrl-C. SQL migrations are applied by verify itself (golang-migrate,
 goose, dbmate, Flyway, Prisma, Drizzle, plain SQL); Alembic's SQL comes from its offline mode (`alembic upgrade
---sql`), which runs the project's env.py and revision files: that is running your code, as `run` does. TypeORM,
-Knex, Sequelize and Django projects are reported as not verified yet. verify is never part of `check` or of the
-pre-commit hook."""
+--sql`) and Django's (SQLite projects) from `sqlmigrate`, which run the project's env.py, settings and migration
+files: that is running your code, as `run` does. TypeORM, Knex and Sequelize projects (and Django on Postgres) are
+reported as not verified yet. verify is never part of `check` or of the pre-commit hook."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -16,12 +16,10 @@ import sys
 from pathlib import Path
 
 from ..extract.base import MigrationUnit, display_path, read_text
-from ..extract.sql_file import Section
 from ..location import Location
 from ..model import Migration, Project
-from .apply import CannotApply, Script, Statement, statements_of
+from .apply import CannotApply, Script, generated_statements, place_at_operations
 from .database import is_control
-from .snapshot import BOOKKEEPING
 
 _REVISION = re.compile(r"^revision\s*(?::[^=\n]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
 _URLS = {"postgres": "postgresql://", "sqlite": "sqlite://"}
@@ -80,39 +78,14 @@ def alembic_scripts(project: Project, units: list[MigrationUnit], migrations: li
         if "error" in up:
             raise CannotApply(f"alembic upgrade --sql failed for {display_path(unit.files[0])}: {up['error']}")
         path = unit.files[0]
-        up_statements = _statements(up["sql"], path, database)
-        down_statements = [] if "error" in down else _statements(down["sql"], path, database)
+        up_statements = generated_statements(up["sql"], path, database)
+        down_statements = [] if "error" in down else generated_statements(down["sql"], path, database)
         if not [s for s in up_statements if not is_control(s)] and any(
                 op.direction == "up" and op.kind != "migration" for op in migration.operations):
             raise CannotApply(f"alembic upgrade --sql gave no SQL for {display_path(path)} (does env.py call "
                               "context.run_migrations() in offline mode?)")
-        _locate(up_statements, migration, "up")
-        _locate(down_statements, migration, "down")
+        place_at_operations(up_statements, migration, "up")
+        place_at_operations(down_statements, migration, "down")
         scripts.append(Script(migration, up_statements, down_statements or None, Location(display_path(path), 1, 1, 1),
                               transactional=False))
     return scripts
-
-
-def _statements(sql: str, path: Path, database: str) -> list[Statement]:
-    """The offline SQL's statements without Alembic's own bookkeeping (alembic_version: offline mode creates it in
-    every run from base, which a second up after a down would trip over), each at the revision file's first line."""
-    shown = display_path(path)
-    statements = [s for s in statements_of(Section("up", sql, 1, path), database)
-                  if not any(name in s.sql for name in BOOKKEEPING)]
-    for statement in statements:
-        statement.location = Location(shown, 1, 1, 1)
-    return statements
-
-
-def _locate(statements: list[Statement], migration: Migration, direction: str) -> None:
-    """When the SQL has one statement per operation the extractor read (the usual case), each statement takes its
-    operation's place in the Python file, so verify's evidence lands on check's finding for that call."""
-    places = []
-    for op in migration.operations:
-        if op.direction == direction and op.kind not in ("migration_info", "transaction") and (
-                not places or places[-1] != op.location):
-            places.append(op.location)
-    work = [s for s in statements if not is_control(s)]
-    if len(places) == len(work):
-        for statement, place in zip(work, places):
-            statement.location = place

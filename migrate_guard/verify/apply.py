@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..extract.base import MigrationUnit, display_path, read_text
 from ..extract.sql_file import Section, annotated_sections, has_statements
@@ -22,7 +23,6 @@ NOT_SUPPORTED = {
     "typeorm": "TypeORM migrations are code run by the TypeORM CLI",
     "knex": "Knex migrations are code run by the knex CLI",
     "sequelize": "Sequelize migrations are code run by sequelize-cli",
-    "django": "Django migrations are Python run by manage.py migrate",
 }
 
 
@@ -155,3 +155,32 @@ def _statement(text: str, start: int, end: int, section: Section, first_line: in
     lead = len(sql) - len(sql.lstrip())
     line = section.start_line + first_line + text.count("\n", 0, start + lead)
     return Statement(sql.strip(), Location(display_path(section.path), line, 1, line + sql.strip().count("\n")))
+
+
+def generated_statements(sql: str, path: Path, database: str) -> list[Statement]:
+    """The offline SQL's statements without the tool's own bookkeeping (Alembic's offline mode creates
+    alembic_version in every run from base, which a second up after a down would trip over), each at the revision file's first line."""
+    from .snapshot import BOOKKEEPING
+
+    shown = display_path(path)
+    statements = [s for s in statements_of(Section("up", sql, 1, path), database)
+                  if not any(name in s.sql for name in BOOKKEEPING)]
+    for statement in statements:
+        statement.location = Location(shown, 1, 1, 1)
+    return statements
+
+
+def place_at_operations(statements: list[Statement], migration: Migration, direction: str) -> None:
+    """When the SQL has one statement per operation the extractor read (the usual case), each statement takes its
+    operation's place in the Python file, so verify's evidence lands on check's finding for that call."""
+    places = []
+    for op in migration.operations:
+        if op.direction == direction and op.kind not in ("migration_info", "transaction") and (
+                not places or places[-1] != op.location):
+            places.append(op.location)
+    from .database import is_control
+
+    work = [s for s in statements if not is_control(s)]
+    if len(places) == len(work):
+        for statement, place in zip(work, places):
+            statement.location = place

@@ -120,7 +120,7 @@ def _verify_project(project: Project, units: list[MigrationUnit], request: Reque
     kind = _DATABASES.get(dialect)
     result = ProjectResult(name, project.orm, "SQLite" if kind == "sqlite" else "Postgres")
     first = units[0].files[0]
-    if project.orm not in SQL_FORMATS and project.orm != "alembic":
+    if project.orm not in SQL_FORMATS and project.orm not in ("alembic", "django"):
         why = NOT_SUPPORTED.get(project.orm, f"{project.orm} migrations")
         result.skipped = f"not verified: {why}, and verify does not run them yet"
         findings.append(_not_supported(engine, project, first, f"{why}: verify cannot apply them yet, so this project "
@@ -133,12 +133,14 @@ def _verify_project(project: Project, units: list[MigrationUnit], request: Reque
                                                                  "verified."))
         return result
     scripts: list[Script] = []
-    if project.orm == "alembic":
+    if project.orm in ("alembic", "django"):
         from .alembic import alembic_scripts
+        from .django import django_scripts
 
         migrations = [extract_unit(unit) for unit in units]
         try:
-            scripts = alembic_scripts(project, units, migrations, kind)
+            scripts = (alembic_scripts if project.orm == "alembic" else django_scripts)(project, units, migrations,
+                                                                                         kind)
         except CannotApply as problem:
             result.skipped = f"not verified: {printable(str(problem))}"
             findings.append(_not_supported(engine, project, first, f"{problem}: this project was not verified."))
