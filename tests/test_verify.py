@@ -345,3 +345,24 @@ def test_django_sqlmigrate_on_sqlite() -> None:
 def test_django_on_postgres_says_it_is_not_verified_yet() -> None:
     result = run_cli("verify", "services/accounts", cwd=FIXTURES / "demo")
     assert result.code == 0 and "not verified: Django on Postgres" in result.out
+
+
+def test_seeded_rows_fit_types_references_and_constraints(tmp_path: Path, needs_postgres_binaries: None) -> None:
+    write_tree(tmp_path, {
+        "migrations/000001_schema.up.sql":
+            "CREATE TYPE mood AS ENUM ('happy', 'sad');\n"
+            "CREATE TABLE parent (id uuid PRIMARY KEY, code char(2) NOT NULL UNIQUE, born date NOT NULL,\n"
+            "    doc jsonb NOT NULL, feeling mood NOT NULL, ok boolean NOT NULL, at timestamptz NOT NULL);\n"
+            "CREATE TABLE child (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+            "    parent_id uuid NOT NULL REFERENCES parent (id), amount numeric(6, 2) NOT NULL);\n"
+            "CREATE TABLE strict (code text NOT NULL CHECK (code ~ '^[A-Z]{3}$'));\n",
+        "migrations/000001_schema.down.sql": "DROP TABLE strict, child, parent;\nDROP TYPE mood;\n",
+        "migrations/000002_count.up.sql":
+            "DO $$ BEGIN IF (SELECT count(*) FROM child JOIN parent ON parent.id = child.parent_id) < 3 THEN\n"
+            "  RAISE EXCEPTION 'seeded children: %', (SELECT count(*) FROM child); END IF; END $$;\n",
+        "migrations/000002_count.down.sql": "SELECT 1;\n",
+    })
+    _, findings = _findings(cwd=tmp_path)
+    assert not _by(findings, "verify-migration-fails", "000002_count")
+    [strict] = _by(findings, "verify-not-seeded", "000002_count")
+    assert "strict" in strict["message"] and strict["severity"] == "info"

@@ -98,7 +98,9 @@ def _postgres_value(column: Column, value: int) -> str | None:
     if kind == "boolean":
         return "true" if value % 2 else "false"
     if column.category in ("N", "S"):
-        return f"'{value % 10 ** 4}'" if kind in ("character", "char", '"char"') else f"'{value}'"
+        length = re.match(r"^(?:character varying|character|bit varying|bit)\((\d+)\)$", column.type)
+        text = str(value)
+        return f"'{text[-int(length.group(1)):] if length else text}'"
     return None if not column.not_null else f"'{value}'"
 
 
