@@ -143,7 +143,7 @@ def _statement(node: dict[str, Any], tokens: list[Any], text: str, chars: _CharO
         raise _Unknown  # the PL/pgSQL body: the sqlglot path reads the SQL statements in it
     if first == "SET":
         return [_setting(tokens, text, make)]
-    if w[:2] == ["ALTER", "TYPE"] and "VALUE" in _words(tokens[3:6], text, chars, 3):
+    if w[:2] == ["ALTER", "TYPE"] and "VALUE" in _words(tokens[3:8], text, chars, 5):
         return [_enum_value(tokens, text, make)]
     if first in ("CREATE", "ALTER", "DROP") and _is_routine(w):
         return [make(ir.Raw, keyword=" ".join(w[:2]))]

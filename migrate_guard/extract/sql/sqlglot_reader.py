@@ -100,7 +100,7 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
         return [_setting(tokens, make)]
     if first == "DO":
         return _do_block(tokens, text, dialect, positions, migration, direction) or [make(ir.Raw, keyword="DO")]
-    if w[:2] == ["ALTER", "TYPE"] and "VALUE" in words(tokens[3:6]):
+    if w[:2] == ["ALTER", "TYPE"] and "VALUE" in words(tokens[3:8]):  # ALTER TYPE [schema .] name ADD VALUE
         return [_enum_value(tokens, make)]
     if first in ("CREATE", "ALTER", "DROP") and _is_routine(words(tokens[:4])):  # CREATE OR REPLACE FUNCTION
         return [make(ir.Raw, keyword=" ".join(w[:2]))]
