@@ -262,3 +262,24 @@ def test_alembic_op_f_names_and_unnamed_foreign_keys_are_shown_in_words(tmp_path
                                        "+ Added foreign key: users(role_id) -> roles.id"]
     assert "- Dropped index: ix_users_role_id" in reversed_view(migration)
     assert not any("?" in line or "{" in line for line in changes(migration) + reversed_view(migration))
+
+
+def test_dsn_redaction_is_linear_on_hostile_text() -> None:
+    """The Go-DSN password pattern backtracked quadratically (`x=a:` * 16,000 took 25 s); guarded by an alarm."""
+    import signal
+
+    from migrate_guard.lifecycle.environment import redact
+
+    def hang(*_: object) -> None:
+        raise TimeoutError("redact() did not finish")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(10)
+    try:
+        for hostile in ("x=a:" * 16000, "x=a:/" * 16000 + "@tcp(", "a:" * 20000 + "@tcp("):
+            redact(hostile)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert redact("-dsn='app:s3cr=t@tcp(db)/x'") == "-dsn='app:***@tcp(db)/x'"
+    assert redact("mysql://u:p@tcp(h:3306)/db") == "mysql://u:***@tcp(h:3306)/db"

@@ -138,7 +138,8 @@ def database_host(url: str) -> str | None:
 
 
 _URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]{0,30}://[^:/@\s]*:)([^\s/]*)(@)")  # bounded scheme: linear
-_DSN_PASSWORD = re.compile(r"((?:^|(?<=[\s'\"=]))[^\s:@/'\"=]+:)([^\s@/]*)(@(?:tcp|udp|unix)\()")
+_DSN_HOST = re.compile(r"@(?:tcp|udp|unix)\(")
+_DSN_USER = re.compile(r"(?:(?<=[=\s'\"/@])|^)[^:=\s'\"/@]+:")
 _KEY_PASSWORD = re.compile(r"(\b(?:password|passwd|pwd)\s*=\s*)('[^']*'|\"[^\"]*\"|[^\s&;'\"]+)", re.I)
 
 
@@ -146,8 +147,27 @@ def redact(text: str) -> str:
     """Text with every password we know the shape of replaced by ***: in a URL (scheme://user:pw@...), a Go
     driver DSN (user:pw@tcp(host)/db), and key=value strings and query parameters (password=pw)."""
     text = _URL_PASSWORD.sub(r"\1***\3", text)
-    text = _DSN_PASSWORD.sub(r"\1***\3", text)
+    text = _redact_dsns(text)
     return _KEY_PASSWORD.sub(r"\1***", text)
+
+
+def _redact_dsns(text: str) -> str:
+    """`user:pw@tcp(host)/db` -> `user:***@tcp(host)/db`, found from each `@tcp(` back to the start of its token. The
+    user and password hold no '/' or '@', so the search is confined to what follows the last of those: linear, where a
+    pattern that guessed the password first backtracked quadratically on hostile text."""
+    parts: list[str] = []
+    done = 0
+    for match in _DSN_HOST.finditer(text):
+        at = match.start()
+        token = max(text.rfind(c, done, at) for c in " \t\n'\"") + 1
+        start = max(token, text.rfind("/", token, at) + 1, text.rfind("@", token, at) + 1)
+        user = _DSN_USER.search(text, start, at)
+        if user is None:
+            continue
+        parts += [text[done:user.end()], "***"]
+        done = at
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def show_command(argv: list[str]) -> str:
