@@ -210,3 +210,12 @@ def test_django_engine_switched_on_the_environment_names_both() -> None:
     projects = run_cli("detect", "--format", "json", cwd=DIALECTS / "django-env-engine").json()["projects"]
     assert projects[0]["database"] == "mysql"
     assert "switched on the environment between sqlite, mysql" in projects[0]["evidence"]
+
+
+def test_a_config_default_after_a_variable_names_the_database() -> None:
+    from migrate_guard.detect.common import js_string_option
+
+    assert js_string_option("module.exports = { dialect: process.env.DB_DIALECT || 'mysql' }", "dialect") == "mysql"
+    assert js_string_option("dialect: DIALECT ?? 'sqlite',", "dialect") == "sqlite"
+    assert js_string_option("client: env['CLIENT'] || \"pg\"", "client") == "pg"
+    assert js_string_option("dialect: getDialect(),", "dialect") is None

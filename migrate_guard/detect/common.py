@@ -158,9 +158,9 @@ def make_project(orm: str, root: Path, migrations: list[Path], dialect: str | No
 
 def js_string_option(text: str, key: str) -> str | None:
     """`key: 'value'` / `"key": "value"` / `key = 'value'` in a JS/TS/JSON config (first occurrence); a default after
-    an environment variable counts (`dialect: process.env.DB_DIALECT || 'mysql'`, `?? 'mysql'`)."""
+    a variable counts (`dialect: process.env.DB_DIALECT || 'mysql'`, `MYSQL_DIALECT ?? 'mysql'`)."""
     match = re.search(r"""["']?\b""" + re.escape(key) + r"""\b["']?\s*[:=]\s*"""
-                      r"""(?:process\.env(?:\.\w+|\[['"]\w+['"]\])\s*(?:\|\||\?\?)\s*)?(['"`])([^'"`\n]*)\1""", text)
+                      r"""(?:[\w$.]+(?:\[['"]\w+['"]\])?\s*(?:\|\||\?\?)\s*)?(['"`])([^'"`\n]*)\1""", text)
     return match.group(2) if match else None
 
 
