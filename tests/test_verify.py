@@ -3,8 +3,8 @@ the formats' transaction models, lock modes against the documentation, --databas
 
 from __future__ import annotations
 
-import glob
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,8 +19,8 @@ from conftest import FIXTURES, REPO, run_cli, write_tree
 VERIFY = FIXTURES / "verify"
 
 
-def _findings(*args: str, cwd: Path) -> tuple[int, list[dict]]:
-    result = run_cli("verify", *args, "--format", "json", cwd=cwd, timeout=300)
+def _findings(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, list[dict]]:
+    result = run_cli("verify", *args, "--format", "json", cwd=cwd, env=env, timeout=300)
     assert result.code in (0, 1), result.err
     return result.code, result.json()["findings"]
 
@@ -29,13 +29,23 @@ def _by(findings: list[dict], rule: str, migration: str) -> list[dict]:
     return [f for f in findings if f["rule"] == rule and f["migration"] == migration]
 
 
-def _leftovers() -> set[str]:
-    return set(glob.glob(os.path.join(tempfile.gettempdir(), "mg-verify-*")))
+@pytest.fixture
+def scratch_tmp():
+    """A temporary folder of this test's own for verify's TMPDIR (others may run verify at the same time), that the
+    unprivileged server user can enter."""
+    folder = tempfile.mkdtemp(prefix="mg-test-verify-", dir="/tmp")
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
-def _servers() -> list[str]:
+def _leftovers(folder: str) -> list[str]:
+    return sorted(os.listdir(folder))
+
+
+def _servers(folder: str) -> list[str]:
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if "mg-verify-pg-" in line]
+    return [line for line in out.splitlines() if folder in line]
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +58,8 @@ def needs_postgres_binaries() -> None:
         pytest.skip("no Postgres server binaries")
 
 
-def test_postgres_fixture_truth(needs_postgres_binaries: None) -> None:
-    before = _leftovers()
-    code, findings = _findings("postgres", cwd=VERIFY)
+def test_postgres_fixture_truth(needs_postgres_binaries: None, scratch_tmp: str) -> None:
+    code, findings = _findings("postgres", cwd=VERIFY, env={"TMPDIR": scratch_tmp})
     assert code == 1
     # a down that forgets the index its up created
     [trip] = _by(findings, "verify-round-trip", "000002_add_email_index")
@@ -71,7 +80,7 @@ def test_postgres_fixture_truth(needs_postgres_binaries: None) -> None:
     [rows] = _by(findings, "verify-fails-on-rows", "000005_add_region")
     assert 'column "region" of relation "users" contains null values' in rows["message"]
     assert rows["severity"] == "error" and rows["line"] == 2
-    assert _leftovers() <= before and not _servers()
+    assert _leftovers(scratch_tmp) == [] and not _servers(scratch_tmp)
 
 
 def test_text_report_groups_by_migration(needs_postgres_binaries: None) -> None:
@@ -247,26 +256,25 @@ def test_database_url_with_tables_is_refused(postgres) -> None:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_a_killed_run_leaves_no_server_database_or_file(tmp_path: Path, signum: int,
+def test_a_killed_run_leaves_no_server_database_or_file(tmp_path: Path, signum: int, scratch_tmp: str,
                                                         needs_postgres_binaries: None) -> None:
     write_tree(tmp_path, {
         "migrations/000001_slow.up.sql": "CREATE TABLE slow (id int);\nSELECT pg_sleep(60);\n",
         "migrations/000001_slow.down.sql": "DROP TABLE slow;\n",
     })
-    before = _leftovers()
     proc = subprocess.Popen([sys.executable, "-m", "migrate_guard", "verify"], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+                            env={**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": scratch_tmp})
     deadline = time.time() + 60
-    while time.time() < deadline and not any("pg_sleep" in line or "postgres" in line for line in _servers()):
+    while time.time() < deadline and not _servers(scratch_tmp):
         time.sleep(0.2)
-    assert _servers(), "the scratch server never started"
+    assert _servers(scratch_tmp), "the scratch server never started"
     time.sleep(1.5)  # inside the migration's pg_sleep
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in err
-    assert _leftovers() <= before
-    assert not _servers()
+    assert _leftovers(scratch_tmp) == []
+    assert not _servers(scratch_tmp)
 
 
 def test_not_supported_projects_say_so() -> None:
@@ -332,14 +340,13 @@ def test_alembic_env_without_offline_mode_is_not_verified() -> None:
     assert "0 migrations verified" in result.out
 
 
-def test_django_sqlmigrate_on_sqlite() -> None:
-    before = _leftovers()
-    code, findings = _findings("django", cwd=VERIFY)
+def test_django_sqlmigrate_on_sqlite(scratch_tmp: str) -> None:
+    code, findings = _findings("django", cwd=VERIFY, env={"TMPDIR": scratch_tmp})
     assert code == 1
     assert not _by(findings, "verify-round-trip", "shop.0001_initial")
     [trip] = _by(findings, "verify-round-trip", "shop.0002_customer_region")
     assert "index shop_customer_email_idx survives the down" in trip["message"]
-    assert _leftovers() <= before  # the settings override folder is gone too
+    assert _leftovers(scratch_tmp) == []  # the settings override folder and the database file are gone too
 
 
 def test_django_on_postgres_says_it_is_not_verified_yet() -> None:
