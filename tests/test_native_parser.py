@@ -169,3 +169,23 @@ def test_no_pool_for_postgres_sql_read_natively(monkeypatch: pytest.MonkeyPatch)
     assert worker_count(len(sql), 2, costly_units(sql)) == 2  # --jobs still decides
     monkeypatch.setenv("MIGRATE_GUARD_SQL_PARSER", "sqlglot")
     assert costly_units(sql) == 1000
+
+
+def test_without_pglast_auto_uses_sqlglot_and_native_is_a_config_error(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from migrate_guard import sql_parser
+
+    monkeypatch.setattr(sql_parser, "pglast_available", lambda: False)
+    monkeypatch.setattr(sql_parser, "_configured", "auto")  # restored after: check sets it from the config
+    monkeypatch.delenv("MIGRATE_GUARD_SQL_PARSER", raising=False)
+    write_tree(tmp_path, {"db/migrations/1_a.up.sql": "DROP TABLE users;\n",
+                          "db/migrations/1_a.down.sql": "SELECT 1;\n"})
+    assert '"drop-table"' in _check(tmp_path / "db", "auto", monkeypatch)[1]
+    assert sql_parser.parser_name() == "sqlglot"
+    (tmp_path / ".migrate-guard.toml").write_text('sql_parser = "native"\n')
+    monkeypatch.delenv("MIGRATE_GUARD_SQL_PARSER")  # set by _check; it would win over the config
+    monkeypatch.chdir(tmp_path)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["check", "db", "--no-cache"])
+    assert code == 2 and "pip install 'migrate-guard[pg]'" in err.getvalue()
