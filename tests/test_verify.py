@@ -288,6 +288,9 @@ def test_demo_report(needs_postgres_binaries: None) -> None:
     assert result.code == 1
     assert "services/billing/db (golang-migrate, Postgres)" in result.out
     assert "  ✓ 000001_create_invoices (up, down, up: schema equal)" in result.out
+    # goose: a StatementBegin/End function body runs whole; CONCURRENTLY inside goose's transaction fails as in goose
+    assert "  ✓ 20240101120000_products (up, down, up: schema equal)" in result.out
+    assert "CREATE INDEX CONCURRENTLY cannot run inside a transaction block" in result.out
     assert "not verified: Django on Postgres" in result.out
 
 
