@@ -10,6 +10,7 @@ import io
 import json
 import os
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -74,6 +75,10 @@ def test_benchmark_corpus_gives_identical_findings_with_both_parsers(tmp_path: P
     code, out = _check(tmp_path / "sql", "native", monkeypatch)
     assert code == 0 and len(json.loads(out)["findings"]) > 300
     assert _differences([tmp_path / "sql"], monkeypatch) == []
+    for path in sorted((tmp_path / "sql").rglob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        assert _shown_without_written_text(_ops(text, "native", monkeypatch)) == \
+            _shown_without_written_text(_ops(text, "sqlglot", monkeypatch)), path
 
 
 def _ops(text: str, parser: str, monkeypatch: pytest.MonkeyPatch) -> list[ir.Operation]:
@@ -189,3 +194,36 @@ def test_without_pglast_auto_uses_sqlglot_and_native_is_a_config_error(tmp_path:
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         code = main(["check", "db", "--no-cache"])
     assert code == 2 and "pip install 'migrate-guard[pg]'" in err.getvalue()
+
+
+# Two fields the native converter keeps as written where the sqlglot path keeps sqlglot's own rendering: a column
+# default ('{}'::jsonb, false; sqlglot: '{}', FALSE) and an ALTER COLUMN TYPE's USING (x::text; sqlglot:
+# CAST(x AS TEXT)). Both read the same volatility from them and no rule reads either text.
+_AS_WRITTEN = re.compile(r"(using=|Default\(text=)(None|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+
+
+def _shown_without_written_text(ops: list[ir.Operation]) -> list[str]:
+    return [_AS_WRITTEN.sub(r"\1?", repr(op)) for op in ops]
+
+
+def test_every_sql_fixture_gives_the_same_operations_but_for_text_kept_as_written(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    files = sorted(FIXTURES.rglob("*.sql"))
+    assert len(files) > 150
+    different = []
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        shown = [_shown_without_written_text(_ops(text, parser, monkeypatch)) for parser in ("native", "sqlglot")]
+        if shown[0] != shown[1]:
+            different.append(str(path))
+    assert different == []
+
+
+def test_defaults_and_using_are_kept_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = ("ALTER TABLE t ADD COLUMN a jsonb NOT NULL DEFAULT '{}'::jsonb, ADD COLUMN b boolean DEFAULT false;\n"
+            "ALTER TABLE t ALTER COLUMN c TYPE text USING c::text;\n")
+    native, sqlglot = _ops(text, "native", monkeypatch), _ops(text, "sqlglot", monkeypatch)
+    assert [op.column.default.text for op in native[:2]] == ["'{}'::jsonb", "false"]
+    assert [op.column.default.text for op in sqlglot[:2]] == ["'{}'", "FALSE"]
+    assert (native[2].using, sqlglot[2].using) == ("c::text", "CAST(c AS TEXT)")
+    assert _shown_without_written_text(native) == _shown_without_written_text(sqlglot)
