@@ -112,10 +112,12 @@ def test_names_keep_their_case_and_length(monkeypatch: pytest.MonkeyPatch) -> No
     """libpg_query folds unquoted names to lower case and cuts them at 63 bytes; the findings name them as
     written, as the sqlglot path does."""
     long_name = "a" * 70
-    text = f'ALTER TABLE Users DROP COLUMN "Email";\nDROP TABLE {long_name};\nDROP TABLE "Mixed"."T";\n'
+    text = (f'ALTER TABLE Users DROP COLUMN "Email";\nDROP TABLE {long_name};\nDROP TABLE "Mixed"."T";\n'
+            "ALTER TABLE t ADD COLUMN NAME text;\n")  # a keyword in capitals as a name
     native = _ops(text, "native", monkeypatch)
     assert _same(native, _ops(text, "sqlglot", monkeypatch))
-    assert [getattr(op, "table", None) for op in native] == ["Users", long_name, "Mixed.T"]
+    assert [getattr(op, "table", None) for op in native] == ["Users", long_name, "Mixed.T", "t"]
+    assert native[3].column.name == "NAME"
 
 
 def test_sql_parser_config_is_validated(tmp_path: Path) -> None:

@@ -153,7 +153,31 @@ def _statement(node: dict[str, Any], tokens: list[Any], text: str, chars: _CharO
     convert = _CONVERTERS.get(kind)
     if convert is None:
         raise _Unknown
-    return convert(body, make, ctx)
+    ops = convert(body, make, ctx)
+    for name in _names(ops):  # a keyword in capitals used as a name (NAME, KEY) came back folded to lower case
+        if any(part not in source for part in name.split(".")):
+            raise _Unknown
+    return ops
+
+
+def _names(ops: list[Any]) -> list[str]:
+    names: list[str] = []
+    for op in ops:
+        for field in ("table", "column", "name", "new_name", "using_index"):
+            value = getattr(op, field, None)
+            if isinstance(value, str):
+                names.append(value)
+            elif isinstance(value, ir.ColumnDef):
+                names.append(value.name)
+        names.extend(getattr(op, "columns", None) or ())
+        if isinstance(op, ir.CreateTable):
+            names.extend(column.name for column in op.columns)
+            names.extend(_names(op.constraints))
+        references = getattr(op, "references", None)
+        if references is not None:
+            names.append(references.table)
+            names.extend(references.columns)
+    return [name for name in names if isinstance(name, str)]
 
 
 def _plain_words(tokens: list[Any], text: str) -> list[str]:
