@@ -229,3 +229,13 @@ def test_defaults_and_using_are_kept_as_written(monkeypatch: pytest.MonkeyPatch)
     assert [op.column.default.text for op in sqlglot[:2]] == ["'{}'", "FALSE"]
     assert (native[2].using, sqlglot[2].using) == ("c::text", "CAST(c AS TEXT)")
     assert _shown_without_written_text(native) == _shown_without_written_text(sqlglot)
+
+
+def test_column_types_read_as_the_sqlglot_path_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = ("CREATE TABLE u (a real, b double precision, c int2, d int8, e bytea, f character varying(20), g timestamp,"
+            " h timestamp with time zone, i timestamp(3), j numeric, k decimal(5,2), l smallserial, m json, n date,"
+            " o bool, p int4[], q varchar(9)[], r integer, s float, t char(2), u mood, v time, w interval);")
+    native = _ops(text, "native", monkeypatch)
+    assert _same(native, _ops(text, "sqlglot", monkeypatch))
+    assert [(c.type.name, c.type.params) for c in native[0].columns][:6] == [
+        ("real", ()), ("double precision", ()), ("smallint", ()), ("bigint", ()), ("bytea", ()), ("varchar", (20,))]

@@ -98,7 +98,7 @@ def extract_postgres(text: str, *, origin: Origin, migration: str, direction: ir
 
         try:
             ops.extend(_statement(entry["stmt"], statement_tokens, text, chars, source, make))
-        except (_Unknown, KeyError, TypeError, ValueError, IndexError):
+        except (_Unknown, KeyError, TypeError, ValueError, IndexError, AttributeError):  # a JSON shape not foreseen
             line, column = positions.line_col(start)
             ops.extend(fallback(source, Origin(origin.path, line, column)))
     return ops
@@ -378,8 +378,8 @@ def _column_def(node: dict[str, Any], ctx: _Ctx, in_alter: bool) -> ir.ColumnDef
 
 def _location(expression: dict[str, Any]) -> int:
     (_, body), = expression.items()
-    location = body.get("location")
-    if location is None or not isinstance(body, dict):
+    location = body.get("location") if isinstance(body, dict) else None
+    if location is None:
         raise _Unknown
     if "TypeCast" in expression:  # 'x'::text: the cast's location is at the ::, the text starts at its argument
         return _location(body["arg"])
