@@ -252,3 +252,17 @@ def test_a_large_seed_file_is_left_to_the_sqlglot_scanner(monkeypatch: pytest.Mo
     native = _ops(text, "native", monkeypatch)
     assert _same(native, _ops(text, "sqlglot", monkeypatch))
     assert [type(op).__name__ for op in native] == ["Raw", "DropTable"]
+
+
+def test_a_nul_character_hides_nothing_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "SELECT 1;\n-- \x00\nDROP TABLE users;\n"
+    native = _ops(text, "native", monkeypatch)
+    assert _same(native, _ops(text, "sqlglot", monkeypatch))
+    assert "DropTable" in [type(op).__name__ for op in native]
+
+
+def test_nesting_too_deep_for_sqlglot_is_read_by_libpg_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the real grammar is right and sqlglot gives up, the native converter reads the statement."""
+    text = "ALTER TABLE t ADD CONSTRAINT c CHECK (" + "(" * 5000 + "1" + ")" * 5000 + ");"
+    assert [type(op).__name__ for op in _ops(text, "sqlglot", monkeypatch)] == ["ParseError"]
+    assert [type(op).__name__ for op in _ops(text, "native", monkeypatch)] == ["AddConstraint"]

@@ -72,7 +72,7 @@ def extract_postgres(text: str, *, origin: Origin, migration: str, direction: ir
                      fallback: Fallback) -> list[ir.Operation] | None:
     """All operations of a Postgres text, in order; None when libpg_query rejects the text or it is larger than
     MAX_TEXT (the caller then reads it with sqlglot, which reports each statement it cannot read)."""
-    if len(text) > MAX_TEXT:
+    if len(text) > MAX_TEXT or "\x00" in text:  # libpg_query reads a C string: it would stop at the NUL
         return None
     try:
         document = json.loads(pg.parse_sql_json(text))
