@@ -266,3 +266,11 @@ def test_nesting_too_deep_for_sqlglot_is_read_by_libpg_query(monkeypatch: pytest
     text = "ALTER TABLE t ADD CONSTRAINT c CHECK (" + "(" * 5000 + "1" + ")" * 5000 + ");"
     assert [type(op).__name__ for op in _ops(text, "sqlglot", monkeypatch)] == ["ParseError"]
     assert [type(op).__name__ for op in _ops(text, "native", monkeypatch)] == ["AddConstraint"]
+
+
+def test_a_lone_surrogate_is_read_by_sqlglot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQL from a Python string literal may hold one ("\\udcff"); libpg_query takes UTF-8 only."""
+    text = "DROP TABLE a; -- \udcff\nDROP TABLE b;"
+    native = _ops(text, "native", monkeypatch)
+    assert _same(native, _ops(text, "sqlglot", monkeypatch))
+    assert [type(op).__name__ for op in native] == ["DropTable", "DropTable"]

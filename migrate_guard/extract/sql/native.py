@@ -77,7 +77,7 @@ def extract_postgres(text: str, *, origin: Origin, migration: str, direction: ir
     try:
         document = json.loads(pg.parse_sql_json(text))
         tokens = pg.scan(text)
-    except pg.ParseError:
+    except (pg.ParseError, UnicodeEncodeError):  # a lone surrogate (a Python string's "\udcff") is no UTF-8
         return None
     chars = _CharOffsets(text)
     positions = Positions(text, origin)
