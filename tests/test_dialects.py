@@ -219,3 +219,11 @@ def test_a_config_default_after_a_variable_names_the_database() -> None:
     assert js_string_option("dialect: DIALECT ?? 'sqlite',", "dialect") == "sqlite"
     assert js_string_option("client: env['CLIENT'] || \"pg\"", "client") == "pg"
     assert js_string_option("dialect: getDialect(),", "dialect") is None
+
+
+def test_knex_client_from_the_apps_production_json_config() -> None:
+    """Ghost builds its knex config at run time; the client is in config/env/config.production.json (development says
+    sqlite3): the production one names the database."""
+    projects = run_cli("detect", "--format", "json", cwd=DIALECTS / "knex-json-config").json()["projects"]
+    assert [(p["database"], p["evidence"]) for p in projects] == [
+        ("mysql", "knex client in core/config/env/config.production.json")]

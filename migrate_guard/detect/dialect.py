@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from types import ModuleType
 
 from ..config import Config
@@ -87,6 +88,10 @@ class DialectResolver:
             candidates.append((named[0], f"folder name {named[1]!r}"))
         if project is not None and project.dialect:
             candidates.append((project.dialect, project.dialect_evidence or f"{project.orm} configuration"))
+        elif project is not None and project.orm == "knex":
+            found = knex_client_in_json_config(project.root)
+            if found is not None:
+                candidates.append(found)
         dialect_of = getattr(module, "dialect_of", None)
         if dialect_of is not None and sample is not None:
             from pathlib import Path
@@ -142,3 +147,54 @@ def folder_named_for(folder: str) -> tuple[str, str] | None:
         if dialect is not None:
             return dialect, part
     return None
+
+
+# Apps that build their knex config at run time keep the client in JSON config per environment (Ghost:
+# core/shared/config/env/config.production.json {"database": {"client": "mysql"}}); production counts first.
+_JSON_CONFIGS = ("config.production.json", "production.json", "config.json", "database.json", "default.json")
+
+
+@lru_cache(maxsize=64)
+def knex_client_in_json_config(root: str) -> tuple[str, str] | None:
+    """(dialect, evidence) from a `"client"` in the app's JSON config files, a few folders below root."""
+    from pathlib import Path
+
+    from .common import dialect_word, read_json
+
+    found: dict[str, tuple[str, str]] = {}
+    for folder in _config_folders(Path(root)):
+        for name in _JSON_CONFIGS:
+            data = read_json(folder / name) if name not in found else None
+            if not isinstance(data, dict):
+                continue
+            section = data.get("database") if isinstance(data.get("database"), dict) else data
+            dialect = dialect_word(section.get("client")) if isinstance(section.get("client"), str) else None
+            if dialect is not None:
+                shown = display_path(folder / name)  # type: ignore[arg-type]
+                found[name] = (dialect, f"knex client in {shown}")
+    return next((found[name] for name in _JSON_CONFIGS if name in found), None)
+
+
+_NOT_CONFIG = frozenset({"node_modules", ".git", "dist", "build", "migrations", "test", "tests", "__tests__"})
+
+
+def _config_folders(root: os.PathLike[str], depth: int = 4) -> list:
+    """Folders up to `depth` below root that hold one of the JSON config names (`env/` included: here it is where
+    the environments' configs live, not a virtualenv)."""
+    from pathlib import Path
+
+    from .common import list_dir
+
+    result, stack = [], [(Path(root), 0)]
+    while stack:
+        folder, level = stack.pop()
+        names = list_dir(folder)
+        if "pyvenv.cfg" in names:
+            continue
+        if any(n in _JSON_CONFIGS for n in names):
+            result.append(folder)
+        if level < depth:
+            stack.extend((folder / n, level + 1) for n in names
+                         if n not in _NOT_CONFIG and not n.startswith(".") and (folder / n).is_dir())
+    return result
+
