@@ -244,3 +244,19 @@ def test_huge_concatenations_and_deep_nesting_never_crash(tmp_path: Path) -> Non
     rules = [(f["path"], f["rule"]) for f in result.findings()]
     assert rules.count(("m/20240101_long.js", "unbounded-delete")) == 3000
     assert ("m/20240102_deep.js", "parse-error") in rules
+
+
+def test_a_raw_value_fragment_is_not_a_statement(tmp_path) -> None:
+    """Ghost: `const now = knex.raw('CURRENT_TIMESTAMP')` is a value for an update, not SQL run on its own; the same
+    text in a .sql file is still a parse-error."""
+    from conftest import write_tree
+
+    root = write_tree(tmp_path, {
+        "migrations/20240101000000_fill.js": "exports.up = async function (knex) {\n"
+        "  const now = knex.raw('CURRENT_TIMESTAMP');\n"
+        "  await knex('newsletters').where('created_at', null).update('created_at', now);\n};\n"
+        "exports.down = async function () {};\n",
+        "sql/000001_x.up.sql": "CURRENT_TIMESTAMP;\n", "sql/000001_x.down.sql": "SELECT 1;\n"})
+    result = run_cli("check", "migrations", "sql", "--format", "json", "--fail-on", "never", "--no-cache", cwd=root)
+    assert [(f["path"], f["rule"]) for f in result.findings() if f["rule"] == "parse-error"] == [
+        ("sql/000001_x.up.sql", "parse-error")]

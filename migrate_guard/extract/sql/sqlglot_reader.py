@@ -119,7 +119,9 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
         if expression is None:
             continue
         if isinstance(expression, exp.Condition) and not isinstance(expression, exp.Query):
-            if not in_routine:  # in PL/pgSQL, `x := expr` is an assignment, not a statement of ours
+            # in PL/pgSQL, `x := expr` is an assignment, not a statement of ours; in code, a raw fragment that is a
+            # value (`const now = knex.raw('CURRENT_TIMESTAMP')`, `sa.text("now()")`) is not meant as a statement
+            if not in_routine and positions.origin.path.lower().endswith(".sql"):
                 ops.append(make(ir.ParseError, message=f"not a SQL statement: {first} ..."))
         elif isinstance(expression, exp.Command):
             ops.extend(_command_ops(tokens, text, d, make, dialect))
