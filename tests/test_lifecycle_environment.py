@@ -283,3 +283,16 @@ def test_dsn_redaction_is_linear_on_hostile_text() -> None:
         signal.signal(signal.SIGALRM, previous)
     assert redact("-dsn='app:s3cr=t@tcp(db)/x'") == "-dsn='app:***@tcp(db)/x'"
     assert redact("mysql://u:p@tcp(h:3306)/db") == "mysql://u:***@tcp(h:3306)/db"
+
+
+def test_changes_read_as_lifecycle_reports_promise() -> None:
+    """LIFECYCLE-REPORTS.md: `+ CREATE TABLE "Role" (id, name, createdAt)` and
+    `+ ALTER TABLE "User" ADD COLUMN "roleId" (FK -> Role.id)`."""
+    from migrate_guard.extract.sql import Origin, extract_sql
+    from migrate_guard.lifecycle.describe import forward
+
+    sql = ('CREATE TABLE "Role" (id text PRIMARY KEY, name text NOT NULL, "createdAt" timestamp DEFAULT now());\n'
+           'ALTER TABLE "User" ADD COLUMN "roleId" text REFERENCES "Role"(id);\n')
+    lines = [forward(op) for op in extract_sql(sql, dialect="postgres", origin=Origin("m.sql"), migration="m")]
+    assert lines[0] == "+ CREATE TABLE Role (id, name, createdAt)"
+    assert lines[1] == "+ ALTER TABLE User ADD COLUMN roleId (FK -> Role.id)"

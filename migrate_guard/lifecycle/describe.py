@@ -15,31 +15,24 @@ def _columns(columns: tuple[str, ...] | list[str]) -> str:
     return ", ".join(columns)
 
 
-def _column_def(column: ir.ColumnDef) -> str:
-    text = column.name
-    if column.type is not None:
-        text += f" {column.type}"
-    if column.primary_key:
-        text += " PRIMARY KEY"
-    elif not column.nullable:
-        text += " NOT NULL"
-    if column.default is not None:
-        text += f" DEFAULT {column.default.text}"
-    if column.references is not None:
-        text += f" REFERENCES {column.references.table}"
-        if column.references.on_delete:
-            text += f" ON DELETE {column.references.on_delete.upper()}"
-    return text
+def _reference(column: ir.ColumnDef) -> str:
+    ref = column.references
+    if ref is None:
+        return ""
+    target = f"{ref.table}.{ref.columns[0]}" if ref.columns else ref.table
+    return f" (FK -> {target}{', ON DELETE ' + ref.on_delete.upper() if ref.on_delete else ''})"
 
 
 def forward(op: ir.Operation) -> str | None:
     """The operation as the migration applies it."""
     if op.kind in SKIPPED_KINDS:
         return None
+    # LIFECYCLE-REPORTS.md: `+ CREATE TABLE "Role" (id, name, createdAt)`, `+ ALTER TABLE "User" ADD COLUMN "roleId"
+    # (FK -> Role.id)`: the names, and what a reviewer must see (a foreign key); the safety checks say the rest
     if isinstance(op, ir.CreateTable):
-        return f"+ CREATE TABLE {op.table} ({', '.join(_column_def(c) for c in op.columns)})"
+        return f"+ CREATE TABLE {op.table} ({', '.join(c.name for c in op.columns)})"
     if isinstance(op, ir.AddColumn):
-        return f"+ ALTER TABLE {op.table} ADD COLUMN {_column_def(op.column)}"
+        return f"+ ALTER TABLE {op.table} ADD COLUMN {op.column.name}{_reference(op.column)}"
     if isinstance(op, ir.CreateIndex):
         unique = "UNIQUE " if op.unique else ""
         concurrently = "CONCURRENTLY " if op.concurrent else ""
