@@ -667,3 +667,17 @@ def test_golang_migrate_sequence_from_a_new_project(tmp_path: Path) -> None:
     assert "Current state: 000001_add_users" in rolled.out and state() == "1c"
     after = run_cli("status", cwd=setup.root, env=setup.env)
     assert "Applied (1):" in after.out and "Pending (1):\n  2. 000002_drop_nickname" in after.out
+
+
+def test_prisma_create_checks_the_schema_before_the_generator_runs(tmp_path: Path) -> None:
+    """LIFECYCLE-REPORTS.md: the schema a generator reads is checked first (here a relation without onDelete)."""
+    case = next(c for c in CASES if c.orm == "prisma")
+    setup = setup_case(tmp_path, case)
+    schema = setup.root / "prisma" / "schema.prisma"
+    schema.write_text(schema.read_text() + "\nmodel Post {\n  id     Int  @id\n  userId Int\n"
+                      "  user   User @relation(fields: [userId], references: [id])\n}\n")
+    result = run_cli("create", "add_posts", cwd=setup.root, env=setup.env)
+    assert result.code == 0, result.out + result.err
+    check = result.out.index("Schema check (prisma/schema.prisma):")
+    assert check < result.out.index("Migration Created")
+    assert "onDelete" in result.out[check:result.out.index("Migration Created")]

@@ -82,6 +82,7 @@ def create(args: argparse.Namespace, config: Config) -> int:
         action = "create_skeleton"
         out("[INFO] env.py sets no target_metadata, so alembic cannot autogenerate: creating an empty revision "
             "with `alembic revision -m` to fill in (set target_metadata in env.py to autogenerate)")
+    _check_schema_first(context)
     before = _snapshot(context)
     for argv in context.tool.argv(action):
         code = stream(argv, context.tool.cwd)
@@ -120,6 +121,26 @@ def create(args: argparse.Namespace, config: Config) -> int:
     else:
         out("Ready to apply with: migrate-guard run")
     return 1 if failing else 0
+
+
+def _check_schema_first(context: Context) -> None:
+    """LIFECYCLE-REPORTS.md: before a generator that reads a schema file runs (Prisma's schema.prisma), the schema is
+    checked: relations without onDelete, index names, relation indexes. What the generated SQL does (drops, required
+    columns without defaults) is checked after it, on the migration itself."""
+    if context.project.orm != "prisma":
+        return
+    schema = context.tool.values.get("schema")
+    path = Path(context.tool.cwd, schema[0]) if schema else None
+    if path is None or not path.is_file():
+        return
+    checked = review(context, [path])
+    out(f"Schema check ({display_path(path)}):")
+    if not checked.findings:
+        out("  [PASS] Relations, indexes and index names")
+    for finding in checked.findings:
+        mark = "FAIL" if finding.severity == "error" else "WARN"
+        out(f"  [{mark}] line {finding.location.line}: {printable(finding.message)}")
+    out()
 
 
 def _tool_name(context: Context) -> None:
