@@ -227,3 +227,13 @@ def test_knex_client_from_the_apps_production_json_config() -> None:
     projects = run_cli("detect", "--format", "json", cwd=DIALECTS / "knex-json-config").json()["projects"]
     assert [(p["database"], p["evidence"]) for p in projects] == [
         ("mysql", "knex client in core/config/env/config.production.json")]
+
+
+def test_sequelize_dialect_from_a_config_module_of_its_own_name() -> None:
+    """fbcnms: sequelizeConfig.js says `dialect: MYSQL_DIALECT` (a const defaulting to 'mysql') for production and
+    sqlite for tests: MySQL, so its JSON column and index are no Postgres findings."""
+    projects = run_cli("detect", "--format", "json", cwd=DIALECTS / "sequelize-js-config").json()["projects"]
+    assert [(p["database"], p["evidence"]) for p in projects] == [
+        ("mysql", "Sequelize dialect in sequelizeConfig.js (also sqlite)")]
+    assert ("migrations/20240201000000-add-tabs.js", 3, "json-column") in findings(
+        DIALECTS / "sequelize-js-config", "--dialect", "postgres")
