@@ -16,3 +16,13 @@ class Location:
     line: int  # 1-based
     column: int  # 1-based
     end_line: int
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of text starts (line 1 at 0): offsets become line numbers by bisection."""
+    starts = [0]
+    index = text.find("\n")
+    while index != -1:
+        starts.append(index + 1)
+        index = text.find("\n", index + 1)
+    return starts

@@ -12,6 +12,8 @@ import re
 import tokenize
 from dataclasses import dataclass
 
+from ..location import line_starts as _line_starts
+
 
 @dataclass(frozen=True, slots=True)
 class Comment:
@@ -125,15 +127,6 @@ def _block_end(text: str, start: int) -> int:
         if depth == 0:
             return edge.end()
     return len(text)
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    index = text.find("\n")
-    while index != -1:
-        starts.append(index + 1)
-        index = text.find("\n", index + 1)
-    return starts
 
 
 def _line_col(starts: list[int], offset: int) -> tuple[int, int]:

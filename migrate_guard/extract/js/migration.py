@@ -12,6 +12,7 @@ from tree_sitter import Node
 
 from ... import ir
 from ...detect.common import dialect_word
+from ...location import line_starts as _line_starts
 from ...model import Migration
 from ..base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
 from .source import Source, syntax_errors
@@ -99,15 +100,6 @@ def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
                 return dialect, negated != in_else
         child, parent = parent, parent.parent
     return None, False
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    index = text.find("\n")
-    while index != -1:
-        starts.append(index + 1)
-        index = text.find("\n", index + 1)
-    return starts
 
 
 def _relocate(op: ir.Operation, value: JsString, starts: list[int]) -> None:

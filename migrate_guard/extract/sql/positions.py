@@ -6,6 +6,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from ...ir import Location
+from ...location import line_starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +25,7 @@ class Origin:
 class Positions:
     def __init__(self, text: str, origin: Origin) -> None:
         self.origin = origin
-        self._line_starts = [0]
-        find = text.find
-        i = find("\n")
-        while i != -1:
-            self._line_starts.append(i + 1)
-            i = find("\n", i + 1)
+        self._line_starts = line_starts(text)
 
     def line_col(self, offset: int) -> tuple[int, int]:
         index = bisect_right(self._line_starts, offset) - 1
