@@ -296,3 +296,25 @@ def test_changes_read_as_lifecycle_reports_promise() -> None:
     lines = [forward(op) for op in extract_sql(sql, dialect="postgres", origin=Origin("m.sql"), migration="m")]
     assert lines[0] == "+ CREATE TABLE Role (id, name, createdAt)"
     assert lines[1] == "+ ALTER TABLE User ADD COLUMN roleId (FK -> Role.id)"
+
+
+def test_a_fifo_named_like_django_settings_does_not_block(tmp_path) -> None:
+    """The lifecycle reads settings.py for the database; a FIFO of that name is skipped, not opened (it would block)."""
+    import os
+    import signal
+
+    from migrate_guard.lifecycle.environment import database_url_from_config
+
+    (tmp_path / "shop").mkdir()
+    os.mkfifo(tmp_path / "shop" / "settings.py")
+
+    def hang(*_: object) -> None:
+        raise TimeoutError("blocked on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(5)
+    try:
+        assert database_url_from_config("django", tmp_path) is None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

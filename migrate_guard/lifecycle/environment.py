@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from ..extract.base import side_text
+
 # The variables that name the environment across ecosystems, in the order their value is reported.
 ENV_VARIABLES = (
     "APP_ENV", "ENVIRONMENT", "ENV", "NODE_ENV", "RAILS_ENV", "RACK_ENV", "DJANGO_ENV", "FLASK_ENV", "MIX_ENV",
@@ -219,7 +221,10 @@ def database_url_from_config(orm: str, cwd: Path) -> str | None:
         return url if url and "%(" not in url else None
     if orm == "django":
         for settings in sorted(cwd.glob("*/settings.py")):
-            text = settings.read_text(encoding="utf-8", errors="replace")
+            try:
+                text = side_text(settings)  # regular files only: a FIFO named settings.py would block
+            except OSError:
+                continue
             if "django.db.backends.sqlite3" in text:
                 match = re.search(r"""['"]NAME['"]\s*:\s*(?:BASE_DIR\s*/\s*)?['"]([^'"]+)['"]""", text)
                 if match:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import UsageError
+from ..extract.base import side_text
 from .environment import redact, show_command, sqlite_path
 from .project import Context, django_app_folders
 
@@ -228,7 +229,10 @@ def _alembic_chain(context: Context) -> list[tuple[str, Path, list[str]]]:
     files: dict[str, Path] = {}
     for folder in context.migration_dirs():
         for path in sorted(folder.glob("*.py")):
-            text = path.read_text(encoding="utf-8", errors="replace")
+            try:
+                text = side_text(path)  # regular files only: a FIFO named like a revision would block
+            except OSError:
+                continue
             revision = _ALEMBIC_REVISION.search(text)
             if not revision:
                 continue
