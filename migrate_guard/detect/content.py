@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..extract.base import read_head
 from ..model import Project
+from . import js_stacks
 from .common import js_dependencies, list_dir, make_project, read_small, strip_js_comments
 
 _JS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
@@ -184,6 +185,10 @@ def _from_runner(folder: Path, stop: Path) -> str | None:
     return None
 
 
+_CONFIG_AT_RUN_TIME = {"knex": js_stacks.knex_client_in_json_config,
+                       "sequelize": js_stacks.sequelize_dialect_in_js_config}
+
+
 def _project(orm: str, folder: Path, projects: list[Project], stop: Path) -> Project:
     if orm == "django":
         from .python_stacks import apps_setting
@@ -206,6 +211,8 @@ def _project(orm: str, folder: Path, projects: list[Project], stop: Path) -> Pro
 
         dialect = dialect_of(folder / "x.js") or dialect_of(root / "x.js")
         evidence = "db-migrate driver (database.json or package.json)"
+    elif dialect is None and orm in _CONFIG_AT_RUN_TIME:  # the app builds its config in code; its data names the client
+        dialect, evidence = _CONFIG_AT_RUN_TIME[orm](root) or (None, None)
     settings = {k: v for k, v in sibling.settings.items()} if sibling is not None else {}
     project = make_project(orm, root, [folder], dialect, evidence=evidence)
     project.settings = settings

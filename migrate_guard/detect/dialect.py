@@ -14,9 +14,7 @@ otherwise Postgres, said to be assumed. Every unit of a run is resolved here, on
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from types import ModuleType
 
 from ..config import Config
@@ -89,14 +87,6 @@ class DialectResolver:
             candidates.append((named[0], f"folder name {named[1]!r}"))
         if project is not None and project.dialect:
             candidates.append((project.dialect, project.dialect_evidence or f"{project.orm} configuration"))
-        elif project is not None and project.orm == "knex":
-            found = knex_client_in_json_config(project.root)
-            if found is not None:
-                candidates.append(found)
-        elif project is not None and project.orm == "sequelize":
-            found = sequelize_dialect_in_js_config(project.root)
-            if found is not None:
-                candidates.append(found)
         dialect_of = getattr(module, "dialect_of", None)
         if dialect_of is not None and sample is not None:
             from pathlib import Path
@@ -151,92 +141,5 @@ def folder_named_for(folder: str) -> tuple[str, str] | None:
         dialect = canonical(part)
         if dialect is not None:
             return dialect, part
-    return None
-
-
-# Apps that build their knex config at run time keep the client in JSON config per environment (Ghost:
-# core/shared/config/env/config.production.json {"database": {"client": "mysql"}}); production counts first.
-_JSON_CONFIGS = ("config.production.json", "production.json", "config.json", "database.json", "default.json")
-
-
-@lru_cache(maxsize=64)
-def knex_client_in_json_config(root: str) -> tuple[str, str] | None:
-    """(dialect, evidence) from a `"client"` in the app's JSON config files, a few folders below root."""
-    from pathlib import Path
-
-    from .common import dialect_word, read_json
-
-    found: dict[str, tuple[str, str]] = {}
-    for folder in _config_folders(Path(root)):
-        for name in _JSON_CONFIGS:
-            data = read_json(folder / name) if name not in found else None
-            if not isinstance(data, dict):
-                continue
-            section = data.get("database") if isinstance(data.get("database"), dict) else data
-            dialect = dialect_word(section.get("client")) if isinstance(section.get("client"), str) else None
-            if dialect is not None:
-                shown = display_path(folder / name)  # type: ignore[arg-type]
-                found[name] = (dialect, f"knex client in {shown}")
-    return next((found[name] for name in _JSON_CONFIGS if name in found), None)
-
-
-_NOT_CONFIG = frozenset({"node_modules", ".git", "dist", "build", "migrations", "test", "tests", "__tests__"})
-
-
-def _config_folders(root: os.PathLike[str], depth: int = 4) -> list:
-    """Folders up to `depth` below root that hold one of the JSON config names (`env/` included: here it is where
-    the environments' configs live, not a virtualenv)."""
-    from pathlib import Path
-
-    from .common import list_dir
-
-    result, stack = [], [(Path(root), 0)]
-    while stack:
-        folder, level = stack.pop()
-        names = list_dir(folder)
-        if "pyvenv.cfg" in names:
-            continue
-        if any(n in _JSON_CONFIGS for n in names):
-            result.append(folder)
-        if level < depth:
-            stack.extend((folder / n, level + 1) for n in names
-                         if n not in _NOT_CONFIG and not n.startswith(".") and (folder / n).is_dir())
-    return result
-
-
-# A Sequelize config written as code under a name of its own (fbcnms: sequelizeConfig.js, `dialect: MYSQL_DIALECT`
-# with `const MYSQL_DIALECT = process.env.MYSQL_DIALECT || 'mysql'`; test environments on sqlite)
-_SEQUELIZE_CONFIG = re.compile(r"(?i)^(?:.*sequelize.*|database|db|config)\.(?:c?js|mjs|ts)$")
-_DIALECT_VALUE = re.compile(r"""\bdialect\s*:\s*(?:(['"`])(\w+)\1|([A-Za-z_$][\w$]*)\b)""")
-
-
-@lru_cache(maxsize=64)
-def sequelize_dialect_in_js_config(root: str) -> tuple[str, str] | None:
-    """(dialect, evidence) from `dialect:` in a JS config beside the project (root, config/, src/config/); a name is
-    followed to its `const NAME = ... 'mysql'`. Several databases: the server one counts over SQLite (tests)."""
-    from pathlib import Path
-
-    from .common import dialect_word, list_dir, read_small
-
-    for folder in (Path(root), Path(root) / "config", Path(root) / "src" / "config", Path(root) / "src"):
-        for name in list_dir(folder):
-            if not _SEQUELIZE_CONFIG.match(name):
-                continue
-            text = read_small(folder / name) or ""
-            named: list[str] = []
-            for match in _DIALECT_VALUE.finditer(text):
-                value = match.group(2)
-                if value is None and match.group(3):
-                    const = re.search(r"(?:const|let|var)\s+" + re.escape(match.group(3))
-                                      + r"""\s*=[^;\n]*?['"`](\w+)['"`]""", text)
-                    value = const.group(1) if const else None
-                dialect = dialect_word(value) if value else None
-                if dialect is not None and dialect not in named:
-                    named.append(dialect)
-            if named:
-                chosen = next((d for d in named if d != "sqlite"), named[0])
-                shown = display_path(folder / name)  # type: ignore[arg-type]
-                extra = f" (also {', '.join(d for d in named if d != chosen)})" if len(named) > 1 else ""
-                return chosen, f"Sequelize dialect in {shown}{extra}"
     return None
 

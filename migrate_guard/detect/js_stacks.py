@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
+from ..extract.base import display_path
 from ..model import Project
 from .common import (datasource_provider, dialect_of_url, dialect_word, find_dirs, glob_base, is_a_file, is_folder,
                      js_dependencies, js_string_option, list_dir, make_project, package_json, read_json, read_small,
@@ -98,7 +100,10 @@ def knex_projects(root: Path, names: list[str]) -> list[Project]:
         if named is not None and named.parent != root and is_a_file(named):
             return knex_projects(named.parent, list_dir(named.parent))
         folder = root / "migrations"
-        return [make_project("knex", root, [folder], None)] if _has_js_files(folder) else []
+        if not _has_js_files(folder):
+            return []
+        dialect, evidence = knex_client_in_json_config(root) or (None, None)
+        return [make_project("knex", root, [folder], dialect, evidence=evidence)]
     text = strip_js_comments(read_small(knexfile) or "")
     production = re.search(r"\bproduction\s*:\s*\{", text)  # the environment migrations must be safe for
     client = (js_string_option(text[production.end():], "client") if production else None) or js_string_option(
@@ -155,8 +160,10 @@ def sequelize_projects(root: Path, names: list[str]) -> list[Project]:
     config = os.path.relpath(config_path, root) if config_path is not None else config
     if not is_folder(folder):
         return []
-    dialect = _sequelize_dialect(root / config)
-    return [make_project("sequelize", root, [folder], dialect, {"config": root / config})]
+    dialect, evidence = _sequelize_dialect(root / config), None
+    if dialect is None:
+        dialect, evidence = sequelize_dialect_in_js_config(root) or (None, None)
+    return [make_project("sequelize", root, [folder], dialect, {"config": root / config}, evidence=evidence)]
 
 
 def _rc_path(text: str, key: str) -> str | None:
@@ -255,3 +262,81 @@ def _is_typeorm_migrations_dir(folder: Path, names: list[str]) -> bool:
             if text and _TYPEORM_MIGRATION.search(text[:8192]):
                 return True
     return False
+
+
+# Apps that build their knex config at run time keep the client in JSON config per environment (Ghost:
+# core/shared/config/env/config.production.json {"database": {"client": "mysql"}}); production counts first.
+_JSON_CONFIGS = ("config.production.json", "production.json", "config.json", "database.json", "default.json")
+
+
+@lru_cache(maxsize=64)
+def knex_client_in_json_config(root: Path) -> tuple[str, str] | None:
+    """(dialect, evidence) from a `"client"` in the app's JSON config files, a few folders below root."""
+    found: dict[str, tuple[str, str]] = {}
+    for folder in _config_folders(root):
+        for name in _JSON_CONFIGS:
+            data = read_json(folder / name) if name not in found else None
+            if not isinstance(data, dict):
+                continue
+            section = data.get("database") if isinstance(data.get("database"), dict) else data
+            dialect = dialect_word(section.get("client")) if isinstance(section.get("client"), str) else None
+            if dialect is not None:
+                shown = display_path(folder / name)
+                found[name] = (dialect, f"knex client in {shown}")
+    return next((found[name] for name in _JSON_CONFIGS if name in found), None)
+
+
+_NOT_CONFIG = frozenset({"node_modules", ".git", "dist", "build", "migrations", "test", "tests", "__tests__"})
+
+
+def _config_folders(root: Path, depth: int = 4) -> list[Path]:
+    """Folders up to `depth` below root that hold one of the JSON config names (`env/` included: here it is where
+    the environments' configs live, not a virtualenv)."""
+    result: list[Path] = []
+    stack = [(root, 0)]
+    while stack:
+        folder, level = stack.pop()
+        names = list_dir(folder)
+        if "pyvenv.cfg" in names:
+            continue
+        if any(n in _JSON_CONFIGS for n in names):
+            result.append(folder)
+        if level < depth:
+            stack.extend((folder / n, level + 1) for n in names
+                         if n not in _NOT_CONFIG and not n.startswith(".") and (folder / n).is_dir())
+    return result
+
+
+# A Sequelize config written as code under a name of its own (fbcnms: sequelizeConfig.js, `dialect: MYSQL_DIALECT`
+# with `const MYSQL_DIALECT = process.env.MYSQL_DIALECT || 'mysql'`; test environments on sqlite)
+_SEQUELIZE_CONFIG = re.compile(r"(?i)^(?:.*sequelize.*|database|db|config)\.(?:c?js|mjs|ts)$")
+_DIALECT_VALUE = re.compile(r"""\bdialect\s*:\s*(?:(['"`])(\w+)\1|([A-Za-z_$][\w$]*)\b)""")
+
+
+@lru_cache(maxsize=64)
+def sequelize_dialect_in_js_config(root: Path) -> tuple[str, str] | None:
+    """(dialect, evidence) from `dialect:` in a JS config beside the project (root, config/, src/config/); a name is
+    followed to its `const NAME = ... 'mysql'`. Several databases: the server one counts over SQLite (tests)."""
+
+    for folder in (root, root / "config", root / "src" / "config", root / "src"):
+        for name in list_dir(folder):
+            if not _SEQUELIZE_CONFIG.match(name):
+                continue
+            text = read_small(folder / name) or ""
+            named: list[str] = []
+            for match in _DIALECT_VALUE.finditer(text):
+                value = match.group(2)
+                if value is None and match.group(3):
+                    const = re.search(r"(?:const|let|var)\s+" + re.escape(match.group(3))
+                                      + r"""\s*=[^;\n]*?['"`](\w+)['"`]""", text)
+                    value = const.group(1) if const else None
+                dialect = dialect_word(value) if value else None
+                if dialect is not None and dialect not in named:
+                    named.append(dialect)
+            if named:
+                chosen = next((d for d in named if d != "sqlite"), named[0])
+                shown = display_path(folder / name)
+                extra = f" (also {', '.join(d for d in named if d != chosen)})" if len(named) > 1 else ""
+                return chosen, f"Sequelize dialect in {shown}{extra}"
+    return None
+
