@@ -36,6 +36,13 @@ ALIASES: dict[str, str] = {
 }
 
 
+# How messages name each database.
+DISPLAY_NAMES: dict[str, str] = {
+    "postgres": "Postgres", "mysql": "MySQL", "sqlite": "SQLite", "cockroachdb": "CockroachDB",
+    "clickhouse": "ClickHouse", "mssql": "SQL Server", "oracle": "Oracle", "h2": "H2",
+}
+
+
 def canonical(name: str | None) -> str | None:
     """`PostgreSQL` / `mariadb` / `sqlite3` / `crdb` -> postgres / mysql / sqlite / cockroachdb; None if unknown."""
     if not name:

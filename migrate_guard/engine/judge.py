@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import ir
 from ..config import Config
-from ..dialects import PARTIAL, PARTIAL_RULES
+from ..dialects import DISPLAY_NAMES, PARTIAL, PARTIAL_RULES
 from ..model import Finding, Migration
 from .facts import MigrationFacts, SchemaState
 from .matcher import matches
@@ -104,7 +104,7 @@ class Engine:
             return []
         self.partial_folders.add(folder)
         unread = sum(isinstance(op, ir.ParseError) for op in migration.operations)
-        name = _DATABASE_NAMES.get(dialect, dialect)
+        name = DISPLAY_NAMES.get(dialect, dialect)
         message = (f"The migrations in {folder} run on {name}, which migrate-guard checks only in part: destructive "
                    f"statements (drops, truncates, deletes and updates without WHERE, renames) are checked, lock and "
                    f"type rules are not.")
@@ -145,9 +145,6 @@ class Engine:
         rule = self.rules[rule_id]
         return Finding(rule=rule_id, severity=self.severity(rule),  # type: ignore[arg-type]
                        location=location, message=message, hint=hint, orm=migration.orm, migration=migration.id)
-
-
-_DATABASE_NAMES = {"mssql": "SQL Server", "oracle": "Oracle", "h2": "H2"}
 
 
 def _silenced(finding: Finding, suppressions: dict[str, FileSuppressions]) -> bool:

@@ -73,7 +73,7 @@ def _validate(entry: dict[str, Any], path: Path) -> None:
     from ..extract.registry import MODULES
     from .validate import problems
 
-    found = problems(entry, frozenset(MODULES) | {"typeorm", "knex", "sequelize"})
+    found = problems(entry, frozenset(MODULES))
     if found:
         raise ConfigError(f"{path.name}: rule {entry.get('id')}: {found[0]}"
                           + (f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""))

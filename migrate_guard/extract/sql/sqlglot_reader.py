@@ -17,7 +17,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from ... import ir
-from ...dialects import GRAMMARS, PARTIAL, grammar
+from ...dialects import DISPLAY_NAMES, GRAMMARS, PARTIAL, grammar
 from .commands import alter_table_command, maintenance_command, other_command, words
 from .convert import Ctx, expression_ops
 from .positions import Origin, Positions
@@ -149,17 +149,13 @@ def _other_grammar(source: str, error: str, dialect: str, make: Any, in_routine:
             op.dialect = op.dialect or (dialect if dialect in PARTIAL else other)
         if dialect in PARTIAL:
             return ops
-        shown = _DISPLAY.get(other, other)
+        shown = DISPLAY_NAMES.get(other, other)
         return [make(ir.ParseError, message=f"{error}; it reads as {shown}: this migration is linted as "
-                                            f"{_DISPLAY.get(dialect, dialect)}, which is probably wrong (set "
+                                            f"{DISPLAY_NAMES.get(dialect, dialect)}, which is probably wrong (set "
                                             f"`dialect` or `dialects` in config, or --dialect)"), *ops]
     if dialect in PARTIAL:
         return [make(ir.ParseError, message=error, dialect=dialect)]
     return [make(ir.ParseError, message=error)]
-
-
-_DISPLAY = {"postgres": "Postgres", "mysql": "MySQL", "sqlite": "SQLite", "cockroachdb": "CockroachDB",
-            "clickhouse": "ClickHouse", "mssql": "SQL Server", "oracle": "Oracle", "h2": "H2"}
 
 
 def _parsed_as(source: str, dialect: str, make: Any) -> list[ir.Operation] | None:
