@@ -66,8 +66,6 @@ class LockTracker:
         self.enum_used = _enum_values_used_later(ops)
 
     def facts(self, part: ir.Operation, is_statement: bool, table_is_new: bool, open_before: bool) -> dict[str, Any]:
-        from .facts import norm
-
         mode = lock_mode(part)
         facts: dict[str, Any] = {"lock_mode": mode, "lock_timeout_set": self.timeout_set}
         strong = mode in _BLOCKING and not table_is_new
@@ -75,6 +73,8 @@ class LockTracker:
         if facts["first_unguarded_lock"]:
             self.guard_needed = False
         if isinstance(part, (ir.Delete, ir.Update)):
+            from .facts import norm  # here, not per statement: facts imports this module
+
             facts["table_locked_in_transaction"] = norm(part.table) in self.locked
         if isinstance(part, ir.Transaction) and not part.by_tool:
             facts["transaction_state"] = _transaction_state(part, open_before, id(part) in self.left_open)
@@ -84,13 +84,13 @@ class LockTracker:
         return facts
 
     def after(self, part: ir.Operation, in_transaction: bool, table_is_new: bool) -> None:
-        from .facts import norm
-
         if isinstance(part, ir.Setting) and part.name == "lock_timeout":
             self.timeout_set = part.value.strip().strip("'\"") not in ("0", "", "0ms", "0s")
         if isinstance(part, ir.Transaction):
             self.locked.clear()
         elif in_transaction and lock_mode(part) in _BLOCKING and not table_is_new:
+            from .facts import norm
+
             self.locked.update(norm(t) for t in _tables(part))
 
 
