@@ -56,7 +56,7 @@ from .model import Finding, LintedFile, Migration
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .engine.facts import SchemaState
+    from .schema import SchemaState
 
 FORMAT = "2"
 PRUNE_AFTER_DAYS = 30
@@ -323,7 +323,7 @@ class MigrationCache:
         if data is None:
             return None
         try:
-            from .engine.facts import SchemaState
+            from .schema import SchemaState
 
             states, deps = marshal.loads(data)
             plain = states.get(self._checkpoint_key(keys))

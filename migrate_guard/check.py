@@ -335,7 +335,7 @@ def _resume_from_checkpoint(group: Group, cache: MigrationCache, stats: dict[str
 
 def _judge(group: Group, extracted: list[Migration], engine: Engine, cache: MigrationCache | None,
            findings: list[Finding], linted: list[LintedFile]) -> None:
-    from .engine.facts import SchemaState
+    from .schema import SchemaState
 
     chosen = group.chosen[group.start:]
     skip = {m.id for m, linted_here in zip(extracted, chosen) if not linted_here}

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
-
-from .errors import ConfigError
-
-
-
-def toml_parser() -> ModuleType:
-    """tomllib (tomli before Python 3.11), imported when a TOML file is read: a run that reads none skips it."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-
-        return tomllib
-    import tomli  # pragma: no cover
-
-    return tomli  # pragma: no cover
 
 from .dialects import DATABASES as DIALECTS
 from .dialects import canonical as canonical_dialect
+from .errors import ConfigError
+from .toml_files import read_toml
 
 FAIL_LEVELS = ("error", "warning", "info", "never")
 
@@ -88,10 +74,10 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     for folder in (start, *start.parents):
         dotfile = folder / ".migrate-guard.toml"
         if dotfile.is_file():
-            return dotfile, _read_toml(dotfile)
+            return dotfile, read_toml(dotfile)
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file() and mentions_us(pyproject):
-            section = _pyproject_section(pyproject, _read_toml(pyproject))
+            section = _pyproject_section(pyproject, read_toml(pyproject))
             if section is not None:
                 return pyproject, section
     return None
@@ -127,7 +113,7 @@ def load_config(explicit: str | None = None, start: Path | None = None) -> Confi
         path = Path(explicit)
         if not path.is_file():
             raise ConfigError(f"config file not found: {explicit}")
-        data = _read_toml(path)
+        data = read_toml(path)
         if path.name == "pyproject.toml":
             data = _pyproject_section(path, data) or {}
         return parse_config(data, path)
@@ -246,16 +232,3 @@ def _holds_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_holds_nul(item) for item in value)
     return False
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    tomllib = toml_parser()
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError as error:  # TOML is UTF-8; tomllib lets the decoding error through
-        raise ConfigError(f"{path}: not valid TOML: not UTF-8 (byte {error.start})") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None

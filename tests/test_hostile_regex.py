@@ -14,10 +14,12 @@ import pytest
 
 from conftest import run_cli, write_tree
 from migrate_guard.commands.baseline import _HEADER
-from migrate_guard.detect.common import datasource_provider, strip_js_comments
+from migrate_guard.extract.js.text import strip_js_comments
+from migrate_guard.extract.prisma_schema import datasource_provider
 from migrate_guard.detect.js_stacks import _migrations_option, _rc_path
 from migrate_guard.extract.sql.values import parse_type, type_parts
-from migrate_guard.extract.sql_file import has_statements, without_comments
+from migrate_guard.extract.sql_file import has_statements
+from migrate_guard.extract.sql_text import without_comments
 
 T = TypeVar("T")
 HANG_GUARD_SECONDS = 20

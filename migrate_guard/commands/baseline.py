@@ -105,7 +105,8 @@ def _without_baseline(text: str, in_pyproject: bool) -> str:
 
 def _check(text: str, target: Path, entries: dict[str, str], in_pyproject: bool) -> None:
     """Never write a config that does not read back with exactly the intended baseline."""
-    from ..config import parse_config, toml_parser
+    from ..config import parse_config
+    from ..toml_files import toml_parser
 
     tomllib = toml_parser()
     try:

@@ -1,4 +1,4 @@
-"""Shared pieces of the detectors: reading project files cheaply and safely, dialect names, bounded folder search."""
+"""Shared pieces of the detectors: reading project files cheaply and safely, bounded folder search."""
 
 from __future__ import annotations
 
@@ -15,46 +15,6 @@ from ..model import Project
 from ..walk import skips_folder
 
 MAX_CONFIG_BYTES = 512 * 1024  # a config file larger than this is not a config file
-
-# Driver / URL scheme / client names -> the contract's dialects.
-_DIALECT_WORDS: dict[str, str] = {
-    "postgres": "postgres", "postgresql": "postgres", "pg": "postgres", "psycopg": "postgres", "psycopg2": "postgres",
-    "asyncpg": "postgres", "pgx": "postgres", "redshift": "postgres", "aurora-postgres": "postgres",
-    "postgresql-psycopg": "postgres", "neon": "postgres", "vercel-postgres": "postgres", "pglite": "postgres",
-    "cockroachdb": "cockroachdb", "cockroach": "cockroachdb", "crdb": "cockroachdb",
-    "pg-native": "postgres", "timescaledb": "postgres", "postgis": "postgres",
-    "mysql": "mysql", "mysql2": "mysql", "mariadb": "mysql", "pymysql": "mysql", "mysqldb": "mysql",
-    "aurora-mysql": "mysql", "singlestore": "mysql", "tidb": "mysql",
-    "sqlite": "sqlite", "sqlite3": "sqlite", "better-sqlite3": "sqlite", "better-sqlite": "sqlite",
-    "turso": "sqlite", "libsql": "sqlite", "d1": "sqlite", "expo": "sqlite", "sqljs": "sqlite",
-    "capacitor": "sqlite", "cordova": "sqlite", "nativescript": "sqlite", "react-native": "sqlite", "bun-sqlite": "sqlite",
-    "clickhouse": "clickhouse", "clickhouse-driver": "clickhouse", "clickhouse_connect": "clickhouse",
-    "mssql": "mssql", "sqlserver": "mssql", "tedious": "mssql", "pyodbc": "mssql", "pymssql": "mssql",
-    "oracle": "oracle", "oracledb": "oracle", "cx_oracle": "oracle", "h2": "h2",
-}
-
-
-def dialect_word(word: str | None) -> str | None:
-    """`postgresql+psycopg2` / `mysql2` / `sqlite3` / `better-sqlite3` -> postgres / mysql / sqlite."""
-    if not word:
-        return None
-    word = word.strip().strip("'\"").lower()
-    if word in _DIALECT_WORDS:
-        return _DIALECT_WORDS[word]
-    head = re.split(r"[+:/_.]", word, maxsplit=1)[0]
-    return _DIALECT_WORDS.get(head)
-
-
-def dialect_of_url(url: str | None) -> str | None:
-    """A database URL (SQLAlchemy, JDBC, dbmate, Prisma) -> dialect."""
-    if not url:
-        return None
-    url = url.strip().strip("'\"")
-    if url.lower().startswith("jdbc:"):
-        url = url[5:]
-    match = re.match(r"([A-Za-z][A-Za-z0-9+.\-]*):", url)
-    return dialect_word(match.group(1)) if match else None
-
 
 def read_small(path: Path) -> str | None:
     """A small text file's content, or None (missing, too big, unreadable)."""
@@ -164,26 +124,6 @@ def js_string_option(text: str, key: str) -> str | None:
     return match.group(2) if match else None
 
 
-_DATASOURCE = re.compile(r"datasource\s+\w+\s*\{")
-_PROVIDER = re.compile(r'provider\s*=\s*"(\w+)"')
-
-
-def datasource_provider(text: str) -> str | None:
-    """The provider of the first Prisma `datasource name { ... }` block that names one. Block by block, not one
-    `datasource ... {[^}]*?provider` search, which rescans to the end from every header when no `}` follows."""
-    at = 0
-    while (header := _DATASOURCE.search(text, at)) is not None:
-        end = text.find("}", header.end())
-        block_end = len(text) if end < 0 else end
-        provider = _PROVIDER.search(text, header.end(), block_end)
-        if provider is not None:
-            return provider.group(1)
-        if end < 0:
-            return None
-        at = end + 1  # a header inside this block ends at the same "}" and has no provider either
-    return None
-
-
 def is_folder(path: Path) -> bool:
     """is_dir() for a location read from a config file: a name too long for the file system (ENAMETOOLONG) or one
     holding a NUL names no folder, where is_dir() would raise."""
@@ -199,11 +139,6 @@ def is_a_file(path: Path) -> bool:
         return path.is_file()
     except (OSError, ValueError):
         return False
-
-
-def strip_js_comments(text: str) -> str:
-    text = re.sub(r"/\*.*?(?:\*/|\Z)", "", text, flags=re.DOTALL)  # unterminated: to the end (never rescanned)
-    return re.sub(r"(?m)(^|[^:'\"\\])//[^\n]*", r"\1", text)
 
 
 def glob_base(pattern: str) -> str:

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..extract.base import read_head
+from ..extract.js.text import strip_js_comments
 from ..model import Project
 from . import js_stacks
-from .common import js_dependencies, list_dir, make_project, read_small, strip_js_comments
+from .common import js_dependencies, list_dir, make_project, read_small
 
 _JS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 _CODE = (*_JS, ".py")

@@ -14,7 +14,8 @@ import posixpath
 import re
 from pathlib import Path
 
-from .common import is_a_file, is_folder, read_small, strip_js_comments
+from ..extract.js.text import strip_js_comments
+from .common import is_a_file, is_folder, read_small
 
 _JS_EXTS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 _CALL = re.compile(r"^(?:path\s*\.\s*)?(join|resolve)\s*\((.*)\)$", re.DOTALL)

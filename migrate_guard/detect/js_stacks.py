@@ -11,11 +11,12 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from ..dialects import dialect_of_url, dialect_word
 from ..extract.base import display_path
+from ..extract.js.text import strip_js_comments
 from ..model import Project
-from .common import (datasource_provider, dialect_of_url, dialect_word, find_dirs, glob_base, is_a_file, is_folder,
-                     js_dependencies, js_string_option, list_dir, make_project, package_json, read_json, read_small,
-                     strip_js_comments)
+from .common import (find_dirs, glob_base, is_a_file, is_folder, js_dependencies, js_string_option, list_dir,
+                     make_project, package_json, read_json, read_small)
 from .js_paths import data_source_folders, knex_directories, rc_option_path
 
 JS_MARKERS = ("package.json", "schema.prisma", ".sequelizerc")
@@ -31,7 +32,7 @@ def is_marker(name: str) -> bool:
 # --- Prisma -------------------------------------------------------------------------------------------------------
 
 def prisma_projects(root: Path, names: list[str]) -> list[Project]:
-    from ..extract.prisma_schema import is_generated_client_copy, is_migration_snapshot
+    from ..extract.prisma_schema import datasource_provider, is_generated_client_copy, is_migration_snapshot
 
     schemas: list[Path] = []
     pkg = package_json(root) if "package.json" in names else None
@@ -60,6 +61,8 @@ def prisma_projects(root: Path, names: list[str]) -> list[Project]:
 
 
 def _prisma_dialect(schema: Path, migrations: Path) -> str | None:
+    from ..extract.prisma_schema import datasource_provider
+
     match = _LOCK_PROVIDER.search(read_small(migrations / "migration_lock.toml") or "")
     if match is None:
         files = [schema] if is_a_file(schema) else [schema / n for n in list_dir(schema) if n.endswith(".prisma")]

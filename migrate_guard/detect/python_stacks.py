@@ -7,8 +7,9 @@ import os
 import re
 from pathlib import Path
 
+from ..dialects import dialect_of_url, dialect_word
 from ..model import Project
-from .common import dialect_of_url, dialect_word, find_dirs, is_folder, list_dir, make_project, read_small
+from .common import find_dirs, is_folder, list_dir, make_project, read_small
 
 # --- Django -------------------------------------------------------------------------------------------------------
 

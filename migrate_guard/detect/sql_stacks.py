@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..dialects import dialect_of_url, dialect_word
 from ..extract.base import read_head
 from ..extract.registry import classify
-from ..extract.sql_file import without_comments
+from ..extract.sql_text import without_comments
 from ..model import Project
-from .common import dialect_of_url, dialect_word, list_dir, make_project, read_small
+from .common import list_dir, make_project, read_small
 
 SQL_ORMS = ("prisma", "drizzle", "golang-migrate", "goose", "dbmate", "flyway")
 # Files that mark the root of a SQL-migrations project (where its tool is run from).

@@ -18,11 +18,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .. import ir
 from ..model import Migration
+from ..schema import SchemaState, norm
 from .locks import LockTracker
 
 # Every fact a rule's `when` may name besides the operation's own fields (engine/validate.py checks rules against it;
@@ -37,150 +38,10 @@ FACTS = frozenset({
 })
 
 
-def norm(name: str | None) -> str:
-    if not name:
-        return ""
-    name = name.strip('"`[]').lower()
-    return name[len("public."):] if name.startswith("public.") else name
-
-
-@dataclass
-class SchemaState:
-    """What earlier migrations of the same project told us: column types and indexes."""
-
-    columns: dict[str, dict[str, ir.ColumnType | None]] = field(default_factory=dict)
-    indexes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
-    # tables created by initial migrations (Migration.initial): still empty for the project's other initial ones
-    initial_tables: set[str] = field(default_factory=set)
-    # table -> its columns known to be NOT NULL (MySQL's MODIFY restates NOT NULL: a change only if it was nullable)
-    not_null: dict[str, set[str]] = field(default_factory=dict)
-    # index name -> its table, for the statements that name an index only (DROP INDEX x)
-    index_tables: dict[str, str] = field(default_factory=dict)
-    # indexes by table, caught up lazily with `indexes` (which only ever grows): has_index() is then a lookup, not a
-    # scan of every index of a long history for every foreign key
-    _by_table: dict[str, list[tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _indexed: int = field(default=0, init=False, repr=False, compare=False)
-
-    # Pickled for the cache's checkpoints with column types as plain tuples (tens of thousands of objects: plain
-    # data loads several times faster), turned back into ColumnType when read; the per-table index lookup is
-    # rebuilt on demand, not stored.
-    def __getstate__(self) -> dict[str, object]:
-        columns = {table: {column: _plain(kind) for column, kind in kinds.items()}
-                   for table, kinds in self.columns.items()}
-        return {"columns": columns, "indexes": self.indexes, "initial_tables": self.initial_tables,
-                "not_null": self.not_null,
-                "index_tables": self.index_tables}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update({"not_null": {}, **state}, _by_table={}, _indexed=0)
-
-    def copy(self) -> SchemaState:
-        copied = SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes),
-                             set(self.initial_tables), dict(self.index_tables))
-        copied.not_null = {t: set(c) for t, c in self.not_null.items()}
-        return copied
-
-    def replay(self, migration: Migration) -> None:
-        """What a migration leaves behind: its up operations applied; the tables an initial one creates noted."""
-        for op in migration.operations:
-            if op.direction == "up":
-                self.apply(op)
-                if migration.initial and isinstance(op, ir.CreateTable):
-                    self.initial_tables.add(norm(op.table))
-
-    def apply(self, op: ir.Operation) -> None:
-        self._apply_nullability(op)
-        if isinstance(op, ir.CreateTable):
-            table = norm(op.table)
-            self.columns[table] = {norm(c.name): c.type for c in op.columns}
-            for col in op.columns:
-                if col.primary_key or col.unique or col.indexed:
-                    self.indexes.append((table, (norm(col.name),)))
-            for constraint in op.constraints:
-                self.apply(constraint)
-        elif isinstance(op, ir.AddColumn):
-            self.columns.setdefault(norm(op.table), {})[norm(op.column.name)] = op.column.type
-            if op.column.primary_key or op.column.unique or op.column.indexed:
-                self.indexes.append((norm(op.table), (norm(op.column.name),)))
-        elif isinstance(op, ir.AlterColumnType) and op.new_type is not None:
-            self.columns.setdefault(norm(op.table), {})[norm(op.column)] = op.new_type
-        elif isinstance(op, ir.DropColumn):
-            self.columns.get(norm(op.table), {}).pop(norm(op.column), None)
-        elif isinstance(op, ir.RenameColumn):
-            cols = self.columns.get(norm(op.table), {})
-            if norm(op.column) in cols:
-                cols[norm(op.new_name)] = cols.pop(norm(op.column))
-        elif isinstance(op, ir.RenameTable):
-            if norm(op.table) in self.columns:
-                self.columns[norm(op.new_name)] = self.columns.pop(norm(op.table))
-        elif isinstance(op, ir.DropTable):
-            self.columns.pop(norm(op.table), None)
-        elif isinstance(op, ir.CreateIndex):
-            if op.columns:
-                self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
-            if op.name:
-                self.index_tables[norm(op.name)] = norm(op.table)
-        elif isinstance(op, ir.AddConstraint) and op.constraint_type in ("primary_key", "unique") and op.columns:
-            self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
-
-    def _apply_nullability(self, op: ir.Operation) -> None:
-        if isinstance(op, ir.CreateTable):
-            self.not_null[norm(op.table)] = {norm(c.name) for c in op.columns if not c.nullable or c.primary_key}
-        elif isinstance(op, ir.AddColumn) and (not op.column.nullable or op.column.primary_key):
-            self.not_null.setdefault(norm(op.table), set()).add(norm(op.column.name))
-        elif isinstance(op, ir.SetNotNull):
-            self.not_null.setdefault(norm(op.table), set()).add(norm(op.column))
-        elif isinstance(op, (ir.DropNotNull, ir.DropColumn)):
-            self.not_null.get(norm(op.table), set()).discard(norm(op.column))
-        elif isinstance(op, ir.RenameColumn):
-            columns = self.not_null.get(norm(op.table), set())
-            if norm(op.column) in columns:
-                columns.discard(norm(op.column))
-                columns.add(norm(op.new_name))
-        elif isinstance(op, ir.RenameTable) and norm(op.table) in self.not_null:
-            self.not_null[norm(op.new_name)] = self.not_null.pop(norm(op.table))
-        elif isinstance(op, ir.DropTable):
-            self.not_null.pop(norm(op.table), None)
-
-    def column_in_index(self, table: str, column: str) -> bool:
-        """Some index, primary key or unique constraint of the table includes the column (in any position)."""
-        return any(norm(column) in cols for cols in self._indexes_on(norm(table)))
-
-    def nullable(self, table: str, column: str) -> bool | None:
-        """Is the column nullable: True / False as far as earlier migrations tell, None when the column is unknown."""
-        if norm(column) not in self.columns.get(norm(table), {}):
-            return None
-        return norm(column) not in self.not_null.get(norm(table), set())
-
-    def column_type(self, table: str, column: str) -> ir.ColumnType | None:
-        kinds = self.columns.get(norm(table), {})
-        kind: Any = kinds.get(norm(column))
-        if isinstance(kind, tuple):  # as unpickled from a checkpoint
-            kind = kinds[norm(column)] = ir.ColumnType(*kind)
-        return kind
-
-    def has_index(self, table: str, columns: tuple[str, ...]) -> bool:
-        wanted = {norm(c) for c in columns}
-        size = len(wanted)
-        return any(set(cols[:size]) == wanted for cols in self._indexes_on(norm(table)))
-
-    def _indexes_on(self, table: str) -> list[tuple[str, ...]]:
-        if self._indexed > len(self.indexes):  # the list was replaced or cut: start over
-            self._by_table, self._indexed = {}, 0
-        for t, cols in self.indexes[self._indexed:]:
-            self._by_table.setdefault(t, []).append(cols)
-        self._indexed = len(self.indexes)
-        return self._by_table.get(table, [])
-
-
 def _tables_changed(op: ir.Operation) -> list[str]:
     """The tables whose columns SchemaState.apply(op) may change."""
     tables = [norm(op.table)] if isinstance(getattr(op, "table", None), str) else []
     return tables + [norm(op.new_name)] if isinstance(op, ir.RenameTable) else tables
-
-
-def _plain(kind: ir.ColumnType | tuple[Any, ...] | None) -> tuple[Any, ...] | None:
-    return (kind.name, kind.params, kind.text) if isinstance(kind, ir.ColumnType) else kind
 
 
 def expand(op: ir.Operation) -> Iterator[ir.Operation]:

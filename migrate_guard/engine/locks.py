@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ir
+from ..schema import norm
 
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
 _BLOCKING = (ACCESS_EXCLUSIVE, "SHARE ROW EXCLUSIVE")
@@ -73,8 +74,6 @@ class LockTracker:
         if facts["first_unguarded_lock"]:
             self.guard_needed = False
         if isinstance(part, (ir.Delete, ir.Update)):
-            from .facts import norm  # here, not per statement: facts imports this module
-
             facts["table_locked_in_transaction"] = norm(part.table) in self.locked
         if isinstance(part, ir.Transaction) and not part.by_tool:
             facts["transaction_state"] = _transaction_state(part, open_before, id(part) in self.left_open)
@@ -89,8 +88,6 @@ class LockTracker:
         if isinstance(part, ir.Transaction):
             self.locked.clear()
         elif in_transaction and lock_mode(part) in _BLOCKING and not table_is_new:
-            from .facts import norm
-
             self.locked.update(norm(t) for t in _tables(part))
 
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..config import toml_parser
+from ..toml_files import toml_parser
 from ..errors import ConfigError
 from ..model import Severity
 

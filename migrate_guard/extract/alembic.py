@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import ir
-from ..detect.common import dialect_word
+from ..dialects import dialect_word
 from ..model import Migration
 from .base import MigrationUnit, NotText, display_path, unreadable_migration
 from .pyast import (UNKNOWN, PySource, StringReader, argument, dotted, expression_text, keywords, last_name, literal,

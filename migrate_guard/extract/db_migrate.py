@@ -30,7 +30,7 @@ _SQL_FILE = re.compile(r"-(up|down)\.sql$", re.IGNORECASE)
 def owns(head: str) -> bool:
     """Certainly a db-migrate migration: its template's setup/_meta, or up's first parameter calling runSql, or a
     callback-style `up(db, callback)` using the schema API."""
-    from ..detect.common import strip_js_comments
+    from .js.text import strip_js_comments
     from .js.shape import parameter_names, up_parameters
 
     code = strip_js_comments(head)
@@ -67,7 +67,7 @@ _DRIVER = r"""(?:"driver"\s*:\s*"|["']db-migrate-)(pg|postgres|mysql|mysql2|sqli
 def dialect_of(path: Path) -> str | None:
     """The driver of the nearest database.json (`"driver": "pg"`), else the one db-migrate driver package.json
     depends on (db-migrate-pg)."""
-    from ..detect.common import dialect_word
+    from ..dialects import dialect_word
     from .js.project import search_upwards
 
     found = search_upwards(path.parent, ("database.json", "package.json"), _DRIVER)

@@ -27,7 +27,7 @@ def dialect_of(path: Path) -> str | None:
     except (OSError, ValueError):
         return None
     value = journal.get("dialect") if isinstance(journal, dict) else None
-    from ..detect.common import dialect_word
+    from ..dialects import dialect_word
 
     return dialect_word(str(value)) if value else None
 

@@ -69,10 +69,28 @@ def dialect_of(path: Path) -> str | None:
             text += side_text(file) + "\n"
         except OSError:
             continue
-    from ..detect.common import datasource_provider
-
     provider = datasource_provider(text)
     return _PROVIDERS.get(provider) if provider else None
+
+
+_DATASOURCE = re.compile(r"datasource\s+\w+\s*\{")
+_PROVIDER = re.compile(r'provider\s*=\s*"(\w+)"')
+
+
+def datasource_provider(text: str) -> str | None:
+    """The provider of the first Prisma `datasource name { ... }` block that names one. Block by block, not one
+    `datasource ... {[^}]*?provider` search, which rescans to the end from every header when no `}` follows."""
+    at = 0
+    while (header := _DATASOURCE.search(text, at)) is not None:
+        end = text.find("}", header.end())
+        block_end = len(text) if end < 0 else end
+        provider = _PROVIDER.search(text, header.end(), block_end)
+        if provider is not None:
+            return provider.group(1)
+        if end < 0:
+            return None
+        at = end + 1  # a header inside this block ends at the same "}" and has no provider either
+    return None
 
 
 # --- parsing ---------------------------------------------------------------------------------------------------------
@@ -298,7 +316,7 @@ def extract(unit: MigrationUnit) -> Migration:
 def _model_ops(model: Model, model_names: set[str], schema: Schema, existing: dict[str, set[str]] | None,
                migration: str, location: Callable[[int, int], ir.Location]) -> list[ir.Operation]:
     from .. import ir
-    from ..engine.facts import norm
+    from ..schema import norm
     from .sql.values import make_default, parse_type
 
     ops: list[ir.Operation] = []
@@ -359,7 +377,7 @@ def _migrated_columns(path: Path, unit: MigrationUnit) -> dict[str, set[str]] | 
     files = sorted(folder.glob("*/migration.sql"))
     if not files:
         return None
-    from ..engine.facts import SchemaState
+    from ..schema import SchemaState
     from .sql import Origin, extract_sql
 
     state = SchemaState()

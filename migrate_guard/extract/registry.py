@@ -76,7 +76,7 @@ _UP_OUTSIDE_A_DEFINITION = re.compile(r"(?:exports|prototype)\.up\s*=|(?<![\w$.]
 
 def _defines_up(head: str) -> bool:
     """The code itself (comments left out) defines or exports an `up`."""
-    from ..detect.common import strip_js_comments
+    from .js.text import strip_js_comments
     from .js.shape import up_parameters
 
     code = strip_js_comments(head)
@@ -113,7 +113,7 @@ def looks_like_migration(path: Path, head: str) -> bool:
     if path.name.lower().endswith(_DECLARATION_SUFFIXES) or _NOT_SQL.search(head):
         return False
     if suffix in _JS_SUFFIXES:
-        from ..detect.common import strip_js_comments
+        from .js.text import strip_js_comments
         from .js.shape import looks_like_migration as js_shape
 
         return js_shape(strip_js_comments(head))

@@ -56,7 +56,7 @@ def dialect_of(path: Path) -> str | None:
     from .js.project import search_upwards
 
     found = search_upwards(path.parent, _CONFIG_FILES, _DIALECT_PATTERN)
-    from ..detect.common import dialect_word
+    from ..dialects import dialect_word
 
     return dialect_word(str(found)) if found else None
 

@@ -27,9 +27,6 @@ class Section:
 
 
 _BLANK = re.compile(r"\s*")
-# An unterminated /* comment runs to the end of the text, as in SQL (and a lazy match that may fail would be
-# retried at every later "/*": quadratic on a file full of them).
-_COMMENTS = re.compile(r"--[^\n]*|/\*.*?(?:\*/|\Z)", re.DOTALL)
 
 
 def has_statements(text: str) -> bool:
@@ -52,11 +49,6 @@ def has_statements(text: str) -> bool:
             at = end + 2
         else:
             return True
-
-
-def without_comments(text: str) -> str:
-    """SQL text with its -- and /* */ comments blanked (a quick look at its words, not a parse)."""
-    return _COMMENTS.sub(" ", text)
 
 
 def section_ops(unit: MigrationUnit, section: Section) -> list[Operation]:

@@ -11,7 +11,7 @@ from typing import Any
 from tree_sitter import Node
 
 from ... import ir
-from ...detect.common import dialect_word
+from ...dialects import dialect_word
 from ...location import line_starts as _line_starts
 from ...model import Migration
 from ..base import MigrationUnit, NotText, display_path, read_text, unreadable_migration

@@ -13,7 +13,7 @@ from typing import Any
 from sqlglot.tokens import Token, TokenType
 
 from ... import ir
-from ..sql_file import without_comments
+from ..sql_text import without_comments
 
 Make = Callable[..., Any]
 # Parse the text "ALTER TABLE <table> <action>" with sqlglot; used for the actions of a mixed ALTER TABLE.
