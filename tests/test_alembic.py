@@ -86,6 +86,14 @@ def test_no_op_downgrade_says_what_the_upgrade_destroys(tmp_path: Path) -> None:
     assert "does nothing, but the up migration drops column users.nick" in down["message"]
 
 
+def test_op_calls_named_like_the_readers_own_methods_are_unknown_calls(tmp_path: Path) -> None:
+    # `op.owner(...)` once reached the reader's own `op_owner` method through getattr("op_" + name): a traceback
+    calls = "    op.owner('x')\n    op.function('y')\n    op.drop_table('t')\n"
+    write_tree(tmp_path, {"r1_odd.py": HEAD + "def upgrade():\n" + calls + "\n\ndef downgrade():\n    pass\n"})
+    assert [(f["rule"], f["line"]) for f in findings("r1_odd.py", cwd=tmp_path)
+            if f["rule"] != "missing-down-migration"] == [("drop-table", 11)]
+
+
 def test_syntax_error_is_one_parse_error_and_no_code_runs(tmp_path: Path) -> None:
     marker = tmp_path / "PWNED"
     write_tree(tmp_path, {
