@@ -40,10 +40,10 @@ PROJECTS: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {
     "django-migration-modules": {("django", ".", ("shop/db_migrations",))},
     # Alembic revisions with no alembic.ini or env.py beside them
     "alembic-versions-only": {("alembic", "reports", ("reports/versions",))},
-    # knex-migrator (Ghost): versions/<release>/ folders, up/down as named functions passed to a wrapper; 5.17's file
-    # takes `up(connection)` only and is settled by its sibling 5.16
-    "knex-migrator-versions": {("knex", ".", ("core/server/data/migrations/versions/5.16",)),
-                               ("knex", ".", ("core/server/data/migrations/versions/5.17",))},
+    # knex-migrator (Ghost): one chain over versions/<release>/ folders, applied release by release; up/down as named
+    # functions passed to a wrapper, or a helper's result (`module.exports = dropTables([...])`, addTable with a
+    # schema-form spec, createDropColumnMigration, ...); `.alter()` restating a column's NOT NULL and type is no change
+    "knex-migrator-versions": {("knex", ".", ("core/server/data/migrations/versions",))},
     # config/knexfile.js: `const migrationsDirectory = '../migrations'`, client mysql (central-ledger); the package.json
     # guess at the root (no client) must not win
     "knexfile-constant-directory": {("knex", "config", ("migrations",))},

@@ -18,6 +18,7 @@ from ..model import Project
 from .common import (find_dirs, glob_base, is_a_file, is_folder, js_dependencies, js_string_option, list_dir,
                      make_project, package_json, read_json, read_small)
 from .js_paths import data_source_folders, knex_directories, rc_option_path
+from .knex_migrator import versions_folder
 
 JS_MARKERS = ("package.json", "schema.prisma", ".sequelizerc")
 _JS_EXTS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
@@ -99,6 +100,10 @@ def knex_projects(root: Path, names: list[str]) -> list[Project]:
     if knexfile is None:
         if "knex" not in js_dependencies(root):
             return []
+        versions = versions_folder(root, names)
+        if versions is not None:
+            dialect, evidence = knex_client_in_json_config(root) or (None, None)
+            return [make_project("knex", root, [versions], dialect, {"runner": "knex-migrator"}, evidence=evidence)]
         named = _script_knexfile(root)
         if named is not None and named.parent != root and is_a_file(named):
             return knex_projects(named.parent, list_dir(named.parent))

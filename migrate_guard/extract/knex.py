@@ -63,7 +63,13 @@ def with_bindings(sql: Any, bindings: Any) -> Any:
 
 
 def claims(path: Path, head: str) -> bool:
-    return bool(_MARKERS.search(head)) and bool(_UP.search(head)) and "queryInterface" not in head
+    if "queryInterface" in head:
+        return False
+    if _MARKERS.search(head) and _UP.search(head):
+        return True
+    from .knex_helpers import built_by_helper
+
+    return _in_versions_folder(path) and built_by_helper(head)
 
 
 def owns(head: str) -> bool:
@@ -84,7 +90,14 @@ _SCHEMA_CALL = r"\.schema\s*\.\s*(?:createTable|alterTable|table|dropTable|dropT
 
 
 def migration_key(path: Path) -> str:
-    return path.name
+    # knex-migrator applies versions/<version>/<file> version by version: the version is part of the name
+    return f"{path.parent.name}/{path.name}" if _in_versions_folder(path) else path.name
+
+
+def _in_versions_folder(path: Path) -> bool:
+    from ..detect.knex_migrator import is_version_folder
+
+    return path.parent.parent.name == "versions" and is_version_folder(path.parent.name)
 
 
 def dialect_of(path: Path) -> str | None:
@@ -99,7 +112,24 @@ def dialect_of(path: Path) -> str | None:
 def extract(unit: MigrationUnit) -> Migration:
     from .js.migration import extract_js
 
-    return extract_js(unit, ORM, _interpret, _transactional)
+    migration = extract_js(unit, ORM, _interpret, _transactional)
+    if migration.down == "missing" and any(op.kind != "parse_error" for op in migration.operations) and \
+            _helper_built(migration):
+        migration.down = "present"  # every knex-migrator helper brings its own down
+    return migration
+
+
+def _helper_export_without_up(context: Any) -> bool:
+    from .js.structure import find_entries
+    from .knex_helpers import built_by_helper
+
+    return built_by_helper(context.source.text) and "up" not in find_entries(context.source)
+
+
+def _helper_built(migration: Migration) -> bool:
+    from .knex_helpers import built_by_helper
+
+    return any(built_by_helper(text) for text in migration.sources.values())
 
 
 def _transactional(source: Any) -> bool:
@@ -109,8 +139,19 @@ def _transactional(source: Any) -> bool:
 
 def _interpret(context: Any, entry: Any) -> None:
     from .js.structure import aliases, chain_tops, first_param_names, flatten, function_param_names
+    from .knex_helpers import read_helper_exports
 
     source = context.source
+    if entry is not None and entry.direction == "down" and _helper_export_without_up(context):
+        from .js.migration import Context
+
+        # `module.exports = createDropColumnMigration(...); module.exports.down = async () => {}`: only a down is
+        # written, the up is the helper's
+        up = Context(context.unit, source, context.evaluator, "up")
+        read_helper_exports(up, _COLUMN_TYPES)
+        context.ops.extend(up.ops)
+    elif read_helper_exports(context, _COLUMN_TYPES) and entry is None:
+        return
     names = first_param_names(entry) if entry is not None else set()
     names = names or {"knex"}
     body = entry.body if entry is not None else source.root

@@ -61,7 +61,7 @@ def classify(path: Path, head: str, preferred: str | None = None) -> ModuleType 
     for orm in order:
         module = extractor(orm)
         if module is not None and suffix in module.EXTENSIONS and module.claims(path, head):
-            if orm in _SHAPED_FORMATS and not _defines_up(head):
+            if orm in _SHAPED_FORMATS and not _defines_up(head) and not _built_by_helper(orm, head):
                 continue  # `up(knex)` only in a comment: an index listing the migrations (Strapi), not one
             return module
     module = extractor(preferred) if preferred in _SHAPED_FORMATS else None
@@ -72,6 +72,13 @@ def classify(path: Path, head: str, preferred: str | None = None) -> ModuleType 
 
 _SHAPED_FORMATS = frozenset({"typeorm", "knex", "sequelize"})
 _UP_OUTSIDE_A_DEFINITION = re.compile(r"(?:exports|prototype)\.up\s*=|(?<![\w$.])up\s*[,}]")
+
+
+def _built_by_helper(orm: str, head: str) -> bool:
+    """A knex-migrator migration that exports a helper's result (`module.exports = dropTables([...])`)."""
+    from .knex_helpers import built_by_helper
+
+    return orm == "knex" and built_by_helper(head)
 
 
 def _defines_up(head: str) -> bool:
