@@ -7,7 +7,7 @@ import ast
 import sys
 from dataclasses import dataclass, field
 
-from ..detect.common import dialect_word
+from ..dialects import dialect_word
 from .pyast import unparse
 
 # Modules whose functions, called as a statement in upgrade(), do no database work we could miss.
