@@ -5,9 +5,11 @@ JS: `queryRunner.query(sql)` through the SQL pipeline, and the QueryRunner API (
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from .. import ir
 from ..model import Migration
 from .base import MigrationUnit
 
@@ -86,78 +88,149 @@ _SQL_HOLDERS = {"manager", "connection"}
 
 
 def _chain(context: Any, chain: Any) -> None:
-    from .js.values import name_of
-
     links = list(chain.links)
     while links and links[0].args is None and links[0].name in _SQL_HOLDERS:
         links.pop(0)
     if not links or links[0].args is None:
         return
     link = links[0]
-    args = [context.value(a) for a in link.args]
-    arg = link.args
-    method = link.name
-    location = context.chain_location(chain, link)
-    node = chain.top
+    call = _Call(context, link.name, [context.value(a) for a in link.args], link.args,
+                 context.chain_location(chain, link), chain.top)
+    handler = _HANDLERS.get(call.method)
+    if handler is not None and len(call.args) >= handler[0]:
+        handler[1](call)
 
-    def table(index: int = 0) -> str:
-        return _table_name(args[index]) if index < len(args) else "?"
 
-    from .. import ir
+@dataclass
+class _Call:
+    """One QueryRunner call: its evaluated arguments (and their nodes), where it is, the migration to emit into."""
 
-    if method == "query" and args:
-        context.sql(args[0], arg[0])
-    elif method == "dropTable" and args:
-        context.emit(ir.DropTable, location, node, table=table(), if_exists=_flag(args, 1))
-    elif method == "renameTable" and len(args) >= 2:
-        context.emit(ir.RenameTable, location, node, table=table(), new_name=_table_name(args[1]))
-    elif method == "clearTable" and args:
-        context.emit(ir.Truncate, location, node, tables=(table(),))
-    elif method in ("addColumn", "addColumns") and len(args) >= 2:
-        for column in _items(args[1]) if method == "addColumns" else [args[1]]:
-            definition = _column(column)
-            if definition is not None:
-                context.emit(ir.AddColumn, location, node, table=table(), column=definition)
-    elif method in ("dropColumn", "dropColumns") and len(args) >= 2:
-        for column in _items(args[1]) if method == "dropColumns" else [args[1]]:
-            context.emit(ir.DropColumn, location, node, table=table(), column=_column_name(column))
-    elif method == "renameColumn" and len(args) >= 3:
-        context.emit(ir.RenameColumn, location, node, table=table(), column=_column_name(args[1]),
-                     new_name=_column_name(args[2]))
-    elif method in ("changeColumn", "changeColumns") and len(args) >= 2:
-        pairs = [(args[1], args[2])] if method == "changeColumn" and len(args) >= 3 else [
-            (_options(c).get("oldColumn"), _options(c).get("newColumn")) for c in _items(args[1])]
-        for old, new in pairs:
-            _change_column(context, location, node, table(), old, new)
-    elif method in ("createIndex", "createIndices") and len(args) >= 2:
-        for index in _items(args[1]) if method == "createIndices" else [args[1]]:
-            _index(context, location, node, table(), _options(index))
-    elif method in ("dropIndex", "dropIndices") and len(args) >= 2:
-        for index in _items(args[1]) if method == "dropIndices" else [args[1]]:
-            name = _column_name(index)
-            context.emit(ir.DropIndex, location, node, name=name, table=table())
-    elif method in ("createForeignKey", "createForeignKeys") and len(args) >= 2:
-        for fk in _items(args[1]) if method == "createForeignKeys" else [args[1]]:
-            context.ops.append(_foreign_key(context, location, node, table(), _options(fk)))
-    elif method in ("dropForeignKey", "dropForeignKeys", "dropUniqueConstraint", "dropCheckConstraint",
-                    "dropPrimaryKey") and args:
-        constraint = _column_name(args[1]) if len(args) >= 2 else "primary key"
-        context.emit(ir.DropConstraint, location, node, table=table(), name=constraint)
-    elif method in ("createUniqueConstraint", "createCheckConstraint") and len(args) >= 2:
-        opts = _options(args[1])
-        context.emit(ir.AddConstraint, location, node, table=table(),
-                     constraint_type="unique" if method == "createUniqueConstraint" else "check",
-                     name=name_of(opts.get("name")) if opts.get("name") is not None else None,
-                     columns=_names(opts.get("columnNames")))
-    elif method == "createPrimaryKey" and len(args) >= 2:
-        context.emit(ir.AddConstraint, location, node, table=table(), constraint_type="primary_key",
-                     columns=_names(args[1]))
-    elif method == "createTable" and args:
-        _create_table(context, location, node, args[0], if_not_exists=_flag(args, 1))
-    elif method == "dropDatabase" and args:
-        context.emit(ir.DropDatabase, location, node, name=table())
-    elif method == "dropSchema" and args:
-        context.emit(ir.DropSchema, location, node, name=table(), cascade=_flag(args, 2))
+    context: Any
+    method: str
+    args: list[Any]
+    nodes: list[Any]
+    location: Any
+    node: Any
+
+    def table(self, index: int = 0) -> str:
+        return _table_name(self.args[index]) if index < len(self.args) else "?"
+
+    def emit(self, cls: Any, **fields: Any) -> Any:
+        return self.context.emit(cls, self.location, self.node, **fields)
+
+    def each(self, plural: str) -> list[Any]:
+        """The second argument, or its items for the plural method (`addColumns([...])`, `dropIndices([...])`)."""
+        return _items(self.args[1]) if self.method == plural else [self.args[1]]
+
+
+def _query(call: _Call) -> None:
+    call.context.sql(call.args[0], call.nodes[0])
+
+
+def _drop_table(call: _Call) -> None:
+    call.emit(ir.DropTable, table=call.table(), if_exists=_flag(call.args, 1))
+
+
+def _rename_table(call: _Call) -> None:
+    call.emit(ir.RenameTable, table=call.table(), new_name=_table_name(call.args[1]))
+
+
+def _clear_table(call: _Call) -> None:
+    call.emit(ir.Truncate, tables=(call.table(),))
+
+
+def _add_columns(call: _Call) -> None:
+    for column in call.each("addColumns"):
+        definition = _column(column)
+        if definition is not None:
+            call.emit(ir.AddColumn, table=call.table(), column=definition)
+
+
+def _drop_columns(call: _Call) -> None:
+    for column in call.each("dropColumns"):
+        call.emit(ir.DropColumn, table=call.table(), column=_column_name(column))
+
+
+def _rename_column(call: _Call) -> None:
+    call.emit(ir.RenameColumn, table=call.table(), column=_column_name(call.args[1]),
+              new_name=_column_name(call.args[2]))
+
+
+def _change_columns(call: _Call) -> None:
+    args = call.args
+    pairs = [(args[1], args[2])] if call.method == "changeColumn" and len(args) >= 3 else [
+        (_options(c).get("oldColumn"), _options(c).get("newColumn")) for c in _items(args[1])]
+    for old, new in pairs:
+        _change_column(call.context, call.location, call.node, call.table(), old, new)
+
+
+def _create_indices(call: _Call) -> None:
+    for index in call.each("createIndices"):
+        _index(call.context, call.location, call.node, call.table(), _options(index))
+
+
+def _drop_indices(call: _Call) -> None:
+    for index in call.each("dropIndices"):
+        call.emit(ir.DropIndex, name=_column_name(index), table=call.table())
+
+
+def _create_foreign_keys(call: _Call) -> None:
+    for fk in call.each("createForeignKeys"):
+        call.context.ops.append(_foreign_key(call.context, call.location, call.node, call.table(), _options(fk)))
+
+
+def _drop_constraint(call: _Call) -> None:
+    constraint = _column_name(call.args[1]) if len(call.args) >= 2 else "primary key"
+    call.emit(ir.DropConstraint, table=call.table(), name=constraint)
+
+
+def _create_constraint(call: _Call) -> None:
+    from .js.values import name_of
+
+    opts = _options(call.args[1])
+    call.emit(ir.AddConstraint, table=call.table(),
+              constraint_type="unique" if call.method == "createUniqueConstraint" else "check",
+              name=name_of(opts.get("name")) if opts.get("name") is not None else None,
+              columns=_names(opts.get("columnNames")))
+
+
+def _create_primary_key(call: _Call) -> None:
+    call.emit(ir.AddConstraint, table=call.table(), constraint_type="primary_key", columns=_names(call.args[1]))
+
+
+def _create_table_call(call: _Call) -> None:
+    _create_table(call.context, call.location, call.node, call.args[0], if_not_exists=_flag(call.args, 1))
+
+
+def _drop_database(call: _Call) -> None:
+    call.emit(ir.DropDatabase, name=call.table())
+
+
+def _drop_schema(call: _Call) -> None:
+    call.emit(ir.DropSchema, name=call.table(), cascade=_flag(call.args, 2))
+
+
+# QueryRunner method -> (the fewest arguments it is read with, its handler)
+_HANDLERS: dict[str, tuple[int, Callable[[_Call], None]]] = {
+    "query": (1, _query),
+    "dropTable": (1, _drop_table),
+    "renameTable": (2, _rename_table),
+    "clearTable": (1, _clear_table),
+    "addColumn": (2, _add_columns), "addColumns": (2, _add_columns),
+    "dropColumn": (2, _drop_columns), "dropColumns": (2, _drop_columns),
+    "renameColumn": (3, _rename_column),
+    "changeColumn": (2, _change_columns), "changeColumns": (2, _change_columns),
+    "createIndex": (2, _create_indices), "createIndices": (2, _create_indices),
+    "dropIndex": (2, _drop_indices), "dropIndices": (2, _drop_indices),
+    "createForeignKey": (2, _create_foreign_keys), "createForeignKeys": (2, _create_foreign_keys),
+    **dict.fromkeys(("dropForeignKey", "dropForeignKeys", "dropUniqueConstraint", "dropCheckConstraint",
+                     "dropPrimaryKey"), (1, _drop_constraint)),
+    "createUniqueConstraint": (2, _create_constraint), "createCheckConstraint": (2, _create_constraint),
+    "createPrimaryKey": (2, _create_primary_key),
+    "createTable": (1, _create_table_call),
+    "dropDatabase": (1, _drop_database),
+    "dropSchema": (1, _drop_schema),
+}
 
 
 def _flag(args: list[Any], index: int) -> bool:
@@ -206,7 +279,6 @@ def _column_name(value: Any) -> str:
 
 
 def _column(value: Any) -> Any:
-    from .. import ir
     from .js.columns import default_of, sql_type
     from .js.values import JsString, is_truthy, name_of
 
@@ -232,8 +304,6 @@ def _column(value: Any) -> Any:
 
 
 def _change_column(context: Any, location: Any, node: Any, table: str, old: Any, new: Any) -> None:
-    from .. import ir
-
     new_column = _column(new)
     old_column = _column(old)
     old_name = old_column.name if old_column is not None else _column_name(old)
@@ -251,7 +321,6 @@ def _change_column(context: Any, location: Any, node: Any, table: str, old: Any,
 
 
 def _index(context: Any, location: Any, node: Any, table: str, opts: Any) -> None:
-    from .. import ir
     from .js.values import is_truthy, name_of
 
     name = opts.get("name")
@@ -264,7 +333,6 @@ def _index(context: Any, location: Any, node: Any, table: str, opts: Any) -> Non
 
 
 def _foreign_key(context: Any, location: Any, node: Any, table: str, opts: Any) -> Any:
-    from .. import ir
     from .js.values import name_of
 
     on_delete = opts.get("onDelete")
@@ -278,8 +346,6 @@ def _foreign_key(context: Any, location: Any, node: Any, table: str, opts: Any) 
 
 
 def _create_table(context: Any, location: Any, node: Any, value: Any, if_not_exists: bool) -> None:
-    from .. import ir
-
     opts = _options(value)
     table = _table_name(value)
     columns = [c for c in (_column(item) for item in _items(opts.get("columns"))) if c is not None]
