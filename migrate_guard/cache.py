@@ -113,6 +113,10 @@ def _file_digest(path: Path) -> str:
 
 
 class MigrationCache:
+    """The cache as the pipeline's Store (pipeline/store.py): entries, verdicts and checkpoints, in a CacheStore."""
+
+    keeps = True  # extraction records what each migration read and encodes it: entries are kept
+
     def __init__(self, store: CacheStore, config: Config) -> None:
         from .engine.rules import rules_fingerprint
 
@@ -163,6 +167,11 @@ class MigrationCache:
             if candidate.is_file():
                 digest.update(f"\0{value}\0{self.digest('f:' + os.path.abspath(candidate))}".encode())
         return digest.hexdigest()
+
+    def keys(self, units: list[MigrationUnit], project: list[MigrationUnit]) -> list[str]:
+        """Each unit's key; `project`: all of its project's units, which seed the keys (project_seed)."""
+        seed = self.project_seed(project)
+        return [self.key(unit, seed) for unit in units]
 
     def project_files(self, units: list[MigrationUnit]) -> set[str]:
         """Absolute paths of a project's migration files (memoized per project)."""

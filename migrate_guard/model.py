@@ -101,3 +101,5 @@ class Report:
     linted: list[LintedFile] = field(default_factory=list)
     # How the work was done, for --verbose: cache hits, migrations parsed, processes used.
     stats: dict[str, int] = field(default_factory=dict)
+    # The migrations linted, per project oldest first, when the producer keeps them (the lifecycle's review).
+    migrations: list[Migration] = field(default_factory=list)

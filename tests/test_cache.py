@@ -218,8 +218,8 @@ def test_jobs_must_be_positive(repo: Path) -> None:
 
 
 def test_start_up_stays_light() -> None:
-    code = ("import sys, migrate_guard.check, migrate_guard.cache, migrate_guard.git, migrate_guard.parallel, "
-            "migrate_guard.commands.check, migrate_guard.commands.baseline; "
+    code = ("import sys, migrate_guard.pipeline.run, migrate_guard.cache, migrate_guard.git, migrate_guard.pipeline.pool, "
+            "migrate_guard.commands.check, migrate_guard.commands.baseline, migrate_guard.lifecycle.review; "
             "heavy = [m for m in ('sqlglot', 'junit_xml', 'concurrent.futures', 'multiprocessing', 'tree_sitter') "
             "if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout

@@ -476,7 +476,10 @@ def test_every_fixture_migration_survives_the_codec(monkeypatch: pytest.MonkeyPa
     """The cache's code-free format holds every IR the extractors produce (an unencodable one would not be cached)."""
     from conftest import FIXTURES
     from migrate_guard import codec
-    from migrate_guard.check import Options, extract_unit, plan_files, project_files
+    from migrate_guard.pipeline.discover import project_files
+    from migrate_guard.pipeline.options import Options
+    from migrate_guard.pipeline.plan import plan_files
+    from migrate_guard.pipeline.pool import extract_unit
     from migrate_guard.config import Config
     from migrate_guard.detect import detect_projects
 

@@ -164,7 +164,7 @@ def test_a_postgres_file_the_converter_reads_whole_never_imports_sqlglot(tmp_pat
 def test_no_pool_for_postgres_sql_read_natively(monkeypatch: pytest.MonkeyPatch) -> None:
     """Extracting such a migration costs less than shipping it back from a worker: one process, however many."""
     from migrate_guard.extract.base import MigrationUnit
-    from migrate_guard.parallel import costly_units, worker_count
+    from migrate_guard.pipeline.pool import costly_units, worker_count
 
     sql = [MigrationUnit(orm="golang-migrate", id=f"{i}", files=[Path(f"db/{i}_a.up.sql")], dialect="postgres")
            for i in range(1000)]

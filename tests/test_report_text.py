@@ -91,7 +91,7 @@ def _color_decision(env: dict[str, str], tty: bool) -> bool:
     """use_color as the CLI calls it, on a real pseudo-terminal or a real pipe, in a fresh interpreter."""
     import subprocess
 
-    code = "import sys; from migrate_guard.commands.common import use_color; print(use_color(sys.stdout), file=sys.stderr)"
+    code = "import sys; from migrate_guard.report.terminal import use_color; print(use_color(sys.stdout), file=sys.stderr)"
     clean = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM")}
     if tty:
         master, slave = os.openpty()

@@ -74,7 +74,8 @@ def test_the_engine_produces_only_declared_facts(monkeypatch) -> None:
     """Run the engine over the rule fixtures in-process and collect every fact key it computes."""
     import os
 
-    from migrate_guard.check import Options, run_check
+    from migrate_guard.pipeline.options import Options
+    from migrate_guard.pipeline.run import run_check
     from migrate_guard.config import load_config
     from migrate_guard.engine import facts as facts_module
 

@@ -27,7 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def newest_migrations(config) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
     """(project root, newest migration id, orm) for every detected project with migrations."""
-    from ..check import Options, excluded, plan_files, project_files
+    from ..pipeline.discover import excluded, project_files
+    from ..pipeline.options import Options
+    from ..pipeline.plan import plan_files
     from ..detect import detect_projects
 
     projects = detect_projects(Path.cwd())

@@ -46,7 +46,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..check import Options, run_check
+    from ..pipeline.options import Options
+    from ..pipeline.run import run_check
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from ..config import FAIL_LEVELS, Config, load_config
 from ..dialects import DATABASES, canonical
 from ..model import SEVERITY_RANK, Report
 from ..errors import UsageError
+from ..report.terminal import use_color
 
 
 # format -> flag of the extra report file it can be written to in the same run (as pytest's --junit-xml)
@@ -72,22 +72,6 @@ def exit_code(report: Report, fail_on: str) -> int:
         return 0
     threshold = SEVERITY_RANK[fail_on]
     return 1 if any(SEVERITY_RANK[f.severity] >= threshold for f in report.findings) else 0
-
-
-def use_color(stream: object) -> bool:
-    """no-color.org and force-color.org, in the order Python's own colouring uses: a non-empty NO_COLOR turns colour
-    off, else a non-empty FORCE_COLOR turns it on, else TERM=dumb turns it off, else colour on a terminal only."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    if os.environ.get("TERM") == "dumb":
-        return False
-    isatty = getattr(stream, "isatty", None)
-    try:
-        return bool(isatty and isatty())
-    except ValueError:  # a closed stream
-        return False
 
 
 def side_reports(args: argparse.Namespace) -> dict[str, str]:

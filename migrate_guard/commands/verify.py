@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from ..errors import UsageError
-from .common import add_report_options, config_from, exit_code, side_reports, use_color, _write
+from ..report.terminal import use_color
+from .common import add_report_options, config_from, exit_code, side_reports, _write
 
 _DESCRIPTION = """\
 Apply every migration, oldest first, on a throwaway database (a temporary SQLite file; for Postgres a scratch

@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 from .. import ir
-from ..commands.common import use_color
 from ..config import Config
 from ..errors import UsageError
 from ..extract.base import display_path
 from ..model import SEVERITY_RANK, Finding, Migration
 from ..report.escape import printable
+from ..report.terminal import use_color
 from .describe import SKIPPED_KINDS, applied_view, changes, down_destroys_data, finding_line, reversed_view, safety_lines
 from .database import Database, target_database
 from .environment import Environment, backup_command, detect_environment, without_password

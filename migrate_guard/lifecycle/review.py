@@ -23,27 +23,13 @@ class Review:
 
 
 def review(context: Context, targets: list[Path]) -> Review:
-    from ..check import Options, excluded, extract_unit, plan_files, project_files
-    from ..engine.judge import Engine
+    """The targets linted as `check` lints them, with the whole project as context (pipeline.run.review)."""
     from ..extract.registry import extractor
+    from ..pipeline.run import review as review_files
 
-    wanted = {path.resolve() for path in targets}
-    if not wanted:
+    if not targets:
         return Review()
     if extractor(context.project.orm) is None:
         return Review(problem=f"migrate-guard cannot read {context.project.orm} migrations yet: not linted")
-    files = [f for f in project_files(context.project) if not excluded(f, context.config)]
-    files += [f for f in targets if f.resolve() not in {x.resolve() for x in files}]
-    plan = plan_files(files, context.config, Options(dialect=context.args.dialect), [context.project])
-    engine = Engine.create(context.config)
-    result = Review()
-    for units in plan.groups.values():
-        migrations = [extract_unit(unit) for unit in units]
-        chosen = {m.id for m, unit in zip(migrations, units) if any(f.resolve() in wanted for f in unit.files)}
-        if not chosen:
-            continue
-        result.findings.extend(engine.lint_project(migrations, skip={m.id for m in migrations} - chosen))
-        result.migrations.extend(m for m in migrations if m.id in chosen)
-    result.findings.sort(key=Finding.sort_key)
-    return result
-
+    report = review_files(context.project, targets, context.config, dialect=context.args.dialect)
+    return Review(migrations=report.migrations, findings=report.findings)

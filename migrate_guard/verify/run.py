@@ -8,7 +8,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..check import Options, excluded, plan_files, project_files
+from ..pipeline.discover import excluded, project_files
+from ..pipeline.options import Options
+from ..pipeline.plan import plan_files
 from ..config import Config
 from ..errors import UsageError
 from ..extract.base import MigrationUnit, NotText, display_path
@@ -97,7 +99,7 @@ def _projects(path: str, config: Config) -> list[tuple[Project, list[MigrationUn
         root = root.parent
     projects = detect_repository(root).projects
     if not projects:
-        from ..check import candidates_in
+        from ..pipeline.discover import candidates_in
 
         projects = projects_for_paths(candidates_in(root))
     out = []
@@ -113,7 +115,7 @@ def _projects(path: str, config: Config) -> list[tuple[Project, list[MigrationUn
 def _verify_project(project: Project, units: list[MigrationUnit], request: Request, config: Config, engine,
                     scratch: Scratch, server: list[PostgresServer], findings: list[Finding],
                     linted: list[LintedFile]) -> ProjectResult:
-    from ..check import extract_unit
+    from ..pipeline.pool import extract_unit
 
     name = project.root
     dialect = request.dialect or units[0].dialect or "postgres"

@@ -1,12 +1,14 @@
-"""Extract many migrations across processes; the same results, in the same order, as one process would give."""
+"""Step 4, the work: extract many migrations across processes; the same results, in the same order, as one process
+would give."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 
-from .extract.base import MigrationUnit
-from .model import Migration
+from ..extract.base import MigrationUnit
+from ..extract.registry import extractor
+from ..model import Migration
 
 # Measured on the 2-core machine this was built on: parsing a SQL migration costs about 1.1 ms of CPU in one process
 # and about 1.3 ms in a worker (pickling it back), and a pool costs about 0.15 s to start. With two idle cores that
@@ -17,13 +19,18 @@ PARALLEL_MIN_UNITS = 400
 Extracted = tuple[Migration, bytes, dict[str, str]]
 
 
+def extract_unit(unit: MigrationUnit) -> Migration:
+    """The migration, read by its format's extractor."""
+    module = extractor(unit.orm)
+    assert module is not None
+    return module.extract(unit)
+
+
 def extract_recorded(unit: MigrationUnit, record: bool = True) -> tuple[Migration, dict[str, str]]:
     """The migration, and (with record) the files and folders its extraction read besides its own."""
-    from .check import extract_unit
-
     if not record:
         return extract_unit(unit), {}
-    from .cache import recording_reads
+    from ..cache import recording_reads
 
     with recording_reads() as reads:
         migration = extract_unit(unit)
@@ -41,7 +48,7 @@ def _in_worker(unit: MigrationUnit) -> tuple[bytes, Migration | None, dict[str, 
 def _payload(migration: Migration) -> bytes:
     """The migration in the cache's code-free format (codec.py), or b"" when it holds something the codec does not
     know: then it is not cached."""
-    from . import codec
+    from .. import codec
 
     try:
         return codec.dumps(migration)
@@ -64,7 +71,7 @@ def costly_units(units: list[MigrationUnit]) -> int:
     """The migrations worth sending to a worker. A Postgres SQL file read by libpg_query (the [pg] extra) is not:
     measured on the 2,000-file bench corpus, extracting one costs about 0.45 ms of CPU, less than decoding its
     payload back in the parent (0.3-0.6 ms), so a pool only adds work (README "Performance")."""
-    from .sql_parser import NativeParserMissing, native_parser_used
+    from ..sql_parser import NativeParserMissing, native_parser_used
 
     try:
         native = native_parser_used()
@@ -138,7 +145,7 @@ def _pooled(units: list[MigrationUnit], workers: int) -> Iterator[Extracted]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from . import codec
+    from .. import codec
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)

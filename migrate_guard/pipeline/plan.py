@@ -1,0 +1,103 @@
+"""Step 2: files -> migration units (the files of one migration, with its format and dialect), grouped per project
+(or folder) and put in the order they apply."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from ..config import Config
+from ..extract.base import HEAD_BYTES, MigrationUnit, display_path, read_head
+from ..extract.registry import classify
+from ..model import Finding, Project
+from .discover import project_of
+from .options import Options
+
+_NUMBERS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in _NUMBERS.split(text)]
+
+
+@dataclass(slots=True)
+class Plan:
+    """Migrations to lint, grouped by project (or folder), each group oldest first."""
+
+    groups: dict[str, list[MigrationUnit]] = field(default_factory=dict)
+    modules: dict[str, ModuleType] = field(default_factory=dict)
+    projects: list[Project] = field(default_factory=list)
+    # Folders of migration-shaped files no project claims (a path-less run only): one finding each, never silence.
+    unclaimed: list[Finding] = field(default_factory=list)
+
+
+_SNIFFED = frozenset({".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts"})  # claims look at their heads
+_KEEP_BYTES = 1 << 20  # files up to this size are kept for the cache key when `contents` is given
+
+
+def plan_files(files: list[Path], config: Config, options: Options, projects: list[Project] | None = None,
+               contents: dict[str, bytes] | None = None) -> Plan:
+    """Group the files into migration units per project, oldest first. With `contents`, the files sniffed are read
+    whole and kept there (by absolute path) for the cache key, instead of being read a second time."""
+    from ..detect.dialect import DialectResolver
+
+    plan = Plan(projects=projects or [])
+    dialects = DialectResolver(options.dialect, config)
+    names = group_names(plan.projects)
+    units: dict[tuple[str, str, str], MigrationUnit] = {}
+    owner: dict[str, Project | None] = {}  # per folder
+    cwd = os.getcwd()
+    for path in files:
+        folder = os.path.dirname(display_path(path))
+        if folder not in owner:
+            owner[folder] = project_of(path, plan.projects)
+        project = owner[folder]
+        head = _sniff(path, contents, cwd) if path.suffix.lower() in _SNIFFED else ""
+        module = classify(path, head, project.orm if project else None)
+        if module is None:
+            continue
+        group = names[id(project)] if project else display_path(path.parent)
+        key = (group, module.ORM, module.migration_key(path))
+        unit = units.get(key)
+        if unit is None:
+            dialect = dialects.for_file(path, project, module).dialect
+            unit = units[key] = MigrationUnit(orm=module.ORM, id=key[2], files=[], dialect=dialect, project=project,
+                                              settings=dict(project.settings) if project else {})
+            plan.modules[module.ORM] = module
+        unit.files.append(path)
+    for (group, _, _), unit in sorted(units.items(), key=lambda item: (item[0][0], natural_key(item[0][2]))):
+        unit.files.sort(key=Path.as_posix)  # the same migration reads the same whichever way its files came in
+        plan.groups.setdefault(group, []).append(unit)
+    for group, group_units in plan.groups.items():
+        # Formats whose names do not sort in applied order (Alembic revisions, Django's cross-app graph) say it.
+        order = getattr(plan.modules.get(group_units[0].orm), "order_units", None)
+        if order is not None and all(u.orm == group_units[0].orm for u in group_units):
+            plan.groups[group] = order(group_units)
+    return plan
+
+
+def group_names(projects: list[Project]) -> dict[int, str]:
+    """The name each project's migrations are grouped (and reported) under: its root, or its migration folders when
+    another project has the same root (two golang-migrate folders under one go.mod must never merge: their
+    000001 migrations are different migrations)."""
+    roots = Counter(project.root for project in projects)
+    return {id(project): project.root if roots[project.root] == 1 else ", ".join(project.migrations)
+            for project in projects}
+
+
+def _sniff(path: Path, contents: dict[str, bytes] | None, cwd: str) -> str:
+    if contents is None:
+        return read_head(path)
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > _KEEP_BYTES:
+                return handle.read(HEAD_BYTES).decode("utf-8", errors="replace")
+            data = handle.read()
+    except OSError:
+        return ""
+    contents[os.path.normpath(os.path.join(cwd, path))] = data  # os.path.abspath(), without a getcwd() each
+    return data[:HEAD_BYTES].decode("utf-8", errors="replace")

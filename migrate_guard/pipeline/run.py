@@ -1,0 +1,80 @@
+"""The whole pipeline: discover -> plan -> select -> extract -> judge -> Report. `run_check` is `check`; `review` is
+the same extraction and judging for one project's chosen files (the lifecycle's gates)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Config
+from ..extract.base import MigrationUnit, real_file
+from ..model import Finding, LintedFile, Project, Report
+from .discover import discover, excluded, project_files
+from .extract import extract_units
+from .judge import Group, judge, resume_from_checkpoint, reuse_verdict
+from .options import Options
+from .plan import Plan, plan_files
+from .select import select
+from .store import NullStore, Store, open_store
+
+
+def run_check(config: Config, options: Options) -> Report:
+    """Lint what the options select. Migrations outside the selection (before the baseline, unchanged since
+    --changed-since) are still extracted, oldest first, so the schema state the rules see stays right."""
+    # Each file is read once: planning sniffs its head, the cache key hashes all of it.
+    contents: dict[str, bytes] | None = {} if options.use_cache else None
+    found = discover(config, options.paths)
+    plan = plan_files(found.files, config, options, found.projects, contents)
+    plan.unclaimed = found.unclaimed
+    selected, skipped = select(plan, found.given, config, options.changed_since)
+    store = open_store(config, options.use_cache)
+    store.know_contents(contents or {})
+    report = lint(plan, selected, config, store, options.jobs)
+    report.skipped = skipped
+    return report
+
+
+def review(project: Project, files: list[Path], config: Config, dialect: str | None = None) -> Report:
+    """Lint these files of one project with all of its migrations as context (so `table_is_new` and the like are
+    right); the Report keeps the migrations linted. Nothing is cached: the lifecycle runs once per command."""
+    wanted = {real_file(f) for f in files}
+    context = [f for f in project_files(project) if not excluded(f, config)]
+    known = {real_file(f) for f in context}
+    plan = plan_files(context + [f for f in files if real_file(f) not in known], config, Options(dialect=dialect),
+                      [project])
+    selected = {name: chosen for name, units in plan.groups.items()
+                if (chosen := [u for u in units if any(real_file(f) in wanted for f in u.files)])}
+    return lint(plan, selected, config, NullStore(), jobs=None, keep_migrations=True)
+
+
+def lint(plan: Plan, selected: dict[str, list[MigrationUnit]], config: Config, store: Store, jobs: int | None,
+         keep_migrations: bool = False) -> Report:
+    """Extract and judge each project's migrations up to its newest selected one; findings of the selected ones."""
+    groups: list[Group] = []
+    for name, chosen in selected.items():
+        # Only projects with something to lint are read; all of their migrations up to the newest selected one.
+        units = plan.groups[name][: plan.groups[name].index(chosen[-1]) + 1]
+        ids = {id(u) for u in chosen}
+        groups.append(Group(name, units, [id(u) in ids for u in units], store.keys(units, plan.groups[name])))
+    stats: dict[str, int] = {"migrations": sum(len(g.units) for g in groups), "cache_hits": 0, "parsed": 0,
+                             "processes": 0, "projects": len(groups), "projects_judged_from_cache": 0,
+                             "resumed": 0}
+    findings: list[Finding] = []
+    linted: list[LintedFile] = []
+    to_judge = [g for g in groups if not reuse_verdict(g, store, findings, linted, stats)]
+    for group in to_judge:
+        resume_from_checkpoint(group, store, stats)
+    migrations = extract_units({g.name: g.units[g.start:] for g in to_judge}, {g.name: g.keys[g.start:] for g in to_judge},
+                               store, plan.groups, jobs, stats)
+    if to_judge:
+        from ..engine.judge import Engine
+
+        engine = Engine.create(config)
+        for group in to_judge:
+            judge(group, migrations[group.name], engine, store, findings, linted)
+    store.flush({g.name: len(plan.groups[g.name]) for g in groups})
+    findings.extend(plan.unclaimed)
+    findings.sort(key=Finding.sort_key)
+    kept = [m for g in to_judge for m, chosen in zip(migrations[g.name], g.chosen[g.start:]) if chosen] \
+        if keep_migrations else []
+    return Report(findings=findings, files=len(linted), projects=plan.projects, linted=linted, stats=stats,
+                  migrations=kept)
