@@ -49,10 +49,10 @@ class SchemaState:
         self.__dict__.update({"not_null": {}, **state}, _by_table={}, _indexed=0)
 
     def copy(self) -> SchemaState:
-        copied = SchemaState({t: dict(c) for t, c in self.columns.items()}, list(self.indexes),
-                             set(self.initial_tables), dict(self.index_tables))
-        copied.not_null = {t: set(c) for t, c in self.not_null.items()}
-        return copied
+        return SchemaState(columns={t: dict(c) for t, c in self.columns.items()}, indexes=list(self.indexes),
+                           initial_tables=set(self.initial_tables),
+                           not_null={t: set(c) for t, c in self.not_null.items()},
+                           index_tables=dict(self.index_tables))
 
     def replay(self, migration: Migration) -> None:
         """What a migration leaves behind: its up operations applied; the tables an initial one creates noted."""

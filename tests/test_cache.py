@@ -259,6 +259,23 @@ def test_a_new_migration_resumes_after_the_earlier_ones(repo: Path, env: dict[st
     assert again.out == run_cli("check", "--format", "json", "--no-cache", new, cwd=repo).out
 
 
+def test_the_state_before_the_newest_migration_keeps_which_table_each_index_is_on(tmp_path: Path,
+                                                                                 env: dict[str, str]) -> None:
+    """The newest migration edited again resumes from the checkpoint before it: that state still knows that index
+    by_email is on accounts, so dropping both together is no non-concurrent-index finding, as without the cache."""
+    repo = write_tree(tmp_path / "repo", {
+        "migrations/000001_accounts.up.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\n",
+        "migrations/000002_by_email.up.sql": "CREATE INDEX CONCURRENTLY by_email ON accounts (email);\n",
+        "migrations/000003_drop.up.sql": "DROP INDEX by_email;\nDROP TABLE accounts;\n"})
+    newest = "migrations/000003_drop.up.sql"
+    run_cli("check", cwd=repo, env=env)
+    write_tree(repo, {newest: "-- edited\nDROP INDEX by_email;\nDROP TABLE accounts;\n"})
+    result = run_cli("check", "--format", "json", "-v", newest, cwd=repo, env=env)
+    assert resumed(result.err) == 2
+    assert "non-concurrent-index" not in {f["rule"] for f in result.findings()}
+    assert result.out == run_cli("check", "--format", "json", "--no-cache", newest, cwd=repo).out
+
+
 def test_an_edited_earlier_migration_is_never_resumed_over(repo: Path, env: dict[str, str]) -> None:
     run_cli("check", cwd=repo, env=env)
     write_tree(repo, {"migrations/000013_step_13.up.sql": "ALTER TABLE t9 ALTER COLUMN name TYPE varchar(10);\n"})
