@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import os
@@ -14,6 +16,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
+RULES_DIR = REPO / "rules"
+RULE_ID_LINE = re.compile(r'^id\s*=\s*"([^"]+)"', re.MULTILINE)
+
+
+def rule_ids() -> list[str]:
+    """The id of every rule in rules/*.toml, read from the files' `id = "..."` lines: cheap enough for a parametrize
+    list (collection starts no CLI). test_rule_fixtures checks that the CLI lists exactly these."""
+    return sorted(match.group(1) for path in RULES_DIR.glob("*.toml")
+                  for match in RULE_ID_LINE.finditer(path.read_text(encoding="utf-8")))
 
 
 @dataclass
@@ -43,6 +54,29 @@ def run_cli(*args: str, cwd: Path | str | None = None, env: dict[str, str] | Non
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_in_process(*args: str, cwd: Path | str) -> Result:
+    """`migrate-guard ARGS` in this process (migrate_guard.cli.main, the CLI's own entry point): the same config
+    lookup, detection, extraction, engine and reporters as run_cli, without the 0.6 s start of a new interpreter.
+    For what the pipeline finds; what only a real process shows (exit status, start-up, signals, the environment)
+    stays with run_cli. An exception propagates as the test's failure."""
+    from migrate_guard.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def skip_module_unless_installed(*modules: str) -> None:
+    """Skip the calling test module when one of `modules` is not installed, found without importing it: at
+    collection, pytest.importorskip("alembic") and ("django") alone took 1.4 s."""
+    from importlib.util import find_spec
+
+    missing = [name for name in modules if find_spec(name) is None]
+    if missing:
+        pytest.skip(f"not installed: {', '.join(missing)}", allow_module_level=True)
+
+
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     for name, content in files.items():
         path = root / name
@@ -52,6 +86,40 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+# Slow end-to-end tests, marked `e2e` (still run by default; `python -m pytest -m "not e2e"` is the quick loop):
+# every test that needs a real Postgres, and the modules that drive real migration tools, git hooks or many CLI runs.
+E2E_FIXTURES = frozenset({"postgres", "needs_postgres_binaries"})
+E2E_MODULES = frozenset({"test_verify", "test_verify_native", "test_postgres_truth", "test_postgres_locks",
+                         "test_lifecycle_first_day", "test_lifecycle_python", "test_lifecycle_knex", "test_precommit",
+                         "test_action", "test_fuzz"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__ if getattr(item, "module", None) else ""
+        if module in E2E_MODULES or E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_home(tmp_path_factory: pytest.TempPathFactory):
+    """A cache folder for the session-scoped and module-scoped fixtures, which run before any per-test one: no CLI
+    of the suite, in-process or subprocess, ever reads or writes the user's cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache-session")))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _test_cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets an empty cache folder of its own (XDG_CACHE_HOME, which run_cli's subprocesses inherit), so a
+    re-run tests the rules and not the cache key, and no test sees another's entries. Outside tmp_path, which tests
+    use as a project root."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
 
 
 @pytest.fixture

@@ -16,11 +16,10 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import FIXTURES, run_cli, write_tree
+from conftest import FIXTURES, run_cli, skip_module_unless_installed, write_tree
 from migrate_guard.lifecycle.environment import ENV_VARIABLES
 
-pytest.importorskip("alembic")
-pytest.importorskip("django")
+skip_module_unless_installed("alembic", "django")
 
 CLEAN_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
 STANDIN = (FIXTURES / "lifecycle" / "standin.py").read_text(encoding="utf-8")

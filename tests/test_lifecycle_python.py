@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from migrate_guard.lifecycle.environment import ENV_VARIABLES
-from conftest import FIXTURES, run_cli, write_tree
+from conftest import FIXTURES, run_cli, skip_module_unless_installed, write_tree
 
-pytest.importorskip("alembic")
-pytest.importorskip("django")
+skip_module_unless_installed("alembic", "django")
 
 CLEAN_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
 

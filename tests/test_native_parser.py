@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, run_cli, write_tree
+from conftest import FIXTURES, REPO, run_cli, skip_module_unless_installed, write_tree
 
-pytest.importorskip("pglast")
+skip_module_unless_installed("pglast")
 
 from migrate_guard import ir  # noqa: E402
 from migrate_guard.cli import main  # noqa: E402

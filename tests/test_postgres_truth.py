@@ -6,13 +6,12 @@ change it; what it reports as failing must fail; the safe alternatives its docs 
 
 from __future__ import annotations
 
-import functools
 import re
 import textwrap
 
 import pytest
 
-from conftest import run_cli
+from conftest import rule_ids, run_cli
 
 pytestmark = pytest.mark.usefixtures("postgres")
 
@@ -90,10 +89,6 @@ INSERT INTO orders SELECT g, g, 10 FROM generate_series(1, 50) g;
 """
 
 
-@functools.lru_cache(maxsize=1)
-def _rule_docs() -> list[tuple[str, str, str]]:
-    listing = run_cli("rules", "--format", "json").json()
-    return [(r["id"], r["severity"], run_cli("explain", r["id"]).out) for r in listing]
 
 
 def _example(doc: str, title: str) -> str:
@@ -101,9 +96,9 @@ def _example(doc: str, title: str) -> str:
     return textwrap.dedent(match.group(1)).strip() if match else ""
 
 
-@pytest.mark.parametrize("rule", [r for r, _, _ in _rule_docs()])
+@pytest.mark.parametrize("rule", rule_ids())
 def test_recommended_sql_runs_on_postgres(postgres, rule: str) -> None:
-    doc = dict((r, d) for r, _, d in _rule_docs())[rule]
+    doc = run_cli("explain", rule).out
     scope = re.search(r"\(([a-z, ]+) only\)", doc.splitlines()[0])
     if scope and "postgres" not in scope.group(1).split(", "):
         pytest.skip("a rule of another database: its advice is not Postgres SQL")
