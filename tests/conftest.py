@@ -58,7 +58,8 @@ def run_in_process(*args: str, cwd: Path | str) -> Result:
     """`migrate-guard ARGS` in this process (migrate_guard.cli.main, the CLI's own entry point): the same config
     lookup, detection, extraction, engine and reporters as run_cli, without the 0.6 s start of a new interpreter.
     For what the pipeline finds; what only a real process shows (exit status, start-up, signals, the environment)
-    stays with run_cli. An exception propagates as the test's failure."""
+    stays with run_cli, and so does a test that edits files and runs again: the package memoises some reads by path
+    (knexfiles, Django app labels, real paths) for the life of its process. An exception fails the test."""
     from migrate_guard.cli import main
 
     out, err = io.StringIO(), io.StringIO()

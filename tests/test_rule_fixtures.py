@@ -131,7 +131,8 @@ def test_bad_fixture_fires_exactly_where_marked(rule: str, entry: Path) -> None:
     key = f"bad/{entry.name}"
     if UPDATE:
         _record(rule, key, said)
-    assert said == _recorded(rule).get(key), f"severity or message differs from fixtures/rules/{rule}/{RECORDED}"
+    assert said == _recorded(rule).get(key), (f"severity or message differs from fixtures/rules/{rule}/{RECORDED} "
+                                             "(a deliberate change or a new entry: MIGRATE_GUARD_UPDATE_FIXTURES=1)")
 
 
 @pytest.mark.parametrize("rule,entry", _cases("good"))
