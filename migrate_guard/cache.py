@@ -86,14 +86,9 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-_WHOLE_PROJECT_DEFAULT = frozenset({"django"})
-
-
-def _whole_project(orm: str) -> bool:
-    from .extract.registry import extractor
-
-    module = extractor(orm)
-    return bool(getattr(module, "CACHE_WHOLE_PROJECT", orm in _WHOLE_PROJECT_DEFAULT))
+# Formats whose extraction reads the whole project through an in-process memo (Django replays its migration graph
+# once per process): reads served from the memo are not recorded, so every file of the project is in each key.
+_WHOLE_PROJECT_FORMATS = frozenset({"django"})
 
 
 _DIGITS = re.compile(r"\d+")
@@ -182,10 +177,10 @@ class MigrationCache:
         return known
 
     def project_seed(self, units: list[MigrationUnit]) -> str:
-        """Start of a project's key chain. For formats whose extraction reads the whole project (an extractor
-        module with CACHE_WHOLE_PROJECT = True; Django, which replays its graph once per process), it covers every
-        file of the project, since reads served from an in-process memo cannot be recorded."""
-        whole = [u for u in units if _whole_project(u.orm)]
+        """Start of a project's key chain. For formats whose extraction reads the whole project
+        (_WHOLE_PROJECT_FORMATS), it covers every file of the project, since reads served from an in-process memo
+        cannot be recorded."""
+        whole = [u for u in units if u.orm in _WHOLE_PROJECT_FORMATS]
         if not whole:
             return ""
         digest = hashlib.sha256()

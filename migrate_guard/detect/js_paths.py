@@ -14,10 +14,11 @@ import posixpath
 import re
 from pathlib import Path
 
+from ..extract.base import JS_SUFFIXES
 from ..extract.js.text import strip_js_comments
-from .common import is_a_file, is_folder, read_small
+from .common import is_a_file, is_folder
 
-_JS_EXTS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
+_JS_EXTS = JS_SUFFIXES
 _CALL = re.compile(r"^(?:path\s*\.\s*)?(join|resolve)\s*\((.*)\)$", re.DOTALL)
 _STRING = re.compile(r"""^(['"])(.*)\1$""", re.DOTALL)
 

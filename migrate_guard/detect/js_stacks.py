@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..dialects import dialect_of_url, dialect_word
-from ..extract.base import display_path
+from ..extract.base import JS_SUFFIXES, display_path
 from ..extract.js.text import strip_js_comments
 from ..model import Project
 from .common import (find_dirs, glob_base, is_a_file, is_folder, js_dependencies, js_string_option, list_dir,
@@ -21,7 +21,7 @@ from .js_paths import data_source_folders, knex_directories, rc_option_path
 from .knex_migrator import versions_folder
 
 JS_MARKERS = ("package.json", "schema.prisma", ".sequelizerc")
-_JS_EXTS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
+_JS_EXTS = JS_SUFFIXES
 _LOCK_PROVIDER = re.compile(r'provider\s*=\s*"(\w+)"')
 
 

@@ -8,6 +8,14 @@ An extractor module (one per migration format: goose.py, django.py, knex.py, ...
     def migration_key(path: Path) -> str       # files with the same key are one migration (up + down files)
     def extract(unit: MigrationUnit) -> Migration
 
+and, when the format needs them:
+
+    def owns(head: str) -> bool                # certainly this format, wherever the file is (CONTENT_FORMATS)
+    def order_units(units: list[MigrationUnit]) -> list[MigrationUnit]  # applied order, when names do not sort so
+    def dialect_of(path: Path) -> str | None   # the database its own config names (Prisma's provider, a knexfile)
+
+tests/test_format_contract.py checks every module of extract/registry.py against this.
+
 Extractor modules must import heavy parsers (sqlglot, libcst, tree-sitter) inside functions, never at module level:
 start-up cost is paid only when a file of that format is linted.
 """
@@ -26,6 +34,9 @@ from ..location import Location
 from ..model import Migration, Project
 
 HEAD_BYTES = 4096
+# The JavaScript/TypeScript module suffixes the JS formats (TypeORM, Knex, Sequelize, db-migrate) read, in the order
+# a module name is completed with one.
+JS_SUFFIXES = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 
 
 @dataclass(slots=True)
@@ -99,7 +110,7 @@ class NotText(Exception):
 # size one is reported unread instead (a parse-error) rather than costing gigabytes. SQL has no limit: its data
 # statements are not tokenized, the rest is read piece by piece.
 MAX_PARSED_BYTES = 4 << 20
-PARSED_SUFFIXES = frozenset({".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"})
+PARSED_SUFFIXES = frozenset({".py", *JS_SUFFIXES})
 
 
 def read_text(path: Path) -> str:

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from types import ModuleType
 
+from .base import JS_SUFFIXES
+
 # Order matters when sniffing a file without a project: specific formats before generic ones.
 MODULES: dict[str, str] = {
     "prisma": "prisma",
@@ -24,8 +26,9 @@ MODULES: dict[str, str] = {
     "sequelize": "sequelize",
     "sql": "plain_sql",
 }
-# Files no extractor can claim are skipped before they are even opened.
-CANDIDATE_SUFFIXES = frozenset({".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".prisma"})
+# Files no extractor can claim are skipped before they are even opened: the union of every format's EXTENSIONS
+# (tests/test_format_contract.py), written out so that no extractor module is imported to know it.
+CANDIDATE_SUFFIXES = frozenset({".sql", ".py", ".prisma", *JS_SUFFIXES})
 # TypeScript declaration files: types only, never a migration (tsc writes one beside each compiled migration, and
 # Medusa 1.x ships dist/migrations with both: each .d.ts was a migration with no down).
 _DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
@@ -93,7 +96,7 @@ def _defines_up(head: str) -> bool:
 # Formats whose migrations say what they are in their own first bytes (each module's owns(head)), strictest first:
 # a TypeORM migration may mention knex, a Sequelize one never takes a QueryRunner.
 CONTENT_FORMATS = ("typeorm", "db-migrate", "knex", "sequelize", "django", "alembic")
-_JS_SUFFIXES = frozenset({".ts", ".js", ".mjs", ".cjs", ".mts", ".cts"})
+_JS_SUFFIXES = frozenset(JS_SUFFIXES)
 
 
 def format_of(path: Path, head: str) -> str | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ..config import Config
-from ..extract.base import HEAD_BYTES, MigrationUnit, display_path, read_head
+from ..extract.base import HEAD_BYTES, JS_SUFFIXES, MigrationUnit, display_path, read_head
 from ..extract.registry import classify
 from ..model import Finding, Project
 from .discover import project_of
@@ -35,7 +35,7 @@ class Plan:
     unclaimed: list[Finding] = field(default_factory=list)
 
 
-_SNIFFED = frozenset({".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts"})  # claims look at their heads
+_SNIFFED = frozenset({".sql", ".py", *JS_SUFFIXES})  # claims look at their heads
 _KEEP_BYTES = 1 << 20  # files up to this size are kept for the cache key when `contents` is given
 
 

@@ -1,0 +1,51 @@
+"""Every format in extract/registry.py keeps the contract of extract/base.py's docstring: its members, their
+parameters, the suffix lists derived from it, and start-up kept light."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+from migrate_guard.commands import fast
+from migrate_guard.extract import registry
+
+REQUIRED = {"claims": ["path", "head"], "migration_key": ["path"], "extract": ["unit"]}
+OPTIONAL = {"owns": ["head"], "order_units": ["units"], "dialect_of": ["path"]}
+HEAVY = ("sqlglot", "tree_sitter", "libcst", "pglast")
+
+
+def parameters(function: object) -> list[str]:
+    assert callable(function)
+    return list(inspect.signature(function).parameters)
+
+
+@pytest.mark.parametrize("orm", list(registry.MODULES))
+def test_format_module_has_the_members_of_the_contract(orm: str) -> None:
+    module = registry.extractor(orm)
+    assert module is not None, f"{orm}: extract/{registry.MODULES[orm]}.py is missing"
+    assert module.ORM == orm
+    assert module.EXTENSIONS and all(s.startswith(".") and s == s.lower() for s in module.EXTENSIONS)
+    for name, expected in REQUIRED.items():
+        assert parameters(getattr(module, name)) == expected, f"{orm}.{name}"
+    for name, expected in OPTIONAL.items():
+        if hasattr(module, name):
+            assert parameters(getattr(module, name)) == expected, f"{orm}.{name}"
+    if orm in registry.CONTENT_FORMATS:
+        assert hasattr(module, "owns"), f"{orm} is found by content but has no owns(head)"
+
+
+def test_candidate_suffixes_are_those_the_formats_claim() -> None:
+    claimed = {suffix for orm in registry.MODULES for suffix in registry.extractor(orm).EXTENSIONS}  # type: ignore[union-attr]
+    assert registry.CANDIDATE_SUFFIXES == claimed
+    assert set(fast._SUFFIXES) == claimed  # the pre-commit fast path's copy (it imports nothing to stay fast)
+
+
+def test_no_format_module_imports_a_parser_at_start_up() -> None:
+    modules = ", ".join(f"migrate_guard.extract.{name}" for name in registry.MODULES.values())
+    code = f"import sys, {modules}; print([m for m in {HEAVY!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
