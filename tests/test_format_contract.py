@@ -1,5 +1,5 @@
-"""Every format in extract/registry.py keeps the contract of extract/base.py's docstring: its members, their
-parameters, the suffix lists derived from it, and start-up kept light."""
+"""Every format in extract/registry.py is an extract/base.py `Format`: all of its members (no hook is looked up with
+getattr), their parameters, the suffix lists derived from it, and start-up kept light."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pytest
 
 from conftest import REPO
 from migrate_guard.commands import fast
-from migrate_guard.extract import registry
+from migrate_guard.extract import base, registry
+from migrate_guard.extract.base import Format
 
-REQUIRED = {"claims": ["path", "head"], "migration_key": ["path"], "extract": ["unit"]}
-OPTIONAL = {"owns": ["head"], "order_units": ["units"], "dialect_of": ["path"]}
+MEMBERS = {"claims": ["path", "head"], "migration_key": ["path"], "extract": ["unit"], "owns": ["head"],
+           "order_units": ["units"], "dialect_of": ["path"]}
 HEAVY = ("sqlglot", "tree_sitter", "libcst", "pglast")
 
 
@@ -29,13 +30,15 @@ def test_format_module_has_the_members_of_the_contract(orm: str) -> None:
     assert module is not None, f"{orm}: extract/{registry.MODULES[orm]}.py is missing"
     assert module.ORM == orm
     assert module.EXTENSIONS and all(s.startswith(".") and s == s.lower() for s in module.EXTENSIONS)
-    for name, expected in REQUIRED.items():
+    for name, expected in MEMBERS.items():
         assert parameters(getattr(module, name)) == expected, f"{orm}.{name}"
-    for name, expected in OPTIONAL.items():
-        if hasattr(module, name):
-            assert parameters(getattr(module, name)) == expected, f"{orm}.{name}"
     if orm in registry.CONTENT_FORMATS:
-        assert hasattr(module, "owns"), f"{orm} is found by content but has no owns(head)"
+        assert module.owns is not base.not_by_content, f"{orm} is found by content but owns(head) says never"
+
+
+def test_the_test_knows_every_member_of_the_protocol() -> None:
+    declared = {name for name in vars(Format) if not name.startswith("_")} | set(Format.__annotations__)
+    assert declared == set(MEMBERS) | {"ORM", "EXTENSIONS"}
 
 
 def test_candidate_suffixes_are_those_the_formats_claim() -> None:

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from types import ModuleType
 
 from ..config import Config
 from ..dialects import canonical
-from ..extract.base import display_path
+from ..extract.base import Format, display_path
 from ..model import Project
 
 DEFAULT = "postgres"
@@ -52,7 +51,7 @@ class DialectResolver:
         self._folders: dict[tuple[str, int, str], list[tuple[str, str]]] = {}
 
     def for_file(self, path: os.PathLike[str] | str, project: Project | None,
-                 module: ModuleType | None = None) -> DialectChoice:
+                 module: Format | None = None) -> DialectChoice:
         shown = display_path(path)  # type: ignore[arg-type]
         folder = os.path.dirname(shown)
         candidates = self._explicit(shown)
@@ -79,7 +78,7 @@ class DialectResolver:
             candidates.append((self.config.dialect, "config dialect"))
         return candidates
 
-    def _folder_evidence(self, folder: str, project: Project | None, module: ModuleType | None,
+    def _folder_evidence(self, folder: str, project: Project | None, module: Format | None,
                          sample: str | None) -> list[tuple[str, str]]:
         candidates: list[tuple[str, str]] = []
         named = folder_named_for(folder)
@@ -87,13 +86,12 @@ class DialectResolver:
             candidates.append((named[0], f"folder name {named[1]!r}"))
         if project is not None and project.dialect:
             candidates.append((project.dialect, project.dialect_evidence or f"{project.orm} configuration"))
-        dialect_of = getattr(module, "dialect_of", None)
-        if dialect_of is not None and sample is not None:
+        if module is not None and sample is not None:
             from pathlib import Path
 
-            own = dialect_of(Path(sample))
+            own = module.dialect_of(Path(sample))
             if own:
-                candidates.append((own, f"{module.ORM} configuration"))  # type: ignore[union-attr]
+                candidates.append((own, f"{module.ORM} configuration"))
         return candidates
 
     def _override_for(self, shown: str) -> tuple[str, str] | None:

@@ -80,8 +80,7 @@ def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[P
     for folder, (orm, sample) in sorted(by_folder.items()):
         root = project_root(folder, stop)
         module = classify(sample, read_head(sample))
-        dialect_of = getattr(module, "dialect_of", None)
-        own = dialect_of(sample) if dialect_of else None
+        own = module.dialect_of(sample) if module is not None else None
         dialect, evidence = (own, f"{orm} configuration") if own else sql_dialect(root, folder)
         projects.append(make_project(orm, root, [folder], dialect, evidence=evidence))
     return projects

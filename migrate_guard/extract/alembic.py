@@ -14,11 +14,12 @@ from .. import ir
 from ..model import Migration
 from .alembic_reader import Reader
 from .alembic_scope import Module
-from .base import MigrationUnit, NotText, display_path, unreadable_migration
+from .base import MigrationUnit, NotText, display_path, no_config_dialect, unreadable_migration
 from .pyast import PySource, literal, parse_error, read_python
 
 ORM = "alembic"
 EXTENSIONS = (".py",)
+dialect_of = no_config_dialect
 _REVISION = re.compile(r"^[^\S\n]*revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 
 def claims(path: Path, head: str) -> bool:

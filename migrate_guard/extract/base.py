@@ -1,20 +1,9 @@
 """What every extractor module provides, and the shared pieces they use.
 
-An extractor module (one per migration format: goose.py, django.py, knex.py, ...) defines:
-
-    ORM: str                                   # the contract's ORM id
-    EXTENSIONS: tuple[str, ...]                # file suffixes it may claim (".sql", ".py", ...)
-    def claims(path: Path, head: str) -> bool  # is this file one of its migrations? (cheap: name and first bytes)
-    def migration_key(path: Path) -> str       # files with the same key are one migration (up + down files)
-    def extract(unit: MigrationUnit) -> Migration
-
-and, when the format needs them:
-
-    def owns(head: str) -> bool                # certainly this format, wherever the file is (CONTENT_FORMATS)
-    def order_units(units: list[MigrationUnit]) -> list[MigrationUnit]  # applied order, when names do not sort so
-    def dialect_of(path: Path) -> str | None   # the database its own config names (Prisma's provider, a knexfile)
-
-tests/test_format_contract.py checks every module of extract/registry.py against this.
+An extractor module (one per migration format: goose.py, django.py, knex.py, ...) is a `Format` (below): it defines
+every member. A format that needs no hook of its own takes this module's default (`order_units = in_name_order`,
+`dialect_of = no_config_dialect`, `owns = not_by_content`). tests/test_format_contract.py checks every module of
+extract/registry.py against it.
 
 Extractor modules must import heavy parsers (sqlglot, libcst, tree-sitter) inside functions, never at module level:
 start-up cost is paid only when a file of that format is linted.
@@ -28,6 +17,7 @@ import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from ..errors import UsageError
 from ..location import Location
@@ -37,6 +27,45 @@ HEAD_BYTES = 4096
 # The JavaScript/TypeScript module suffixes the JS formats (TypeORM, Knex, Sequelize, db-migrate) read, in the order
 # a module name is completed with one.
 JS_SUFFIXES = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
+
+
+class Format(Protocol):
+    """What the pipeline and detection use of a migration format (an extractor module)."""
+
+    ORM: str  # the contract's ORM id (the registry key)
+    EXTENSIONS: tuple[str, ...]  # file suffixes it may claim (".sql", ".py", ...)
+
+    def claims(self, path: Path, head: str) -> bool:
+        """Is this file one of its migrations? Cheap: its name and first bytes, trusting the project around it."""
+
+    def migration_key(self, path: Path) -> str:
+        """Files with the same key are one migration (up + down files)."""
+
+    def extract(self, unit: MigrationUnit) -> Migration: ...
+
+    def owns(self, head: str) -> bool:
+        """Certainly this format, wherever the file is (the formats of registry.CONTENT_FORMATS)."""
+
+    def order_units(self, units: list[MigrationUnit]) -> list[MigrationUnit]:
+        """The units in applied order (Alembic's revision chain, Django's graph)."""
+
+    def dialect_of(self, path: Path) -> str | None:
+        """The database its own config names (Prisma's provider, a knexfile's client), or None."""
+
+
+def in_name_order(units: list[MigrationUnit]) -> list[MigrationUnit]:
+    """order_units of the formats whose file names sort in applied order (the plan has sorted them already)."""
+    return units
+
+
+def no_config_dialect(path: Path) -> str | None:
+    """dialect_of of the formats with no config of their own that names the database."""
+    return None
+
+
+def not_by_content(head: str) -> bool:
+    """owns of the formats told apart by their names and folders, not by their content alone."""
+    return False
 
 
 @dataclass(slots=True)

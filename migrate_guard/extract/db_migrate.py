@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Migration
-from .base import MigrationUnit, NotText, display_path, read_text
+from .base import MigrationUnit, NotText, display_path, in_name_order, read_text
 
 ORM = "db-migrate"
 EXTENSIONS = (".js", ".cjs", ".mjs", ".ts", ".sql")
+order_units = in_name_order
 _JS = (".js", ".cjs", ".mjs", ".ts")
 # Written only by db-migrate's generated template (`exports.setup = function (options, seedLink)`).
 _MARKERS = re.compile(r"options\s*\.\s*dbmigrate\b|\bexports\s*\.\s*_meta\s*=|\bdbm\s*\.\s*dataType\b")

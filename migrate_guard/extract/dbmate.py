@@ -6,11 +6,14 @@ import re
 from pathlib import Path
 
 from ..model import Migration
-from .base import MigrationUnit, read_text
+from .base import MigrationUnit, in_name_order, no_config_dialect, not_by_content, read_text
 from .sql_file import Loaded, annotated_sections, build_migration, down_state_of
 
 ORM = "dbmate"
 EXTENSIONS = (".sql",)
+owns = not_by_content
+order_units = in_name_order
+dialect_of = no_config_dialect
 _ANNOTATION = re.compile(r"^\s*--\s*migrate:(up|down)\b(.*)$", re.IGNORECASE)
 _NO_TRANSACTION = re.compile(r"^[^\S\n]*--\s*migrate:up\b.*transaction:false", re.IGNORECASE | re.MULTILINE)
 

@@ -11,12 +11,13 @@ import re
 from pathlib import Path
 
 from ..model import Migration
-from .base import MigrationUnit, NotText, display_path, unreadable_migration
+from .base import MigrationUnit, NotText, display_path, no_config_dialect, unreadable_migration
 from .django_graph import MIGRATION_IMPORT, Graph, app_label
 from .pyast import read_python
 
 ORM = "django"
 EXTENSIONS = (".py",)
+dialect_of = no_config_dialect
 
 
 def claims(path: Path, head: str) -> bool:

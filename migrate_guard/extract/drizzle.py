@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 from ..model import Migration
-from .base import MigrationUnit, read_text, side_text
+from .base import MigrationUnit, in_name_order, not_by_content, read_text, side_text
 from .sql_file import Loaded, Section, build_migration
 
 ORM = "drizzle"
 EXTENSIONS = (".sql",)
+owns = not_by_content
+order_units = in_name_order
 
 
 def claims(path: Path, head: str) -> bool:

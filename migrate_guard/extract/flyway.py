@@ -6,11 +6,14 @@ import re
 from pathlib import Path
 
 from ..model import Migration
-from .base import MigrationUnit, read_text
+from .base import MigrationUnit, in_name_order, no_config_dialect, not_by_content, read_text
 from .sql_file import Loaded, Section, build_migration, has_statements
 
 ORM = "flyway"
 EXTENSIONS = (".sql",)
+owns = not_by_content
+order_units = in_name_order
+dialect_of = no_config_dialect
 _NAME = re.compile(r"^([VUR])([0-9][0-9._]*)?__(.+)\.sql$")
 
 

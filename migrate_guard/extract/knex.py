@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Migration
-from .base import MigrationUnit
+from .base import MigrationUnit, in_name_order
 
 ORM = "knex"
 EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
+order_units = in_name_order
 _MARKERS = re.compile(r"\bknex\b|\bKnex\b|\.schema\s*\.\s*(?:createTable|alterTable|table|dropTable|raw|withSchema)\b")
 _UP = re.compile(r"\bup\s*[(=:]|\.up\s*=|\bup\b\s*[,}]")
 _CONFIG_FILES = ("knexfile.*", "src/knexfile.*", "db/knexfile.*")

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..model import Migration
-from .base import MigrationUnit, read_text
+from .base import MigrationUnit, in_name_order, no_config_dialect, not_by_content, read_text
 from .sql_file import Loaded, Section, build_migration
 
 ORM = "sql"
 EXTENSIONS = (".sql",)
+owns = not_by_content
+order_units = in_name_order
+dialect_of = no_config_dialect
 
 
 def claims(path: Path, head: str) -> bool:

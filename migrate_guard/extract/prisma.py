@@ -6,11 +6,13 @@ import re
 from pathlib import Path
 
 from ..model import Migration
-from .base import MigrationUnit, read_text, side_text
+from .base import MigrationUnit, in_name_order, not_by_content, read_text, side_text
 from .sql_file import Loaded, Section, build_migration
 
 ORM = "prisma"
 EXTENSIONS = (".sql",)
+owns = not_by_content
+order_units = in_name_order
 _PROVIDERS = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite",
               "cockroachdb": "postgres"}
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import Migration
-from .base import MigrationUnit, NotText, display_path, read_text, side_text, unreadable_migration
+from .base import (MigrationUnit, NotText, display_path, in_name_order, not_by_content, read_text, side_text,
+                   unreadable_migration)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # imported where used: detection asks this module whether it claims every .sql file it sees
@@ -25,6 +26,8 @@ if TYPE_CHECKING:  # imported where used: detection asks this module whether it 
 ORM = "prisma-schema"  # registry key; findings carry the contract's ORM id "prisma"
 CONTRACT_ORM = "prisma"
 EXTENSIONS = (".prisma",)
+owns = not_by_content
+order_units = in_name_order
 _PROVIDERS = {"postgresql": "postgres", "postgres": "postgres", "cockroachdb": "postgres", "mysql": "mysql",
               "sqlite": "sqlite", "sqlserver": "sqlserver"}
 _SCALARS = {"String": "text", "Int": "int", "BigInt": "bigint", "Float": "double precision", "Decimal": "numeric",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 import re
 from pathlib import Path
-from types import ModuleType
+from typing import cast
 
-from .base import JS_SUFFIXES
+from .base import JS_SUFFIXES, Format
 
 # Order matters when sniffing a file without a project: specific formats before generic ones.
 MODULES: dict[str, str] = {
@@ -34,17 +34,18 @@ CANDIDATE_SUFFIXES = frozenset({".sql", ".py", ".prisma", *JS_SUFFIXES})
 _DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
 
 
-_loaded: dict[str, ModuleType | None] = {}
+_loaded: dict[str, Format | None] = {}
 
 
-def extractor(orm: str) -> ModuleType | None:
+def extractor(orm: str) -> Format | None:
     if orm in _loaded:
         return _loaded[orm]
     name = MODULES.get(orm)
     if name is None:
         return None
+    module: Format | None
     try:
-        module = importlib.import_module(f"migrate_guard.extract.{name}")
+        module = cast(Format, importlib.import_module(f"migrate_guard.extract.{name}"))
     except ModuleNotFoundError as error:
         if error.name == f"migrate_guard.extract.{name}":
             module = None  # format not implemented yet
@@ -54,7 +55,7 @@ def extractor(orm: str) -> ModuleType | None:
     return module
 
 
-def classify(path: Path, head: str, preferred: str | None = None) -> ModuleType | None:
+def classify(path: Path, head: str, preferred: str | None = None) -> Format | None:
     """The extractor that claims this file: the project's own ORM first, then every format in order."""
     suffix = path.suffix.lower()
     if path.name.lower().endswith(_DECLARATION_SUFFIXES):

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Migration
-from .base import MigrationUnit
+from .base import MigrationUnit, in_name_order
 
 ORM = "sequelize"
 EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
+order_units = in_name_order
 _MARKERS = re.compile(r"queryInterface|QueryInterface|\bSequelize\b|\bsequelize\b|DataTypes|"
                       r"\.(?:addColumn|removeColumn|bulkInsert|bulkDelete|changeColumn)\(")
 _UP = re.compile(r"\bup\s*[(=:]|\.up\s*=|\bup\b\s*[,}]")

@@ -11,10 +11,11 @@ from typing import Any, Callable
 
 from .. import ir
 from ..model import Migration
-from .base import MigrationUnit
+from .base import MigrationUnit, in_name_order
 
 ORM = "typeorm"
 EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
+order_units = in_name_order
 _MARKERS = re.compile(r"MigrationInterface|QueryRunner|queryRunner|[\"']typeorm[\"']")
 _UP = re.compile(r"\bup\s*[(=:]|\.up\s*=|\bup\b\s*[,}]")
 _CONFIG_FILES = ("ormconfig.*", "*data-source*.ts", "*data-source*.js", "*datasource*.ts", "*datasource*.js",

@@ -8,10 +8,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 from ..config import Config
-from ..extract.base import HEAD_BYTES, JS_SUFFIXES, MigrationUnit, display_path, read_head
+from ..extract.base import HEAD_BYTES, JS_SUFFIXES, Format, MigrationUnit, display_path, read_head
 from ..extract.registry import classify
 from ..model import Finding, Project
 from .discover import project_of
@@ -29,7 +28,7 @@ class Plan:
     """Migrations to lint, grouped by project (or folder), each group oldest first."""
 
     groups: dict[str, list[MigrationUnit]] = field(default_factory=dict)
-    modules: dict[str, ModuleType] = field(default_factory=dict)
+    modules: dict[str, Format] = field(default_factory=dict)
     projects: list[Project] = field(default_factory=list)
     # Folders of migration-shaped files no project claims (a path-less run only): one finding each, never silence.
     unclaimed: list[Finding] = field(default_factory=list)
@@ -74,9 +73,8 @@ def plan_files(files: list[Path], config: Config, options: Options, projects: li
         plan.groups.setdefault(group, []).append(unit)
     for group, group_units in plan.groups.items():
         # Formats whose names do not sort in applied order (Alembic revisions, Django's cross-app graph) say it.
-        order = getattr(plan.modules.get(group_units[0].orm), "order_units", None)
-        if order is not None and all(u.orm == group_units[0].orm for u in group_units):
-            plan.groups[group] = order(group_units)
+        if all(u.orm == group_units[0].orm for u in group_units):
+            plan.groups[group] = plan.modules[group_units[0].orm].order_units(group_units)
     return plan
 
 
