@@ -1,7 +1,9 @@
 """The layer order written in docs/ARCHITECTURE.md holds: no import cycle in migrate_guard/ and no import from a
-lower layer to a higher one. Imports are read with `ast` (never by importing): module-level, function-level and
-TYPE_CHECKING imports all count, and importing `a.b.c` counts as importing the package `a.b` too (its __init__
-runs first), unless the importer lives inside `a.b`."""
+lower layer to a higher one. Imports are read with `ast` (never by importing): module-level and function-level
+imports count, and importing `a.b.c` counts as importing the package `a.b` too (its __init__ runs first), unless
+the importer lives inside `a.b`. Imports under `if TYPE_CHECKING:` never run: they count for the layers (a type
+from a higher layer is still an arrow upwards) but not for cycles (a handler module may name the type of the
+reader that dispatches to it)."""
 
 from __future__ import annotations
 
@@ -22,22 +24,31 @@ def module_name(path: Path, package: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def import_graph(package: Path = PACKAGE) -> Graph:
+def import_graph(package: Path = PACKAGE, typing_only: bool = True) -> Graph:
+    """Every module's imports; without typing_only, those under `if TYPE_CHECKING:` are left out."""
     files = {module_name(path, package): path for path in sorted(package.rglob("*.py"))}
     graph: Graph = {}
     for name, path in files.items():
         edges = graph.setdefault(name, {})
-        for target, line in _imports(name, path, set(files)):
+        for target, line in _imports(name, path, set(files), typing_only):
             for imported in (target, *_packages_run_first(name, target)):
                 if imported != name:
                     edges.setdefault(imported, line)
     return graph
 
 
-def _imports(name: str, path: Path, modules: set[str]) -> Iterator[tuple[str, int]]:
+def _imports(name: str, path: Path, modules: set[str], typing_only: bool) -> Iterator[tuple[str, int]]:
     here = name if path.name == "__init__.py" else name.rpartition(".")[0]
     root = name.partition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    skipped: set[int] = set()
+    if not typing_only:
+        for block in ast.walk(tree):
+            if isinstance(block, ast.If) and _names_type_checking(block.test):
+                skipped.update(id(node) for statement in block.body for node in ast.walk(statement))
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -54,6 +65,11 @@ def _imports(name: str, path: Path, modules: set[str]) -> Iterator[tuple[str, in
                 target = target.rpartition(".")[0]
             if target and target.partition(".")[0] == root:
                 yield target, node.lineno
+
+
+def _names_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def _packages_run_first(importer: str, target: str) -> list[str]:
@@ -138,7 +154,7 @@ def layering_problems(graph: Graph, table: list[tuple[str, list[str]]]) -> list[
 
 
 def test_no_import_cycles() -> None:
-    found = cycles(import_graph())
+    found = cycles(import_graph(typing_only=False))
     assert not found, "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
 
 
@@ -155,11 +171,14 @@ def test_the_checks_see_cycles_upward_imports_and_unplaced_modules(tmp_path: Pat
     (package / "low" / "leaf.py").write_text("def f():\n    from ..high import g  # function-level counts too\n")
     (package / "high.py").write_text("from .low.leaf import f\n")
     (package / "stray.py").write_text("import pkg.low.leaf\n")
+    (package / "typed.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import stray\n")
     graph = import_graph(package)
     assert graph["pkg.stray"] == {"pkg.low.leaf": 1, "pkg.low": 1}  # the package's __init__ runs first
     assert cycles(graph) == [["pkg.high", "pkg.low", "pkg.low.leaf"]]
+    assert graph["pkg.typed"] == {"pkg.stray": 3} and import_graph(package, typing_only=False)["pkg.typed"] == {}
     table = layer_table("```layers\ntop    pkg.high\nbottom pkg pkg.low\n```\n")
     assert layering_problems(graph, table) == [
         "pkg.stray is in no layer of the table",
+        "pkg.typed is in no layer of the table",
         "pkg.low.leaf (layer bottom) imports pkg.high (layer top), line 2",
     ]

@@ -7,19 +7,14 @@ otherwise: the `versions` folder whose subfolders are named for versions and hol
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from ..extract.js.text import strip_js_comments
+from ..extract.knex_versions import is_version_folder
 from .common import find_dirs, js_dependencies, js_string_option, list_dir, read_small
 
 CONFIG_FILE = "MigratorConfig.js"
-_VERSION = re.compile(r"\d+(?:\.\d+)*")
 _JS_EXTS = (".js", ".cjs", ".mjs", ".ts")
-
-
-def is_version_folder(name: str) -> bool:
-    return _VERSION.fullmatch(name) is not None
 
 
 def versions_folder(root: Path, names: list[str]) -> Path | None:

@@ -96,7 +96,7 @@ def migration_key(path: Path) -> str:
 
 
 def _in_versions_folder(path: Path) -> bool:
-    from ..detect.knex_migrator import is_version_folder
+    from .knex_versions import is_version_folder
 
     return path.parent.parent.name == "versions" and is_version_folder(path.parent.name)
 
