@@ -4,16 +4,16 @@ recognised by their files' names and annotations, grouped per folder."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from ..dialects import dialect_of_url, dialect_word
 from ..extract.base import read_head
-from ..extract.registry import classify
+from ..extract.registry import MODULES, classify, extractor
 from ..extract.sql_text import without_comments
 from ..model import Project
 from .common import list_dir, make_project, read_small
 
-SQL_ORMS = ("prisma", "drizzle", "golang-migrate", "goose", "dbmate", "flyway")
 # Files that mark the root of a SQL-migrations project (where its tool is run from).
 _ROOT_MARKERS = ("go.mod", "flyway.conf", "flyway.toml", "dbconfig.yml", ".env", "package.json", "pom.xml",
                  "build.gradle", "build.gradle.kts", "docker-compose.yml", "compose.yaml", "Makefile")
@@ -48,9 +48,18 @@ _SPECIFIC = (("clickhouse", "mysql"), ("cockroachdb", "postgres"))
 _FLYWAY_URL = re.compile(r"""^[^\S\n]*(?:flyway\.)?url\s*[=:]\s*['"]?(jdbc:[^'"\s]+)""", re.MULTILINE)
 
 
+@lru_cache(maxsize=1)
+def sql_file_formats() -> frozenset[str]:
+    """The formats whose migrations are .sql files alone (golang-migrate, goose, dbmate, Flyway, Prisma, Drizzle): a
+    folder of them is a project of its own. Plain SQL folders are found apart (is_plain_migrations_folder)."""
+    return frozenset(orm for orm in MODULES if orm != PLAIN_SQL and (module := extractor(orm)) is not None
+                     and module.EXTENSIONS == (".sql",))
+
+
 def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[Path]) -> list[Project]:
     """One project per folder of recognised SQL migrations (given as folders with the names of their .sql files);
     folders in `taken` belong to a project found already."""
+    sql_formats = sql_file_formats()
     by_folder: dict[Path, tuple[str, Path]] = {}
     resolved: dict[Path, Path] = {}
     plain: list[Path] = []
@@ -59,7 +68,7 @@ def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[P
         for name in names:  # the folder's tool is known from its first migration
             path = parent / name
             module = classify(path, read_head(path))
-            if module is None or module.ORM not in SQL_ORMS:
+            if module is None or module.ORM not in sql_formats:
                 other = other or (module is not None and module.ORM != PLAIN_SQL)
                 continue
             folder = parent.parent if module.ORM == "prisma" else parent
