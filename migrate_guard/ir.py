@@ -158,6 +158,8 @@ class AlterColumnType(Operation):
     column: str
     new_type: ColumnType | None  # None: the tool changes the type but we cannot tell to what
     old_type: ColumnType | None = None  # known when the source says (existing_type=, replayed history)
+    # what the down restores the column to (a restating tool's down): the old type when no earlier migration tells
+    old_type_in_down: ColumnType | None = None
     using: str | None = None
 
 

@@ -28,6 +28,8 @@ class SchemaState:
     initial_tables: set[str] = field(default_factory=set)
     # table -> its columns known to be NOT NULL (MySQL's MODIFY restates NOT NULL: a change only if it was nullable)
     not_null: dict[str, set[str]] = field(default_factory=dict)
+    # table -> columns known only from a type change (ALTER COLUMN ... TYPE, a restated column): nullability unknown
+    typed_only: dict[str, set[str]] = field(default_factory=dict)
     # index name -> its table, for the statements that name an index only (DROP INDEX x)
     index_tables: dict[str, str] = field(default_factory=dict)
     # indexes by table, caught up lazily with `indexes` (which only ever grows): has_index() is then a lookup, not a
@@ -42,16 +44,17 @@ class SchemaState:
         columns = {table: {column: _plain(kind) for column, kind in kinds.items()}
                    for table, kinds in self.columns.items()}
         return {"columns": columns, "indexes": self.indexes, "initial_tables": self.initial_tables,
-                "not_null": self.not_null,
+                "not_null": self.not_null, "typed_only": self.typed_only,
                 "index_tables": self.index_tables}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update({"not_null": {}, **state}, _by_table={}, _indexed=0)
+        self.__dict__.update({"not_null": {}, "typed_only": {}, **state}, _by_table={}, _indexed=0)
 
     def copy(self) -> SchemaState:
         return SchemaState(columns={t: dict(c) for t, c in self.columns.items()}, indexes=list(self.indexes),
                            initial_tables=set(self.initial_tables),
                            not_null={t: set(c) for t, c in self.not_null.items()},
+                           typed_only={t: set(c) for t, c in self.typed_only.items()},
                            index_tables=dict(self.index_tables))
 
     def replay(self, migration: Migration) -> None:
@@ -77,7 +80,10 @@ class SchemaState:
             if op.column.primary_key or op.column.unique or op.column.indexed:
                 self.indexes.append((norm(op.table), (norm(op.column.name),)))
         elif isinstance(op, ir.AlterColumnType) and op.new_type is not None:
-            self.columns.setdefault(norm(op.table), {})[norm(op.column)] = op.new_type
+            columns = self.columns.setdefault(norm(op.table), {})
+            if norm(op.column) not in columns:
+                self.typed_only.setdefault(norm(op.table), set()).add(norm(op.column))
+            columns[norm(op.column)] = op.new_type
         elif isinstance(op, ir.DropColumn):
             self.columns.get(norm(op.table), {}).pop(norm(op.column), None)
         elif isinstance(op, ir.RenameColumn):
@@ -98,6 +104,11 @@ class SchemaState:
             self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
 
     def _apply_nullability(self, op: ir.Operation) -> None:
+        if isinstance(op, (ir.CreateTable, ir.DropTable)):
+            self.typed_only.pop(norm(op.table), None)
+        elif isinstance(op, (ir.AddColumn, ir.DropNotNull, ir.DropColumn)):
+            name = op.column.name if isinstance(op, ir.AddColumn) else op.column
+            self.typed_only.get(norm(op.table), set()).discard(norm(name))
         if isinstance(op, ir.CreateTable):
             self.not_null[norm(op.table)] = {norm(c.name) for c in op.columns if not c.nullable or c.primary_key}
         elif isinstance(op, ir.AddColumn) and (not op.column.nullable or op.column.primary_key):
@@ -124,7 +135,9 @@ class SchemaState:
         """Is the column nullable: True / False as far as earlier migrations tell, None when the column is unknown."""
         if norm(column) not in self.columns.get(norm(table), {}):
             return None
-        return norm(column) not in self.not_null.get(norm(table), set())
+        if norm(column) in self.not_null.get(norm(table), set()):
+            return False
+        return None if norm(column) in self.typed_only.get(norm(table), set()) else True
 
     def column_type(self, table: str, column: str) -> ir.ColumnType | None:
         kinds = self.columns.get(norm(table), {})

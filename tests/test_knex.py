@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_tree
+from conftest import lint_json, run_cli, write_tree
 from migrate_guard import ir
 from migrate_guard.extract import knex
 from migrate_guard.extract.base import MigrationUnit
@@ -167,3 +167,29 @@ def test_raw_bindings_are_substituted_as_knex_does(tmp_path: Path) -> None:
     assert [g for g in got if g[0] == "parse-error"] == []
     assert ("drop-table", 12, 19, ["Dropping", "table", "legacy", "deletes"]) in got
     assert ("unbounded-update", 13, 26, ["UPDATE", "of", "users", "has"]) in got
+
+
+_CREATE_USERS = """\
+exports.up = (knex) => knex.schema.createTable('users', (t) => { t.increments(); t.string('email'); });
+exports.down = (knex) => knex.schema.dropTable('users');
+"""
+
+
+@pytest.mark.parametrize(("history", "reported"), [
+    # email was created nullable: the restated NOT NULL is a real change
+    ({"migrations/20240101_users.js": _CREATE_USERS}, True),
+    # no earlier migration tells: `.alter()` restates the column, NOT NULL may be what it already was
+    ({}, False),
+])
+def test_alter_restating_not_null_is_a_change_only_when_the_column_was_nullable(
+        tmp_path: Path, history: dict[str, str], reported: bool) -> None:
+    write_tree(tmp_path, {"knexfile.js": "module.exports = { client: 'pg' };", **history,
+                          "migrations/20240102_email.js": (
+                              "exports.up = (knex) => knex.schema.alterTable('users', (t) => {\n"
+                              "  t.string('email', 320).notNullable().alter();\n"
+                              "});\n"
+                              "exports.down = (knex) => knex.schema.alterTable('users', (t) => {\n"
+                              "  t.string('email').nullable().alter();\n"
+                              "});\n")})
+    rules = {f["rule"] for f in lint_json("--no-cache", cwd=tmp_path) if f["path"].endswith("_email.js")}
+    assert ("set-not-null" in rules) is reported

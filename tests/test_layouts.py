@@ -273,10 +273,11 @@ def test_each_file_passed_alone_gives_its_own_markers(name: str, path: str) -> N
 
 def test_a_file_only_its_folder_tells_the_tool_of_is_linted_alone_too() -> None:
     # genesis.js calls a helper only (`safeAddIndex(context, ...)`): umzug-shaped, claimed because its folder is a
-    # Sequelize project by its other files' content
+    # Sequelize project by its other files' content, and the helper's addIndex (lib/migrate.js) is read
     result = run_cli("check", "lib/migrations/server/20230422000000-genesis.js", "--format", "json", "--no-cache",
                      cwd=LAYOUTS / "umzug-groups")
-    assert result.json()["summary"]["files"] == 1 and result.findings() == []
+    assert result.json()["summary"]["files"] == 1
+    assert [(f["rule"], f["line"]) for f in result.findings()] == [("non-concurrent-index", 4)]
 
 
 def test_compiled_typeorm_output_is_typeorm_by_its_content() -> None:

@@ -142,3 +142,89 @@ def test_client_side_defaults_are_not_database_defaults(tmp_path: Path, default:
     [op] = up_ops(extract(tmp_path, f"await queryInterface.addColumn('users', 'c', "
                                     f"{{ type: Sequelize.DATE, allowNull: false, defaultValue: {default} }});"))
     assert (op.column.default is not None) is has_default
+
+
+# --- the project's own helpers ------------------------------------------------------------------------------------
+
+_HELPERS_MODULE = """\
+const removeColumnIfExists = async (context, table, column, options) => {
+  const schema = await context.describeTable(table);
+  if (!schema[column]) {
+    return;
+  }
+  await context.removeColumn(table, column, options);
+};
+exports.removeColumnIfExists = removeColumnIfExists;
+async function resetTable(context, table) {
+  await context.bulkDelete(table, null);
+  await dropLater(context, table);
+}
+async function dropLater(context, table) {
+  await context.dropTable(table);
+}
+module.exports.resetTable = resetTable;
+"""
+
+
+def _helper_project(tmp_path: Path, migration: str) -> list[tuple[str, str, int]]:
+    write_tree(tmp_path, {"lib/migrate.js": _HELPERS_MODULE, "lib/migrations/20240101-m.js": migration})
+    path = tmp_path / "lib/migrations/20240101-m.js"
+    unit = MigrationUnit(orm="sequelize", id=path.name, files=[path], dialect="postgres")
+    return [(op.kind, getattr(op, "table", ""), op.location.line) for op in up_ops(sequelize.extract(unit))]
+
+
+def test_helper_imported_as_compiled_ts_alias_is_read_with_the_callers_arguments(tmp_path: Path) -> None:
+    ops = _helper_project(tmp_path, textwrap.dedent("""\
+        "use strict";
+        const migrate_1 = require("../migrate");
+        const up = async ({ context }) => {
+            await (0, migrate_1.removeColumnIfExists)(context, 'notifications', 'updatedAt');
+        };
+        exports.up = up;
+    """))
+    assert ops == [("drop_column", "notifications", 4)]
+
+
+def test_helper_imported_by_name_is_read_one_level_only(tmp_path: Path) -> None:
+    # resetTable's bulkDelete is read; the dropTable inside its own helper dropLater is not followed
+    ops = _helper_project(tmp_path, textwrap.dedent("""\
+        const { resetTable } = require('../migrate');
+        module.exports = {
+          async up(queryInterface) {
+            await resetTable(queryInterface, 'sessions');
+          },
+        };
+    """))
+    assert ops == [("delete", "sessions", 4)]
+
+
+def test_helper_in_the_same_file_and_a_call_not_given_the_interface(tmp_path: Path) -> None:
+    ops = _helper_project(tmp_path, textwrap.dedent("""\
+        async function dropIt(qi, name) {
+          await qi.dropTable(name);
+        }
+        function log(name) { console.log(name); }
+        module.exports = {
+          async up(queryInterface) {
+            await dropIt(queryInterface, 'legacy');
+            log('legacy');
+          },
+        };
+    """))
+    assert ops == [("drop_table", "legacy", 7)]
+
+
+def test_helper_outside_the_project_is_not_read(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"outside/migrate.js": _HELPERS_MODULE})
+    project = tmp_path / "app"
+    migration = textwrap.dedent("""\
+        const { resetTable } = require('../../../outside/migrate');
+        module.exports = { async up(queryInterface) { await resetTable(queryInterface, 'sessions'); } };
+    """)
+    write_tree(project, {"db/migrations/20240101-m.js": migration})
+    path = project / "db/migrations/20240101-m.js"
+    from migrate_guard.model import Project
+
+    unit = MigrationUnit(orm="sequelize", id=path.name, files=[path], dialect="postgres",
+                         project=Project(orm="sequelize", root=str(project), migrations=[str(path.parent)]))
+    assert up_ops(sequelize.extract(unit)) == []

@@ -74,9 +74,14 @@ def test_drizzle_dialect_from_journal_and_breakpoints(tree) -> None:
 
 
 def test_dialect_flag_overrides(tree) -> None:
+    # MODIFY restates the column: its NOT NULL is a change only when the column is known to be nullable
     root = tree({"m.sql": "ALTER TABLE t MODIFY COLUMN a varchar(20) NOT NULL;\n"})
-    assert findings(root, "m.sql", "--dialect", "mysql") == [
-        ("m.sql", 1, "column-type-change"), ("m.sql", 1, "set-not-null")]
+    assert findings(root, "m.sql", "--dialect", "mysql") == [("m.sql", 1, "column-type-change")]
+    root = tree({"m/000001_t.up.sql": "CREATE TABLE t (a varchar(10));\n", "m/000001_t.down.sql": "DROP TABLE t;\n",
+                 "m/000002_a.up.sql": "ALTER TABLE t MODIFY COLUMN a varchar(20) NOT NULL;\n",
+                 "m/000002_a.down.sql": "ALTER TABLE t MODIFY COLUMN a varchar(10) NULL;\n"})
+    assert findings(root, "m/000002_a.up.sql", "--dialect", "mysql") == [
+        ("m/000002_a.up.sql", 1, "column-type-change"), ("m/000002_a.up.sql", 1, "set-not-null")]
 
 
 def test_type_change_known_safe_from_history_is_info(tree) -> None:

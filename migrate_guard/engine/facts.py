@@ -263,7 +263,7 @@ def data_loss(ops: list[ir.Operation], created: set[str], swapped: set[int], sta
         if isinstance(op, (ir.DropSchema, ir.DropDatabase)):
             return f"drops {'schema' if isinstance(op, ir.DropSchema) else 'database'} {op.name}"
         if isinstance(op, ir.AlterColumnType):
-            old = op.old_type or state.column_type(op.table, op.column)
+            old = op.old_type or state.column_type(op.table, op.column) or op.old_type_in_down
             if not (type_change_safe(old, op.new_type, op.dialect or dialect) or type_widens(old, op.new_type)):
                 return f"changes the type of {op.table}.{op.column}"
     return None
@@ -385,7 +385,7 @@ class MigrationFacts:
                     facts["index_name_pattern"] = self.index_name_pattern
                 if isinstance(part, ir.AlterColumnType):
                     view = local if norm(part.table) in own else self.state
-                    old = part.old_type or view.column_type(part.table, part.column)
+                    old = part.old_type or view.column_type(part.table, part.column) or part.old_type_in_down
                     facts["old_type"] = str(old) if old else "its current type"
                     facts["new_type"] = str(part.new_type) if part.new_type else "a new type"
                     facts["type_change_safe"] = type_change_safe(old, part.new_type, dialect)
@@ -409,4 +409,6 @@ class MigrationFacts:
                                 local.columns[table] = dict(self.state.columns[table])
                             if table in self.state.not_null:
                                 local.not_null[table] = set(self.state.not_null[table])
+                            if table in self.state.typed_only:
+                                local.typed_only[table] = set(self.state.typed_only[table])
                     local.apply(op)

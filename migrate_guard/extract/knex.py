@@ -113,7 +113,10 @@ def dialect_of(path: Path) -> str | None:
 def extract(unit: MigrationUnit) -> Migration:
     from .js.migration import extract_js
 
+    from .js.restated import old_definitions_from_down
+
     migration = extract_js(unit, ORM, _interpret, _transactional)
+    old_definitions_from_down(migration)
     if migration.down == "missing" and any(op.kind != "parse_error" for op in migration.operations) and \
             _helper_built(migration):
         migration.down = "present"  # every knex-migrator helper brings its own down
