@@ -278,9 +278,27 @@ def test_a_killed_run_leaves_no_server_database_or_file(tmp_path: Path, signum: 
 
 
 def test_not_supported_projects_say_so() -> None:
-    result = run_cli("verify", "apps/admin", cwd=FIXTURES / "demo")
+    result = run_cli("verify", "apps/admin", cwd=FIXTURES / "demo")  # a TypeORM project without its node_modules
     assert result.code == 0
-    assert "not verified: TypeORM migrations are code run by the TypeORM CLI" in result.out
+    assert "not verified: typeorm is not installed for this project (no node_modules/.bin/typeorm-ts-node-commonjs" \
+        in result.out
+
+
+def test_mysql_project_is_not_verified_in_one_line(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"migrations/000001_a.up.sql": "CREATE TABLE a (id int);\n",
+                          "migrations/000001_a.down.sql": "DROP TABLE a;\n"})
+    result = run_cli("verify", "--dialect", "mysql", cwd=tmp_path)
+    assert result.code == 0 and result.err == ""
+    assert result.out.splitlines()[:2] == [". (golang-migrate, MySQL)",
+                                           "  - not verified: verify supports SQLite and Postgres, not MySQL"]
+    _, findings = _findings("--dialect", "mysql", cwd=tmp_path)
+    assert [(f["rule"], f["severity"]) for f in findings if f["rule"].startswith("verify-")] == [
+        ("verify-not-supported", "info")]
+    # --database with a MySQL URL: a usage error, one line, exit 2, and nothing is connected to
+    result = run_cli("verify", "--database", "mysql://root@127.0.0.1:1/app", cwd=tmp_path)
+    assert result.code == 2 and result.out == ""
+    assert result.err.strip().splitlines() == ["migrate-guard: error: verify does not support MySQL yet: only SQLite "
+                                               "and Postgres"]
 
 
 def test_demo_report(needs_postgres_binaries: None) -> None:
@@ -291,7 +309,14 @@ def test_demo_report(needs_postgres_binaries: None) -> None:
     # goose: a StatementBegin/End function body runs whole; CONCURRENTLY inside goose's transaction fails as in goose
     assert "  ✓ 20240101120000_products (up, down, up: schema equal)" in result.out
     assert "CREATE INDEX CONCURRENTLY cannot run inside a transaction block" in result.out
-    assert "not verified: Django on Postgres" in result.out
+    # the demo's Django project names settings (config.settings) it does not ship
+    assert "not verified: Django's sqlmigrate failed: ModuleNotFoundError: No module named 'config'" in result.out
+
+
+def test_help_says_it_runs_the_project_code() -> None:
+    result = run_cli("verify", "--help")
+    assert result.code == 0
+    assert "All of this runs the project's code" in " ".join(result.out.split())
 
 
 def test_usage_errors() -> None:
@@ -325,7 +350,13 @@ def test_alembic_offline_sql_on_postgres(needs_postgres_binaries: None) -> None:
     # each SQL statement is placed at its op.* call, so the evidence lands on check's finding for that call
     [index] = _by(findings, "non-concurrent-index", "a002_email_index")
     assert index["line"] == 11 and index["message"].endswith("(verified: SHARE on accounts)")
-    [rows] = _by(findings, "verify-fails-on-rows", "a003_region")
+    [dropped] = _by(findings, "verify-round-trip", "a003_drop_legacy_ref")
+    assert "down does not restore column accounts.legacy_ref" in dropped["message"]
+    [change] = _by(findings, "column-type-change", "a004_zip_to_integer")
+    assert change["line"] == 12
+    assert change["message"].endswith("(verified: ACCESS EXCLUSIVE on accounts; table accounts rewritten)")
+    assert not _by(findings, "verify-round-trip", "a004_zip_to_integer")
+    [rows] = _by(findings, "verify-fails-on-rows", "a005_region")
     assert rows["line"] == 10 and "contains null values" in rows["message"]
 
 
@@ -334,6 +365,41 @@ def test_alembic_on_sqlite() -> None:
     assert "index accounts_email_idx survives the down" in _by(findings, "verify-round-trip",
                                                                  "a002_email_index")[0]["message"]
     assert not _by(findings, "verify-round-trip", "a001_create_accounts")
+    assert "down does not restore column accounts.legacy_ref" in _by(findings, "verify-round-trip",
+                                                                       "a003_drop_legacy_ref")[0]["message"]
+    # a004 changes the type on Postgres only: on SQLite it gives no SQL, which is no reason not to verify the rest
+    assert not [f for f in findings if f["migration"] == "a004_zip_to_integer" and f["rule"].startswith("verify-")]
+    [rows] = _by(findings, "verify-fails-on-rows", "a005_region")
+    assert "Cannot add a NOT NULL column with default value NULL" in rows["message"]
+
+
+def test_goose_fixture_truth_on_postgres(needs_postgres_binaries: None) -> None:
+    code, findings = _findings("goose/postgres", cwd=VERIFY)
+    assert code == 1
+    assert not _by(findings, "verify-round-trip", "00001_create_users")
+    [trip] = _by(findings, "verify-round-trip", "00002_add_email_index")
+    assert "index users_email_idx survives the down" in trip["message"] and trip["line"] == 6  # its -- +goose Down
+    [index] = _by(findings, "non-concurrent-index", "00002_add_email_index")
+    assert index["line"] == 4 and index["message"].endswith("(verified: SHARE on users)")
+    assert "down does not restore column users.legacy_ref" in _by(findings, "verify-round-trip",
+                                                                    "00003_drop_legacy_ref")[0]["message"]
+    [change] = _by(findings, "column-type-change", "00004_zip_to_integer")
+    assert "(verified: ACCESS EXCLUSIVE on users; table users rewritten)" in change["message"]
+    assert not _by(findings, "verify-round-trip", "00004_zip_to_integer")
+    [rows] = _by(findings, "verify-fails-on-rows", "00005_add_region")
+    assert 'column "region" of relation "users" contains null values' in rows["message"] and rows["line"] == 3
+
+
+def test_goose_fixture_truth_on_sqlite() -> None:
+    code, findings = _findings("goose/sqlite", cwd=VERIFY)
+    assert code == 1
+    assert not _by(findings, "verify-round-trip", "00001_create_users")
+    assert "index users_email_idx survives the down" in _by(findings, "verify-round-trip",
+                                                              "00002_add_email_index")[0]["message"]
+    assert "down does not restore column users.legacy_ref" in _by(findings, "verify-round-trip",
+                                                                    "00003_drop_legacy_ref")[0]["message"]
+    [rows] = _by(findings, "verify-fails-on-rows", "00004_copy_nicknames")
+    assert "NOT NULL constraint failed: handles.name" in rows["message"] and rows["line"] == 4
 
 
 def test_alembic_env_without_offline_mode_is_not_verified() -> None:
@@ -349,12 +415,47 @@ def test_django_sqlmigrate_on_sqlite(scratch_tmp: str) -> None:
     assert not _by(findings, "verify-round-trip", "shop.0001_initial")
     [trip] = _by(findings, "verify-round-trip", "shop.0002_customer_region")
     assert "index shop_customer_email_idx survives the down" in trip["message"]
+    assert "down does not restore column shop_customer.legacy_ref" in _by(
+        findings, "verify-round-trip", "shop.0003_drop_legacy_ref")[0]["message"]
+    # Django rebuilds a SQLite table to change a column's type, and loses the index RunSQL made behind its back
+    assert "down does not restore index shop_customer_email_idx" in _by(
+        findings, "verify-round-trip", "shop.0004_zip_to_integer")[0]["message"]
+    [rows] = _by(findings, "verify-fails-on-rows", "shop.0005_customer_country")
+    assert "NOT NULL constraint failed: new__shop_customer.country" in rows["message"]
     assert _leftovers(scratch_tmp) == []  # the settings override folder and the database file are gone too
 
 
-def test_django_on_postgres_says_it_is_not_verified_yet() -> None:
-    result = run_cli("verify", "services/accounts", cwd=FIXTURES / "demo")
-    assert result.code == 0 and "not verified: Django on Postgres" in result.out
+def test_django_on_postgres(needs_postgres_binaries: None, scratch_tmp: str) -> None:
+    code, findings = _findings("django", "--dialect", "postgres", cwd=VERIFY, env={"TMPDIR": scratch_tmp})
+    assert code == 1
+    assert not _by(findings, "verify-round-trip", "shop.0001_initial")
+    [trip] = _by(findings, "verify-round-trip", "shop.0002_customer_region")
+    assert "index shop_customer_email_idx survives the down" in trip["message"]
+    # sqlmigrate's SQL is applied statement by statement: the RunSQL index's SHARE is read (no rule predicts an
+    # index made in RunSQL: that is what verify-unpredicted-lock is for)
+    [index] = [f for f in _by(findings, "verify-unpredicted-lock", "shop.0002_customer_region")
+               if "CREATE INDEX" in f["message"]]
+    assert "took SHARE on shop_customer" in index["message"] and index["line"] == 9
+    [dropped] = _by(findings, "verify-round-trip", "shop.0003_drop_legacy_ref")
+    assert "down does not restore column shop_customer.legacy_ref" in dropped["message"]
+    [change] = _by(findings, "column-type-change", "shop.0004_zip_to_integer")
+    assert change["message"].endswith("(verified: ACCESS EXCLUSIVE on shop_customer; table shop_customer rewritten)")
+    assert not _by(findings, "verify-round-trip", "shop.0004_zip_to_integer")
+    [rows] = _by(findings, "verify-fails-on-rows", "shop.0005_customer_country")
+    assert 'column "country" of relation "shop_customer" contains null values' in rows["message"]
+    assert rows["line"] == 8
+    assert _leftovers(scratch_tmp) == [] and not _servers(scratch_tmp)
+
+
+def test_django_on_postgres_without_a_driver_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from migrate_guard.verify.apply import CannotApply
+    from migrate_guard.verify.django import _databases
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    with pytest.raises(CannotApply, match="Django on Postgres needs Django's Postgres driver"):
+        _databases("postgres", {"database": "x", "host": "/tmp", "port": 5432, "user": "postgres"})
 
 
 def test_seeded_rows_fit_types_references_and_constraints(tmp_path: Path, needs_postgres_binaries: None) -> None:

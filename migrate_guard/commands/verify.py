@@ -16,9 +16,12 @@ of --database URL and dropped afterwards) and check each one: its down restores 
 cleanly (round trip), it works on tables that hold rows, and (Postgres) which locks it takes and which tables it
 rewrites. Nothing is left behind, also on Ctrl-C. SQL migrations are applied by verify itself (golang-migrate,
 goose, dbmate, Flyway, Prisma, Drizzle, plain SQL); Alembic's SQL comes from its offline mode (`alembic upgrade
---sql`) and Django's (SQLite projects) from `sqlmigrate`, which run the project's env.py, settings and migration
-files: that is running your code, as `run` does. TypeORM, Knex and Sequelize projects (and Django on Postgres) are
-reported as not verified yet. verify is never part of `check` or of the pre-commit hook."""
+--sql`) and Django's from `sqlmigrate` (with a settings override outside the project; Postgres needs psycopg),
+then verify applies it statement by statement. Knex, Sequelize and TypeORM migrations are run one by one by the
+project's own CLI (from its node_modules) with a config verify writes outside the project; those tools send their
+statements themselves, so their per-statement locks are not observed (rewritten tables are). All of this runs the
+project's code (env.py, settings, migration files), as `run` does: verify only projects you trust. MySQL projects
+are reported as not verified. verify is never part of `check` or of the pre-commit hook."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -19,7 +19,7 @@ from ..extract.base import MigrationUnit, display_path, read_text
 from ..location import Location
 from ..model import Migration, Project
 from .apply import CannotApply, Script, generated_statements, place_at_operations
-from .database import is_control
+from .statements import is_control
 
 _REVISION = re.compile(r"^revision\s*(?::[^=\n]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
 _URLS = {"postgres": "postgresql://", "sqlite": "sqlite://"}
@@ -73,6 +73,7 @@ def alembic_scripts(project: Project, units: list[MigrationUnit], migrations: li
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise CannotApply(f"Alembic's offline mode (alembic upgrade --sql) failed: {last}") from None
     scripts = []
+    silent: list[Path] = []  # revisions with operations whose offline SQL is empty
     for index, (unit, migration) in enumerate(zip(units, migrations)):
         up, down = outputs[2 * index], outputs[2 * index + 1]
         if "error" in up:
@@ -82,10 +83,12 @@ def alembic_scripts(project: Project, units: list[MigrationUnit], migrations: li
         down_statements = [] if "error" in down else generated_statements(down["sql"], path, database)
         if not [s for s in up_statements if not is_control(s)] and any(
                 op.direction == "up" and op.kind != "migration" for op in migration.operations):
-            raise CannotApply(f"alembic upgrade --sql gave no SQL for {display_path(path)} (does env.py call "
-                              "context.run_migrations() in offline mode?)")
+            silent.append(path)
         place_at_operations(up_statements, migration, "up")
         place_at_operations(down_statements, migration, "down")
         scripts.append(Script(migration, up_statements, down_statements or None, Location(display_path(path), 1, 1, 1),
                               transactional=False))
+    if silent and len(silent) == len(scripts):  # one revision may do nothing on this database (`if dialect == ...`)
+        raise CannotApply(f"alembic upgrade --sql gave no SQL for {display_path(silent[0])} (does env.py call "
+                          "context.run_migrations() in offline mode?)")
     return scripts

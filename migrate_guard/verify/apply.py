@@ -10,20 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from ..extract.base import MigrationUnit, display_path, read_text
 from ..extract.sql_file import Section, annotated_sections, has_statements
 from ..location import Location
 from ..model import Migration
+from .database import Applied
+from .statements import BOOKKEEPING, Statement, is_control
 
 # Formats whose migrations are SQL that migrate-guard applies itself.
 SQL_FORMATS = frozenset({"golang-migrate", "goose", "dbmate", "flyway", "sql", "prisma", "drizzle"})
-# Formats verify cannot apply yet, and what to do meanwhile.
-NOT_SUPPORTED = {
-    "typeorm": "TypeORM migrations are code run by the TypeORM CLI",
-    "knex": "Knex migrations are code run by the knex CLI",
-    "sequelize": "Sequelize migrations are code run by sequelize-cli",
-}
 
 
 
@@ -35,16 +32,10 @@ _GOOSE_BLOCK = re.compile(r"^\s*--\s*\+goose\s+Statement(Begin|End)\b", re.IGNOR
 _DRIZZLE_BREAK = "--> statement-breakpoint"
 
 
-@dataclass(slots=True)
-class Statement:
-    """One statement to run, and where it starts in its file."""
+class NativeMigration(Protocol):
+    """A migration its own tool applies (Knex, Sequelize, TypeORM): one direction on one throwaway database."""
 
-    sql: str
-    location: Location
-
-    @property
-    def first_line(self) -> str:
-        return " ".join(self.sql.split())[:80]
+    def apply(self, database: Any, direction: str) -> Applied: ...
 
 
 @dataclass(slots=True)
@@ -56,6 +47,7 @@ class Script:
     down: list[Statement] | None  # None: the migration has no down (by design, or none was written)
     down_location: Location | None
     transactional: bool  # the tool wraps the whole migration in one transaction
+    native: NativeMigration | None = None  # applied by the project's own tool (native.py), not statement by statement
 
     @property
     def id(self) -> str:
@@ -160,8 +152,6 @@ def _statement(text: str, start: int, end: int, section: Section, first_line: in
 def generated_statements(sql: str, path: Path, database: str) -> list[Statement]:
     """The offline SQL's statements without the tool's own bookkeeping (Alembic's offline mode creates
     alembic_version in every run from base, which a second up after a down would trip over), each at the revision file's first line."""
-    from .snapshot import BOOKKEEPING
-
     shown = display_path(path)
     statements = [s for s in statements_of(Section("up", sql, 1, path), database)
                   if not any(name in s.sql for name in BOOKKEEPING)]
@@ -173,13 +163,11 @@ def generated_statements(sql: str, path: Path, database: str) -> list[Statement]
 def place_at_operations(statements: list[Statement], migration: Migration, direction: str) -> None:
     """When the SQL has one statement per operation the extractor read (the usual case), each statement takes its
     operation's place in the Python file, so verify's evidence lands on check's finding for that call."""
-    places = []
+    places: list[Location] = []
     for op in migration.operations:
         if op.direction == direction and op.kind not in ("migration_info", "transaction") and (
                 not places or places[-1] != op.location):
             places.append(op.location)
-    from .database import is_control
-
     work = [s for s in statements if not is_control(s)]
     if len(places) == len(work):
         for statement, place in zip(work, places):

@@ -48,6 +48,13 @@ class Outcome:
     stopped: bool = False  # the up failed: later migrations were not applied
 
 
+def apply_step(database: Database, script: Script, direction: str) -> Applied:
+    """The up or the down of one migration: its statements one by one, or its own tool's run."""
+    if script.native is not None:
+        return script.native.apply(database, direction)
+    return database.apply(script.up if direction == "up" else script.down or [], script.transactional)
+
+
 def snapshot(database: Database) -> Snapshot:
     if isinstance(database, PostgresDatabase):
         return postgres_snapshot(database)
@@ -86,7 +93,7 @@ class Verifier:
                 progress(index, len(scripts), script.id)
             if index < first_checked:
                 outcome = Outcome(script, checked=False)
-                applied = self.database.apply(script.up, script.transactional)
+                applied = apply_step(self.database, script, "up")
                 outcome.steps.append("up")
                 if not applied.ok:
                     outcome.findings.append(self._failure(script, applied, MIGRATION_FAILS, "fails"))
@@ -117,12 +124,12 @@ class Verifier:
         # A migration without a transaction of its own leaves part of its work behind when it fails: classify the
         # failure on a copy taken before it. With a transaction, the database is back where it was.
         spare = None if script.transactional else self._clone("before")
-        applied = self.database.apply(script.up, script.transactional)
+        applied = apply_step(self.database, script, "up")
         outcome.steps.append("up")
         if not applied.ok:
             retry_on = spare if spare is not None else self._clone("before")
             retry_on.empty_tables()
-            retried = retry_on.apply(script.up, script.transactional)
+            retried = apply_step(retry_on, script, "up")
             retry_on.drop()
             if retried.ok and self.rows:
                 outcome.findings.append(self._failure(script, applied, FAILS_ON_ROWS, "fails on tables with rows"))
@@ -143,8 +150,7 @@ class Verifier:
     def _round_trip(self, script: Script, before: Snapshot, after: Snapshot, outcome: Outcome) -> None:
         copy = self._clone("roundtrip")
         try:
-            assert script.down is not None
-            down = copy.apply(script.down, script.transactional)
+            down = apply_step(copy, script, "down")
             outcome.steps.append("down")
             where = script.down_location or Location(script.migration.path, 1, 1, 1)
             if not down.ok:
@@ -156,7 +162,7 @@ class Verifier:
             problems = differences(before, snapshot(copy), missing="down does not restore {what}",
                                    extra="{what} survives the down",
                                    changed="down leaves {what} as {now} (before the up: {was})")
-            up_again = copy.apply(script.up, script.transactional)
+            up_again = apply_step(copy, script, "up")
             outcome.steps.append("up")
             if not up_again.ok:
                 problems.append(f"up fails after the down: {up_again.error}")
@@ -209,6 +215,7 @@ class Verifier:
                     "the statement to migrate-guard so a rule can predict it."))
         for table, mode in sorted(strongest.items()):
             outcome.notes.append(f"{display(mode)} on {table}" + (" (rewritten)" if table in rewritten else ""))
+        outcome.notes += [f"{table} rewritten" for table in rewritten if table not in strongest]
 
     def _failure(self, script: Script, applied: Applied, rule: str, verb: str) -> Finding:
         statement: Statement | None = applied.failed

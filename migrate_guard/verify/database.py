@@ -19,10 +19,10 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 from ..errors import UsageError
-from .apply import Statement
+from .statements import BOOKKEEPING, Statement, is_control, quote_ident, quote_name, runs_outside_transaction
 
 _TIMEOUT = 600  # seconds for one psql script: a migration on three rows per table
 
@@ -70,23 +70,6 @@ class Applied:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-_CONTROL = re.compile(r"^(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK)\b", re.IGNORECASE)
-_OUTSIDE_TRANSACTION = re.compile(r"\bCONCURRENTLY\b|^\s*(VACUUM|ALTER\s+SYSTEM|CREATE\s+DATABASE|DROP\s+DATABASE)\b",
-                                  re.IGNORECASE)
-
-
-def is_control(statement: Statement) -> bool:
-    from ..extract.sql_file import without_comments
-
-    return _CONTROL.match(without_comments(statement.sql).strip()) is not None
-
-
-def runs_outside_transaction(statement: Statement) -> bool:
-    from ..extract.sql_file import without_comments
-
-    return _OUTSIDE_TRANSACTION.search(without_comments(statement.sql)) is not None
 
 
 # --- SQLite ---------------------------------------------------------------------------------------------------
@@ -148,7 +131,8 @@ class SqliteDatabase:
             names = [row[0] for row in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
             for name in names:
-                connection.execute(f"DELETE FROM {quote_ident(name)}")
+                if name not in BOOKKEEPING:  # the tool's record of what ran stays: a retry runs the same step
+                    connection.execute(f"DELETE FROM {quote_ident(name)}")
         finally:
             connection.close()
 
@@ -219,6 +203,24 @@ class PostgresDatabase:
 
     def run(self, script: str, stop_on_error: bool = True) -> subprocess.CompletedProcess[str]:
         return self.server.psql(script, self.name, stop_on_error)
+
+    def parameters(self) -> dict[str, str | int]:
+        """host (a socket folder or a host name), port, user, password, database: for a native tool's driver."""
+        parts = urlsplit(self.server.url)
+        query = dict(parse_qsl(parts.query))
+        out: dict[str, str | int] = {"host": query.get("host") or parts.hostname or "localhost",
+                                     "port": int(query.get("port") or parts.port or 5432),
+                                     "user": unquote(parts.username or "") or query.get("user") or "postgres",
+                                     "database": self.name}
+        if self.server.password is not None:
+            out["password"] = self.server.password
+        return out
+
+    def relation_files(self) -> dict[str, str]:
+        """table name -> relfilenode of every table now: which tables a step rewrote, when its statements are not
+        ours to run one by one."""
+        return {name: node for name, node in self.query(_TABLES.replace("SELECT c.oid,", "SELECT ", 1).replace(
+            " END FROM", " END, c.relfilenode FROM", 1))}
 
     def tables(self) -> dict[str, str]:
         """oid -> table name (schema-qualified outside public) of every table now."""
@@ -295,7 +297,7 @@ class PostgresDatabase:
         return applied
 
     def empty_tables(self) -> None:
-        names = [name for _, name in self.query(_TABLES)]
+        names = [name for _, name in self.query(_TABLES) if name not in BOOKKEEPING]
         if names:
             self.query("TRUNCATE " + ", ".join(quote_name(n) for n in names) + " CASCADE;")
 
@@ -312,15 +314,6 @@ def error_line(stderr: str) -> str | None:
         if "ERROR:" in line:
             return line.split("ERROR:", 1)[1].strip()
     return None
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_name(name: str) -> str:
-    """A table name as tables() gives it (schema.table outside public), quoted."""
-    return ".".join(quote_ident(part) for part in name.split(".", 1))
 
 
 def new_name() -> str:

@@ -1,9 +1,11 @@
-"""Django projects on SQLite: each migration's SQL from `sqlmigrate` (and `sqlmigrate --backwards`).
+"""Django projects: each migration's SQL from `sqlmigrate` (and `sqlmigrate --backwards`).
 
-sqlmigrate renders the SQL from the migration graph without touching a database; it runs in a subprocess of the
-current Python with a settings module that imports the project's settings and replaces DATABASES by an in-memory
-SQLite database. That runs the project's settings and migration files: its code, as `migrate-guard run` does.
-Postgres needs Django's Postgres driver and a connection for sqlmigrate, which verify does not provide yet.
+sqlmigrate renders the SQL from the migration graph; it runs in a subprocess of the current Python with a settings
+module, written in a temporary folder outside the project, that imports the project's settings and replaces
+DATABASES: an in-memory SQLite database, or (Postgres) the throwaway database itself, still empty, through Django's
+Postgres driver (psycopg), since the Postgres backend renders SQL with a live connection. That runs the project's
+settings and migration files: its code, as `migrate-guard run` does. The SQL is then applied by verify statement by
+statement, so on Postgres the locks of each statement are read as for the SQL formats.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..extract.base import MigrationUnit, display_path, read_text
 from ..location import Location
 from ..model import Migration, Project
 from .apply import CannotApply, Script, generated_statements, place_at_operations
-from .database import is_control
+from .statements import is_control
 
 _SETTINGS_DEFAULT = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]")
 
@@ -55,19 +57,31 @@ def settings_module(project: Project) -> str:
     raise CannotApply("verify found no Django settings module (manage.py's DJANGO_SETTINGS_MODULE)")
 
 
+def _databases(database: str, connection: dict[str, str | int] | None) -> str:
+    if database == "sqlite":
+        return "{'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ':memory:'}}"
+    from importlib.util import find_spec
+
+    if find_spec("psycopg") is None and find_spec("psycopg2") is None:
+        raise CannotApply("Django on Postgres needs Django's Postgres driver in the Python that runs migrate-guard "
+                          "(pip install 'migrate-guard[verify]', or psycopg[binary])")
+    assert connection is not None
+    settings = {"ENGINE": "django.db.backends.postgresql", "NAME": connection["database"],
+                "HOST": connection["host"], "PORT": str(connection["port"]), "USER": connection["user"],
+                "PASSWORD": connection.get("password", "")}
+    return "{'default': " + repr(settings) + "}"
+
+
 def django_scripts(project: Project, units: list[MigrationUnit], migrations: list[Migration],
-                   database: str) -> list[Script]:
-    if database != "sqlite":
-        raise CannotApply("Django on Postgres needs sqlmigrate with Django's Postgres driver and a connection, which "
-                          "verify does not set up yet (SQLite projects are verified)")
+                   database: str, connection: dict[str, str | int] | None = None) -> list[Script]:
+    databases = _databases(database, connection)
     steps = []
     for unit in units:
         app, name = unit.id.split(".", 1)
         steps += [(app, name, False), (app, name, True)]
     with tempfile.TemporaryDirectory(prefix="mg-verify-django-") as folder:
         Path(folder, "mg_verify_settings.py").write_text(
-            f"from {settings_module(project)} import *  # noqa\n"
-            "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ':memory:'}}\n",
+            f"from {settings_module(project)} import *  # noqa\nDATABASES = {databases}\n",
             encoding="utf-8")
         root = os.path.abspath(project.root)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mg_verify_settings",

@@ -15,7 +15,7 @@ SHARE = "ShareLock"  # from this mode up, writes to the table wait: worth a find
 def display(mode: str) -> str:
     """`AccessExclusiveLock` -> `ACCESS EXCLUSIVE` (the documentation's and LOCK TABLE's name)."""
     name = mode[:-4] if mode.endswith("Lock") else mode
-    words = []
+    words: list[str] = []
     for char in name:
         if char.isupper() and words:
             words.append(" ")

@@ -17,9 +17,10 @@ from ..extract.base import MigrationUnit, NotText, display_path
 from ..location import Location
 from ..model import Finding, LintedFile, Project, Report
 from ..report.escape import printable
-from .apply import NOT_SUPPORTED, SQL_FORMATS, CannotApply, Script, script_for
+from .apply import SQL_FORMATS, CannotApply, Script, script_for
 from .checks import NOT_SUPPORTED as NOT_SUPPORTED_RULE, Outcome, Verifier, kept
-from .database import PostgresServer, Scratch, SqliteDatabase, VerifyFailure, new_name, server_from_url, start_cluster
+from .native import LOCKS_NOT_OBSERVED, RUNNERS, NativeRunner, native_scripts
+from .database import PostgresDatabase, PostgresServer, Scratch, SqliteDatabase, VerifyFailure, new_name, server_from_url, start_cluster
 
 _DATABASES = {"postgres": "postgres", "cockroachdb": "postgres", "sqlite": "sqlite"}
 
@@ -40,6 +41,7 @@ class ProjectResult:
     database: str  # "SQLite", "Postgres", or why it was not verified
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: str | None = None  # why the project was not verified
+    notices: list[str] = field(default_factory=list)  # what could not be checked in a verified project
 
 
 @dataclass(slots=True)
@@ -120,33 +122,47 @@ def _verify_project(project: Project, units: list[MigrationUnit], request: Reque
     name = project.root
     dialect = request.dialect or units[0].dialect or "postgres"
     kind = _DATABASES.get(dialect)
-    result = ProjectResult(name, project.orm, "SQLite" if kind == "sqlite" else "Postgres")
+    from ..dialects import DISPLAY_NAMES
+
+    shown = {"sqlite": "SQLite", "postgres": "Postgres"}.get(kind or "", DISPLAY_NAMES.get(dialect, dialect))
+    result = ProjectResult(name, project.orm, shown)
     first = units[0].files[0]
-    if project.orm not in SQL_FORMATS and project.orm not in ("alembic", "django"):
-        why = NOT_SUPPORTED.get(project.orm, f"{project.orm} migrations")
+    if project.orm not in SQL_FORMATS and project.orm not in ("alembic", "django", *RUNNERS):
+        why = f"{project.orm} migrations"
         result.skipped = f"not verified: {why}, and verify does not run them yet"
         findings.append(_not_supported(engine, project, first, f"{why}: verify cannot apply them yet, so this project "
                                                                  "was not verified."))
         return result
     if kind is None:
-        result.skipped = f"not verified: verify supports SQLite and Postgres, not {dialect}"
-        findings.append(_not_supported(engine, project, first, f"This project's migrations run on {dialect}: verify "
+        result.skipped = f"not verified: verify supports SQLite and Postgres, not {shown}"
+        findings.append(_not_supported(engine, project, first, f"This project's migrations run on {shown}: verify "
                                                                  "supports SQLite and Postgres only, so it was not "
                                                                  "verified."))
         return result
     scripts: list[Script] = []
-    if project.orm in ("alembic", "django"):
+    runner: NativeRunner | None = None
+    database: SqliteDatabase | PostgresDatabase | None = None
+    if project.orm in RUNNERS:
+        try:
+            runner, scripts = native_scripts(project, units, [extract_unit(unit) for unit in units], scratch)
+        except CannotApply as problem:
+            return _skip(result, engine, project, first, problem, findings)
+        units = []
+    elif project.orm in ("alembic", "django"):
         from .alembic import alembic_scripts
         from .django import django_scripts
 
         migrations = [extract_unit(unit) for unit in units]
         try:
-            scripts = (alembic_scripts if project.orm == "alembic" else django_scripts)(project, units, migrations,
-                                                                                         kind)
+            if project.orm == "alembic":
+                scripts = alembic_scripts(project, units, migrations, kind)
+            elif kind == "postgres":  # sqlmigrate renders Postgres SQL on a connection: the database, still empty
+                database = _postgres_database(request, scratch, server)
+                scripts = django_scripts(project, units, migrations, kind, database.parameters())
+            else:
+                scripts = django_scripts(project, units, migrations, kind)
         except CannotApply as problem:
-            result.skipped = f"not verified: {printable(str(problem))}"
-            findings.append(_not_supported(engine, project, first, f"{problem}: this project was not verified."))
-            return result
+            return _skip(result, engine, project, first, problem, findings)
         units = []
     for unit in units:
         if not any(path.suffix.lower() == ".sql" for path in unit.files):
@@ -168,13 +184,16 @@ def _verify_project(project: Project, units: list[MigrationUnit], request: Reque
     predicted: dict[tuple[str, int], list[Finding]] = {}
     for finding in engine.lint_project([s.migration for s in scripts]):
         predicted.setdefault((finding.location.path, finding.location.line), []).append(finding)
-    if kind == "sqlite":
-        database = SqliteDatabase.create(scratch)
-    else:
-        if not server:
-            server.append(server_from_url(request.database_url, scratch) if request.database_url
-                          else start_cluster(scratch))
-        database = server[0].create_database(new_name())
+    if database is None:
+        database = SqliteDatabase.create(scratch) if kind == "sqlite" else _postgres_database(request, scratch, server)
+    if runner is not None:
+        try:
+            runner.probe(database)
+        except CannotApply as problem:
+            database.drop()
+            return _skip(result, engine, project, first, problem, findings)
+        if kind == "postgres":
+            result.notices.append(LOCKS_NOT_OBSERVED.format(tool=runner.tool))
     verifier = Verifier(engine, database, request.rows, predicted)
     result.outcomes = verifier.run(scripts, first_checked, _progress())
     _clear_progress()
@@ -186,6 +205,21 @@ def _verify_project(project: Project, units: list[MigrationUnit], request: Reque
     return result
 
 
+def _postgres_database(request: Request, scratch: Scratch, server: list[PostgresServer]) -> PostgresDatabase:
+    """A new database on the run's one server, started (or reached through --database) on first use."""
+    if not server:
+        server.append(server_from_url(request.database_url, scratch) if request.database_url
+                      else start_cluster(scratch))
+    return server[0].create_database(new_name())
+
+
+def _skip(result: ProjectResult, engine, project: Project, first: Path, problem: CannotApply,
+          findings: list[Finding]) -> ProjectResult:
+    result.skipped = f"not verified: {printable(str(problem))}"
+    findings.append(_not_supported(engine, project, first, f"{problem}: this project was not verified."))
+    return result
+
+
 def _not_supported(engine, project: Project, first: Path, message: str) -> Finding:
     from ..model import Migration
 
@@ -193,8 +227,9 @@ def _not_supported(engine, project: Project, first: Path, message: str) -> Findi
     stand_in = Migration(id=project.root, orm=project.orm, dialect=project.dialect or "", path=location.path)
     return engine._engine_finding(NOT_SUPPORTED_RULE, location, stand_in, message,
                                   "Use `migrate-guard check` for this project; verify applies SQL migrations "
-                                  "(golang-migrate, goose, dbmate, Flyway, Prisma, Drizzle, plain SQL) and "
-                                  "Alembic's offline SQL.")
+                                  "(golang-migrate, goose, dbmate, Flyway, Prisma, Drizzle, plain SQL), Alembic's "
+                                  "offline SQL and Django's sqlmigrate, and runs Knex, Sequelize and TypeORM "
+                                  "migrations with the project's own CLI (installed in its node_modules).")
 
 
 def _progress():

@@ -14,8 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .database import quote_ident
-from .snapshot import BOOKKEEPING
+from .statements import BOOKKEEPING, quote_ident, quote_name
 
 if TYPE_CHECKING:
     from .database import PostgresDatabase
@@ -71,8 +70,6 @@ def _ordered(tables: dict[str, Table]) -> list[Table]:
 def _postgres_value(column: Column, value: int) -> str | None:
     if column.references is not None:
         table, ref = column.references
-        from .database import quote_name
-
         return f"(SELECT {quote_ident(ref)} FROM {quote_name(table)} ORDER BY 1 OFFSET {value % 3} LIMIT 1)"
     if column.enum_label is not None:
         return "'" + column.enum_label.replace("'", "''") + "'"
@@ -129,8 +126,6 @@ SELECT c.oid, CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.
 
 def seed_postgres(database: PostgresDatabase, rows: int, counter: Counter) -> list[str]:
     """Top every table up to `rows` rows; returns the tables that could not be (with why, in words)."""
-    from .database import quote_name
-
     tables: dict[str, Table] = {}
     partitions: set[str] = set()
     for row in database.query(_POSTGRES_COLUMNS):
@@ -177,16 +172,14 @@ def seed_postgres(database: PostgresDatabase, rows: int, counter: Counter) -> li
 def _postgres_tries(table: Table, rows: int, counter: Counter) -> list[str]:
     """One INSERT per missing row, tried with every column and then with only the NOT NULL ones (the second only
     when the first added nothing), run in autocommit without stopping: a refused row leaves the others."""
-    from .database import quote_name
-
     target = quote_name(table.name)
     lines = []
     for number in range(table.rows + 1, rows + 1):
         value = counter.take()
         for only_required in (False, True):
-            pairs = [(c, _postgres_value(c, value)) for c in table.columns
-                     if not c.skip and (c.not_null or not only_required)]
-            pairs = [(c, v) for c, v in pairs if v is not None]
+            candidates = [(c, _postgres_value(c, value)) for c in table.columns
+                          if not c.skip and (c.not_null or not only_required)]
+            pairs = [(c, v) for c, v in candidates if v is not None]
             if not pairs:
                 lines.append(f"INSERT INTO {target} DEFAULT VALUES;")
                 break

@@ -10,15 +10,13 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from .database import quote_ident
+from .statements import BOOKKEEPING, quote_ident
 
 if TYPE_CHECKING:
     from .database import PostgresDatabase
 
 
 Snapshot = dict[tuple[str, str], str]
-# The migration tools' own bookkeeping tables: written by every step, never part of the schema compared or seeded.
-BOOKKEEPING = frozenset({"alembic_version"})
 
 _USER = ("n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
          "AND n.nspname NOT LIKE 'pg_temp%'")

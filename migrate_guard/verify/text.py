@@ -20,6 +20,7 @@ def render(result: VerifyReport, color: bool = False) -> str:
         lines.append(paint(f"{printable(project.name)} ({project.orm}, {project.database})", "bold"))
         if project.skipped:
             lines.append(f"  - {project.skipped}")
+        lines.extend(f"  - {printable(notice)}" for notice in project.notices)
         for outcome in project.outcomes:
             severities = {f.severity for f in outcome.findings if not f.rule.startswith("verify-not-seeded")}
             if not outcome.checked and not outcome.findings:

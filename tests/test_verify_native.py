@@ -1,0 +1,188 @@
+"""`migrate-guard verify` through the projects' own tools (Knex, ...), installed from npm by the tests themselves into
+temporary folders, on real SQLite and a real Postgres 15: the same fixtures' truth as the SQL formats."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+
+VERIFY = FIXTURES / "verify"
+
+
+def _npm_install(folder: Path, package_json: Path) -> Path:
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        if os.environ.get("CI"):
+            raise AssertionError("npm/node are needed")
+        pytest.skip("npm/node are not installed")
+    shutil.copy(package_json, folder / "package.json")
+    proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=folder,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f"npm install failed:\n{proc.stdout}\n{proc.stderr}"
+    return folder / "node_modules"
+
+
+@pytest.fixture(scope="module")
+def knex_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """knex, pg and better-sqlite3 (which compiles from source here: about two minutes), once per module."""
+    return _npm_install(tmp_path_factory.mktemp("knex_install"), VERIFY / "knex" / "package.json")
+
+
+@pytest.fixture
+def scratch_tmp():
+    folder = tempfile.mkdtemp(prefix="mg-test-verify-native-", dir="/tmp")
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _project(tmp_path: Path, fixture: str, node_modules: Path | None) -> Path:
+    root = tmp_path / fixture
+    shutil.copytree(VERIFY / fixture, root)
+    if node_modules is not None:
+        (root / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    return root
+
+
+def _files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if "node_modules" not in p.parts)
+
+
+def _verify(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, list[dict]]:
+    result = run_cli("verify", *args, "--format", "json", cwd=root, env={"DATABASE_URL": "", **(env or {})},
+                     timeout=600)
+    assert result.code in (0, 1), result.err
+    return result.code, result.json()["findings"]
+
+
+def _by(findings: list[dict], rule: str, migration: str) -> list[dict]:
+    return [f for f in findings if f["rule"] == rule and f["migration"] == migration]
+
+
+@pytest.fixture(scope="module")
+def needs_postgres_binaries() -> None:
+    from migrate_guard.verify.database import server_binaries
+
+    if server_binaries() is None:
+        if os.environ.get("CI"):
+            raise AssertionError("Postgres server binaries are needed")
+        pytest.skip("no Postgres server binaries")
+
+
+def test_knex_on_postgres_through_the_knex_cli(tmp_path: Path, knex_modules: Path, scratch_tmp: str,
+                                               needs_postgres_binaries: None) -> None:
+    root = _project(tmp_path, "knex", knex_modules)
+    before = _files(root)
+    code, findings = _verify(root, env={"TMPDIR": scratch_tmp})
+    assert code == 1
+    assert not _by(findings, "verify-round-trip", "20240101000000_create_users.js")
+    [index] = _by(findings, "verify-round-trip", "20240102000000_add_email_index.js")
+    assert "index users_email_idx survives the down" in index["message"]
+    [dropped] = _by(findings, "verify-round-trip", "20240103000000_drop_legacy_ref.js")
+    assert "down does not restore column users.legacy_ref" in dropped["message"]
+    # the migration has one operation: the rewrite seen by relfilenode is evidence on check's finding for it
+    [change] = _by(findings, "column-type-change", "20240104000000_zip_to_integer.js")
+    assert change["message"].endswith("(verified: table users rewritten)") and change["line"] == 4
+    assert not _by(findings, "verify-round-trip", "20240104000000_zip_to_integer.js")
+    [rows] = _by(findings, "verify-fails-on-rows", "20240105000000_add_region.js")
+    assert 'column "region" of relation "users" contains null values' in rows["message"]
+    assert rows["message"].startswith('`alter table "users" add column "region" text not null` fails')
+    assert rows["line"] == 4
+    assert _files(root) == before  # verify's knexfile and database live outside the project
+    assert os.listdir(scratch_tmp) == []
+    text = run_cli("verify", cwd=root, env={"DATABASE_URL": ""}, timeout=600).out
+    assert "  ✗ 20240104000000_zip_to_integer.js (up, down, up: schema equal; users rewritten)" in text
+    assert "  - locks per statement not observed: knex sends the statements itself" in text
+
+
+def test_knex_on_sqlite(tmp_path: Path, knex_modules: Path, scratch_tmp: str) -> None:
+    root = _project(tmp_path, "knex", knex_modules)
+    code, findings = _verify(root, "--dialect", "sqlite", env={"TMPDIR": scratch_tmp})
+    assert code == 1
+    assert not _by(findings, "verify-round-trip", "20240101000000_create_users.js")
+    assert "index users_email_idx survives the down" in _by(
+        findings, "verify-round-trip", "20240102000000_add_email_index.js")[0]["message"]
+    assert "down does not restore column users.legacy_ref" in _by(
+        findings, "verify-round-trip", "20240103000000_drop_legacy_ref.js")[0]["message"]
+    assert not _by(findings, "verify-round-trip", "20240104000000_zip_to_integer.js")  # knex copies the table
+    [rows] = _by(findings, "verify-fails-on-rows", "20240105000000_add_region.js")
+    assert "Cannot add a NOT NULL column with default value NULL" in rows["message"]
+    assert os.listdir(scratch_tmp) == []
+
+
+def test_knex_not_installed_is_not_verified(tmp_path: Path, scratch_tmp: str) -> None:
+    root = _project(tmp_path, "knex", None)
+    result = run_cli("verify", cwd=root, env={"TMPDIR": scratch_tmp})
+    assert result.code == 0 and "Traceback" not in result.err
+    assert "not verified: knex is not installed for this project (no node_modules/.bin/knex" in result.out
+    _, findings = _verify(root, env={"TMPDIR": scratch_tmp})
+    assert [f["rule"] for f in findings if f["rule"].startswith("verify-")] == ["verify-not-supported"]
+    assert os.listdir(scratch_tmp) == []
+
+
+@pytest.fixture(scope="module")
+def sequelize_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _npm_install(tmp_path_factory.mktemp("sequelize_install"), VERIFY / "sequelize" / "package.json")
+
+
+@pytest.fixture(scope="module")
+def typeorm_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _npm_install(tmp_path_factory.mktemp("typeorm_install"), VERIFY / "typeorm" / "package.json")
+
+
+# The same five migrations in each tool's form (fixtures/verify/<tool>/), oldest first.
+_SEQUELIZE = ["20240101000000-create-users.js", "20240102000000-add-email-index.js",
+              "20240103000000-drop-legacy-ref.js", "20240104000000-zip-to-integer.js", "20240105000000-add-region.js"]
+_TYPEORM = ["1704067200000-CreateUsers.ts", "1704153600000-AddEmailIndex.ts", "1704240000000-DropLegacyRef.ts",
+            "1704326400000-ZipToInteger.ts", "1704412800000-AddRegion.ts"]
+
+
+def _assert_truth(findings: list[dict], ids: list[str]) -> None:
+    clean, index, dropped, zip_change, region = ids
+    assert not _by(findings, "verify-round-trip", clean)
+    assert "index users_email_idx survives the down" in _by(findings, "verify-round-trip", index)[0]["message"]
+    assert "down does not restore column users.legacy_ref" in _by(findings, "verify-round-trip",
+                                                                    dropped)[0]["message"]
+    [change] = _by(findings, "column-type-change", zip_change)
+    assert change["message"].endswith("(verified: table users rewritten)")
+    assert not _by(findings, "verify-round-trip", zip_change)
+    [rows] = _by(findings, "verify-fails-on-rows", region)
+    assert 'column "region" of relation "users" contains null values' in rows["message"]
+
+
+def test_sequelize_on_postgres_through_sequelize_cli(tmp_path: Path, sequelize_modules: Path, scratch_tmp: str,
+                                                     needs_postgres_binaries: None) -> None:
+    root = _project(tmp_path, "sequelize", sequelize_modules)
+    (root / ".sequelizerc").write_text("throw new Error('verify must not read the project .sequelizerc');\n")
+    before = _files(root)
+    code, findings = _verify(root, env={"TMPDIR": scratch_tmp})
+    assert code == 1
+    _assert_truth(findings, _SEQUELIZE)
+    assert _files(root) == before and os.listdir(scratch_tmp) == []
+
+
+def test_typeorm_typescript_migrations_on_postgres(tmp_path: Path, typeorm_modules: Path, scratch_tmp: str,
+                                                   needs_postgres_binaries: None) -> None:
+    root = _project(tmp_path, "typeorm", typeorm_modules)
+    before = _files(root)
+    code, findings = _verify(root, env={"TMPDIR": scratch_tmp})
+    assert code == 1
+    _assert_truth(findings, _TYPEORM)
+    [rows] = _by(findings, "verify-fails-on-rows", _TYPEORM[-1])
+    assert rows["message"].startswith('`ALTER TABLE "users" ADD "region" text NOT NULL` fails')  # TypeORM's own log
+    assert _files(root) == before and os.listdir(scratch_tmp) == []
+
+
+def test_sequelize_on_sqlite_without_its_driver_is_not_verified(tmp_path: Path, sequelize_modules: Path,
+                                                                scratch_tmp: str) -> None:
+    root = _project(tmp_path, "sequelize", sequelize_modules)
+    result = run_cli("verify", "--dialect", "sqlite", cwd=root, env={"TMPDIR": scratch_tmp}, timeout=300)
+    assert result.code == 0
+    assert "not verified: Sequelize on SQLite needs the sqlite3 package in the project's node_modules" in result.out
+    assert os.listdir(scratch_tmp) == []
