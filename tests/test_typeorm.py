@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_tree
+from conftest import lint_json, run_cli, write_tree
 from migrate_guard import ir
 from migrate_guard.extract import typeorm
 from migrate_guard.extract.base import MigrationUnit
@@ -135,3 +135,18 @@ def test_compiled_output_fires_the_same_rules_as_its_typescript_source(output: s
     compiled_folder = FIXTURES / "typeorm" / "tsc" / output
     [compiled] = [p.name for p in compiled_folder.iterdir()]
     assert rules(compiled_folder, compiled) == source
+
+
+def test_a_class_whose_up_comes_after_long_helper_methods_is_still_a_migration(tmp_path: Path) -> None:
+    # Flowise: tsc output of a class with 400 lines of helper methods before `async up(queryRunner)`; the file's first
+    # 4 KB show neither `up` nor a migration marker
+    helpers = "".join(f"    async step{i}(queryRunner) {{\n        await this.step{i + 1}(queryRunner);\n    }}\n"
+                      for i in range(120))
+    write_tree(tmp_path, {"src/migrations/1700000000000-Refactor.js": (
+        '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n'
+        "class Refactor1700000000000 {\n" + helpers +
+        "    async up(queryRunner) {\n"
+        "        await queryRunner.query(`ALTER TABLE \"workspace\" DROP COLUMN \"legacy\"`);\n"
+        "    }\n    async down() { }\n}\nexports.Refactor1700000000000 = Refactor1700000000000;\n")})
+    rules = {f["rule"] for f in lint_json("src/migrations", "--no-cache", cwd=tmp_path)}
+    assert {"drop-column", "missing-down-migration"} <= rules

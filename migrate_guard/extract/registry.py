@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import cast
 
-from .base import JS_SUFFIXES, Format
+from .base import HEAD_BYTES, JS_SUFFIXES, Format, side_text
 
 # Order matters when sniffing a file without a project: specific formats before generic ones.
 MODULES: dict[str, str] = {
@@ -56,7 +56,17 @@ def extractor(orm: str) -> Format | None:
 
 
 def classify(path: Path, head: str, preferred: str | None = None) -> Format | None:
-    """The extractor that claims this file: the project's own ORM first, then every format in order."""
+    """The extractor that claims this file: the project's own ORM first, then every format in order. A JS/TS file
+    none claims by its head is looked at again whole: its `up` may come after helper methods (a compiled class)."""
+    found = _classify(path, head, preferred)
+    if found is None and path.suffix.lower() in JS_SUFFIXES:
+        longer = _longer_head(path, head)
+        if longer:
+            found = _classify(path, longer, preferred)
+    return found
+
+
+def _classify(path: Path, head: str, preferred: str | None) -> Format | None:
     suffix = path.suffix.lower()
     if path.name.lower().endswith(_DECLARATION_SUFFIXES):
         return None
@@ -76,6 +86,19 @@ def classify(path: Path, head: str, preferred: str | None = None) -> Format | No
 
 _SHAPED_FORMATS = frozenset({"typeorm", "knex", "sequelize"})
 _UP_OUTSIDE_A_DEFINITION = re.compile(r"(?:exports|prototype)\.up\s*=|(?<![\w$.])up\s*[,}]")
+
+
+_LONGER_HEAD_BYTES = 256 * 1024
+
+
+def _longer_head(path: Path, head: str) -> str:
+    """More of a file whose head did not show its `up`, or "" when the head was the whole file."""
+    if len(head.encode("utf-8", errors="replace")) < HEAD_BYTES - 4:
+        return ""
+    try:
+        return side_text(path)[:_LONGER_HEAD_BYTES]
+    except OSError:
+        return ""
 
 
 def _built_by_helper(orm: str, head: str) -> bool:
