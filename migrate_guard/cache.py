@@ -38,18 +38,16 @@ import hashlib
 import marshal
 import os
 import re
-import stat
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
-from .config import Config, holds_project
-from .errors import ConfigError, warn
+from .cache_folder import DAY, FORMAT, CacheStore, CacheUnavailable
+from .cache_reads import file_digest, listing_digest
+from .config import Config
+from .errors import warn
 from .extract.base import MigrationUnit
 from .location import Location
 from .model import Finding, LintedFile, Migration
@@ -58,9 +56,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .schema import SchemaState
 
-FORMAT = "2"
 PRUNE_AFTER_DAYS = 30
-_DAY = 86400.0
 # Config fields that cannot change what an extractor returns (and change often): left out of the key.
 _CONFIG_IGNORED = frozenset({"baseline", "fail_on", "cache_dir", "source", "exclude", "large_tables",
                              "production_values"})
@@ -98,13 +94,6 @@ def _version_token(name: str) -> str:
     """The first number in a file name (the migration's version in most formats), or the whole name."""
     match = _DIGITS.search(name)
     return match.group() if match else name
-
-
-def _file_digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return "missing"
 
 
 class MigrationCache:
@@ -215,7 +204,7 @@ class MigrationCache:
             if kind == "f:" and path in self._contents:
                 known = hashlib.sha256(self._contents[path]).hexdigest()
             else:
-                known = _file_digest(Path(path)) if kind == "f:" else _listing_digest(path)
+                known = file_digest(Path(path)) if kind == "f:" else listing_digest(path)
             self._digests[dependency] = known
         return known
 
@@ -367,313 +356,11 @@ class MigrationCache:
             entries = {**unused, **used} if len(unused) + len(used) <= limit else used
             write(group, ".pack", marshal.dumps(entries))  # (deps, codec payload) per key: plain data
         if self._dirty or self._verdicts or self._checkpoints:
-            self._store.prune_daily(PRUNE_AFTER_DAYS * _DAY)
+            self._store.prune_daily(PRUNE_AFTER_DAYS * DAY)
         self._store.close()
 
 
 Entry = tuple[dict[str, str], bytes]  # (dependencies with their digests, the Migration in codec.py's format)
-
-
-class CacheUnavailable(Exception):
-    """The cache folder cannot be made or trusted: the run goes on without the cache."""
-
-
-_MARKER = "CACHEDIR.TAG"
-_MARKER_TEXT = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
-                b"# This folder is migrate-guard's cache: it made every file in it, and deleting them is safe.\n"
-                b"# Cache directory tags: https://bford.info/cachedir/\n")
-_GITIGNORE = b"# migrate-guard's cache: never committed\n*\n"
-# What versions before the marker left in their folder: such a folder, owned by this user, is adopted.
-_LEGACY_NAMES = frozenset({"v1", ".last-prune"})
-_LAST_PRUNE = ".last-prune"
-# The only names the cache writes (and so the only ones it deletes): vN/<2 hex>/<62 hex>.pack|.verdict|.state, and
-# the temporary files they are written through (older versions' tempfile names included).
-_VERSION_NAME = re.compile(r"v\d{1,4}")
-_SHARD_NAME = re.compile(r"[0-9a-f]{2}")
-_FILE_NAME = re.compile(r"[0-9a-f]{62}\.(?:pack|verdict|state)|\.tmp-[0-9a-z_]{8,16}(?:\.pack)?")
-_MAGIC = b"migrate-guard cache\n"
-_DIGEST_SIZE = 32
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_BINARY = getattr(os, "O_BINARY", 0)
-
-
-def _owner() -> int | None:
-    return os.geteuid() if hasattr(os, "geteuid") else None
-
-
-def _trusted(info: os.stat_result, kind: int) -> bool:
-    """This user's own file of this kind (S_IFDIR / S_IFREG), writable by nobody else."""
-    owner = _owner()
-    return (stat.S_IFMT(info.st_mode) == kind and (owner is None or info.st_uid == owner)
-            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
-
-
-class CacheStore:
-    """The cache's own folder, worked on through file descriptors opened without following symbolic links (on
-    systems without them, by path), each checked when opened: this user's, writable by nobody else."""
-
-    def __init__(self, folder: Path, fd: int | None) -> None:
-        self.folder = folder
-        self._fd = fd  # the folder, held open: renaming or replacing its path later changes nothing
-        self._shards: dict[str, int | str | None] = {}
-
-    @classmethod
-    def open(cls, folder: Path, config: Config) -> CacheStore:
-        """Raises ConfigError for a configured cache_dir that holds the project or another program's files,
-        CacheUnavailable for a folder that cannot be made or trusted."""
-
-        def refuse(why: str) -> Exception:
-            """A configured cache_dir is the user's mistake (exit 2); the default folder is only not used."""
-            if config.cache_dir:
-                where = f"{config.source}: " if config.source else ""
-                return ConfigError(f"{where}configuration key 'cache_dir' names {folder}, {why}; name a folder of its "
-                                   "own such as \".migrate-guard-cache\"")
-            return CacheUnavailable(f"{folder} {why}")
-
-        if holds_project(folder, config):
-            raise refuse("which holds the project")
-        try:
-            if not os.path.lexists(folder):
-                folder.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.mkdir(folder, 0o700)
-                except FileExistsError:  # another run made it first
-                    pass
-            fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _NOFOLLOW) if _NOFOLLOW else None
-        except OSError as error:
-            if os.path.islink(folder):
-                raise CacheUnavailable(f"{folder} is a symbolic link (the cache never follows one)") from None
-            raise CacheUnavailable(f"cannot open {folder}: {error.strerror or error}") from None
-        store = cls(folder, fd)
-        try:
-            info = os.fstat(fd) if fd is not None else os.lstat(folder)
-            owner = _owner()
-            if not stat.S_ISDIR(info.st_mode):
-                raise CacheUnavailable(f"{folder} is not a folder")
-            if owner is not None and info.st_uid != owner:
-                raise CacheUnavailable(f"{folder} belongs to another user")
-            if not store._has_marker():
-                names = set(store._listing())
-                if names - _LEGACY_NAMES:
-                    raise refuse("which is not empty and was not made by migrate-guard (it has no CACHEDIR.TAG of "
-                                 "migrate-guard's)")
-                store._adopt()
-                info = os.fstat(fd) if fd is not None else os.lstat(folder)
-            if not _trusted(info, stat.S_IFDIR):
-                raise CacheUnavailable(f"{folder} is writable by other users (it must be private: chmod 700)")
-        except BaseException:
-            store.close()
-            raise
-        return store
-
-    def close(self) -> None:
-        for shard in self._shards.values():
-            if isinstance(shard, int):
-                os.close(shard)
-        self._shards.clear()
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    # --- the folder itself --------------------------------------------------------------------------------------
-
-    def _listing(self) -> list[str]:
-        try:
-            return os.listdir(self._fd if self._fd is not None else self.folder)
-        except OSError:
-            return []
-
-    def _has_marker(self) -> bool:
-        data = self._read_at(self._fd, self.folder, _MARKER, limit=4096)
-        return data == _MARKER_TEXT
-
-    def _adopt(self) -> None:
-        """An empty (or an earlier version's) folder of this user's becomes the cache's: private, marked."""
-        try:
-            if self._fd is not None:
-                os.fchmod(self._fd, 0o700)
-            else:
-                os.chmod(self.folder, 0o700)
-            self._write_at(self._fd, self.folder, ".gitignore", _GITIGNORE)
-            self._write_at(self._fd, self.folder, _MARKER, _MARKER_TEXT)  # last: marked means fully set up
-        except OSError as error:
-            raise CacheUnavailable(f"cannot set up {self.folder}: {error.strerror or error}") from None
-
-    # --- files, relative to a trusted folder (a descriptor, or a path without descriptor support) ---------------
-
-    @staticmethod
-    def _read_at(fd: int | None, folder: Path | str, name: str, limit: int = -1) -> bytes | None:
-        try:
-            handle = (os.open(name, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY, dir_fd=fd) if fd is not None
-                      else os.open(os.path.join(folder, name), os.O_RDONLY | _NONBLOCK | _BINARY))
-        except (OSError, ValueError):
-            return None
-        try:
-            info = os.fstat(handle)
-            if not _trusted(info, stat.S_IFREG):
-                return None
-            with os.fdopen(handle, "rb", closefd=False) as stream:
-                data = stream.read(limit)
-            if time.time() - info.st_mtime > _DAY and os.utime in os.supports_fd:
-                os.utime(handle)  # read this run: still in use, kept from the prune (refreshed once a day)
-            return data
-        except OSError:
-            return None
-        finally:
-            os.close(handle)
-
-    @staticmethod
-    def _write_at(fd: int | None, folder: Path | str, name: str, data: bytes) -> None:
-        """Temporary file in the same folder, renamed into place: readers see the old or the new file, never half."""
-        temporary = f".tmp-{os.urandom(8).hex()}"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
-        handle = (os.open(temporary, flags, 0o600, dir_fd=fd) if fd is not None
-                  else os.open(os.path.join(folder, temporary), flags, 0o600))
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            if fd is not None:
-                os.replace(temporary, name, src_dir_fd=fd, dst_dir_fd=fd)
-            else:
-                os.replace(os.path.join(folder, temporary), os.path.join(folder, name))
-        except BaseException:
-            try:
-                os.unlink(temporary, dir_fd=fd) if fd is not None else os.unlink(os.path.join(folder, temporary))
-            except OSError:
-                pass
-            raise
-
-    def _shard(self, name: str, create: bool) -> int | str | None:
-        """vN/<name> below the cache folder (a descriptor, or its path), made when asked; None when missing or
-        not trusted. A run touches a few: each is opened and checked once."""
-        if name in self._shards and (self._shards[name] is not None or not create):
-            return self._shards[name]
-        found: int | str | None = None
-        try:
-            if self._fd is None:
-                path = os.path.join(self.folder, f"v{FORMAT}", name)
-                if create:
-                    os.makedirs(path, 0o700, exist_ok=True)
-                info = os.lstat(path)
-                found = path if _trusted(info, stat.S_IFDIR) else None
-            else:
-                parent = self._open_folder(self._fd, f"v{FORMAT}", create)
-                try:
-                    found = self._open_folder(parent, name, create) if parent is not None else None
-                finally:
-                    if parent is not None:
-                        os.close(parent)
-        except OSError:
-            found = None
-        self._shards[name] = found
-        return found
-
-    @staticmethod
-    def _open_folder(parent: int, name: str, create: bool) -> int | None:
-        flags = os.O_RDONLY | _DIRECTORY | _NOFOLLOW
-        try:
-            fd = os.open(name, flags, dir_fd=parent)
-        except FileNotFoundError:
-            if not create:
-                return None
-            try:
-                os.mkdir(name, 0o700, dir_fd=parent)
-            except FileExistsError:
-                pass
-            fd = os.open(name, flags, dir_fd=parent)
-        if not _trusted(os.fstat(fd), stat.S_IFDIR):
-            os.close(fd)
-            return None
-        return fd
-
-    def read(self, shard: str, name: str) -> bytes | None:
-        """A cache file's body, or None: missing, not this user's, writable by others, not a regular file,
-        truncated, corrupt or not the cache's (bad magic or checksum)."""
-        folder = self._shard(shard, create=False)
-        if folder is None:
-            return None
-        data = self._read_at(folder if isinstance(folder, int) else None, folder if isinstance(folder, str) else "",
-                             name)
-        head = len(_MAGIC) + _DIGEST_SIZE
-        if data is None or len(data) < head or not data.startswith(_MAGIC):
-            return None
-        body = memoryview(data)[head:]
-        if hashlib.sha256(body).digest() != data[len(_MAGIC):head]:
-            return None
-        return bytes(body)
-
-    def write(self, shard: str, name: str, body: bytes) -> None:
-        """Never fails the run: a read-only or full cache folder only slows the next one down."""
-        folder = self._shard(shard, create=True)
-        if folder is None:
-            return
-        data = b"".join((_MAGIC, hashlib.sha256(body).digest(), body))
-        try:
-            self._write_at(folder if isinstance(folder, int) else None, folder if isinstance(folder, str) else "",
-                           name, data)
-        except OSError:
-            pass
-
-    # --- pruning: only the cache's own names, in its own subfolders, never through a link ----------------------
-
-    def prune_daily(self, max_age: float) -> None:
-        """Once a day, delete the cache's files unused for max_age seconds (older tool versions, edited configs,
-        gone repositories)."""
-        if self._fd is None:
-            return  # without descriptors a folder could be swapped for a link between check and delete: keep all
-        try:
-            try:
-                handle = os.open(_LAST_PRUNE, os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=self._fd)
-            except FileNotFoundError:
-                handle = os.open(_LAST_PRUNE, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, 0o600, dir_fd=self._fd)
-            try:
-                info = os.fstat(handle)
-                if not _trusted(info, stat.S_IFREG) or time.time() - info.st_mtime < _DAY:
-                    return
-                os.utime(handle)
-            finally:
-                os.close(handle)
-            self._prune(time.time() - max_age)
-        except OSError:
-            pass
-
-    def _prune(self, cutoff: float) -> None:
-        assert self._fd is not None
-        for version in self._own_entries(self._fd, _VERSION_NAME, stat.S_IFDIR):
-            outer = self._open_folder(self._fd, version, create=False)
-            if outer is None:
-                continue
-            try:
-                for shard in self._own_entries(outer, _SHARD_NAME, stat.S_IFDIR):
-                    inner = self._open_folder(outer, shard, create=False)
-                    if inner is None:
-                        continue
-                    try:
-                        for name in self._own_entries(inner, _FILE_NAME, stat.S_IFREG, before=cutoff):
-                            os.unlink(name, dir_fd=inner)
-                    finally:
-                        os.close(inner)
-            finally:
-                os.close(outer)
-
-    @staticmethod
-    def _own_entries(folder: int, pattern: re.Pattern[str], kind: int, before: float | None = None) -> list[str]:
-        """Names in a folder that match the cache's own pattern and are this user's entries of that kind (a
-        symbolic link is never one), last modified before `before` when given."""
-        names = []
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if not pattern.fullmatch(entry.name):
-                    continue
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                if _trusted(info, kind) and (before is None or info.st_mtime < before):
-                    names.append(entry.name)
-        return names
 
 
 class Checkpoint:
@@ -691,57 +378,3 @@ class Verdict:
     def __init__(self, findings: list[Finding], linted: list[LintedFile]) -> None:
         self.findings = findings
         self.linted = linted
-
-
-def _listing_digest(folder: str) -> str:
-    try:
-        return hashlib.sha256("\0".join(sorted(os.listdir(folder))).encode()).hexdigest()
-    except OSError:
-        return "missing"
-
-
-class _Reads:
-    def __init__(self) -> None:
-        self.files: set[str] = set()
-        self.folders: set[str] = set()
-
-    def dependencies(self, exclude: list[Path]) -> dict[str, str]:
-        """What was read besides the unit's own files (those are in the key), with digests taken now."""
-        own = {os.path.abspath(path) for path in exclude}
-        deps = {f"f:{path}": _file_digest(Path(path)) for path in sorted(self.files - own)}
-        deps.update((f"d:{folder}", _listing_digest(folder)) for folder in sorted(self.folders))
-        return deps
-
-
-@contextmanager
-def recording_reads() -> Iterator[_Reads]:
-    """Record the files an extractor opens for reading and the folders it lists, whatever API it uses (open,
-    Path.read_text, iterdir, glob): entries are only reused while all of those are unchanged. Extractors may read
-    beyond their own files (a down file beside the up file, Django's whole migration graph, Prisma's schema)."""
-    import builtins
-    import io
-
-    reads = _Reads()
-    real_open, real_io_open, real_listdir, real_scandir = builtins.open, io.open, os.listdir, os.scandir
-
-    def recording_open(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
-        if isinstance(file, (str, os.PathLike)) and not any(flag in mode for flag in "wax+"):
-            reads.files.add(os.path.abspath(file))
-        return real_open(file, mode, *args, **kwargs)
-
-    def recording_listdir(path="."):  # type: ignore[no-untyped-def]
-        if isinstance(path, (str, os.PathLike)):
-            reads.folders.add(os.path.abspath(path))
-        return real_listdir(path)
-
-    def recording_scandir(path="."):  # type: ignore[no-untyped-def]
-        if isinstance(path, (str, os.PathLike)):
-            reads.folders.add(os.path.abspath(path))
-        return real_scandir(path)
-
-    builtins.open = io.open = recording_open  # type: ignore[assignment]
-    os.listdir, os.scandir = recording_listdir, recording_scandir  # type: ignore[assignment]
-    try:
-        yield reads
-    finally:
-        builtins.open, io.open, os.listdir, os.scandir = real_open, real_io_open, real_listdir, real_scandir

@@ -30,7 +30,7 @@ def extract_recorded(unit: MigrationUnit, record: bool = True) -> tuple[Migratio
     """The migration, and (with record) the files and folders its extraction read besides its own."""
     if not record:
         return extract_unit(unit), {}
-    from ..cache import recording_reads
+    from ..cache_reads import recording_reads
 
     with recording_reads() as reads:
         migration = extract_unit(unit)
