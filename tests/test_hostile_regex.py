@@ -155,7 +155,7 @@ def test_baseline_header_with_a_long_blank_name() -> None:
 
 def test_insert_select_copy_scan() -> None:
     from migrate_guard import ir
-    from migrate_guard.engine.facts import _copies
+    from migrate_guard.engine.effects import _copies
     from migrate_guard.location import Location
 
     def raw(source: str) -> ir.Raw:
