@@ -238,6 +238,7 @@ class AddConstraint(Operation):
     references: ForeignKeyRef | None = None
     not_valid: bool = False
     using_index: str | None = None
+    with_column: bool = False  # declared with the column it is on (ADD COLUMN c text UNIQUE)
 
 
 @dataclass(kw_only=True, eq=False)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlglot import exp
 
 from ... import ir
+from .inline_keys import inline_key_constraints
 from .values import SERIAL_TYPES, make_default, parse_type
 
 Make = Callable[..., Any]  # builds an operation with location/migration/direction/source already filled in
@@ -229,7 +230,9 @@ def alter_ops(node: exp.Alter, make: Make, ctx: Ctx) -> list[Any]:
     ops: list[Any] = []
     for action in node.args.get("actions") or []:
         if isinstance(action, exp.ColumnDef):
-            ops.append(make(ir.AddColumn, table=table, column=column_def(action, ctx)))
+            added = make(ir.AddColumn, table=table, column=column_def(action, ctx))
+            ops.append(added)
+            ops.extend(inline_key_constraints(added, make))
         elif isinstance(action, exp.Drop):
             drop_kind = (action.args.get("kind") or "").upper()
             for target in action.args.get("tables") or []:

@@ -19,6 +19,7 @@ from typing import Any
 from pglast import parser as pg
 
 from ... import ir
+from .inline_keys import inline_key_constraints
 from .positions import Origin, Positions
 from .values import SERIAL_TYPES, make_default
 
@@ -490,7 +491,9 @@ def _alter_table(node: dict[str, Any], make: Make, ctx: _Ctx) -> list[Any]:
         subtype, column = cmd["subtype"], cmd.get("name")
         definition = cmd.get("def")
         if subtype == "AT_AddColumn":
-            ops.append(make(ir.AddColumn, table=table, column=_column_def(definition["ColumnDef"], ctx, True)))
+            added = make(ir.AddColumn, table=table, column=_column_def(definition["ColumnDef"], ctx, True))
+            ops.append(added)
+            ops.extend(inline_key_constraints(added, make))
         elif subtype == "AT_DropColumn":
             ops.append(make(ir.DropColumn, table=table, column=column))
         elif subtype == "AT_AlterColumnType":
