@@ -75,24 +75,41 @@ MIGRATIONS = [
     "alembic/versions/ab12cd34ef56_add_users.py", "src/migrations/1680000000000-AddUser.ts",
     "db/migrations/20230101120000_create_users.js", "migrations/20230101120000-create-user.cjs",
     "prisma/schema.prisma", "services/billing/migrations/00002_more.sql",
+    # folders only the project's config names: a knexfile `directory`, .sequelizerc, Django MIGRATION_MODULES
+    "db/changes/20240101120000_drop_legacy.js", "src/db/schema/20240110120000-remove-user-nickname.js",
+    "shop/db_migrations/0002_remove_legacy.py", "sql/000002.sql", "DB/Migrations/0003_Upper.SQL",
 ]
 NOT_MIGRATIONS = [
-    "README.md", "app/models.py", "shop/migrations/__init__.py", "schema.sql", "seeds/seed.sql", "src/index.ts",
-    "migrations/helpers.js", "package.json", "prisma/migrations/migration_lock.toml", "scripts/build.sh",
-    "docs/migrations.md", "src/db/connection.ts", "setup.py",
+    "README.md", "package.json", "prisma/migrations/migration_lock.toml", "scripts/build.sh", "docs/migrations.md",
+    "src/types/migration.d.ts", "go.mod", "db/schema.rb",
 ]
+
+
+def _hook_selects(path: str) -> bool:
+    """pre-commit's own selection: `files` and not `exclude`, both with re.search on the path."""
+    hook = yaml.safe_load(HOOKS.read_text())[0]
+    return bool(re.search(hook["files"], path)) and not re.search(hook.get("exclude", "^$"), path)
 
 
 @pytest.mark.parametrize("path", MIGRATIONS)
 def test_files_pattern_matches_migration_layouts(path: str) -> None:
-    pattern = re.compile(yaml.safe_load(HOOKS.read_text())[0]["files"])
-    assert pattern.search(path), path
+    assert _hook_selects(path), path
 
 
 @pytest.mark.parametrize("path", NOT_MIGRATIONS)
 def test_files_pattern_leaves_other_files_alone(path: str) -> None:
-    pattern = re.compile(yaml.safe_load(HOOKS.read_text())[0]["files"])
-    assert not pattern.search(path), path
+    assert not _hook_selects(path), path
+
+
+def test_files_pattern_passes_every_file_a_format_may_claim() -> None:
+    """Every suffix an extractor reads, and every migration of every fixture: the hook never keeps a migration from
+    `check` (which skips what is not one)."""
+    from migrate_guard.extract.registry import CANDIDATE_SUFFIXES
+
+    assert all(_hook_selects(f"any/folder/name{suffix}") for suffix in CANDIDATE_SUFFIXES)
+    fixtures = [p.relative_to(REPO).as_posix() for p in (REPO / "fixtures").rglob("*")
+                if p.is_file() and p.suffix.lower() in CANDIDATE_SUFFIXES and not p.name.endswith(".d.ts")]
+    assert fixtures and [p for p in fixtures if not _hook_selects(p)] == []
 
 
 @pytest.fixture(scope="module")
