@@ -86,9 +86,14 @@ def test_knex_on_postgres_through_the_knex_cli(tmp_path: Path, knex_modules: Pat
     assert "index users_email_idx survives the down" in index["message"]
     [dropped] = _by(findings, "verify-round-trip", "20240103000000_drop_legacy_ref.js")
     assert "down does not restore column users.legacy_ref" in dropped["message"]
-    # the migration has one operation: the rewrite seen by relfilenode is evidence on check's finding for it
+    # the DDL observer: each statement knex sends is matched to its operation (two statements, two operations)
+    [index_lock] = _by(findings, "non-concurrent-index", "20240102000000_add_email_index.js")
+    assert index_lock["line"] == 5 and index_lock["message"].endswith("(verified: SHARE on users)")
+    # one operation, several statements (knex drops the default and NOT NULL, then changes the type): one evidence
     [change] = _by(findings, "column-type-change", "20240104000000_zip_to_integer.js")
-    assert change["message"].endswith("(verified: table users rewritten)") and change["line"] == 4
+    assert change["message"].endswith("(verified: ACCESS EXCLUSIVE on users; table users rewritten)")
+    assert change["line"] == 4
+    assert not [f for f in findings if f["rule"] == "verify-unpredicted-lock"]  # knex_migrations* are not watched
     assert not _by(findings, "verify-round-trip", "20240104000000_zip_to_integer.js")
     [rows] = _by(findings, "verify-fails-on-rows", "20240105000000_add_region.js")
     assert 'column "region" of relation "users" contains null values' in rows["message"]
@@ -97,8 +102,28 @@ def test_knex_on_postgres_through_the_knex_cli(tmp_path: Path, knex_modules: Pat
     assert _files(root) == before  # verify's knexfile and database live outside the project
     assert os.listdir(scratch_tmp) == []
     text = run_cli("verify", cwd=root, env={"DATABASE_URL": ""}, timeout=600).out
+    assert "  ✗ 20240104000000_zip_to_integer.js (up, down, up: schema equal; ACCESS EXCLUSIVE on users (rewritten))" \
+        in text
+    assert "  - locks read after each DDL statement knex sends (an event trigger)" in text
+
+
+def test_knex_without_a_superuser_reads_rewrites_but_not_locks(tmp_path: Path, knex_modules: Path, postgres) -> None:
+    """The DDL observer is an event trigger, which only a superuser may create: on a server given by URL with an
+    ordinary role, verify says the locks are not observed and still sees the rewrite (relfilenode)."""
+    postgres.psql("DROP DATABASE IF EXISTS mg_plain_empty; DROP ROLE IF EXISTS mg_plain; "
+                  "CREATE ROLE mg_plain LOGIN CREATEDB; CREATE DATABASE mg_plain_empty OWNER mg_plain;")
+    url = f"postgresql://mg_plain@/mg_plain_empty?host={postgres.host}&port={postgres.port}"
+    root = _project(tmp_path, "knex", knex_modules)
+    result = run_cli("verify", "--database", url, "--format", "json", cwd=root, timeout=600)
+    findings = result.json()["findings"]
+    [change] = _by(findings, "column-type-change", "20240104000000_zip_to_integer.js")
+    assert change["message"].endswith("(verified: table users rewritten)")
+    assert not _by(findings, "non-concurrent-index", "20240102000000_add_email_index.js")  # no lock evidence for it
+    text = run_cli("verify", "--database", url, cwd=root, timeout=600).out
+    assert "  - locks per statement not observed: knex sends the statements itself and verify could not install " \
+           "its DDL observer (an event trigger needs a superuser)" in text
     assert "  ✗ 20240104000000_zip_to_integer.js (up, down, up: schema equal; users rewritten)" in text
-    assert "  - locks per statement not observed: knex sends the statements itself" in text
+    assert postgres.value("SELECT count(*) FROM pg_database WHERE datname LIKE 'mg_verify_%'") == "0"
 
 
 def test_knex_on_sqlite(tmp_path: Path, knex_modules: Path, scratch_tmp: str) -> None:
@@ -149,8 +174,9 @@ def _assert_truth(findings: list[dict], ids: list[str]) -> None:
     assert "index users_email_idx survives the down" in _by(findings, "verify-round-trip", index)[0]["message"]
     assert "down does not restore column users.legacy_ref" in _by(findings, "verify-round-trip",
                                                                     dropped)[0]["message"]
+    assert _by(findings, "non-concurrent-index", index)[0]["message"].endswith("(verified: SHARE on users)")
     [change] = _by(findings, "column-type-change", zip_change)
-    assert change["message"].endswith("(verified: table users rewritten)")
+    assert change["message"].endswith("(verified: ACCESS EXCLUSIVE on users; table users rewritten)")
     assert not _by(findings, "verify-round-trip", zip_change)
     [rows] = _by(findings, "verify-fails-on-rows", region)
     assert 'column "region" of relation "users" contains null values' in rows["message"]
@@ -186,3 +212,38 @@ def test_sequelize_on_sqlite_without_its_driver_is_not_verified(tmp_path: Path, 
     assert result.code == 0
     assert "not verified: Sequelize on SQLite needs the sqlite3 package in the project's node_modules" in result.out
     assert os.listdir(scratch_tmp) == []
+
+
+def test_sigint_while_knex_runs_leaves_no_server_tool_database_or_file(tmp_path: Path, knex_modules: Path,
+                                                                       scratch_tmp: str,
+                                                                       needs_postgres_binaries: None) -> None:
+    import signal
+    import sys
+    import time
+
+    from conftest import REPO, write_tree
+
+    root = write_tree(tmp_path / "slow", {
+        "knexfile.js": "module.exports = { client: 'pg', migrations: { directory: './migrations' } };\n",
+        "migrations/20240101000000_slow.js": "exports.up = (knex) => knex.raw('SELECT pg_sleep(60)');\n"
+                                             "exports.down = (knex) => knex.raw('SELECT 1');\n",
+    })
+    (root / "node_modules").symlink_to(knex_modules, target_is_directory=True)
+    proc = subprocess.Popen([sys.executable, "-m", "migrate_guard", "verify"], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": scratch_tmp})
+
+    def running(word: str) -> bool:
+        out = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True).stdout  # whole lines
+        return any(scratch_tmp in line and word in line for line in out.splitlines())
+
+    deadline = time.time() + 120
+    while time.time() < deadline and not running("migrate:up"):  # the knex CLI, inside the migration's pg_sleep
+        time.sleep(0.2)
+    assert running("migrate:up"), "knex never started"
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert os.listdir(scratch_tmp) == []
+    assert not running("")  # no server, no knex process

@@ -18,10 +18,10 @@ rewrites. Nothing is left behind, also on Ctrl-C. SQL migrations are applied by 
 goose, dbmate, Flyway, Prisma, Drizzle, plain SQL); Alembic's SQL comes from its offline mode (`alembic upgrade
 --sql`) and Django's from `sqlmigrate` (with a settings override outside the project; Postgres needs psycopg),
 then verify applies it statement by statement. Knex, Sequelize and TypeORM migrations are run one by one by the
-project's own CLI (from its node_modules) with a config verify writes outside the project; those tools send their
-statements themselves, so their per-statement locks are not observed (rewritten tables are). All of this runs the
-project's code (env.py, settings, migration files), as `run` does: verify only projects you trust. MySQL projects
-are reported as not verified. verify is never part of `check` or of the pre-commit hook."""
+project's own CLI (from its node_modules) with a config verify writes outside the project; their statements' locks
+are read on Postgres by an event trigger verify installs in the throwaway database (superuser only). All of this
+runs the project's code (env.py, settings, migration files), as `run` does: verify only projects you trust. MySQL
+projects are reported as not verified. verify is never part of `check` or of the pre-commit hook."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -199,7 +199,11 @@ class Verifier:
                 continue
             key = (effect.statement.location.path, effect.statement.location.line)
             predicted = self.predicted.get(key, [])
-            for finding in predicted:
+            attach = predicted
+            if effect.report_at is not None:  # which operation sent it is not known: any prediction in its file counts
+                predicted = [f for (path, _), found in self.predicted.items() if path == key[0] for f in found]
+                attach = []
+            for finding in attach:
                 if "(verified:" not in finding.message:
                     finding.message += f" (verified: {evidence})"
                 if all(finding is not kept for kept in outcome.findings):
@@ -207,7 +211,7 @@ class Verifier:
             unpredicted = [t for t, mode in effect.locks.items() if blocks_writes(mode)]
             if unpredicted and not predicted and not guarded:
                 outcome.findings.append(self._finding(
-                    UNPREDICTED_LOCK, effect.statement.location, script,
+                    UNPREDICTED_LOCK, effect.report_at or effect.statement.location, script,
                     f"`{effect.statement.first_line}` took {evidence}, which blocks writes"
                     f"{' and reads' if any(effect.locks[t] == 'AccessExclusiveLock' for t in unpredicted) else ''}"
                     " while it runs, and no check rule predicted it.",

@@ -22,6 +22,8 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 from ..errors import UsageError
+from ..location import Location
+from .locks import STRENGTH
 from .statements import BOOKKEEPING, Statement, is_control, quote_ident, quote_name, runs_outside_transaction
 
 _TIMEOUT = 600  # seconds for one psql script: a migration on three rows per table
@@ -57,6 +59,9 @@ class Effect:
     locks: dict[str, str] = field(default_factory=dict)  # table -> strongest lock mode newly held (pg_locks name)
     rewritten: list[str] = field(default_factory=list)  # tables whose relfilenode changed
     observed: bool = True  # False: run outside a transaction, its locks were gone before they could be read
+    # A statement a native tool sent, whose place in the migration is not known (its location's line is 0):
+    # findings about it go here, the migration's first operation.
+    report_at: Location | None = None
 
 
 @dataclass(slots=True)
@@ -216,6 +221,43 @@ class PostgresDatabase:
             out["password"] = self.server.password
         return out
 
+    def observe_ddl(self) -> bool:
+        """Install the DDL observer (an event trigger, which needs a superuser): after each DDL command any client
+        sends, it records the locks that client's backend holds on the watched tables and their relfilenodes. That
+        is how the locks of statements a native tool sends are read. False where it cannot be installed."""
+        return self.run(_OBSERVER).returncode == 0
+
+    def watch(self) -> None:
+        """From now on the observer records the tables that exist now (those a migration finds), and nothing yet."""
+        self.query(f"TRUNCATE {OBSERVER_SCHEMA}.seen; DELETE FROM {OBSERVER_SCHEMA}.watched; "
+                   f"INSERT INTO {OBSERVER_SCHEMA}.watched SELECT oid, name, node FROM ("
+                   + _TABLES.replace(" END FROM", " END AS name, c.relfilenode AS node FROM", 1).replace(
+                       "SELECT c.oid,", "SELECT c.oid AS oid,", 1).rstrip(";") + ") AS now WHERE name NOT IN ("
+                   + ", ".join(f"'{name}'" for name in sorted(BOOKKEEPING)) + ");")
+
+    def observed(self) -> list[Observed]:
+        """What the observer recorded since watch(), one entry per DDL command, oldest first."""
+        rows = self.query(f"SELECT firing, tx, name, coalesce(mode, ''), coalesce(node::text, ''), "
+                          f"regexp_replace(query, '\\s+', ' ', 'g') FROM {OBSERVER_SCHEMA}.seen ORDER BY firing;"
+                          f"SELECT 'W', name, node FROM {OBSERVER_SCHEMA}.watched;")
+        nodes = {row[1]: row[2] for row in rows if row[0] == "W" and len(row) == 3}
+        firings: dict[str, Observed] = {}
+        held: dict[str, set[tuple[str, str]]] = {}
+        for row in rows:
+            if row[0] == "W" or len(row) < 6:
+                continue
+            firing, tx, name, mode, node, query = row[0], row[1], row[2], row[3], row[4], "\t".join(row[5:])
+            entry = firings.setdefault(firing, Observed(query))
+            if mode and (name, mode) not in held.setdefault(tx, set()):
+                held[tx].add((name, mode))
+                if STRENGTH.get(mode, 0) > STRENGTH.get(entry.locks.get(name, ""), 0):
+                    entry.locks[name] = mode
+            if node and nodes.get(name) not in (None, node):
+                entry.rewritten.append(name)
+            if node:
+                nodes[name] = node
+        return list(firings.values())
+
     def relation_files(self) -> dict[str, str]:
         """table name -> relfilenode of every table now: which tables a step rewrote, when its statements are not
         ours to run one by one."""
@@ -302,10 +344,40 @@ class PostgresDatabase:
             self.query("TRUNCATE " + ", ".join(quote_name(n) for n in names) + " CASCADE;")
 
 
+@dataclass(slots=True)
+class Observed:
+    """One DDL command a native tool sent, as the observer saw it: the locks its backend newly held on the tables
+    that existed before the step, and which of them it rewrote."""
+
+    query: str
+    locks: dict[str, str] = field(default_factory=dict)
+    rewritten: list[str] = field(default_factory=list)
+
+
+OBSERVER_SCHEMA = "mg_verify"  # verify's own objects in a throwaway database: never snapshotted, seeded or emptied
+_OBSERVER = f"""
+CREATE SCHEMA {OBSERVER_SCHEMA};
+CREATE TABLE {OBSERVER_SCHEMA}.watched (relation oid PRIMARY KEY, name text NOT NULL, node oid);
+CREATE TABLE {OBSERVER_SCHEMA}.seen (firing bigint, tx text, name text, mode text, node oid, query text);
+CREATE SEQUENCE {OBSERVER_SCHEMA}.firings;
+CREATE FUNCTION {OBSERVER_SCHEMA}.observe() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE
+  firing bigint := nextval('{OBSERVER_SCHEMA}.firings');
+BEGIN
+  INSERT INTO {OBSERVER_SCHEMA}.seen
+  SELECT firing, txid_current()::text, w.name, l.mode, c.relfilenode, current_query()
+    FROM {OBSERVER_SCHEMA}.watched w
+    LEFT JOIN pg_class c ON c.oid = w.relation
+    LEFT JOIN pg_locks l ON l.relation = w.relation AND l.pid = pg_backend_pid() AND l.locktype = 'relation'
+                        AND l.granted;
+END $$;
+CREATE EVENT TRIGGER mg_verify_observe ON ddl_command_end EXECUTE FUNCTION {OBSERVER_SCHEMA}.observe();
+"""
+
 _TABLES = ("SELECT c.oid, CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END "
            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND "
            "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
-           "AND n.nspname NOT LIKE 'pg_temp%' ORDER BY 1;")
+           f"AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname <> '{OBSERVER_SCHEMA}' ORDER BY 1;")
 
 
 def error_line(stderr: str) -> str | None:

@@ -6,8 +6,9 @@ driver are the project's own. One tool run per step (the up, or the down, of one
 seeds and snapshots the database as for the SQL formats. Running the tool runs the project's migration code, as
 `migrate-guard run` does.
 
-The tool sends the statements itself, so the locks of each statement cannot be read; the tables a step rewrote still
-can (their relfilenode before and after the step).
+The tool sends the statements itself, so on Postgres their locks are read by the DDL observer verify installs in the
+throwaway database (database.observe_ddl: an event trigger, superuser only); without it only the tables a step
+rewrote are seen (their relfilenode before and after the step).
 """
 
 from __future__ import annotations
@@ -25,18 +26,20 @@ from ..extract.base import MigrationUnit, display_path
 from ..location import Location
 from ..model import Migration, Project
 from .apply import CannotApply, Script
-from .database import Applied, Effect, PostgresDatabase, Scratch, SqliteDatabase
+from .database import Applied, Effect, Observed, PostgresDatabase, Scratch, SqliteDatabase
 from .statements import Statement
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 Database = Union[SqliteDatabase, PostgresDatabase]
-NATIVE_TOOLS = ("knex", "sequelize", "typeorm")
 _TIMEOUT = 600
 # What the report says for every project of these tools, once.
-LOCKS_NOT_OBSERVED = ("locks per statement not observed: {tool} sends the statements itself (rows and round trip are "
-                      "checked, and which tables a migration rewrote)")
+LOCKS_NOT_OBSERVED = ("locks per statement not observed: {tool} sends the statements itself and verify could not install "
+                      "its DDL observer (an event trigger needs a superuser); rows, round trip and rewritten tables "
+                      "are checked")
+LOCKS_OF_DDL = ("locks read after each DDL statement {tool} sends (an event trigger); TRUNCATE, LOCK TABLE and row "
+                "changes are not seen")
 
 
 @dataclass(slots=True)
@@ -47,7 +50,12 @@ class NativeStep:
     name: str  # knex and Sequelize: the file name
     index: int  # its place in the project's history, oldest first
     location: Location  # where a failure is reported: the migration's first operation
-    evidence_at: Location | None  # the one operation's place, when the up has only one
+    places: list[Location]  # the up's operations, in order
+
+    @property
+    def evidence_at(self) -> Location | None:
+        """The one operation's place, when the up has only one."""
+        return self.places[0] if len(self.places) == 1 else None
 
     def apply(self, database: Database, direction: str) -> Applied:
         return self.runner.apply(database, self, direction)
@@ -66,6 +74,7 @@ class NativeRunner:
         self.node_modules = self._node_modules()
         (self.folder / "node_modules").symlink_to(self.node_modules, target_is_directory=True)
         self.configs = 0
+        self.observing = False  # the throwaway Postgres database has verify's DDL observer (database.observe_ddl)
 
     def _node_modules(self) -> Path:
         from ..lifecycle.tools import find_upwards
@@ -118,22 +127,51 @@ class NativeRunner:
 
     def apply(self, database: Database, step: NativeStep, direction: str) -> Applied:
         location = step.location
+        observer = database if isinstance(database, PostgresDatabase) and self.observing else None
+        if observer is not None:
+            observer.watch()
         before = database.relation_files() if isinstance(database, PostgresDatabase) else {}
-        result = self._run(self.command(database, step, direction))
+        command = self.command(database, step, direction)
+        result = self._run(command)
         applied = Applied()
         label = Statement(f"{self.tool} {direction} {step.name}", location)
         if result.returncode != 0:
             applied.error, sql = tool_error(result)
             applied.failed = Statement(sql or label.sql, location)
             return applied
-        # What a step rewrote is evidence for check's findings only where the migration has one operation (line 0:
-        # no finding's place): with several, which of them rewrote the table is not known.
-        effect = Effect(Statement(label.sql, step.evidence_at or Location(location.path, 0, 0, 0)), observed=False)
+        unknown = Location(location.path, 0, 0, 0)  # no finding's place: evidence attaches to nothing
+        if observer is not None:
+            seen = observer.observed()
+            places = step.places if direction == "up" and len(step.places) == len(seen) else None
+            for number, entry in enumerate(seen):
+                place = places[number] if places else step.evidence_at
+                last = applied.effects[-1] if applied.effects else None
+                if place is not None and last is not None and last.statement.location == place:
+                    _merge(last, entry)  # one operation, several statements (knex's column type change): one effect
+                    continue
+                applied.effects.append(Effect(Statement(entry.query, place or unknown), dict(entry.locks),
+                                              list(entry.rewritten), report_at=None if place else location))
         if isinstance(database, PostgresDatabase):
+            # what no DDL command accounts for (a TRUNCATE, say): evidence only where the up has one operation
             after = database.relation_files()
-            effect.rewritten = [name for name, node in before.items() if name in after and after[name] != node]
-        applied.effects.append(effect)
+            seen_rewritten = {name for effect in applied.effects for name in effect.rewritten}
+            rest = [name for name, node in before.items() if name in after and after[name] != node
+                    and name not in seen_rewritten]
+            if rest or observer is None:
+                applied.effects.append(Effect(Statement(label.sql, step.evidence_at or unknown), rewritten=rest,
+                                              observed=False))
+        else:
+            applied.effects.append(Effect(label, observed=False))
         return applied
+
+
+def _merge(effect: Effect, entry: Observed) -> None:
+    from .locks import STRENGTH
+
+    for table, mode in entry.locks.items():
+        if STRENGTH.get(mode, 0) > STRENGTH.get(effect.locks.get(table, ""), 0):
+            effect.locks[table] = mode
+    effect.rewritten += [table for table in entry.rewritten if table not in effect.rewritten]
 
 
 def _remove(folder: Path) -> None:
@@ -318,6 +356,5 @@ def native_scripts(project: Project, units: list[MigrationUnit], migrations: lis
                                     and op.kind not in ("migration_info", "transaction")))
         scripts.append(Script(migration, [], [] if migration.down == "present" else None,
                               migration.down_location or where, migration.transactional,
-                              native=NativeStep(runner, path.name, index, places[0] if places else where,
-                                                 places[0] if len(places) == 1 else None)))
+                              native=NativeStep(runner, path.name, index, places[0] if places else where, places)))
     return runner, scripts

@@ -19,7 +19,7 @@ from ..model import Finding, LintedFile, Project, Report
 from ..report.escape import printable
 from .apply import SQL_FORMATS, CannotApply, Script, script_for
 from .checks import NOT_SUPPORTED as NOT_SUPPORTED_RULE, Outcome, Verifier, kept
-from .native import LOCKS_NOT_OBSERVED, RUNNERS, NativeRunner, native_scripts
+from .native import LOCKS_NOT_OBSERVED, LOCKS_OF_DDL, RUNNERS, NativeRunner, native_scripts
 from .database import PostgresDatabase, PostgresServer, Scratch, SqliteDatabase, VerifyFailure, new_name, server_from_url, start_cluster
 
 _DATABASES = {"postgres": "postgres", "cockroachdb": "postgres", "sqlite": "sqlite"}
@@ -192,8 +192,9 @@ def _verify_project(project: Project, units: list[MigrationUnit], request: Reque
         except CannotApply as problem:
             database.drop()
             return _skip(result, engine, project, first, problem, findings)
-        if kind == "postgres":
-            result.notices.append(LOCKS_NOT_OBSERVED.format(tool=runner.tool))
+        if isinstance(database, PostgresDatabase):
+            runner.observing = database.observe_ddl()
+            result.notices.append((LOCKS_OF_DDL if runner.observing else LOCKS_NOT_OBSERVED).format(tool=runner.tool))
     verifier = Verifier(engine, database, request.rows, predicted)
     result.outcomes = verifier.run(scripts, first_checked, _progress())
     _clear_progress()

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 Snapshot = dict[tuple[str, str], str]
 
 _USER = ("n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
-         "AND n.nspname NOT LIKE 'pg_temp%'")
+         "AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname <> 'mg_verify'")
 _NAME = "CASE WHEN n.nspname = 'public' THEN '' ELSE n.nspname || '.' END"
 
 _POSTGRES = f"""
