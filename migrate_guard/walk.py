@@ -41,18 +41,22 @@ COMPILED_DIRS = frozenset({"dist", "build"})
 def skips_folder(parent: str | Path, name: str) -> bool:
     """Is the folder `name` inside `parent` left out? A `vendor`, `build`, `dist`, ... folder is, unless it is a
     Django app (it holds migrations/__init__.py): then its migrations are linted like any other app's. A `dist` or
-    `build` folder beside a package.json with no `src` folder is the only copy of the code (a published package):
-    searched too, so a repository with src/migrations and dist/migrations is still linted once."""
+    `build` folder beside a package.json is compiled code: what of it has its source in `src/` beside it is left out
+    (src/migrations and dist/migrations are linted once), the rest is the only copy (a published package ships
+    build/migrations alone) and is searched."""
     if name in SOFT_SKIP_DIRS:
-        if name in COMPILED_DIRS and is_only_copy(parent):
+        if name in COMPILED_DIRS and os.path.isfile(os.path.join(parent, "package.json")):
             return False
         return not os.path.isfile(os.path.join(parent, name, "migrations", "__init__.py"))
+    if os.path.basename(os.path.normpath(parent)) in COMPILED_DIRS and _has_source(os.path.dirname(
+            os.path.normpath(parent)), name):
+        return True
     return is_skipped_dir(name)
 
 
-def is_only_copy(parent: str | Path) -> bool:
-    """Is `parent` a package whose compiled output has no source beside it (package.json, no src/)?"""
-    return os.path.isfile(os.path.join(parent, "package.json")) and not os.path.isdir(os.path.join(parent, "src"))
+def _has_source(package: str, name: str) -> bool:
+    """Does the package beside a compiled folder hold `name` in its sources (src/<name>)?"""
+    return os.path.isfile(os.path.join(package, "package.json")) and os.path.isdir(os.path.join(package, "src", name))
 
 
 def in_skipped_folder(path: Path) -> bool:

@@ -66,6 +66,8 @@ PROJECTS: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {
     # a published package holding only dist/ (package.json, no src/): dist/ is searched; beside src/ it is not
     "compiled-only": {("knex", ".", ("dist/migrations",))},
     "compiled-with-source": {("knex", ".", ("src/migrations",))},
+    # build/ beside a src/ without migrations (actual-server's npm package): build/migrations is their only copy
+    "compiled-beside-other-source": {("knex", ".", ("build/migrations",))},
     # db-migrate (ORM id `db-migrate`): `exports.up = function (db, cb) { db.runSql(...) }` and the schema API
     # (unleash-server), and the sql-file layout reading sqls/<name>-up.sql (sourceloop), one chain per database folder
     "db-migrate-callbacks": {("db-migrate", ".", ("migrations",))},
