@@ -4,6 +4,7 @@ and the blocks the lifecycle commands print."""
 from __future__ import annotations
 
 import re
+from typing import Any, Callable
 
 from .. import ir
 from ..model import Finding, Migration
@@ -29,63 +30,63 @@ def forward(op: ir.Operation) -> str | None:
         return None
     # LIFECYCLE-REPORTS.md: `+ CREATE TABLE "Role" (id, name, createdAt)`, `+ ALTER TABLE "User" ADD COLUMN "roleId"
     # (FK -> Role.id)`: the names, and what a reviewer must see (a foreign key); the safety checks say the rest
-    if isinstance(op, ir.CreateTable):
-        return f"+ CREATE TABLE {op.table} ({', '.join(c.name for c in op.columns)})"
-    if isinstance(op, ir.AddColumn):
-        return f"+ ALTER TABLE {op.table} ADD COLUMN {op.column.name}{_reference(op.column)}"
-    if isinstance(op, ir.CreateIndex):
-        unique = "UNIQUE " if op.unique else ""
-        concurrently = "CONCURRENTLY " if op.concurrent else ""
-        return f"+ CREATE {unique}INDEX {concurrently}{shown_name(op.name) or ''} ON {op.table} ({_columns(op.columns)})".replace("  ", " ")
-    if isinstance(op, ir.AddConstraint):
-        what = op.constraint_type.replace("_", " ").upper()
-        text = f"+ ALTER TABLE {op.table} ADD {what}"
-        if op.columns:
-            text += f" ({_columns(op.columns)})"
-        if op.references is not None:
-            text += f" REFERENCES {op.references.table}"
-            if op.references.on_delete:
-                text += f" ON DELETE {op.references.on_delete.upper()}"
-        return text
-    if isinstance(op, ir.DropTable):
-        return f"- DROP TABLE {op.table}"
-    if isinstance(op, ir.DropColumn):
-        return f"- ALTER TABLE {op.table} DROP COLUMN {op.column}"
-    if isinstance(op, ir.DropIndex):
-        return f"- DROP INDEX {shown_name(op.name) or '(unnamed)'}"
-    if isinstance(op, ir.DropConstraint):
-        return f"- ALTER TABLE {op.table} DROP CONSTRAINT {shown_name(op.name) or '(unnamed)'}"
-    if isinstance(op, ir.Truncate):
-        return f"- TRUNCATE {op.table}"
-    if isinstance(op, ir.Delete):
-        return f"- DELETE FROM {op.table}" + ("" if op.has_where else " (every row)")
-    if isinstance(op, ir.DropSchema):
-        return f"- DROP SCHEMA {op.name}"
-    if isinstance(op, ir.DropDatabase):
-        return f"- DROP DATABASE {op.name}"
-    if isinstance(op, ir.RenameTable):
-        return f"~ ALTER TABLE {op.table} RENAME TO {op.new_name}"
-    if isinstance(op, ir.RenameColumn):
-        return f"~ ALTER TABLE {op.table} RENAME COLUMN {op.column} TO {op.new_name}"
-    if isinstance(op, ir.AlterColumnType):
-        return f"~ ALTER TABLE {op.table} ALTER COLUMN {op.column} TYPE {op.new_type or '?'}"
-    if isinstance(op, ir.SetNotNull):
-        return f"~ ALTER TABLE {op.table} ALTER COLUMN {op.column} SET NOT NULL"
-    if isinstance(op, ir.DropNotNull):
-        return f"~ ALTER TABLE {op.table} ALTER COLUMN {op.column} DROP NOT NULL"
-    if isinstance(op, ir.SetDefault):
-        default = f"SET DEFAULT {op.default.text}" if op.default else "DROP DEFAULT"
-        return f"~ ALTER TABLE {op.table} ALTER COLUMN {op.column} {default}"
-    if isinstance(op, ir.Update):
-        return f"~ UPDATE {op.table}" + ("" if op.has_where else " (every row)")
-    if isinstance(op, ir.RunCode):
-        return f"~ RUN {op.language} code" + ("" if op.has_reverse else " (no reverse)")
-    if isinstance(op, ir.ParseError):
-        return f"? could not read: {op.message}"
-    if isinstance(op, ir.Raw):
-        return f"~ {op.keyword or (op.source.strip().splitlines() or ['statement'])[0]}"
+    line = _FORWARD.get(type(op))
+    if line is not None:
+        return line(op)
     first = op.source.strip().splitlines()[0] if op.source.strip() else op.kind
     return f"~ {first}"
+
+
+def _create_index(op: ir.CreateIndex) -> str:
+    unique = "UNIQUE " if op.unique else ""
+    concurrently = "CONCURRENTLY " if op.concurrent else ""
+    return f"+ CREATE {unique}INDEX {concurrently}{shown_name(op.name) or ''} ON {op.table} ({_columns(op.columns)})".replace("  ", " ")
+
+
+def _add_constraint(op: ir.AddConstraint) -> str:
+    what = op.constraint_type.replace("_", " ").upper()
+    text = f"+ ALTER TABLE {op.table} ADD {what}"
+    if op.columns:
+        text += f" ({_columns(op.columns)})"
+    if op.references is not None:
+        text += f" REFERENCES {op.references.table}"
+        if op.references.on_delete:
+            text += f" ON DELETE {op.references.on_delete.upper()}"
+    return text
+
+
+def _set_default(op: ir.SetDefault) -> str:
+    default = f"SET DEFAULT {op.default.text}" if op.default else "DROP DEFAULT"
+    return f"~ ALTER TABLE {op.table} ALTER COLUMN {op.column} {default}"
+
+
+_Line = Callable[[Any], str]
+
+# operation kind -> its line as the migration applies it (`+` adds, `-` removes, `~` changes)
+_FORWARD: dict[type[ir.Operation], _Line] = {
+    ir.CreateTable: lambda op: f"+ CREATE TABLE {op.table} ({', '.join(c.name for c in op.columns)})",
+    ir.AddColumn: lambda op: f"+ ALTER TABLE {op.table} ADD COLUMN {op.column.name}{_reference(op.column)}",
+    ir.CreateIndex: _create_index,
+    ir.AddConstraint: _add_constraint,
+    ir.DropTable: lambda op: f"- DROP TABLE {op.table}",
+    ir.DropColumn: lambda op: f"- ALTER TABLE {op.table} DROP COLUMN {op.column}",
+    ir.DropIndex: lambda op: f"- DROP INDEX {shown_name(op.name) or '(unnamed)'}",
+    ir.DropConstraint: lambda op: f"- ALTER TABLE {op.table} DROP CONSTRAINT {shown_name(op.name) or '(unnamed)'}",
+    ir.Truncate: lambda op: f"- TRUNCATE {op.table}",
+    ir.Delete: lambda op: f"- DELETE FROM {op.table}" + ("" if op.has_where else " (every row)"),
+    ir.DropSchema: lambda op: f"- DROP SCHEMA {op.name}",
+    ir.DropDatabase: lambda op: f"- DROP DATABASE {op.name}",
+    ir.RenameTable: lambda op: f"~ ALTER TABLE {op.table} RENAME TO {op.new_name}",
+    ir.RenameColumn: lambda op: f"~ ALTER TABLE {op.table} RENAME COLUMN {op.column} TO {op.new_name}",
+    ir.AlterColumnType: lambda op: f"~ ALTER TABLE {op.table} ALTER COLUMN {op.column} TYPE {op.new_type or '?'}",
+    ir.SetNotNull: lambda op: f"~ ALTER TABLE {op.table} ALTER COLUMN {op.column} SET NOT NULL",
+    ir.DropNotNull: lambda op: f"~ ALTER TABLE {op.table} ALTER COLUMN {op.column} DROP NOT NULL",
+    ir.SetDefault: _set_default,
+    ir.Update: lambda op: f"~ UPDATE {op.table}" + ("" if op.has_where else " (every row)"),
+    ir.RunCode: lambda op: f"~ RUN {op.language} code" + ("" if op.has_reverse else " (no reverse)"),
+    ir.ParseError: lambda op: f"? could not read: {op.message}",
+    ir.Raw: lambda op: f"~ {op.keyword or (op.source.strip().splitlines() or ['statement'])[0]}",
+}
 
 
 def undone(op: ir.Operation) -> str | None:
@@ -116,39 +117,39 @@ def done(op: ir.Operation) -> str | None:
     """An operation as what applying it did: `+ Created table: Role`, `- Dropped column: User.roleId`."""
     if op.kind in SKIPPED_KINDS:
         return None
-    if isinstance(op, ir.DropTable):
-        return f"- Dropped table: {op.table}"
-    if isinstance(op, ir.DropColumn):
-        return f"- Dropped column: {op.table}.{op.column}"
-    if isinstance(op, ir.DropIndex):
-        return f"- Dropped index: {shown_name(op.name) or '(unnamed)'}"
-    if isinstance(op, ir.DropConstraint):
-        return f"- Dropped constraint: {shown_name(op.name) or '(unnamed)'} on {op.table}"
-    if isinstance(op, ir.CreateTable):
-        return f"+ Created table: {op.table}"
-    if isinstance(op, ir.AddColumn):
-        reference = op.column.references
-        target = f" (FK -> {reference.table}{'.' + reference.columns[0] if reference.columns else ''})" if reference else ""
-        return f"+ Added column: {op.table}.{op.column.name}{target}"
-    if isinstance(op, ir.CreateIndex):
-        return f"+ Created index: {shown_name(op.name) or _unnamed_index(op)}"
-    if isinstance(op, ir.AddConstraint):
-        target = (f" -> {op.references.table}" + (f".{', '.join(op.references.columns)}" if op.references.columns else "")
-                  if op.references is not None else "")
-        return f"+ Added {_constraint_words(op)}: {_constraint_label(op)}{target}"
-    if isinstance(op, ir.RenameTable):
-        return f"~ Renamed table: {op.table} -> {op.new_name}"
-    if isinstance(op, ir.RenameColumn):
-        return f"~ Renamed column: {op.table}.{op.column} -> {op.new_name}"
-    if isinstance(op, ir.AlterColumnType):
-        return f"~ Changed type: {op.table}.{op.column} -> {op.new_type or '?'}"
-    if isinstance(op, ir.Truncate):
-        return f"- Emptied table: {op.table}"
-    if isinstance(op, ir.Delete):
-        return f"- Deleted rows: {op.table}" + ("" if op.has_where else " (every row)")
-    if isinstance(op, ir.Update):
-        return f"~ Updated rows: {op.table}" + ("" if op.has_where else " (every row)")
-    return forward(op)
+    line = _DONE.get(type(op))
+    return line(op) if line is not None else forward(op)
+
+
+def _added_column(op: ir.AddColumn) -> str:
+    reference = op.column.references
+    target = f" (FK -> {reference.table}{'.' + reference.columns[0] if reference.columns else ''})" if reference else ""
+    return f"+ Added column: {op.table}.{op.column.name}{target}"
+
+
+def _added_constraint(op: ir.AddConstraint) -> str:
+    target = (f" -> {op.references.table}" + (f".{', '.join(op.references.columns)}" if op.references.columns else "")
+              if op.references is not None else "")
+    return f"+ Added {_constraint_words(op)}: {_constraint_label(op)}{target}"
+
+
+# operation kind -> what applying it did, in words (the others: their forward line)
+_DONE: dict[type[ir.Operation], _Line] = {
+    ir.DropTable: lambda op: f"- Dropped table: {op.table}",
+    ir.DropColumn: lambda op: f"- Dropped column: {op.table}.{op.column}",
+    ir.DropIndex: lambda op: f"- Dropped index: {shown_name(op.name) or '(unnamed)'}",
+    ir.DropConstraint: lambda op: f"- Dropped constraint: {shown_name(op.name) or '(unnamed)'} on {op.table}",
+    ir.CreateTable: lambda op: f"+ Created table: {op.table}",
+    ir.AddColumn: _added_column,
+    ir.CreateIndex: lambda op: f"+ Created index: {shown_name(op.name) or _unnamed_index(op)}",
+    ir.AddConstraint: _added_constraint,
+    ir.RenameTable: lambda op: f"~ Renamed table: {op.table} -> {op.new_name}",
+    ir.RenameColumn: lambda op: f"~ Renamed column: {op.table}.{op.column} -> {op.new_name}",
+    ir.AlterColumnType: lambda op: f"~ Changed type: {op.table}.{op.column} -> {op.new_type or '?'}",
+    ir.Truncate: lambda op: f"- Emptied table: {op.table}",
+    ir.Delete: lambda op: f"- Deleted rows: {op.table}" + ("" if op.has_where else " (every row)"),
+    ir.Update: lambda op: f"~ Updated rows: {op.table}" + ("" if op.has_where else " (every row)"),
+}
 
 
 def shown_name(name: str | None) -> str | None:
