@@ -11,8 +11,9 @@ import pytest
 
 from conftest import FIXTURES, run_cli, write_tree
 from migrate_guard.extract.js.source import Source
+from migrate_guard.extract.js.evaluator import Evaluator
 from migrate_guard.extract.js.structure import down_state, find_entries
-from migrate_guard.extract.js.values import Evaluator, JsString
+from migrate_guard.extract.js.values import JsString
 
 
 def parse(tmp_path: Path, code: str, name: str = "m.ts") -> Source:
@@ -53,6 +54,15 @@ def test_concatenation_keeps_each_piece_on_its_own_source_line(tmp_path: Path) -
     assert value.position(0) == (2, 10)
     assert value.position(value.text.index("DROP COLUMN")) == (3, 10)
     assert value.position(value.text.index("DROP TABLE")) == (4, 6)
+
+
+def test_deeply_parenthesised_and_negated_values_are_read_without_a_stack_frame_per_level(tmp_path: Path) -> None:
+    # parentheses and runs of `!` / `-` are unwrapped in a loop: 3000 levels once ran out of stack
+    source = parse(tmp_path, "q.query(" + "(" * 3000 + '"DROP TABLE x"' + ")" * 3000 + ");")
+    assert Evaluator(source).evaluate(first_call_argument(source)).text == "DROP TABLE x"
+    source = parse(tmp_path, "q.query(" + "!" * 3001 + "0, " + "- " * 3001 + "2);")
+    arguments = [c for c in first_call_argument(source).parent.named_children]
+    assert [Evaluator(source).evaluate(a) for a in arguments] == [True, -2]
 
 
 def test_escapes_are_decoded(tmp_path: Path) -> None:

@@ -24,20 +24,9 @@ def default_of(value: Any, *, raw_strings: bool = False) -> ir.Default | None:
     if isinstance(value, JsString):
         return make_default(value.text) if raw_strings else ir.Default("'" + value.text.replace("'", "''") + "'")
     if isinstance(value, Call):
-        name = value.callee[-1] if value.callee else ""
-        if name in ("now",) or value.callee[-2:] == ("fn", "now"):
-            return make_default("now()")
-        if name in ("raw", "literal") and value.args and isinstance(value.args[0], JsString):
-            return make_default(value.args[0].text)
-        if name == "fn" and value.args and isinstance(value.args[0], JsString):
-            return make_default(value.args[0].text + "()")
-        return make_default(value.text)
+        return _call_default(value)
     if isinstance(value, Ref):
-        if value.path[-1] == "NOW":
-            return make_default("now()")
-        if value.path[-1] in ("UUIDV4", "UUIDV1"):
-            return make_default("gen_random_uuid()")
-        return make_default(value.text)
+        return _ref_default(value)
     if isinstance(value, (JsObject, JsArray)):
         return ir.Default("'" + "json" + "'")
     if isinstance(value, Unknown):
@@ -47,6 +36,27 @@ def default_of(value: Any, *, raw_strings: bool = False) -> ir.Default | None:
             text = text.split("=>", 1)[1].strip().strip("'\"`")
         return make_default(text)
     return None
+
+
+def _call_default(value: Call) -> ir.Default:
+    """`knex.fn.now()`, `knex.raw("...")`, `Sequelize.literal("...")`, `Sequelize.fn("gen_random_uuid")`."""
+    name = value.callee[-1] if value.callee else ""
+    if name in ("now",) or value.callee[-2:] == ("fn", "now"):
+        return make_default("now()")
+    if name in ("raw", "literal") and value.args and isinstance(value.args[0], JsString):
+        return make_default(value.args[0].text)
+    if name == "fn" and value.args and isinstance(value.args[0], JsString):
+        return make_default(value.args[0].text + "()")
+    return make_default(value.text)
+
+
+def _ref_default(value: Ref) -> ir.Default:
+    """`Sequelize.NOW`, `DataTypes.UUIDV4`, or a name."""
+    if value.path[-1] == "NOW":
+        return make_default("now()")
+    if value.path[-1] in ("UUIDV4", "UUIDV1"):
+        return make_default("gen_random_uuid()")
+    return make_default(value.text)
 
 
 def sql_type(text: str, *params: Any) -> ir.ColumnType:

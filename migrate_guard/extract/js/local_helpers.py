@@ -21,7 +21,8 @@ from tree_sitter import Node
 from ..base import display_path, side_text
 from .source import Source
 from .structure import FUNCTION_TYPES, chain_tops, flatten, function_body, function_param_names
-from .values import Evaluator, arguments
+from .evaluator import Evaluator
+from .values import arguments
 
 _MAX_HELPER_BYTES = 512 * 1024
 _SUFFIXES = ("", ".js", ".ts", ".cjs", ".mjs", ".cts", ".mts", "/index.js", "/index.ts")

@@ -17,7 +17,8 @@ from ...model import Migration
 from ..base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
 from .source import Source, syntax_errors
 from .structure import Chain, Entry, Link, down_state, find_entries
-from .values import Evaluator, JsString
+from .evaluator import Evaluator
+from .values import JsString
 
 _MAX_PARSE_ERRORS = 5
 
@@ -94,7 +95,8 @@ def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
             match = _DIALECT_TEST.match(test) if len(test) <= _MAX_DIALECT_TEST else None
             subject = (match.group("a") or match.group("b") or "") if match else ""
             dialect = dialect_word(match.group("w1") or match.group("w2")) if match else None
-            if dialect is not None and ("dialect" in subject.lower() or "client" in subject.lower()):
+            if match is not None and dialect is not None and ("dialect" in subject.lower()
+                                                              or "client" in subject.lower()):
                 negated = (match.group("op1") or match.group("op2")).startswith("!")
                 in_else = parent.child_by_field_name("alternative") == child
                 return dialect, negated != in_else
@@ -129,10 +131,10 @@ def extract_js(unit: MigrationUnit, orm: str, interpret: Interpreter,
         evaluator = Evaluator(source, collect=False)
     entries = find_entries(source)
     operations: list[ir.Operation] = []
-    for error in syntax_errors(source.root)[:_MAX_PARSE_ERRORS]:
-        location = source.location(error)
-        snippet = source.first_line(error)[:40]
-        what = f"missing `{error.type}`" if error.is_missing else f"unexpected `{snippet}`" if snippet else \
+    for broken in syntax_errors(source.root)[:_MAX_PARSE_ERRORS]:
+        location = source.location(broken)
+        snippet = source.first_line(broken)[:40]
+        what = f"missing `{broken.type}`" if broken.is_missing else f"unexpected `{snippet}`" if snippet else \
             "unexpected end of file"
         operations.append(ir.ParseError(location=location, migration=unit.id, source=snippet,
                                         message=f"cannot parse {shown} at line {location.line}: {what}; "

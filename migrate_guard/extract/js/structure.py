@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -38,28 +38,49 @@ class Entry:
 
 def find_entries(source: Source) -> dict[str, Entry]:
     """up/down as class methods, `exports.up = ...`, `export async function up`, `module.exports = { up, down }`, ..."""
-    text = source.text_of
-    functions: dict[str, Node] = {}  # top-level named functions, for `module.exports = { up, down }`
+    finder = _EntryFinder(source, _top_level_functions(source))
+    stack = [source.root]
+    while stack:
+        node = stack.pop()
+        if node.type == "shorthand_property_identifier" and source.text_of(node) in DIRECTIONS:
+            finder.record(source.text_of(node), finder.functions.get(source.text_of(node)), node)
+        named = _NAMED_FUNCTIONS.get(node.type)
+        name_node, function = named(node) if named is not None else (None, None)
+        if name_node is not None and function is not None and finder.entry_at(name_node, function):
+            continue  # do not look for up/down inside up/down
+        stack.extend(reversed(node.named_children))
+    return finder.found
+
+
+def _top_level_functions(source: Source) -> dict[str, Node]:
+    """The file's top-level named functions, for `module.exports = { up, down }`."""
+    functions: dict[str, Node] = {}
     for node in source.root.named_children:
         target = node.named_children[0] if node.type == "export_statement" and node.named_children else node
         if target.type in ("function_declaration", "generator_function_declaration"):
             name = target.child_by_field_name("name")
             if name is not None:
-                functions[text(name)] = target
+                functions[source.text_of(name)] = target
         elif target.type in ("lexical_declaration", "variable_declaration"):
             for declarator in target.named_children:
                 name, value = declarator.child_by_field_name("name"), declarator.child_by_field_name("value")
                 if name is not None and value is not None and _unwrap(value).type in FUNCTION_TYPES:
-                    functions[text(name)] = _unwrap(value)
+                    functions[source.text_of(name)] = _unwrap(value)
+    return functions
 
-    found: dict[str, Entry] = {}
 
-    def record(direction: str, function: Node | None, name_node: Node) -> None:
-        if function is None or direction in found:
+@dataclass
+class _EntryFinder:
+    source: Source
+    functions: dict[str, Node]
+    found: dict[str, Entry] = field(default_factory=dict)
+
+    def record(self, direction: str, function: Node | None, name_node: Node) -> None:
+        if function is None or direction in self.found:
             return
         function = _unwrap(function)
         if function.type == "identifier":
-            function = functions.get(text(function))
+            function = self.functions.get(self.source.text_of(function))
             if function is None:
                 return
         if function.type not in FUNCTION_TYPES:
@@ -67,40 +88,58 @@ def find_entries(source: Source) -> dict[str, Entry]:
         body = function.child_by_field_name("body")
         if body is None:
             return
-        found[direction] = Entry(direction, function, body, _params(source, function), name_node)
+        self.found[direction] = Entry(direction, function, body, _params(self.source, function), name_node)
 
-    stack = [source.root]
-    while stack:
-        node = stack.pop()
-        kind = node.type
-        name_node: Node | None = None
-        function: Node | None = None
-        if kind in ("method_definition", "function_declaration", "generator_function_declaration"):
-            name_node, function = node.child_by_field_name("name"), node
-        elif kind in ("function_expression", "function") and node.child_by_field_name("name") is not None:
-            # knex-migrator (Ghost): `createTransactionalMigration(async function up(knex) {}, async function down() {})`
-            name_node, function = node.child_by_field_name("name"), node
-        elif kind == "variable_declarator":
-            name_node, function = node.child_by_field_name("name"), node.child_by_field_name("value")
-        elif kind == "pair":
-            name_node, function = node.child_by_field_name("key"), node.child_by_field_name("value")
-        elif kind in ("public_field_definition", "field_definition"):  # class M { up = async (qr) => {...} }
-            name_node = node.child_by_field_name("name") or node.child_by_field_name("property")
-            function = node.child_by_field_name("value")
-        elif kind == "assignment_expression":
-            left = node.child_by_field_name("left")
-            if left is not None and left.type == "member_expression":
-                name_node, function = left.child_by_field_name("property"), node.child_by_field_name("right")
-        elif kind == "shorthand_property_identifier" and text(node) in DIRECTIONS:
-            record(text(node), functions.get(text(node)), node)
-        if name_node is not None and function is not None:
-            name = text(name_node).strip("'\"")
-            if name in DIRECTIONS and name not in found:
-                record(name, function, name_node)
-                if name in found and found[name].function.id == _unwrap(function).id:
-                    continue  # do not look for up/down inside up/down
-        stack.extend(reversed(node.named_children))
-    return found
+    def entry_at(self, name_node: Node, function: Node) -> bool:
+        """Record `function` when `name_node` names up or down; True when it is that entry (not to be searched)."""
+        name = self.source.text_of(name_node).strip("'\"")
+        if name in DIRECTIONS and name not in self.found:
+            self.record(name, function, name_node)
+            return name in self.found and self.found[name].function.id == _unwrap(function).id
+        return False
+
+
+_Named = tuple["Node | None", "Node | None"]  # (where up/down may be named, the function-like value)
+
+
+def _declared(node: Node) -> _Named:
+    return node.child_by_field_name("name"), node
+
+
+def _named_expression(node: Node) -> _Named:
+    # knex-migrator (Ghost): `createTransactionalMigration(async function up(knex) {}, async function down() {})`
+    name = node.child_by_field_name("name")
+    return (name, node) if name is not None else (None, None)
+
+
+def _declarator(node: Node) -> _Named:
+    return node.child_by_field_name("name"), node.child_by_field_name("value")
+
+
+def _pair(node: Node) -> _Named:
+    return node.child_by_field_name("key"), node.child_by_field_name("value")
+
+
+def _class_field(node: Node) -> _Named:  # class M { up = async (qr) => {...} }
+    return node.child_by_field_name("name") or node.child_by_field_name("property"), node.child_by_field_name("value")
+
+
+def _assignment(node: Node) -> _Named:  # exports.up = ..., module.exports.down = ...
+    left = node.child_by_field_name("left")
+    if left is not None and left.type == "member_expression":
+        return left.child_by_field_name("property"), node.child_by_field_name("right")
+    return None, None
+
+
+# node type -> (name, function) of the places an up or down function is written
+_NAMED_FUNCTIONS: dict[str, Callable[[Node], _Named]] = {
+    "method_definition": _declared, "function_declaration": _declared, "generator_function_declaration": _declared,
+    "function_expression": _named_expression, "function": _named_expression,
+    "variable_declarator": _declarator,
+    "pair": _pair,
+    "public_field_definition": _class_field, "field_definition": _class_field,
+    "assignment_expression": _assignment,
+}
 
 
 def _unwrap(node: Node) -> Node:
