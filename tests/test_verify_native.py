@@ -141,6 +141,32 @@ def test_knex_on_sqlite(tmp_path: Path, knex_modules: Path, scratch_tmp: str) ->
     assert os.listdir(scratch_tmp) == []
 
 
+def test_knex_typescript_migrations(tmp_path: Path, knex_modules: Path, scratch_tmp: str) -> None:
+    """TypeScript migrations: verify's knexfile is then a knexfile.ts, which makes the knex CLI register ts-node."""
+    from conftest import write_tree
+
+    root = write_tree(tmp_path / "ts", {
+        "knexfile.ts": 'import type { Knex } from "knex";\n'
+                       'const config: Knex.Config = { client: "better-sqlite3", migrations: { extension: "ts" } };\n'
+                       "export default config;\n",
+        "migrations/20240101000000_users.ts":
+            'import type { Knex } from "knex";\n\nexport async function up(knex: Knex): Promise<void> {\n'
+            '  await knex.schema.createTable("users", (t) => { t.increments("id"); t.string("email"); });\n}\n\n'
+            'export async function down(knex: Knex): Promise<void> {\n  await knex.schema.dropTable("users");\n}\n',
+        "migrations/20240102000000_email_index.ts":
+            'import type { Knex } from "knex";\n\nexport async function up(knex: Knex): Promise<void> {\n'
+            '  await knex.schema.alterTable("users", (t) => { t.index(["email"], "users_email_idx"); });\n}\n\n'
+            'export async function down(knex: Knex): Promise<void> {\n  await knex.raw("SELECT 1");\n}\n',
+    })
+    (root / "node_modules").symlink_to(knex_modules, target_is_directory=True)
+    code, findings = _verify(root, env={"TMPDIR": scratch_tmp})
+    assert code == 1
+    assert [(f["rule"], f["migration"]) for f in findings if f["rule"].startswith("verify-")] == [
+        ("verify-round-trip", "20240102000000_email_index.ts")]
+    assert "index users_email_idx survives the down" in findings[-1]["message"]
+    assert os.listdir(scratch_tmp) == []
+
+
 def test_knex_not_installed_is_not_verified(tmp_path: Path, scratch_tmp: str) -> None:
     root = _project(tmp_path, "knex", None)
     result = run_cli("verify", cwd=root, env={"TMPDIR": scratch_tmp})

@@ -88,8 +88,23 @@ class NativeRunner:
     def executable(self) -> str:
         return self.tool
 
+    def typescript(self) -> bool:
+        return any(path.suffix in (".ts", ".mts", ".cts") for path in self.files)
+
     def environment(self) -> dict[str, str]:
-        return {}
+        """For TypeScript migrations (run through ts-node): compiled as in the project, with its tsconfig.json,
+        without type checking (that is tsc's job); without a tsconfig, as CommonJS, which the CLIs load."""
+        if not self.typescript():
+            return {}
+        from ..lifecycle.tools import find_upwards
+
+        tsconfig = find_upwards(Path(self.project.root), "tsconfig.json")
+        env = {"TS_NODE_TRANSPILE_ONLY": "true"}
+        if tsconfig is not None:
+            env["TS_NODE_PROJECT"] = str(tsconfig.resolve())
+        else:
+            env["TS_NODE_COMPILER_OPTIONS"] = '{"module": "commonjs", "moduleResolution": "node"}'
+        return env
 
     def command(self, database: Database, step: NativeStep, direction: str) -> list[str]:
         raise NotImplementedError
@@ -236,7 +251,9 @@ class KnexRunner(NativeRunner):
             config = {"client": driver, "connection": {"filename": str(database.path)}, "useNullAsDefault": True}
         config["migrations"] = {"directory": _folders(self.files), "tableName": "knex_migrations",
                                 "loadExtensions": sorted({path.suffix for path in self.files})}
-        return self._write("knexfile.js", "module.exports = " + json.dumps(config, indent=1) + ";\n")
+        # a knexfile.ts makes the knex CLI register ts-node, which TypeScript migrations need
+        return self._write("knexfile.ts" if self.typescript() else "knexfile.js",
+                           "module.exports = " + json.dumps(config, indent=1) + ";\n")
 
     def probe_command(self, database: Database) -> list[str]:
         return [str(self.node_modules / ".bin" / "knex"), "--knexfile", str(self._knexfile(database)), "migrate:list"]
@@ -295,8 +312,7 @@ class TypeormRunner(NativeRunner):
     tool = "typeorm"
 
     def executable(self) -> str:
-        return "typeorm-ts-node-commonjs" if any(path.suffix in (".ts", ".mts", ".cts") for path in self.files) \
-            else "typeorm"
+        return "typeorm-ts-node-commonjs" if self.typescript() else "typeorm"
 
     def _data_source(self, database: Database, count: int) -> Path:
         if isinstance(database, PostgresDatabase):
@@ -313,19 +329,6 @@ class TypeormRunner(NativeRunner):
                        migrationsTableName="typeorm_migrations", logging=False)
         return self._write("data-source.js", 'const { DataSource } = require("typeorm");\n'
                                              f"module.exports = new DataSource({json.dumps(options, indent=1)});\n")
-
-    def environment(self) -> dict[str, str]:
-        from ..lifecycle.tools import find_upwards
-
-        # TypeScript migrations compile as in the project: its tsconfig.json, without type checking (that is tsc's
-        # job); without one, CommonJS, which is what typeorm-ts-node-commonjs loads.
-        tsconfig = find_upwards(Path(self.project.root), "tsconfig.json")
-        env = {"TS_NODE_TRANSPILE_ONLY": "true"}
-        if tsconfig is not None:
-            env["TS_NODE_PROJECT"] = str(tsconfig.resolve())
-        else:
-            env["TS_NODE_COMPILER_OPTIONS"] = '{"module": "commonjs", "moduleResolution": "node"}'
-        return env
 
     def _binary(self) -> str:
         return str(self.node_modules / ".bin" / self.executable())
