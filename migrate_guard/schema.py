@@ -67,40 +67,55 @@ class SchemaState:
 
     def apply(self, op: ir.Operation) -> None:
         self._apply_nullability(op)
-        if isinstance(op, ir.CreateTable):
-            table = norm(op.table)
-            self.columns[table] = {norm(c.name): c.type for c in op.columns}
-            for col in op.columns:
-                if col.primary_key or col.unique or col.indexed:
-                    self.indexes.append((table, (norm(col.name),)))
-            for constraint in op.constraints:
-                self.apply(constraint)
-        elif isinstance(op, ir.AddColumn):
-            self.columns.setdefault(norm(op.table), {})[norm(op.column.name)] = op.column.type
-            if op.column.primary_key or op.column.unique or op.column.indexed:
-                self.indexes.append((norm(op.table), (norm(op.column.name),)))
-        elif isinstance(op, ir.AlterColumnType) and op.new_type is not None:
-            columns = self.columns.setdefault(norm(op.table), {})
-            if norm(op.column) not in columns:
-                self.typed_only.setdefault(norm(op.table), set()).add(norm(op.column))
-            columns[norm(op.column)] = op.new_type
-        elif isinstance(op, ir.DropColumn):
-            self.columns.get(norm(op.table), {}).pop(norm(op.column), None)
-        elif isinstance(op, ir.RenameColumn):
-            cols = self.columns.get(norm(op.table), {})
-            if norm(op.column) in cols:
-                cols[norm(op.new_name)] = cols.pop(norm(op.column))
-        elif isinstance(op, ir.RenameTable):
-            if norm(op.table) in self.columns:
-                self.columns[norm(op.new_name)] = self.columns.pop(norm(op.table))
-        elif isinstance(op, ir.DropTable):
-            self.columns.pop(norm(op.table), None)
-        elif isinstance(op, ir.CreateIndex):
-            if op.columns:
-                self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
-            if op.name:
-                self.index_tables[norm(op.name)] = norm(op.table)
-        elif isinstance(op, ir.AddConstraint) and op.constraint_type in ("primary_key", "unique") and op.columns:
+        handler = _APPLY.get(type(op))
+        if handler is not None:
+            handler(self, op)
+
+    def _create_table(self, op: ir.CreateTable) -> None:
+        table = norm(op.table)
+        self.columns[table] = {norm(c.name): c.type for c in op.columns}
+        for col in op.columns:
+            if col.primary_key or col.unique or col.indexed:
+                self.indexes.append((table, (norm(col.name),)))
+        for constraint in op.constraints:
+            self.apply(constraint)
+
+    def _add_column(self, op: ir.AddColumn) -> None:
+        self.columns.setdefault(norm(op.table), {})[norm(op.column.name)] = op.column.type
+        if op.column.primary_key or op.column.unique or op.column.indexed:
+            self.indexes.append((norm(op.table), (norm(op.column.name),)))
+
+    def _alter_column_type(self, op: ir.AlterColumnType) -> None:
+        if op.new_type is None:
+            return
+        columns = self.columns.setdefault(norm(op.table), {})
+        if norm(op.column) not in columns:
+            self.typed_only.setdefault(norm(op.table), set()).add(norm(op.column))
+        columns[norm(op.column)] = op.new_type
+
+    def _drop_column(self, op: ir.DropColumn) -> None:
+        self.columns.get(norm(op.table), {}).pop(norm(op.column), None)
+
+    def _rename_column(self, op: ir.RenameColumn) -> None:
+        cols = self.columns.get(norm(op.table), {})
+        if norm(op.column) in cols:
+            cols[norm(op.new_name)] = cols.pop(norm(op.column))
+
+    def _rename_table(self, op: ir.RenameTable) -> None:
+        if norm(op.table) in self.columns:
+            self.columns[norm(op.new_name)] = self.columns.pop(norm(op.table))
+
+    def _drop_table(self, op: ir.DropTable) -> None:
+        self.columns.pop(norm(op.table), None)
+
+    def _create_index(self, op: ir.CreateIndex) -> None:
+        if op.columns:
+            self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
+        if op.name:
+            self.index_tables[norm(op.name)] = norm(op.table)
+
+    def _add_constraint(self, op: ir.AddConstraint) -> None:
+        if op.constraint_type in ("primary_key", "unique") and op.columns:
             self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
 
     def _apply_nullability(self, op: ir.Operation) -> None:
@@ -158,6 +173,16 @@ class SchemaState:
             self._by_table.setdefault(t, []).append(cols)
         self._indexed = len(self.indexes)
         return self._by_table.get(table, [])
+
+
+# What each kind of operation changes in the schema state (nullability aside: SchemaState._apply_nullability).
+_APPLY: dict[type, Any] = {
+    ir.CreateTable: SchemaState._create_table, ir.AddColumn: SchemaState._add_column,
+    ir.AlterColumnType: SchemaState._alter_column_type, ir.DropColumn: SchemaState._drop_column,
+    ir.RenameColumn: SchemaState._rename_column, ir.RenameTable: SchemaState._rename_table,
+    ir.DropTable: SchemaState._drop_table, ir.CreateIndex: SchemaState._create_index,
+    ir.AddConstraint: SchemaState._add_constraint,
+}
 
 
 def _plain(kind: ir.ColumnType | tuple[Any, ...] | None) -> tuple[Any, ...] | None:

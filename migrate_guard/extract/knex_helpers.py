@@ -66,12 +66,6 @@ def _add_column(context: Context, node: Node, args: list[Any], types: ColumnType
         context.emit(ir.AddColumn, context.location(node), node, table=table, column=definition)
 
 
-def _drop_column(context: Context, node: Node, args: list[Any], types: ColumnTypes) -> None:
-    table, column = _table_column(args)
-    if table and column:
-        context.emit(ir.DropColumn, context.location(node), node, table=table, column=column)
-
-
 def _rename_column(context: Context, node: Node, args: list[Any], types: ColumnTypes) -> None:
     table, column = _table_column(args)
     new_name = name_of(args[2]) if len(args) > 2 else None
@@ -79,16 +73,15 @@ def _rename_column(context: Context, node: Node, args: list[Any], types: ColumnT
         context.emit(ir.RenameColumn, context.location(node), node, table=table, column=column, new_name=new_name)
 
 
-def _set_nullable(context: Context, node: Node, args: list[Any], types: ColumnTypes) -> None:
-    table, column = _table_column(args)
-    if table and column:
-        context.emit(ir.DropNotNull, context.location(node), node, table=table, column=column)
+def _on_column(cls: type[ir.Operation]) -> Handler:
+    """A helper taking (table, column) that does one thing to the column: drop it, allow or forbid NULLs."""
 
+    def handler(context: Context, node: Node, args: list[Any], types: ColumnTypes) -> None:
+        table, column = _table_column(args)
+        if table and column:
+            context.emit(cls, context.location(node), node, table=table, column=column)
 
-def _drop_nullable(context: Context, node: Node, args: list[Any], types: ColumnTypes) -> None:
-    table, column = _table_column(args)
-    if table and column:
-        context.emit(ir.SetNotNull, context.location(node), node, table=table, column=column)
+    return handler
 
 
 def _add_index(context: Context, node: Node, args: list[Any], types: ColumnTypes) -> None:
@@ -104,10 +97,10 @@ HELPERS: dict[str, Handler] = {
     "addTable": _add_table,
     "recreateTable": _recreate_table,
     "createAddColumnMigration": _add_column,
-    "createDropColumnMigration": _drop_column,
+    "createDropColumnMigration": _on_column(ir.DropColumn),
     "createRenameColumnMigration": _rename_column,
-    "createSetNullableMigration": _set_nullable,
-    "createDropNullableMigration": _drop_nullable,
+    "createSetNullableMigration": _on_column(ir.DropNotNull),
+    "createDropNullableMigration": _on_column(ir.SetNotNull),
     "createAddIndexMigration": _add_index,
 }
 _NAMES = "|".join(sorted(HELPERS.keys() | WRAPPERS | _DATA_HELPERS))
@@ -200,6 +193,7 @@ def column_definition(name: str, spec: Any, types: ColumnTypes) -> ir.ColumnDef:
     if not isinstance(spec, JsObject):
         return ir.ColumnDef(name=name)
     kind = name_of(spec.get("type")) or ""
+    column_type: ir.ColumnType | None
     if kind == "string":
         length = spec.get("maxlength")
         column_type = sql_type("varchar", length if isinstance(length, int) else 255)

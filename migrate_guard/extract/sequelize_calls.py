@@ -270,10 +270,10 @@ def _column(name: str, value: Any) -> Any:
         model = target.get("model")
         table = _table(model.get("tableName")) if isinstance(model, JsObject) and model.get("tableName") \
             is not None else _table(model)
-        key = target.get("key")
+        key = name_of(target.get("key")) if target.get("key") is not None else None
         on_delete = value.get("onDelete")
-        references = ir.ForeignKeyRef(table=table, columns=(name_of(key),) if key is not None and name_of(key)
-                                      else (), on_delete=name_of(on_delete) if on_delete is not None else None)
+        references = ir.ForeignKeyRef(table=table, columns=(key,) if key else (),
+                                      on_delete=name_of(on_delete) if on_delete is not None else None)
     default_value = value.get("defaultValue")
     has_default = "defaultValue" in value.entries and _schemable(default_value)
     auto = is_truthy(value.get("autoIncrement")) is True
