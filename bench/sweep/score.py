@@ -2,7 +2,7 @@
 """Score a migrate-guard binary against the hand labels of the real-project corpus.
 
 Usage:
-  python3 /tmp/sweep/score.py [--mg PATH/TO/migrate-guard] [--out DIR] [--no-run] [--project NAME ...] [--details]
+  python3 /tmp/sweep/score.py [--mg PATH/TO/migrate-guard] [--out DIR] [--no-run] [--project NAME ...] [--details] [--labels DIR]
 
   --mg       migrate-guard executable to run (default /tmp/sweep/venv/bin/migrate-guard). To score newer code:
                git clone /work/main /tmp/x && python -m venv /tmp/x/.v && /tmp/x/.v/bin/pip install -e /tmp/x
@@ -92,8 +92,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mg", default="/tmp/sweep/venv/bin/migrate-guard"); ap.add_argument("--out", default="/tmp/sweep/out-score")
     ap.add_argument("--no-run", action="store_true"); ap.add_argument("--project", nargs="*"); ap.add_argument("--details", action="store_true")
+    ap.add_argument("--labels", default=LABELS, help="folder of <project>.json labels (default bench/sweep/labels)")
     a = ap.parse_args()
-    labs = [json.load(open(os.path.join(LABELS, n))) for n in sorted(os.listdir(LABELS)) if n.endswith(".json")]
+    labs = [json.load(open(os.path.join(a.labels, n))) for n in sorted(os.listdir(a.labels)) if n.endswith(".json")]
     if a.project: labs = [l for l in labs if l["project"] in a.project]
     per_stack = collections.defaultdict(lambda: collections.Counter()); classes = collections.Counter()
     print(f"{'project':44} {'stack':9} {'dialect':9} {'prec':>6} {'recall':>6} right wrong unjud  ops caught  dirs undet")
