@@ -236,6 +236,13 @@ class MigrationCache:
             self._packs[group] = pack
         return pack
 
+    def has(self, key: str, group: str) -> bool:
+        entry = self._pack(group).get(key)
+        try:
+            return entry is not None and self._unchanged(entry[0])
+        except Exception:  # a damaged entry: load() finds nothing either
+            return False
+
     def load(self, key: str, group: str) -> Migration | None:
         from . import codec
 

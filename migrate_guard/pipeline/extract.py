@@ -3,35 +3,46 @@ over processes when there are many: pool.py) and kept in the store."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..extract.base import MigrationUnit
 from ..model import Migration
-from .pool import costly_units, extract_many, worker_count
+from .pool import costly_units, extract_many, extract_recorded, payload_of, worker_count
 from .store import Store
 
 
 def extract_units(work: dict[str, list[MigrationUnit]], keys: dict[str, list[str]], store: Store,
                   plan_groups: dict[str, list[MigrationUnit]], jobs: int | None,
-                  stats: dict[str, int]) -> dict[str, list[Migration]]:
+                  stats: dict[str, int]) -> Iterator[Migration]:
+    """Every migration of `work`, project by project, oldest first, one at a time: the caller judges each as it
+    arrives, so only the migrations in flight are held, never a project's whole history. A project's fresh
+    extractions are kept in the store before its last migration is handed out (judging it asks the store what
+    they read)."""
     flat = [unit for units in work.values() for unit in units]
     groups = [group for group, units in work.items() for _ in units]
     flat_keys = [key for group in work for key in keys[group]]
-    results: list[Migration | None] = [store.load(key, group) for key, group in zip(flat_keys, groups)]
-    missing = [i for i, result in enumerate(results) if result is None]
+    missing = [i for i, (key, group) in enumerate(zip(flat_keys, groups)) if not store.has(key, group)]
     stats["cache_hits"] += len(flat) - len(missing)
     stats["parsed"] += len(missing)
     stats["processes"] = worker_count(len(missing), jobs, costly_units([flat[i] for i in missing])) if missing else 0
+    fresh_ones = extract_many([flat[i] for i in missing], jobs, for_cache=store.keeps)
+    wanted = set(missing)
     fresh: dict[int, tuple[bytes, dict[str, str]]] = {}
-    for i, (migration, payload, deps) in zip(missing, extract_many([flat[i] for i in missing], jobs,
-                                                                  for_cache=store.keeps)):
-        results[i] = migration
-        fresh[i] = (payload, deps)
-    _keep(fresh, flat_keys, groups, store, plan_groups)
-    out: dict[str, list[Migration]] = {}
-    position = 0
-    for group, units in work.items():
-        out[group] = results[position:position + len(units)]  # type: ignore[assignment]
-        position += len(units)
-    return out
+    for i, unit in enumerate(flat):
+        migration = store.load(flat_keys[i], groups[i]) if i not in wanted else None
+        if migration is None:
+            if i in wanted:
+                migration, payload, deps = next(fresh_ones)
+            else:  # kept but unreadable after all (damaged since has() looked): parsed here
+                stats["cache_hits"] -= 1
+                stats["parsed"] += 1
+                migration, deps = extract_recorded(unit, record=store.keeps)
+                payload = payload_of(migration) if store.keeps else b""
+            fresh[i] = (payload, deps)
+        if i + 1 == len(flat) or groups[i + 1] != groups[i]:
+            _keep(fresh, flat_keys, groups, store, plan_groups)
+            fresh = {}
+        yield migration
 
 
 def _keep(fresh: dict[int, tuple[bytes, dict[str, str]]], keys: list[str], groups: list[str], store: Store,

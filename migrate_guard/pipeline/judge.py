@@ -3,6 +3,7 @@ is not judged again, and one whose earlier migrations a checkpoint stands for re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -57,22 +58,33 @@ def resume_from_checkpoint(group: Group, store: Store, stats: dict[str, int]) ->
         stats["resumed"] += first
 
 
-def judge(group: Group, extracted: list[Migration], engine: Engine, store: Store, findings: list[Finding],
-          linted: list[LintedFile]) -> None:
+def judge(group: Group, extracted: Iterator[Migration], engine: Engine, store: Store, findings: list[Finding],
+          linted: list[LintedFile], kept: list[Migration] | None = None) -> None:
     """The project's findings (the migrations not chosen only teach the schema state), kept in the store with the
-    schema checkpoints after all of its migrations and before its newest."""
+    schema checkpoints after all of its migrations and before its newest. `extracted` yields its migrations from
+    group.start on, oldest first; each is judged as it arrives and then dropped (`kept` collects the chosen ones)."""
     from ..schema import SchemaState
 
     chosen = group.chosen[group.start:]
-    skip = {m.id for m, linted_here in zip(extracted, chosen) if not linted_here}
+    units = group.units[group.start:]
+    skip = {unit.id for unit, linted_here in zip(units, chosen) if not linted_here}  # a migration's id is its unit's
     state = group.checkpoint.state if group.checkpoint is not None else SchemaState()
-    # Judged in two steps to keep the state before the newest migration too (see MigrationCache.store_checkpoints).
-    group_findings = engine.lint_project(extracted[:-1], skip=skip, state=state)
-    before_newest = state.copy()
-    group_findings += engine.lint_project(extracted[-1:], skip=skip, state=state)
-    group_linted = [LintedFile(path=path, project=group.name, orm=migration.orm)
-                    for migration, linted_here in zip(extracted, chosen) if linted_here
-                    for path in (migration.sources or [migration.path])]
+    group_linted: list[LintedFile] = []
+    before_newest: list[SchemaState] = []
+
+    def arriving() -> Iterator[Migration]:
+        for position in range(len(units)):
+            migration = next(extracted)
+            if position == len(units) - 1:
+                before_newest.append(state.copy())  # see MigrationCache.store_checkpoints
+            if chosen[position]:
+                group_linted.extend(LintedFile(path=path, project=group.name, orm=migration.orm)
+                                    for path in (migration.sources or [migration.path]))
+                if kept is not None:
+                    kept.append(migration)
+            yield migration
+
+    group_findings = engine.lint_project(arriving(), skip=skip, state=state)
     findings.extend(group_findings)
     linted.extend(group_linted)
     deps = store.deps_of(group.name, group.keys[group.start:])
@@ -80,4 +92,4 @@ def judge(group: Group, extracted: list[Migration], engine: Engine, store: Store
         return  # nothing kept, or a migration that could not be kept (its reads are unknown)
     deps.update(group.checkpoint.deps if group.checkpoint is not None else {})
     store.store_verdict(group.name, group.keys, group.chosen, group_findings, group_linted, deps)
-    store.store_checkpoints(group.name, [(group.keys, state), (group.keys[:-1], before_newest)], deps)
+    store.store_checkpoints(group.name, [(group.keys, state), (group.keys[:-1], before_newest[0])], deps)

@@ -41,11 +41,11 @@ def _in_worker(unit: MigrationUnit) -> tuple[bytes, Migration | None, dict[str, 
     """Sent back as the codec's bytes (the cache stores them as they are), or as the migration itself when the
     codec cannot write it."""
     migration, deps = extract_recorded(unit)
-    payload = _payload(migration)
+    payload = payload_of(migration)
     return payload, None if payload else migration, deps
 
 
-def _payload(migration: Migration) -> bytes:
+def payload_of(migration: Migration) -> bytes:
     """The migration in the cache's code-free format (codec.py), or b"" when it holds something the codec does not
     know: then it is not cached."""
     from .. import codec
@@ -124,7 +124,7 @@ def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache:
     if workers <= 1:
         for unit in units:
             migration, deps = extract_recorded(unit, record=for_cache)
-            yield migration, _payload(migration) if for_cache else b"", deps
+            yield migration, payload_of(migration) if for_cache else b"", deps
         return
     # The first migration of each format is extracted here: it imports that format's parsers (sqlglot, libcst,
     # tree-sitter) once, and forked workers inherit them instead of each paying the import.
@@ -135,7 +135,7 @@ def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache:
     done: dict[int, Extracted] = {}
     for i in sorted(warm):
         migration, deps = extract_recorded(units[i], record=for_cache)
-        done[i] = (migration, _payload(migration) if for_cache else b"", deps)
+        done[i] = (migration, payload_of(migration) if for_cache else b"", deps)
     pooled = _pooled(rest, workers)
     for i in range(len(units)):
         yield done[i] if i in done else next(pooled)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..extract.base import MigrationUnit, real_file
-from ..model import Finding, LintedFile, Project, Report
+from ..model import Finding, LintedFile, Migration, Project, Report
 from .discover import discover, excluded, project_files
 from .extract import extract_units
 from .judge import Group, judge, resume_from_checkpoint, reuse_verdict
@@ -65,16 +65,15 @@ def lint(plan: Plan, selected: dict[str, list[MigrationUnit]], config: Config, s
         resume_from_checkpoint(group, store, stats)
     migrations = extract_units({g.name: g.units[g.start:] for g in to_judge}, {g.name: g.keys[g.start:] for g in to_judge},
                                store, plan.groups, jobs, stats)
+    kept: list[Migration] | None = [] if keep_migrations else None
     if to_judge:
         from ..engine.judge import Engine
 
         engine = Engine.create(config)
         for group in to_judge:
-            judge(group, migrations[group.name], engine, store, findings, linted)
+            judge(group, migrations, engine, store, findings, linted, kept)
     store.flush({g.name: len(plan.groups[g.name]) for g in groups})
     findings.extend(plan.unclaimed)
     findings.sort(key=Finding.sort_key)
-    kept = [m for g in to_judge for m, chosen in zip(migrations[g.name], g.chosen[g.start:]) if chosen] \
-        if keep_migrations else []
     return Report(findings=findings, files=len(linted), projects=plan.projects, linted=linted, stats=stats,
-                  migrations=kept)
+                  migrations=kept or [])

@@ -30,6 +30,9 @@ class Store(Protocol):
 
     def load_checkpoint(self, group: str, keys: list[str]) -> Checkpoint | None: ...
 
+    def has(self, key: str, group: str) -> bool:
+        """Whether load() will find it (without decoding it: a run decodes each migration only when it is judged)."""
+
     def load(self, key: str, group: str) -> Migration | None: ...
 
     def store(self, key: str, group: str, payload: bytes, deps: dict[str, str]) -> None: ...
@@ -64,6 +67,9 @@ class NullStore:
 
     def load_checkpoint(self, group: str, keys: list[str]) -> Checkpoint | None:
         return None
+
+    def has(self, key: str, group: str) -> bool:
+        return False
 
     def load(self, key: str, group: str) -> Migration | None:
         return None
