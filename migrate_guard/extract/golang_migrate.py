@@ -27,6 +27,17 @@ def migration_key(path: Path) -> str:
 
 
 def extract(unit: MigrationUnit) -> Migration:
+    return _extract(unit, with_down=True)
+
+
+def extract_context(unit: MigrationUnit) -> Migration:
+    """What a migration before those linted is read for when nothing is cached: its up file's operations (the schema
+    state of later migrations replays only those); its down file is read (so an unreadable one still makes the
+    migration unreadable, as extract does) but not parsed."""
+    return _extract(unit, with_down=False)
+
+
+def _extract(unit: MigrationUnit, with_down: bool) -> Migration:
     up = next((f for f in unit.files if f.name.endswith(".up.sql")), None)
     down = next((f for f in unit.files if f.name.endswith(".down.sql")), None)
     if up is None and down is not None:  # only the down file was passed: look for its up file beside it
@@ -43,7 +54,8 @@ def extract(unit: MigrationUnit) -> Migration:
         for path, direction in ((up, "up"), (down, "down")):
             if path is not None:
                 texts[path] = text = read_text(path)
-                sections.append(Section(direction, text, 1, path))  # type: ignore[arg-type]
+                if direction == "up" or with_down or up is None:
+                    sections.append(Section(direction, text, 1, path))  # type: ignore[arg-type]
         if down is None:
             state = "missing"
         else:

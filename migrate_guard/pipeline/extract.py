@@ -13,11 +13,12 @@ from .store import Store
 
 def extract_units(work: dict[str, list[MigrationUnit]], keys: dict[str, list[str]], store: Store,
                   plan_groups: dict[str, list[MigrationUnit]], jobs: int | None,
-                  stats: dict[str, int]) -> Iterator[Migration]:
+                  stats: dict[str, int], context: set[int] | None = None) -> Iterator[Migration]:
     """Every migration of `work`, project by project, oldest first, one at a time: the caller judges each as it
     arrives, so only the migrations in flight are held, never a project's whole history. A project's fresh
     extractions are kept in the store before its last migration is handed out (judging it asks the store what
-    they read)."""
+    they read). `context`: ids (id()) of units read only for the schema state, when nothing is kept (a kept
+    migration may be linted by a later run, so it is read whole)."""
     flat = [unit for units in work.values() for unit in units]
     groups = [group for group, units in work.items() for _ in units]
     flat_keys = [key for group in work for key in keys[group]]
@@ -25,7 +26,9 @@ def extract_units(work: dict[str, list[MigrationUnit]], keys: dict[str, list[str
     stats["cache_hits"] += len(flat) - len(missing)
     stats["parsed"] += len(missing)
     stats["processes"] = worker_count(len(missing), jobs, costly_units([flat[i] for i in missing])) if missing else 0
-    fresh_ones = extract_many([flat[i] for i in missing], jobs, for_cache=store.keeps)
+    only_state = context if context and not store.keeps else set()
+    fresh_ones = extract_many([flat[i] for i in missing], jobs, for_cache=store.keeps,
+                              context=[id(flat[i]) in only_state for i in missing])
     wanted = set(missing)
     fresh: dict[int, tuple[bytes, dict[str, str]]] = {}
     for i, unit in enumerate(flat):

@@ -19,17 +19,21 @@ PARALLEL_MIN_UNITS = 400
 Extracted = tuple[Migration, bytes, dict[str, str]]
 
 
-def extract_unit(unit: MigrationUnit) -> Migration:
-    """The migration, read by its format's extractor."""
+def extract_unit(unit: MigrationUnit, context: bool = False) -> Migration:
+    """The migration, read by its format's extractor. With `context` (a migration read only for the schema state of
+    later ones, with nothing cached), a format's `extract_context` where it has one: the operations the state
+    replays, for less work (golang-migrate: the up file alone)."""
     module = extractor(unit.orm)
     assert module is not None
-    return module.extract(unit)
+    reader = getattr(module, "extract_context", None) if context else None
+    return (reader or module.extract)(unit)
 
 
-def extract_recorded(unit: MigrationUnit, record: bool = True) -> tuple[Migration, dict[str, str]]:
+def extract_recorded(unit: MigrationUnit, record: bool = True,
+                     context: bool = False) -> tuple[Migration, dict[str, str]]:
     """The migration, and (with record) the files and folders its extraction read besides its own."""
     if not record:
-        return extract_unit(unit), {}
+        return extract_unit(unit, context), {}
     from ..cache_reads import recording_reads
 
     with recording_reads() as reads:
@@ -37,10 +41,11 @@ def extract_recorded(unit: MigrationUnit, record: bool = True) -> tuple[Migratio
     return migration, reads.dependencies(exclude=unit.files)
 
 
-def _in_worker(unit: MigrationUnit) -> tuple[bytes, Migration | None, dict[str, str]]:
+def _in_worker(job: tuple[MigrationUnit, bool]) -> tuple[bytes, Migration | None, dict[str, str]]:
     """Sent back as the codec's bytes (the cache stores them as they are), or as the migration itself when the
     codec cannot write it."""
-    migration, deps = extract_recorded(unit)
+    unit, context = job
+    migration, deps = extract_recorded(unit, context=context)
     payload = payload_of(migration)
     return payload, None if payload else migration, deps
 
@@ -116,14 +121,16 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache: bool = True) -> Iterator[Extracted]:
+def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache: bool = True,
+                 context: list[bool] | None = None) -> Iterator[Extracted]:
     """(migration, its codec payload, files and folders it read) per unit, in order. Without for_cache (no cache to
     store them in) migrations extracted in this process are neither encoded nor watched: payload and reads are
-    empty."""
+    empty. `context`: per unit, read only for the schema state (extract_unit)."""
+    flags = context or [False] * len(units)
     workers = worker_count(len(units), jobs, costly_units(units))
     if workers <= 1:
-        for unit in units:
-            migration, deps = extract_recorded(unit, record=for_cache)
+        for unit, only_context in zip(units, flags):
+            migration, deps = extract_recorded(unit, record=for_cache, context=only_context)
             yield migration, payload_of(migration) if for_cache else b"", deps
         return
     # The first migration of each format is extracted here: it imports that format's parsers (sqlglot, libcst,
@@ -131,17 +138,17 @@ def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache:
     warm: set[int] = set()
     for orm in dict.fromkeys(unit.orm for unit in units):
         warm.add(next(i for i, unit in enumerate(units) if unit.orm == orm))
-    rest = [unit for i, unit in enumerate(units) if i not in warm]
+    rest = [(unit, flags[i]) for i, unit in enumerate(units) if i not in warm]
     done: dict[int, Extracted] = {}
     for i in sorted(warm):
-        migration, deps = extract_recorded(units[i], record=for_cache)
+        migration, deps = extract_recorded(units[i], record=for_cache, context=flags[i])
         done[i] = (migration, payload_of(migration) if for_cache else b"", deps)
     pooled = _pooled(rest, workers)
     for i in range(len(units)):
         yield done[i] if i in done else next(pooled)
 
 
-def _pooled(units: list[MigrationUnit], workers: int) -> Iterator[Extracted]:
+def _pooled(units: list[tuple[MigrationUnit, bool]], workers: int) -> Iterator[Extracted]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
