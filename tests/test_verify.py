@@ -50,7 +50,7 @@ def _servers(folder: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def needs_postgres_binaries() -> None:
-    from migrate_guard.verify.database import server_binaries
+    from migrate_guard.verify.servers import server_binaries
 
     if server_binaries() is None:
         if os.environ.get("CI"):
@@ -188,7 +188,8 @@ INSERT INTO t VALUES (1, 'a'), (2, 'b');
 def test_lock_modes_match_the_documentation(postgres) -> None:
     from migrate_guard.location import Location
     from migrate_guard.verify.apply import Statement
-    from migrate_guard.verify.database import PostgresServer, Scratch
+    from migrate_guard.verify.database import Scratch
+    from migrate_guard.verify.postgres import PostgresServer
 
     scratch = Scratch()
     server = PostgresServer(f"postgresql://{postgres.user}@/postgres?host={postgres.host}&port={postgres.port}",
@@ -215,7 +216,8 @@ def test_lock_modes_match_the_documentation(postgres) -> None:
 def test_rewrite_is_seen_by_relfilenode(postgres) -> None:
     from migrate_guard.location import Location
     from migrate_guard.verify.apply import Statement
-    from migrate_guard.verify.database import PostgresServer, Scratch
+    from migrate_guard.verify.database import Scratch
+    from migrate_guard.verify.postgres import PostgresServer
 
     scratch = Scratch()
     server = PostgresServer(f"postgresql://{postgres.user}@/postgres?host={postgres.host}&port={postgres.port}",

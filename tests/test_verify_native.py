@@ -67,7 +67,7 @@ def _by(findings: list[dict], rule: str, migration: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def needs_postgres_binaries() -> None:
-    from migrate_guard.verify.database import server_binaries
+    from migrate_guard.verify.servers import server_binaries
 
     if server_binaries() is None:
         if os.environ.get("CI"):

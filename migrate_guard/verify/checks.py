@@ -16,7 +16,8 @@ from ..engine.suppress import parse_suppressions
 from ..location import Location
 from ..model import Finding
 from .apply import Script, Statement
-from .database import Applied, Effect, PostgresDatabase, SqliteDatabase
+from .database import Applied, Effect, SqliteDatabase
+from .postgres import PostgresDatabase
 from .locks import blocks_writes, display
 from .seed import Counter, seed_postgres, seed_sqlite
 from .snapshot import Snapshot, differences, postgres_snapshot, sqlite_snapshot

@@ -26,7 +26,8 @@ from ..extract.base import MigrationUnit, display_path
 from ..location import Location
 from ..model import Migration, Project
 from .apply import CannotApply, Script
-from .database import Applied, Effect, Observed, PostgresDatabase, Scratch, SqliteDatabase
+from .database import Applied, Effect, Scratch, SqliteDatabase
+from .postgres import Observed, PostgresDatabase
 from .statements import Statement
 
 if TYPE_CHECKING:

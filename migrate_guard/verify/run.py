@@ -18,9 +18,11 @@ from ..location import Location
 from ..model import Finding, LintedFile, Project, Report
 from ..report.escape import printable
 from .apply import SQL_FORMATS, CannotApply, Script, script_for
-from .checks import NOT_SUPPORTED as NOT_SUPPORTED_RULE, Outcome, Verifier, kept
+from .checks import NOT_SUPPORTED as NOT_SUPPORTED_RULE, Database, Outcome, Verifier, kept
 from .native import LOCKS_NOT_OBSERVED, LOCKS_OF_DDL, RUNNERS, NativeRunner, native_scripts
-from .database import PostgresDatabase, PostgresServer, Scratch, SqliteDatabase, VerifyFailure, new_name, server_from_url, start_cluster
+from .database import Scratch, SqliteDatabase, VerifyFailure
+from .postgres import PostgresDatabase, PostgresServer, new_name
+from .servers import server_from_url, start_cluster
 
 _DATABASES = {"postgres": "postgres", "cockroachdb": "postgres", "sqlite": "sqlite"}
 
@@ -117,13 +119,11 @@ def _projects(path: str, config: Config) -> list[tuple[Project, list[MigrationUn
 def _verify_project(project: Project, units: list[MigrationUnit], request: Request, config: Config, engine,
                     scratch: Scratch, server: list[PostgresServer], findings: list[Finding],
                     linted: list[LintedFile]) -> ProjectResult:
-    from ..pipeline.pool import extract_unit
+    from ..dialects import DISPLAY_NAMES
 
     name = project.root
     dialect = request.dialect or units[0].dialect or "postgres"
     kind = _DATABASES.get(dialect)
-    from ..dialects import DISPLAY_NAMES
-
     shown = {"sqlite": "SQLite", "postgres": "Postgres"}.get(kind or "", DISPLAY_NAMES.get(dialect, dialect))
     result = ProjectResult(name, project.orm, shown)
     first = units[0].files[0]
@@ -139,31 +139,52 @@ def _verify_project(project: Project, units: list[MigrationUnit], request: Reque
                                                                  "supports SQLite and Postgres only, so it was not "
                                                                  "verified."))
         return result
-    scripts: list[Script] = []
-    runner: NativeRunner | None = None
-    database: SqliteDatabase | PostgresDatabase | None = None
+    try:
+        scripts, runner, database = _scripts(project, units, request, kind, scratch, server)
+        first_checked = _first_checked(scripts, request, name)
+        if database is None:
+            database = SqliteDatabase.create(scratch) if kind == "sqlite" else _postgres_database(request, scratch,
+                                                                                                   server)
+        if runner is not None:
+            _prepare(runner, database, result)
+    except CannotApply as problem:
+        return _skip(result, engine, project, first, problem, findings)
+    predicted: dict[tuple[str, int], list[Finding]] = {}
+    for finding in engine.lint_project([s.migration for s in scripts]):
+        predicted.setdefault((finding.location.path, finding.location.line), []).append(finding)
+    verifier = Verifier(engine, database, request.rows, predicted)
+    result.outcomes = verifier.run(scripts, first_checked, _progress())
+    _clear_progress()
+    for outcome in result.outcomes:
+        outcome.findings = kept(outcome.findings, engine, scripts)
+        findings.extend(outcome.findings)
+        if outcome.checked:
+            linted.extend(LintedFile(path, name, project.orm) for path in outcome.script.migration.sources)
+    return result
+
+
+def _scripts(project: Project, units: list[MigrationUnit], request: Request, kind: str, scratch: Scratch,
+             server: list[PostgresServer]) -> tuple[list[Script], NativeRunner | None, Database | None]:
+    """The project's migrations ready to apply, the native tool's runner (Knex, Sequelize, TypeORM) and, for Django
+    on Postgres, the database sqlmigrate already needed; CannotApply when the project cannot be verified."""
+    from ..pipeline.pool import extract_unit
+
     if project.orm in RUNNERS:
-        try:
-            runner, scripts = native_scripts(project, units, [extract_unit(unit) for unit in units], scratch)
-        except CannotApply as problem:
-            return _skip(result, engine, project, first, problem, findings)
-        units = []
-    elif project.orm in ("alembic", "django"):
+        runner, scripts = native_scripts(project, units, [extract_unit(unit) for unit in units], scratch)
+        return scripts, runner, None
+    if project.orm == "alembic":
         from .alembic import alembic_scripts
+
+        return alembic_scripts(project, units, [extract_unit(unit) for unit in units], kind), None, None
+    if project.orm == "django":
         from .django import django_scripts
 
         migrations = [extract_unit(unit) for unit in units]
-        try:
-            if project.orm == "alembic":
-                scripts = alembic_scripts(project, units, migrations, kind)
-            elif kind == "postgres":  # sqlmigrate renders Postgres SQL on a connection: the database, still empty
-                database = _postgres_database(request, scratch, server)
-                scripts = django_scripts(project, units, migrations, kind, database.parameters())
-            else:
-                scripts = django_scripts(project, units, migrations, kind)
-        except CannotApply as problem:
-            return _skip(result, engine, project, first, problem, findings)
-        units = []
+        if kind == "postgres":  # sqlmigrate renders Postgres SQL on a connection: the database, still empty
+            database = _postgres_database(request, scratch, server)
+            return django_scripts(project, units, migrations, kind, database.parameters()), None, database
+        return django_scripts(project, units, migrations, kind), None, None
+    scripts = []
     for unit in units:
         if not any(path.suffix.lower() == ".sql" for path in unit.files):
             continue  # schema.prisma beside Prisma's migrations: checked by `check`, nothing to apply
@@ -174,36 +195,30 @@ def _verify_project(project: Project, units: list[MigrationUnit], request: Reque
             scripts.append(script_for(unit, migration))
         except NotText as problem:
             raise UsageError(f"verify cannot read {migration.path}: {problem}") from None
-    first_checked = 0
-    if request.from_id is not None:
-        ids = [s.id for s in scripts]
-        matching = [i for i, i_d in enumerate(ids) if i_d == request.from_id or i_d.startswith(request.from_id)]
-        if not matching:
-            raise UsageError(f"--from {request.from_id}: no migration of {name} has that id")
-        first_checked = matching[0]
-    predicted: dict[tuple[str, int], list[Finding]] = {}
-    for finding in engine.lint_project([s.migration for s in scripts]):
-        predicted.setdefault((finding.location.path, finding.location.line), []).append(finding)
-    if database is None:
-        database = SqliteDatabase.create(scratch) if kind == "sqlite" else _postgres_database(request, scratch, server)
-    if runner is not None:
-        try:
-            runner.probe(database)
-        except CannotApply as problem:
-            database.drop()
-            return _skip(result, engine, project, first, problem, findings)
-        if isinstance(database, PostgresDatabase):
-            runner.observing = database.observe_ddl()
-            result.notices.append((LOCKS_OF_DDL if runner.observing else LOCKS_NOT_OBSERVED).format(tool=runner.tool))
-    verifier = Verifier(engine, database, request.rows, predicted)
-    result.outcomes = verifier.run(scripts, first_checked, _progress())
-    _clear_progress()
-    for outcome in result.outcomes:
-        outcome.findings = kept(outcome.findings, engine, scripts)
-        findings.extend(outcome.findings)
-        if outcome.checked:
-            linted.extend(LintedFile(path, name, project.orm) for path in outcome.script.migration.sources)
-    return result
+    return scripts, None, None
+
+
+def _first_checked(scripts: list[Script], request: Request, name: str) -> int:
+    """--from: the first migration checked; those before it are only applied."""
+    if request.from_id is None:
+        return 0
+    matching = [i for i, script in enumerate(scripts) if script.id == request.from_id
+                or script.id.startswith(request.from_id)]
+    if not matching:
+        raise UsageError(f"--from {request.from_id}: no migration of {name} has that id")
+    return matching[0]
+
+
+def _prepare(runner: NativeRunner, database: Database, result: ProjectResult) -> None:
+    """The native tool must reach the database before the first migration; on Postgres, the DDL observer."""
+    try:
+        runner.probe(database)
+    except CannotApply:
+        database.drop()
+        raise
+    if isinstance(database, PostgresDatabase):
+        runner.observing = database.observe_ddl()
+        result.notices.append((LOCKS_OF_DDL if runner.observing else LOCKS_NOT_OBSERVED).format(tool=runner.tool))
 
 
 def _postgres_database(request: Request, scratch: Scratch, server: list[PostgresServer]) -> PostgresDatabase:

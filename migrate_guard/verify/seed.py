@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .statements import BOOKKEEPING, quote_ident, quote_name
 
 if TYPE_CHECKING:
-    from .database import PostgresDatabase
+    from .postgres import PostgresDatabase
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .statements import BOOKKEEPING, quote_ident
 
 if TYPE_CHECKING:
-    from .database import PostgresDatabase
+    from .postgres import PostgresDatabase
 
 
 Snapshot = dict[tuple[str, str], str]
