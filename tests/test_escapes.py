@@ -62,7 +62,7 @@ def test_error_lines_are_escaped(tmp_path: Path) -> None:
 
 
 def test_lifecycle_output_is_escaped_line_by_line(capsys: pytest.CaptureFixture[str]) -> None:
-    from migrate_guard.lifecycle.flows import err, out
+    from migrate_guard.lifecycle.steps import err, out
 
     out(f"Pending: 1_drop{CLEAR_SCREEN}\nsecond line")
     err("cannot map \u202e1_x")

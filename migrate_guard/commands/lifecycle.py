@@ -82,7 +82,7 @@ def run_run(args: argparse.Namespace) -> int:
 
 
 def run_rollback(args: argparse.Namespace) -> int:
-    from ..lifecycle.flows import rollback
+    from ..lifecycle.rollback import rollback
 
     return rollback(args, config_from(args))
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from ..errors import UsageError
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rules = sub.add_parser("rules", help="list the rules: id, default severity, what each flags")
