@@ -60,7 +60,7 @@ class SchemaState:
     def replay(self, migration: Migration) -> None:
         """What a migration leaves behind: its up operations applied; the tables an initial one creates noted."""
         for op in migration.operations:
-            if op.direction == "up":
+            if op.direction == "up" and not runs_elsewhere(op, migration.dialect):
                 self.apply(op)
                 if migration.initial and isinstance(op, ir.CreateTable):
                     self.initial_tables.add(norm(op.table))
@@ -183,6 +183,11 @@ _APPLY: dict[type, Any] = {
     ir.DropTable: SchemaState._drop_table, ir.CreateIndex: SchemaState._create_index,
     ir.AddConstraint: SchemaState._add_constraint,
 }
+
+
+def runs_elsewhere(op: ir.Operation, dialect: str) -> bool:
+    """The operation is in a branch for another database than the migration's (`if dialect == 'sqlite':`)."""
+    return op.dialect is not None and op.dialect != dialect
 
 
 def _plain(kind: ir.ColumnType | tuple[Any, ...] | None) -> tuple[Any, ...] | None:

@@ -193,3 +193,40 @@ def test_alter_restating_not_null_is_a_change_only_when_the_column_was_nullable(
                               "});\n")})
     rules = {f["rule"] for f in lint_json("--no-cache", cwd=tmp_path) if f["path"].endswith("_email.js")}
     assert ("set-not-null" in rules) is reported
+
+
+_PER_DATABASE = """\
+exports.up = async function up(knex) {
+  const client = knex.client.config.client;
+  const isSqlite = client.includes('sqlite3');
+  if (isSqlite) {
+    await knex.schema.dropTable('relations');
+    await knex.schema.createTable('relations', (table) => {
+      table.string('source');
+      table.index('source', 'relations_source_idx');
+    });
+  } else {
+    await knex.schema.alterTable('relations', (table) => {
+      table.index('source', 'relations_source_idx');
+    });
+  }
+  if (client.includes('pg')) {
+    await knex.raw('DROP INDEX CONCURRENTLY IF EXISTS search_entity_idx');
+  } else if (client.includes('mysql')) {
+    await knex.raw('DROP INDEX search_entity_idx ON search');
+  } else {
+    await knex.raw('DROP INDEX IF EXISTS search_entity_idx');
+  }
+};
+exports.config = { transaction: false };
+exports.down = async function down() {};
+"""
+
+
+def test_database_branches_written_with_includes_and_flags(tmp_path: Path) -> None:
+    # Postgres (the knexfile): the SQLite branch's table rebuild makes no table new for the Postgres branch, whose
+    # index is reported; the last else (neither pg nor mysql) never runs on Postgres; the MySQL DROP INDEX is MySQL's
+    write_tree(tmp_path, {"knexfile.js": "module.exports = { client: 'pg' };",
+                          "migrations/20240101_branches.js": _PER_DATABASE})
+    found = {(f["line"], f["rule"]) for f in lint_json("--no-cache", cwd=tmp_path)}
+    assert found == {(5, "drop-table"), (12, "non-concurrent-index"), (24, "missing-down-migration")}

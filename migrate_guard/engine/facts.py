@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from .. import ir
 from ..model import Migration
-from ..schema import SchemaState, norm
+from ..schema import SchemaState, norm, runs_elsewhere
 from .column_types import column_type_facts, type_change_safe, type_unchanged
 from .effects import data_loss, index_drops_before_table_drop, swapped_operations, up_effect
 from .locks import LockTracker
@@ -159,6 +159,8 @@ class _Walk:
                                                                and op.action != "begin")
 
     def leave(self, part: ir.Operation, op: ir.Operation) -> None:
+        if runs_elsewhere(op, self.facts.dialect):
+            return  # a branch for another database (`if (client.includes('sqlite3'))`) leaves this one's tables alone
         if isinstance(part, ir.CreateTable):
             self.created.add(norm(part.table))
         elif isinstance(part, ir.RenameTable) and norm(part.table) in self.created:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ class Context:
         from ..sql import Origin, extract_sql
 
         dialect, negated = branch_dialect(self.source, node)
-        if negated and dialect == self.unit.dialect:
+        if negated and self.unit.dialect in excluded_databases(self.source, node):
             return  # `if (dialect !== 'postgres')` (or its else) never runs on this project's database
         branch = None if negated else dialect
         ops = extract_sql(value.text, dialect=branch or self.unit.dialect, origin=Origin(self.source.shown, 1, 1),
@@ -85,23 +85,84 @@ _MAX_DIALECT_TEST = 200
 def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
     """The database the nearest enclosing `if (<...dialect...> === 'mysql')` restricts this node to: ("mysql", False)
     in its then-branch, ("mysql", True) (any other one) in its else-branch; `!==` the other way round. (None, False)
-    outside such a branch. Multi-database migrations (Sequelize's getDialect(), knex's client) branch this way."""
+    outside such a branch. Multi-database migrations (Sequelize's getDialect(), knex's client) branch this way, also
+    as `client.includes('sqlite3')`, `!...includes(...)` and through a flag (`const isMySQL = ...; if (isMySQL)`)."""
+    branches = list(_enclosing_branches(source, node))
+    positive = next((dialect for dialect, negated in branches if not negated), None)
+    if positive is not None:
+        return positive, False
+    return (branches[0][0], True) if branches else (None, False)
+
+
+def excluded_databases(source: Source, node: Node) -> set[str]:
+    """The databases the enclosing else-branches rule out (`if (pg) ... else if (mysql) ... else <node>`: both)."""
+    branches = list(_enclosing_branches(source, node))
+    return set() if any(not negated for _, negated in branches) else {dialect for dialect, _ in branches}
+
+
+def _enclosing_branches(source: Source, node: Node) -> Iterator[tuple[str, bool]]:
+    """(database, negated) for each enclosing if whose condition tests the database, nearest first."""
     child, parent = node, node.parent
     while parent is not None:
         if parent.type == "if_statement":
             condition = parent.child_by_field_name("condition")
             test = source.text_of(condition).strip() if condition is not None else ""
-            # A dialect test is short; _DIALECT_TEST's lazy runs and blanks overlap (quadratic on a long condition).
-            match = _DIALECT_TEST.match(test) if len(test) <= _MAX_DIALECT_TEST else None
-            subject = (match.group("a") or match.group("b") or "") if match else ""
-            dialect = dialect_word(match.group("w1") or match.group("w2")) if match else None
-            if match is not None and dialect is not None and ("dialect" in subject.lower()
-                                                              or "client" in subject.lower()):
-                negated = (match.group("op1") or match.group("op2")).startswith("!")
+            found = _dialect_test(source, test, parent)
+            if found is not None:
+                dialect, negated = found
                 in_else = parent.child_by_field_name("alternative") == child
-                return dialect, negated != in_else
+                yield dialect, negated != in_else
         child, parent = parent, parent.parent
-    return None, False
+
+
+_INCLUDES_TEST = re.compile(r"""^\(?\s*(?P<not>!?)\s*(?P<a>[\w$.?]+)\s*\.\s*(?:includes|startsWith)"""
+                            r"""\(\s*(?P<q>['"`])(?P<w>[\w-]+)(?P=q)\s*\)\s*\)?$""")
+_FLAG = re.compile(r"^\(?\s*(?P<not>!?)\s*(?P<name>[A-Za-z_$][\w$]*)\s*\)?$")
+
+
+def _dialect_test(source: Source, test: str, at: Node, follow: bool = True) -> tuple[str, bool] | None:
+    """(database, negated) when the condition tests which database runs, else None."""
+    if len(test) > _MAX_DIALECT_TEST:  # a dialect test is short; the lazy runs of _DIALECT_TEST overlap on long text
+        return None
+    match = _DIALECT_TEST.match(test)
+    if match is not None:
+        subject = match.group("a") or match.group("b") or ""
+        dialect = dialect_word(match.group("w1") or match.group("w2"))
+        if dialect is not None and _names_the_database(subject):
+            return dialect, (match.group("op1") or match.group("op2")).startswith("!")
+        return None
+    included = _INCLUDES_TEST.match(test)
+    if included is not None:
+        dialect = dialect_word(included.group("w"))
+        if dialect is not None and _names_the_database(included.group("a")):
+            return dialect, included.group("not") == "!"
+        return None
+    flag = _FLAG.match(test)
+    if flag is not None and follow:
+        value = _flag_value(source, flag.group("name"), at)
+        found = _dialect_test(source, value, at, follow=False) if value else None
+        if found is not None:
+            return found[0], found[1] != (flag.group("not") == "!")
+    return None
+
+
+def _names_the_database(subject: str) -> bool:
+    return "dialect" in subject.lower() or "client" in subject.lower()
+
+
+def _flag_value(source: Source, name: str, at: Node) -> str | None:
+    """The text of `const <name> = <value>` in a function enclosing `at` (or at the top of the file)."""
+    scope = at.parent
+    while scope is not None:
+        for statement in scope.named_children:
+            if statement.type not in ("lexical_declaration", "variable_declaration"):
+                continue
+            for declarator in statement.named_children:
+                target, value = declarator.child_by_field_name("name"), declarator.child_by_field_name("value")
+                if target is not None and value is not None and source.text_of(target) == name:
+                    return source.text_of(value).strip()
+        scope = scope.parent
+    return None
 
 
 def _relocate(op: ir.Operation, value: JsString, starts: list[int]) -> None:
