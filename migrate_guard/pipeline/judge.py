@@ -75,7 +75,7 @@ def judge(group: Group, extracted: Iterator[Migration], engine: Engine, store: S
     def arriving() -> Iterator[Migration]:
         for position in range(len(units)):
             migration = next(extracted)
-            if position == len(units) - 1:
+            if position == len(units) - 1 and store.keeps:
                 before_newest.append(state.copy())  # see MigrationCache.store_checkpoints
             if chosen[position]:
                 group_linted.extend(LintedFile(path=path, project=group.name, orm=migration.orm)

@@ -28,6 +28,7 @@ def run_check(config: Config, options: Options) -> Report:
     selected, skipped = select(plan, found.given, config, options.changed_since)
     store = open_store(config, options.use_cache)
     store.know_contents(contents or {})
+    contents = None  # digested by the store: not held while the migrations are judged
     report = lint(plan, selected, config, store, options.jobs)
     report.skipped = skipped
     return report
