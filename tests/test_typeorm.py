@@ -150,3 +150,27 @@ def test_a_class_whose_up_comes_after_long_helper_methods_is_still_a_migration(t
         "    }\n    async down() { }\n}\nexports.Refactor1700000000000 = Refactor1700000000000;\n")})
     rules = {f["rule"] for f in lint_json("src/migrations", "--no-cache", cwd=tmp_path)}
     assert {"drop-column", "missing-down-migration"} <= rules
+
+
+_N8N = """\
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+class Cleanup1712044305787 {
+    async up({ runQuery, escape, schemaBuilder: { dropColumns, addColumns, createIndex, addNotNull, column } }) {
+        await dropColumns('credentials_entity', ['nodesAccess']);
+        await addColumns('workflow_entity', [column('meta').json, column('versionId').varchar(36).notNull]);
+        await createIndex('execution_entity', ['waitTill', 'id']);
+        await addNotNull('user', 'email');
+        await runQuery(`DELETE FROM ${escape.tableName('webhook_entity')}`);
+    }
+}
+exports.Cleanup1712044305787 = Cleanup1712044305787;
+"""
+
+
+def test_n8n_context_runquery_and_schema_builder_are_read(tmp_path: Path) -> None:
+    # n8n (@n8n/db): no QueryRunner in sight, the migration destructures runQuery and the schemaBuilder DSL
+    write_tree(tmp_path, {"src/migrations/1712044305787-Cleanup.js": _N8N})
+    found = {(f["line"], f["rule"]) for f in lint_json("src/migrations", "--no-cache", cwd=tmp_path)}
+    assert found == {(1, "missing-down-migration"), (5, "drop-column"), (6, "not-null-without-default"), (6, "json-column"),
+                     (7, "non-concurrent-index"), (8, "set-not-null"), (9, "unbounded-delete")}

@@ -16,7 +16,9 @@ from .base import MigrationUnit, in_name_order
 ORM = "typeorm"
 EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 order_units = in_name_order
-_MARKERS = re.compile(r"MigrationInterface|QueryRunner|queryRunner|[\"']typeorm[\"']")
+# n8n's migrations take a context object instead: async up({ runQuery, schemaBuilder: { dropColumns } })
+_MARKERS = re.compile(r"MigrationInterface|QueryRunner|queryRunner|[\"']typeorm[\"']"
+                      r"|\bup\s*\(\s*\{[^)]{0,400}\b(?:runQuery|schemaBuilder)\b")
 _UP = re.compile(r"\bup\s*[(=:]|\.up\s*=|\bup\b\s*[,}]")
 _CONFIG_FILES = ("ormconfig.*", "*data-source*.ts", "*data-source*.js", "*datasource*.ts", "*datasource*.js",
                  "src/*data-source*.ts", "src/*data-source*.js", "src/config/*.ts", ".env")
@@ -75,6 +77,12 @@ def _interpret(context: Any, entry: Any) -> None:
     from .js.structure import aliases, chain_tops, first_param_names, flatten
 
     source = context.source
+    if entry is not None:
+        from .n8n_dsl import context_names, read
+
+        dsl = context_names(context, entry)
+        if dsl:  # n8n: async up({ runQuery, schemaBuilder: { dropColumns } })
+            read(context, entry, dsl)
     names = first_param_names(entry) if entry is not None else set()
     names = names or {"queryRunner"}
     body = entry.body if entry is not None else source.root
