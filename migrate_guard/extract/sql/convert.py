@@ -229,53 +229,94 @@ def alter_ops(node: exp.Alter, make: Make, ctx: Ctx) -> list[Any]:
     not_valid = bool(node.args.get("not_valid"))
     ops: list[Any] = []
     for action in node.args.get("actions") or []:
-        if isinstance(action, exp.ColumnDef):
-            added = make(ir.AddColumn, table=table, column=column_def(action, ctx))
-            ops.append(added)
-            ops.extend(inline_key_constraints(added, make))
-        elif isinstance(action, exp.Drop):
-            drop_kind = (action.args.get("kind") or "").upper()
-            for target in action.args.get("tables") or []:
-                if drop_kind == "CONSTRAINT":
-                    ops.append(make(ir.DropConstraint, table=table, name=target.name))
-                elif drop_kind == "INDEX":
-                    ops.append(make(ir.DropIndex, name=target.name, table=table))
-                elif drop_kind in ("COLUMN", ""):
-                    ops.append(make(ir.DropColumn, table=table, column=target.name))
-                else:
-                    ops.append(make(ir.Raw, keyword=f"DROP {drop_kind}"))
-        elif isinstance(action, exp.AlterRename):
-            ops.append(make(ir.RenameTable, table=table, new_name=table_name(action.this)))
-        elif isinstance(action, exp.RenameColumn):
-            ops.append(make(ir.RenameColumn, table=table, column=action.this.name, new_name=action.args["to"].name))
-        elif isinstance(action, exp.AlterColumn):
-            ops.extend(alter_column_ops(action, table, make, ctx))
-        elif isinstance(action, exp.ModifyColumn):  # MySQL MODIFY / CHANGE COLUMN
-            col = column_def(action.this, ctx)
-            old_name = action.args.get("rename_from")
-            if old_name is not None and old_name.name != col.name:
-                ops.append(make(ir.RenameColumn, table=table, column=old_name.name, new_name=col.name))
-            ops.append(make(ir.AlterColumnType, table=table, column=col.name, new_type=col.type))
-            if not col.nullable:
-                ops.append(make(ir.SetNotNull, table=table, column=col.name, restated=True))
-        elif isinstance(action, exp.AddConstraint):
-            for item in action.expressions:
-                ops.extend(constraint_ops(item, table, make, not_valid))
-        elif isinstance(action, exp.DropPrimaryKey):  # MySQL: the clustered index is rebuilt, so is the table
-            ops.append(make(ir.RewriteTable, table=table, command="DROP PRIMARY KEY"))
-        elif isinstance(action, exp.Delete):  # ClickHouse: ALTER TABLE t DELETE WHERE ..., a mutation
-            ops.append(make(ir.Delete, table=table, has_where=real_condition(action.args.get("where"))))
-        elif isinstance(action, exp.AlterSet) and action.args.get("tablespace") is not None:
-            ops.append(make(ir.RewriteTable, table=table, command="SET TABLESPACE"))
-        elif isinstance(action, exp.AlterSet) and action.text("option").upper() in ("LOGGED", "UNLOGGED"):
-            ops.append(make(ir.RewriteTable, table=table, command=f"SET {action.text('option').upper()}"))
-        else:
+        convert = next((_ALTER_ACTIONS[c] for c in type(action).__mro__ if c in _ALTER_ACTIONS), None)
+        if convert is None:
             ops.append(make(ir.Raw, keyword=f"ALTER TABLE {type(action).__name__}"))
+        else:
+            ops.extend(convert(action, _Alter(table, make, ctx, not_valid)))
     if any(isinstance(o, ir.AddConstraint) and o.constraint_type == "primary_key" for o in ops):
         # DROP PRIMARY KEY, ADD PRIMARY KEY (...) in one ALTER replaces the key in place (MySQL): no copy
         ops = [o for o in ops if not (isinstance(o, ir.RewriteTable) and o.command == "DROP PRIMARY KEY")]
     ops.extend(_alter_options(node, table, make))
     return ops
+
+
+@dataclass(frozen=True)
+class _Alter:
+    """What an ALTER TABLE's actions share: its table, how operations are made, and NOT VALID."""
+
+    table: str
+    make: Make
+    ctx: Ctx
+    not_valid: bool
+
+
+def _add_column(action: exp.ColumnDef, alter: _Alter) -> list[Any]:
+    added = alter.make(ir.AddColumn, table=alter.table, column=column_def(action, alter.ctx))
+    return [added, *inline_key_constraints(added, alter.make)]
+
+
+def _drop(action: exp.Drop, alter: _Alter) -> list[Any]:
+    table, make = alter.table, alter.make
+    drop_kind = (action.args.get("kind") or "").upper()
+    ops: list[Any] = []
+    for target in action.args.get("tables") or []:
+        if drop_kind == "CONSTRAINT":
+            ops.append(make(ir.DropConstraint, table=table, name=target.name))
+        elif drop_kind == "INDEX":
+            ops.append(make(ir.DropIndex, name=target.name, table=table))
+        elif drop_kind in ("COLUMN", ""):
+            ops.append(make(ir.DropColumn, table=table, column=target.name))
+        else:
+            ops.append(make(ir.Raw, keyword=f"DROP {drop_kind}"))
+    return ops
+
+
+def _modify_column(action: exp.ModifyColumn, alter: _Alter) -> list[Any]:
+    """MySQL MODIFY / CHANGE COLUMN: the whole column restated."""
+    table, make = alter.table, alter.make
+    col = column_def(action.this, alter.ctx)
+    old_name = action.args.get("rename_from")
+    ops: list[Any] = []
+    if old_name is not None and old_name.name != col.name:
+        ops.append(make(ir.RenameColumn, table=table, column=old_name.name, new_name=col.name))
+    ops.append(make(ir.AlterColumnType, table=table, column=col.name, new_type=col.type))
+    if not col.nullable:
+        ops.append(make(ir.SetNotNull, table=table, column=col.name, restated=True))
+    return ops
+
+
+def _add_constraints(action: exp.AddConstraint, alter: _Alter) -> list[Any]:
+    return [op for item in action.expressions for op in constraint_ops(item, alter.table, alter.make, alter.not_valid)]
+
+
+def _alter_set(action: exp.AlterSet, alter: _Alter) -> list[Any]:
+    if action.args.get("tablespace") is not None:
+        return [alter.make(ir.RewriteTable, table=alter.table, command="SET TABLESPACE")]
+    if action.text("option").upper() in ("LOGGED", "UNLOGGED"):
+        return [alter.make(ir.RewriteTable, table=alter.table, command=f"SET {action.text('option').upper()}")]
+    return [alter.make(ir.Raw, keyword=f"ALTER TABLE {type(action).__name__}")]
+
+
+# the class of an ALTER TABLE action -> its operations (any other action: a Raw statement)
+_ALTER_ACTIONS: dict[type, Callable[[Any, _Alter], list[Any]]] = {
+    exp.ColumnDef: _add_column,
+    exp.Drop: _drop,
+    exp.AlterRename: lambda action, alter: [alter.make(ir.RenameTable, table=alter.table,
+                                                       new_name=table_name(action.this))],
+    exp.RenameColumn: lambda action, alter: [alter.make(ir.RenameColumn, table=alter.table, column=action.this.name,
+                                                        new_name=action.args["to"].name)],
+    exp.AlterColumn: lambda action, alter: alter_column_ops(action, alter.table, alter.make, alter.ctx),
+    exp.ModifyColumn: _modify_column,
+    exp.AddConstraint: _add_constraints,
+    # MySQL: the clustered index is rebuilt, so is the table
+    exp.DropPrimaryKey: lambda action, alter: [alter.make(ir.RewriteTable, table=alter.table,
+                                                          command="DROP PRIMARY KEY")],
+    # ClickHouse: ALTER TABLE t DELETE WHERE ..., a mutation
+    exp.Delete: lambda action, alter: [alter.make(ir.Delete, table=alter.table,
+                                                  has_where=real_condition(action.args.get("where")))],
+    exp.AlterSet: _alter_set,
+}
 
 
 def _alter_options(node: exp.Alter, table: str, make: Make) -> list[Any]:
