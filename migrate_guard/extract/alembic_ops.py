@@ -11,7 +11,8 @@ import re
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import ir
-from .pyast import UNKNOWN, StringReader, argument, expression_text, keywords, last_name, literal, unparse
+from .pyast import UNKNOWN, argument, expression_text, keywords, last_name, literal, unparse
+from .pystrings import StringReader
 
 if TYPE_CHECKING:
     from .alembic_reader import Reader

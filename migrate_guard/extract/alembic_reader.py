@@ -11,7 +11,8 @@ from .. import ir
 from .alembic_ops import OPS, Args, qualify
 from .alembic_scope import Module, branch_dialect
 from .base import MigrationUnit
-from .pyast import PySource, StringReader, argument, dotted, expression_text, keywords, last_name, literal, sql_ops
+from .pyast import PySource, argument, dotted, expression_text, keywords, last_name, literal
+from .pystrings import StringReader, sql_ops
 
 _CORE_STATEMENTS = ("delete", "update", "insert", "select")
 _MAX_INLINED = 2000

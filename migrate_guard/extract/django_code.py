@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from .. import ir
 from .django_state import State
-from .pyast import StringReader, dotted, expression_text, last_name, literal, sql_ops
+from .pyast import dotted, expression_text, last_name, literal
+from .pystrings import StringReader, sql_ops
 
 if TYPE_CHECKING:
     from .django_replay import Replay

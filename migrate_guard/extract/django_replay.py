@@ -11,7 +11,8 @@ from .. import ir
 from .django_code import function_ops
 from .django_fields import FieldInfo
 from .django_state import ModelState, State
-from .pyast import UNKNOWN, argument, keywords, last_name, literal, sql_ops
+from .pyast import UNKNOWN, argument, keywords, last_name, literal
+from .pystrings import sql_ops
 
 if TYPE_CHECKING:
     from .django_state import Node
