@@ -43,6 +43,23 @@ def test_template_substitution_becomes_a_placeholder_and_constants_resolve(tmp_p
     assert value.has_placeholder
 
 
+def test_members_of_a_constant_object_and_quoted_names_resolve(tmp_path: Path) -> None:
+    # n8n: const table = {...}; runQuery(`ALTER TABLE ${escape.tableName(table.sessions)} ...`)
+    source = parse(tmp_path, """
+        const table = { sessions: 'chat_hub_sessions', 'messages': "chat_hub_messages" };
+        runQuery(`ALTER TABLE ${escape.tableName(table.sessions)} DROP COLUMN ${escape.columnName('x')}, ${other.y}`);
+    """)
+    value = Evaluator(source).evaluate(first_call_argument(source))
+    assert value.text == 'ALTER TABLE "chat_hub_sessions" DROP COLUMN "x", __other_y__'
+    bound_twice = parse(tmp_path, """
+        let t = { a: 'one' };
+        t = { a: 'two' };
+        var t = { a: 'three' };
+        q(t.a);
+    """)
+    assert Evaluator(bound_twice).evaluate(first_call_argument(bound_twice)).__class__.__name__ == "Ref"
+
+
 def test_concatenation_keeps_each_piece_on_its_own_source_line(tmp_path: Path) -> None:
     source = parse(tmp_path, """
         q.query("ALTER TABLE users " +

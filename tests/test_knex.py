@@ -230,3 +230,10 @@ def test_database_branches_written_with_includes_and_flags(tmp_path: Path) -> No
                           "migrations/20240101_branches.js": _PER_DATABASE})
     found = {(f["line"], f["rule"]) for f in lint_json("--no-cache", cwd=tmp_path)}
     assert found == {(5, "drop-table"), (12, "non-concurrent-index"), (24, "missing-down-migration")}
+
+
+def test_every_knex_migrator_schema_helper_has_a_reader() -> None:
+    # knex_versions tells a helper-built file from its first bytes (no parser loaded); knex_helpers reads each one
+    from migrate_guard.extract import knex_helpers, knex_versions
+
+    assert set(knex_helpers.HELPERS) == knex_versions.SCHEMA_HELPERS

@@ -68,7 +68,7 @@ def claims(path: Path, head: str) -> bool:
         return False
     if _MARKERS.search(head) and _UP.search(head):
         return True
-    from .knex_helpers import built_by_helper
+    from .knex_versions import built_by_helper
 
     return _in_versions_folder(path) and built_by_helper(head)
 
@@ -125,13 +125,13 @@ def extract(unit: MigrationUnit) -> Migration:
 
 def _helper_export_without_up(context: Any) -> bool:
     from .js.structure import find_entries
-    from .knex_helpers import built_by_helper
+    from .knex_versions import built_by_helper
 
     return built_by_helper(context.source.text) and "up" not in find_entries(context.source)
 
 
 def _helper_built(migration: Migration) -> bool:
-    from .knex_helpers import built_by_helper
+    from .knex_versions import built_by_helper
 
     return any(built_by_helper(text) for text in migration.sources.values())
 

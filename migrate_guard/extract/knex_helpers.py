@@ -8,7 +8,6 @@ definitions are in the knex-migrator schema form: `{type: 'string', maxlength: 5
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,17 +17,10 @@ from .. import ir
 from .js.columns import default_of, sql_type
 from .js.migration import Context
 from .js.values import JsObject, arguments, name_of, names_of
+from .knex_versions import DATA_HELPERS, WRAPPERS
 
 ColumnTypes = dict[str, str]
 Handler = Callable[[Context, Node, list[Any], ColumnTypes], None]
-
-WRAPPERS = frozenset({"createTransactionalMigration", "createNonTransactionalMigration", "createIrreversibleMigration",
-                      "combineTransactionalMigrations", "combineNonTransactionalMigrations"})
-# Data helpers with nothing the rules judge (a permission or setting row added or removed by key).
-_DATA_HELPERS = frozenset({"addPermission", "removePermission", "addPermissionToRole", "removePermissionFromRole",
-                           "addPermissionWithRoles", "createRemovePermissionMigration", "addSetting", "removeSetting",
-                           "createFinalMigration"})
-
 
 def _drop_tables(context: Context, node: Node, args: list[Any], types: ColumnTypes) -> None:
     for table in names_of(args[0]) if args else ():
@@ -92,7 +84,7 @@ def _add_index(context: Context, node: Node, args: list[Any], types: ColumnTypes
         context.emit(ir.CreateIndex, context.location(node), node, table=table, name=name, columns=columns)
 
 
-HELPERS: dict[str, Handler] = {
+HELPERS: dict[str, Handler] = {  # one per name of knex_versions.SCHEMA_HELPERS
     "dropTables": _drop_tables,
     "addTable": _add_table,
     "recreateTable": _recreate_table,
@@ -103,16 +95,6 @@ HELPERS: dict[str, Handler] = {
     "createDropNullableMigration": _on_column(ir.SetNotNull),
     "createAddIndexMigration": _add_index,
 }
-_NAMES = "|".join(sorted(HELPERS.keys() | WRAPPERS | _DATA_HELPERS))
-_EXPORTED_CALL = re.compile(r"(?:module\.exports|exports\.default)\s*=\s*(?:[\w$]+\.)?(?:" + _NAMES + r")\s*\("
-                            r"|export\s+default\s+(?:[\w$]+\.)?(?:" + _NAMES + r")\s*\(")
-
-
-def built_by_helper(head: str) -> bool:
-    """The module exports the result of a known migration helper (cheap: the file's first bytes)."""
-    return _EXPORTED_CALL.search(head) is not None
-
-
 def read_helper_exports(context: Context, types: ColumnTypes) -> bool:
     """Emit the operations of the helper calls the module exports; False when it exports none."""
     found = False
@@ -148,7 +130,7 @@ def _callee(context: Context, call: Node) -> str | None:
     if function is None:
         return None
     name = context.source.text_of(function).rsplit(".", 1)[-1]
-    return name if name in HELPERS or name in WRAPPERS or name in _DATA_HELPERS else None
+    return name if name in HELPERS or name in WRAPPERS or name in DATA_HELPERS else None
 
 
 _MAX_DEPTH = 8

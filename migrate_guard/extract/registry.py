@@ -103,7 +103,7 @@ def _longer_head(path: Path, head: str) -> str:
 
 def _built_by_helper(orm: str, head: str) -> bool:
     """A knex-migrator migration that exports a helper's result (`module.exports = dropTables([...])`)."""
-    from .knex_helpers import built_by_helper
+    from .knex_versions import built_by_helper
 
     return orm == "knex" and built_by_helper(head)
 

@@ -27,6 +27,8 @@ class Evaluator:
     def __init__(self, source: Source, collect: bool = True) -> None:
         self.source = source
         self.constants: dict[str, Any] = {}
+        # `const table = { sessions: 'chat_hub_sessions' }`: table.sessions is a constant too
+        self.member_constants: dict[tuple[str, str], JsString] = {}
         if collect:
             self._collect_constants(source.root)
 
@@ -44,10 +46,25 @@ class Evaluator:
                     evaluated = self.evaluate(value)
                     if isinstance(evaluated, (JsString, int, float)):
                         self.constants[key] = evaluated
+                elif name is not None and name.type == "identifier" and value is not None and value.type == "object":
+                    key = self.source.text_of(name)
+                    seen[key] = seen.get(key, 0) + 1
+                    self._collect_members(key, value)
             stack.extend(node.named_children)
         for key, count in seen.items():
             if count > 1:  # the same name bound twice: not a constant we can trust
                 self.constants.pop(key, None)
+                self.member_constants = {k: v for k, v in self.member_constants.items() if k[0] != key}
+
+    def _collect_members(self, name: str, value: Node) -> None:
+        for pair in value.named_children:
+            if pair.type != "pair":
+                continue
+            key, item = self._key(pair.child_by_field_name("key")), pair.child_by_field_name("value")
+            if key is not None and item is not None and item.type in ("string", "template_string"):
+                evaluated = self.evaluate(item)
+                if isinstance(evaluated, JsString) and not evaluated.has_placeholder:
+                    self.member_constants[(name, key)] = evaluated
 
     def evaluate(self, node: Node | None) -> Any:
         # `(x)`, `x as T`, `x satisfies T`, `x!`, `<T>x`: the value of x, unwrapped in a loop (no stack per level)
@@ -77,6 +94,8 @@ class Evaluator:
 
     def _member(self, node: Node) -> Any:
         path = self.member_path(node)
+        if len(path) == 2 and path in self.member_constants:
+            return self.member_constants[path]  # type: ignore[index]
         return Ref(path, self.source.text_of(node)) if path else Unknown(self.source.text_of(node))
 
     def _call(self, node: Node) -> Any:
@@ -89,6 +108,10 @@ class Evaluator:
         args = []
         for argument in arguments(args_node):  # a loop, not a comprehension: one stack frame less per nested call
             args.append(self.evaluate(argument))
+        if len(path) == 2 and path[0] == "escape" and path[1] in _QUOTING and len(args) == 1 and \
+                isinstance(args[0], JsString) and not args[0].has_placeholder:
+            # n8n's escape.tableName('user') quotes a name: the SQL reads "user" (its table prefix is unknown here)
+            return JsString('"' + args[0].text.replace('"', '""') + '"')
         if callee is not None and callee.type == "member_expression" and not path:
             # chained calls such as Sequelize.STRING(50).BINARY: keep the first call's shape
             inner = self.evaluate(callee.child_by_field_name("object"))
@@ -279,6 +302,9 @@ class Evaluator:
             return inner.text if isinstance(inner, JsString) else None
         return None
 
+
+
+_QUOTING = frozenset({"tableName", "columnName", "indexName"})
 
 
 def _unescape(raw: str) -> str:
