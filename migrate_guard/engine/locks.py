@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .. import ir
@@ -138,6 +139,15 @@ def long_identifier(op: ir.Operation) -> str | None:
     elif isinstance(op, (ir.RenameTable, ir.RenameColumn)):
         names = [op.new_name.rsplit(".", 1)[-1] if isinstance(op, ir.RenameTable) else op.new_name]
     for name in names:
-        if name and len(name.strip('"`').encode("utf-8")) > _MAX_IDENTIFIER_BYTES:
+        if name and len(name.strip('"`').encode("utf-8")) > _MAX_IDENTIFIER_BYTES and not _built_at_run_time(name):
             return name.strip('"`')
     return None
+
+
+# What an extractor writes for a part of a name it cannot know: `__tableName__` (JS), `{prefix}` (a Python f-string)
+_RUN_TIME_PART = re.compile(r"__\w+?__|\{[^{}]*\}")
+
+
+def _built_at_run_time(name: str) -> bool:
+    """Part of the name is computed when the migration runs: its real length is unknown."""
+    return _RUN_TIME_PART.search(name) is not None
