@@ -320,11 +320,11 @@ def _sql_file(schema: Schema, statements: list[str], title: str) -> str:
     return "\n".join(body) + "\n"
 
 
-def generate_sql(out: Path, rng: random.Random) -> int:
-    folder = out / "sql" / "db" / "migrations"
+def generate_sql(out: Path, rng: random.Random, migrations: int = SQL_MIGRATIONS, folder: Path | None = None) -> int:
+    folder = folder or out / "sql" / "db" / "migrations"
     folder.mkdir(parents=True)
     schema = Schema(rng)
-    for number in range(1, SQL_MIGRATIONS + 1):
+    for number in range(1, migrations + 1):
         target = rng.randint(5, 20)
         ups, downs = _statements(schema, target)
         downs.reverse()
@@ -337,7 +337,7 @@ def generate_sql(out: Path, rng: random.Random) -> int:
         name = f"{number:06d}_{rng.choice(['add', 'change', 'backfill', 'index', 'cleanup'])}_{rng.choice(NOUNS)}"
         (folder / f"{name}.up.sql").write_text(_sql_file(schema, ups, name + " (up)"), encoding="utf-8")
         (folder / f"{name}.down.sql").write_text(_sql_file(schema, downs, name + " (down)"), encoding="utf-8")
-    return SQL_MIGRATIONS * 2
+    return migrations * 2
 
 
 # ---------------------------------------------------------------- Python (Django + Alembic)
@@ -666,6 +666,80 @@ def generate(out: Path) -> dict[str, int]:
     }
     stamp.write_text(f"{SEED}:{CORPUS_VERSION}\n")
     return counts
+
+
+# ---------------------------------------------------------------- large corpora, generated on demand
+
+LARGE_MIGRATIONS = 10_000  # x2 files: the 20,000-file project
+MONOREPO_FILES = 100_000
+MONOREPO_PROJECTS = 20  # 2% of the files are migrations: 100 files (50 up/down pairs) in each project
+# What --changed-since sees in the 20,000-file project: its two newest files edited after the commit.
+CHANGED_SQL = "\n-- edited after review\nCREATE INDEX CONCURRENTLY idx_bench_changed ON {table} (id);\n"
+
+
+def _git(folder: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c",
+                    "commit.gpgsign=false", *args], cwd=folder, check=True, capture_output=True)
+
+
+def _stamped(folder: Path, version: str) -> bool:
+    stamp = folder / ".generated"
+    return stamp.is_file() and stamp.read_text() == f"{SEED}:{version}\n"
+
+
+def generate_large(out: Path) -> Path:
+    """large/: one golang-migrate project of 20,000 files, a git repository whose two newest files are edited in
+    the working tree (what `--changed-since HEAD` and a pre-commit run see)."""
+    folder = out / "large"
+    if _stamped(folder, "1"):
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    generate_sql(out, random.Random(SEED + 3), LARGE_MIGRATIONS, folder / "db" / "migrations")
+    (folder / ".gitignore").write_text(".generated\n", encoding="utf-8")
+    _git(folder, "init", "-q")
+    _git(folder, "add", ".")
+    _git(folder, "commit", "-q", "-m", "bench corpus")
+    for path in sorted((folder / "db" / "migrations").glob("*.sql"))[-2:]:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(CHANGED_SQL.format(table="bench_changed"))
+    (folder / ".generated").write_text(f"{SEED}:1\n")
+    return folder
+
+
+_MONOREPO_OTHERS = {  # the files a service holds besides its migrations: (path pattern, text)
+    "src/handlers/h{n}.go": "package handlers\n\nfunc Handler{n}() int {{ return {n} }}\n",
+    "web/components/c{n}.ts": "export function component{n}(): number {{\n  return {n};\n}}\n",
+    "scripts/s{n}.py": "def task_{n}():\n    return {n}\n",
+    "docs/page{n}.md": "# Page {n}\n\nHow part {n} works.\n",
+    "config/c{n}.yaml": "key_{n}: value\n",
+}
+
+
+def generate_monorepo(out: Path) -> Path:
+    """monorepo/: 100,000 files, 2% of them migrations in 20 golang-migrate projects (services/svcNN/db/migrations,
+    50 up/down pairs each); the rest are source, docs and config files of the same services."""
+    folder = out / "monorepo"
+    if _stamped(folder, "1"):
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    per_project = MONOREPO_FILES // MONOREPO_PROJECTS
+    migrations = per_project * 2 // 100 // 2
+    patterns = list(_MONOREPO_OTHERS.items())
+    for p in range(MONOREPO_PROJECTS):
+        service = folder / "services" / f"svc{p:02d}"
+        generate_sql(out, random.Random(SEED + 10 + p), migrations, service / "db" / "migrations")
+        (service / "go.mod").write_text(f"module example.com/svc{p:02d}\n\ngo 1.22\n", encoding="utf-8")
+        others = per_project - migrations * 2 - 1
+        for n in range(others):
+            pattern, text = patterns[n % len(patterns)]
+            path = service / pattern.format(n=n)
+            if n < len(patterns):
+                path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text.format(n=n), encoding="utf-8")
+    (folder / ".generated").write_text(f"{SEED}:1\n")
+    return folder
 
 
 def main() -> None:

@@ -4,6 +4,10 @@
     python bench/run.py --runs 9        # more runs per tool and case (default 5, after one untimed warm-up)
     python bench/run.py --current       # use the running interpreter's environment instead of bench/.venv
     python bench/run.py --sqlglotc      # also time the SQL cases with sqlglot's compiled build (bench/.venv-sqlglotc)
+    python bench/run.py --cases large,monorepo --large-runs 1
+                                        # the 20,000-file project (cold, warm, --changed-since with and without a
+                                        # cache, cache filling; peak RSS; findings identity) and the 100,000-file
+                                        # monorepo, generated on first use under bench/corpus/ (git-ignored)
 
 Not part of the test suite. Needs network access to a PyPI index (or mirror) the first time, for squawk-cli.
 """
@@ -30,7 +34,7 @@ CORPUS = BENCH / "corpus"
 RESULTS = CORPUS / "results.json"
 sys.path.insert(0, str(BENCH))
 
-from generate import generate  # noqa: E402
+from generate import generate, generate_large, generate_monorepo  # noqa: E402
 
 BIN = "Scripts" if os.name == "nt" else "bin"
 NON_MIGRATION_FILES = {  # what a pre-commit run passes when a commit touches no migration
@@ -134,9 +138,9 @@ def time_process(argv: list[str], cwd: Path, env: dict[str, str]) -> Sample:
     return Sample(wall=wall, rss_mb=rss, code=process.returncode)
 
 
-def run_case(contenders: list[Contender], runs: int, env: dict[str, str]) -> None:
+def run_case(contenders: list[Contender], runs: int, env: dict[str, str], warm_up: bool = True) -> None:
     """One untimed warm-up each (page cache, .pyc), then `runs` rounds alternating the contenders."""
-    for c in contenders:
+    for c in contenders if warm_up else []:
         if c.prepare:
             c.prepare()
         time_process(c.argv, c.cwd, env)
@@ -185,6 +189,7 @@ class Bench:
         for name in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME"):
             self.proc_env.pop(name, None)
         self.sql_dir = CORPUS / "sql"
+        self.identities: list[tuple[bool, str]] = []
         self.sql_files = sorted(str(p.relative_to(self.sql_dir)) for p in (self.sql_dir / "db" / "migrations").glob("*.sql"))
 
     # helpers
@@ -200,8 +205,9 @@ class Bench:
     def capture(self, argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run(argv, cwd=cwd, env=self.proc_env, capture_output=True, text=True)
 
-    def add(self, case: str, contenders: list[Contender], ratio_to: str | None = None, note: str = "") -> None:
-        run_case(contenders, self.runs, self.proc_env)
+    def add(self, case: str, contenders: list[Contender], ratio_to: str | None = None, note: str = "",
+            runs: int | None = None, warm_up: bool = True) -> None:
+        run_case(contenders, runs or self.runs, self.proc_env, warm_up)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
         if load is not None:  # other work on the machine skews absolute times (ratios less: runs alternate)
             note = f"{note}; load {load:.1f}" if note else f"load {load:.1f}"
@@ -277,8 +283,9 @@ class Bench:
         self.targets.append(Target("only non-migration files", "<= 1.5x python -c pass", f"{ratio:.2f}x",
                                    ratio <= 1.5))
 
-    def corpus_case(self, case: str, folder: Path, orms: tuple[str, ...], limit: float) -> None:
-        """A whole corpus, linted from its root with project detection (as in CI), cold."""
+    def corpus_case(self, case: str, folder: Path, orms: tuple[str, ...], baseline: str, limit: float) -> None:
+        """A whole corpus, linted from its root with project detection (as in CI), cold, against the bare cost of
+        reading and parsing its migration files in one process (bench/baselines.py `baseline`), runs alternated."""
         probe = self.capture(self.mg("--no-cache"), folder)
         linted = _linted_orms(probe.stdout)
         missing = [orm for orm in orms if orm not in linted]
@@ -286,13 +293,84 @@ class Bench:
             why = (probe.stderr.strip().splitlines() or ["no output"])[-1] if probe.returncode not in (0, 1) \
                 else f"no {', '.join(missing)} migration linted"
             self.rows.append(Row(case, "migrate-guard", [], note=f"not available yet ({why[:80]})"))
-            self.targets.append(Target(case, f"<= {limit:g} s", "not available yet", None))
+            self.targets.append(Target(case, f"<= {limit:g}x read + {baseline}", "not available yet", None))
             return
         mg = Contender("migrate-guard", self.mg("--no-cache"), folder)
+        bare = Contender(f"read + {baseline}", self.python_script("baselines.py", baseline, str(folder)), folder,
+                         ok_codes=(0,))
         files = json.loads(probe.stdout).get("summary", {}).get("files", "?")
-        self.add(case, [mg], note=f"{files} files linted; with findings: "
-                                  + ", ".join(f"{orm} {linted[orm]}" for orm in orms))
-        self.targets.append(Target(case, f"<= {limit:g} s", f"{median(mg):.2f} s", median(mg) <= limit))
+        self.add(case, [mg, bare], ratio_to=bare.name,
+                 note=f"{files} files linted; with findings: " + ", ".join(f"{orm} {linted[orm]}" for orm in orms))
+        ratio = median(mg) / median(bare)
+        self.targets.append(Target(case, f"<= {limit:g}x read + {baseline}", f"{ratio:.2f}x", ratio <= limit))
+
+    def python_script(self, name: str, *args: str) -> list[str]:
+        return [str(self.env.python), str(BENCH / name), *args]
+
+    # the large cases: generated on first use, one run each by default (--large-runs), no warm-up run
+
+    def large(self, runs: int) -> None:
+        """The 20,000-file project (one golang-migrate folder in a git repository whose two newest files are
+        edited): cold, cache filling, warm, and --changed-since HEAD with and without a cache; peak RSS of each."""
+        folder = generate_large(CORPUS)
+        cache = CORPUS / ".cache" / f"{self.env.label}-large"
+        env = dict(self.proc_env, XDG_CACHE_HOME=str(cache))
+
+        def fill() -> None:
+            subprocess.run(self.mg("db/migrations"), cwd=folder, env=env, capture_output=True)
+
+        def empty() -> None:
+            shutil.rmtree(cache, ignore_errors=True)
+
+        cold = Contender("cold (--no-cache)", self.mg("db/migrations", "--no-cache"), folder)
+        changed = Contender("--changed-since HEAD, no cache", self.mg("--changed-since", "HEAD", "--no-cache"), folder)
+        saved, self.proc_env = self.proc_env, env
+        try:
+            self.add("20,000-file project: 2 changed files without a cache vs a cold full run", [cold, changed],
+                     ratio_to=cold.name, runs=runs, warm_up=False)
+            ratio = median(changed) / median(cold)
+            self.targets.append(Target("2 changed files in the 20,000-file project, --changed-since, no cache",
+                                       "<= 0.25x a cold full run", f"{ratio:.2f}x", ratio <= 0.25))
+            filling = Contender("cache filling (empty cache)", self.mg("db/migrations"), folder, prepare=empty)
+            warm = Contender("cache warm", self.mg("db/migrations"), folder, prepare=fill)
+            cached = Contender("--changed-since HEAD, from the cache", self.mg("--changed-since", "HEAD"), folder,
+                               prepare=fill)
+            self.add("20,000-file project with the cache, vs filling it", [filling, warm, cached],
+                     ratio_to=filling.name, runs=runs, warm_up=False)
+        finally:
+            self.proc_env = saved
+        peak = {c.name: max(s.rss_mb for s in c.samples) for c in (cold, changed, filling, warm, cached)}
+        for name, mb in peak.items():
+            self.targets.append(Target(f"peak memory, 20,000-file project, {name}", "<= 300 MB", f"{mb:.0f} MB",
+                                       mb <= 300))
+        self.identities.append(self.identical_across(folder, env, cache, "db/migrations"))
+
+    def monorepo(self, runs: int) -> None:
+        """100,000 files, 2% of them migrations in 20 projects: check from the root, with detection, cold."""
+        folder = generate_monorepo(CORPUS)
+        mg = Contender("migrate-guard", self.mg("--no-cache"), folder)
+        self.add("100,000-file monorepo (2,000 migration files in 20 projects), cold", [mg], runs=runs,
+                 warm_up=False)
+        peak = max(s.rss_mb for s in mg.samples)
+        self.targets.append(Target("peak memory, 100,000-file monorepo", "<= 300 MB", f"{peak:.0f} MB", peak <= 300))
+
+    def identical_across(self, folder: Path, env: dict[str, str], cache: Path, *paths: str) -> tuple[bool, str]:
+        """Findings with/without the cache and with/without the pool, byte for byte."""
+        shutil.rmtree(cache, ignore_errors=True)
+        variants = {
+            "no cache, 1 process": self.mg(*paths, "--no-cache", "--jobs", "1"),
+            "no cache, 2 processes": self.mg(*paths, "--no-cache", "--jobs", "2"),
+            "cache filling": self.mg(*paths),
+            "cache warm": self.mg(*paths),
+        }
+        outputs = {name: subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True)
+                   for name, argv in variants.items()}
+        reference = outputs["no cache, 1 process"].stdout
+        differ = [name for name, out in outputs.items() if out.returncode not in (0, 1) or out.stdout != reference]
+        label = folder.name
+        if differ:
+            return False, f"{label}: DIFFERENT in {', '.join(differ)}"
+        return True, f"{label}: identical across {', '.join(outputs)}: {len(json.loads(reference)['findings'])} findings"
 
     def memory_target(self) -> None:
         mg = [s.rss_mb for r in self.rows if r.tool.startswith("migrate-guard") for s in r.samples]
@@ -394,6 +472,7 @@ def format_targets(targets: list[Target]) -> str:
 # ---------------------------------------------------------------- main
 
 CASES = ("sql-cold", "sql-warm", "one-sql", "one-sql-in-project", "non-migration", "python", "ts")
+LARGE_CASES = ("large", "monorepo")  # minutes each: only when asked for (--cases)
 
 
 def main() -> int:
@@ -402,7 +481,10 @@ def main() -> int:
     parser.add_argument("--current", action="store_true", help="use this interpreter's environment")
     parser.add_argument("--sqlglotc", action="store_true",
                         help="also run the SQL cases in a second environment with sqlglotc")
-    parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated subset of {','.join(CASES)}")
+    parser.add_argument("--cases", default=",".join(CASES),
+                        help=f"comma-separated subset of {','.join(CASES + LARGE_CASES)} (default: all but "
+                             f"{', '.join(LARGE_CASES)})")
+    parser.add_argument("--large-runs", type=int, default=1, help="timed runs of each large case (default 1)")
     parser.add_argument("--skip-identity", action="store_true", help="skip the findings identity check")
     args = parser.parse_args()
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
@@ -430,11 +512,15 @@ def main() -> int:
              "one-sql-in-project": bench.one_sql_in_project,
              "non-migration": bench.non_migration,
              "python": lambda: bench.corpus_case("1,000 Django/Alembic files, cold", CORPUS / "python",
-                                                 ("django", "alembic"), 3.0),
+                                                 ("django", "alembic"), "ast", 3.0),
              "ts": lambda: bench.corpus_case("1,000 TS/JS files, cold", CORPUS / "ts",
-                                             ("typeorm", "knex", "sequelize"), 2.0)}[case]()
+                                             ("typeorm", "knex", "sequelize"), "tree-sitter", 3.0),
+             "large": lambda: bench.large(args.large_runs),
+             "monorepo": lambda: bench.monorepo(args.large_runs)}[case]()
         bench.memory_target()
         identity = (True, "skipped") if args.skip_identity or sql_only else bench.findings_identical()
+        for large_identity in bench.identities:
+            identity = (identity[0] and large_identity[0], f"{identity[1]}; {large_identity[1]}")
         print()
         print(format_table(bench.rows))
         print()
