@@ -116,6 +116,26 @@ def test_unique_field_added_is_a_unique_constraint(tmp_path: Path) -> None:
     assert got == [("add-unique-constraint", 7), ("add-unique-constraint", 8)]
 
 
+def test_unique_together_written_by_older_django_as_set_calls(tmp_path: Path) -> None:
+    """makemigrations before Django 2 wrote `unique_together=set([('a', 'b')])`: still a unique constraint added."""
+    write_tree(tmp_path, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+        "app/migrations/__init__.py": "",
+        "app/migrations/0001_initial.py": (
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    operations = [migrations.CreateModel(name='Solar', fields=[('id', models.AutoField(primary_key=True)),"
+            " ('event', models.CharField(max_length=24)), ('latitude', models.IntegerField())])]\n"),
+        "app/migrations/0002_unique.py": (
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+            "    dependencies = [('app', '0001_initial')]\n"
+            "    operations = [migrations.AlterUniqueTogether(name='solar',"
+            " unique_together=set([('event', 'latitude')]))]\n"),
+    })
+    got = [(f["rule"], f["line"]) for f in findings(cwd=tmp_path) if f["path"].endswith("0002_unique.py")]
+    assert got == [("add-unique-constraint", 6)]
+
+
 def test_run_sql_lines_point_into_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
     migration = _extract(SHOP / "accounts/migrations/0003_cleanup.py", monkeypatch)
     located = [(op.kind, op.direction, op.location.line, op.location.column) for op in migration.operations

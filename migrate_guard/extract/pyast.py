@@ -138,10 +138,23 @@ def literal(node: ast.AST | None) -> Any:
     """A literal's Python value (strings, numbers, bools, None, containers of them), else UNKNOWN."""
     if node is None:
         return None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _CONTAINERS and \
+            len(node.args) == 1 and not node.keywords:
+        # older Django makemigrations wrote unique_together=set([('a', 'b')])
+        inner = literal(node.args[0])
+        if inner is UNKNOWN or isinstance(inner, (str, bytes)) or not hasattr(inner, "__iter__"):
+            return UNKNOWN
+        try:
+            return _CONTAINERS[node.func.id](inner)
+        except TypeError:  # set([['a', 'b']]): unhashable items
+            return UNKNOWN
     try:
         return ast.literal_eval(node)  # type: ignore[arg-type]
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return UNKNOWN
+
+
+_CONTAINERS: dict[str, Any] = {"set": set, "frozenset": frozenset, "tuple": tuple, "list": list}
 
 
 def keywords(call: ast.Call) -> dict[str, ast.expr]:
