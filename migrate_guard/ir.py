@@ -14,61 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .ir_columns import ColumnDef as ColumnDef  # re-exported: the IR's column shapes are ir.ColumnDef, ...
+from .ir_columns import ColumnType as ColumnType
+from .ir_columns import Default as Default
+from .ir_columns import ForeignKeyRef as ForeignKeyRef
+from .ir_columns import Volatility as Volatility
 from .location import Location as Location  # re-exported: extractors and rules use ir.Location
 
 Direction = Literal["up", "down"]
-Volatility = Literal["constant", "stable", "volatile"]
 ConstraintType = Literal["foreign_key", "check", "unique", "primary_key", "exclude", "not_null"]
 # How a migration can be undone. "by_design" is for formats that have no down migrations (Prisma, Drizzle).
 DownState = Literal["present", "missing", "empty", "noop", "raises", "by_design"]
-
-
-@dataclass
-class ColumnType:
-    """A column type as written. `name` is lower case without parameters (varchar, numeric, text, ...)."""
-
-    name: str
-    params: tuple[int, ...] = ()
-    text: str = ""  # the type as written in the source, for messages
-
-    def __str__(self) -> str:
-        if self.text:
-            return self.text
-        if self.params:
-            return f"{self.name}({', '.join(map(str, self.params))})"
-        return self.name
-
-
-@dataclass
-class Default:
-    """A column default as written, and whether evaluating it can change from row to row."""
-
-    text: str
-    volatility: Volatility = "constant"
-
-
-@dataclass
-class ForeignKeyRef:
-    """The table and columns a foreign key points at."""
-
-    table: str
-    columns: tuple[str, ...] = ()
-    on_delete: str | None = None
-
-
-@dataclass
-class ColumnDef:
-    """A column as created (CREATE TABLE, ADD COLUMN, a model field)."""
-
-    name: str
-    type: ColumnType | None = None
-    nullable: bool = True
-    default: Default | None = None
-    primary_key: bool = False
-    unique: bool = False
-    indexed: bool = False  # the tool creates an index for it (Django ForeignKey, sa.Column(index=True), ...)
-    generated: bool = False  # identity / serial / GENERATED ... AS: values come from the database
-    references: ForeignKeyRef | None = None
 
 
 @dataclass(kw_only=True, eq=False)
