@@ -33,7 +33,7 @@ def is_marker(name: str) -> bool:
 # --- Prisma -------------------------------------------------------------------------------------------------------
 
 def prisma_projects(root: Path, names: list[str]) -> list[Project]:
-    from ..extract.prisma_schema import datasource_provider, is_generated_client_copy, is_migration_snapshot
+    from ..extract.prisma_schema import is_generated_client_copy, is_migration_snapshot
 
     schemas: list[Path] = []
     pkg = package_json(root) if "package.json" in names else None
@@ -129,8 +129,8 @@ _KNEXFILE_ARGUMENT = re.compile(r"""--knexfile[=\s]+['"]?([\w./-]*knexfile\.(?:j
 def _script_knexfile(root: Path) -> Path | None:
     """The knexfile package.json scripts pass (`knex --knexfile ./config/knexfile.js migrate:latest`)."""
     pkg = package_json(root) or {}
-    scripts = pkg.get("scripts") if isinstance(pkg.get("scripts"), dict) else {}
-    for command in scripts.values():
+    scripts = pkg.get("scripts")
+    for command in scripts.values() if isinstance(scripts, dict) else ():
         match = _KNEXFILE_ARGUMENT.search(command) if isinstance(command, str) else None
         if match:
             return (root / match.group(1)).resolve()
@@ -286,7 +286,8 @@ def knex_client_in_json_config(root: Path) -> tuple[str, str] | None:
             data = read_json(folder / name) if name not in found else None
             if not isinstance(data, dict):
                 continue
-            section = data.get("database") if isinstance(data.get("database"), dict) else data
+            database = data.get("database")
+            section = database if isinstance(database, dict) else data
             dialect = dialect_word(section.get("client")) if isinstance(section.get("client"), str) else None
             if dialect is not None:
                 shown = display_path(folder / name)
