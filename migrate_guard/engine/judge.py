@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
-from functools import lru_cache
 from typing import Any
 
 from .. import ir
@@ -153,9 +152,14 @@ def _silenced(finding: Finding, suppressions: dict[str, FileSuppressions]) -> bo
         finding.rule, finding.location.line, finding.location.end_line)
 
 
-@lru_cache(maxsize=None)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # operation class -> its field names
+
+
 def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 def _namespace(op: ir.Operation, facts: dict[str, Any]) -> dict[str, Any]:

@@ -144,8 +144,9 @@ def _django(cwd: Path, environ: Mapping[str, str], settings: dict[str, str]) -> 
             if engine.group(1) == "sqlite3":
                 return Database(_sqlite(name.group(1)), source)
             field = {key: re.search(rf"""['"]{key}['"]\s*:\s*['"]([^'"]*)['"]""", text) for key in ("HOST", "PORT", "USER")}
-            url = _url_from_parts(engine.group(1).replace("postgresql_psycopg2", "postgresql"),
-                                  *(m.group(1) or None if m else None for m in field.values()), name.group(1))
+            host, port, user = (m.group(1) or None if m else None for m in field.values())
+            url = _url_from_parts(engine.group(1).replace("postgresql_psycopg2", "postgresql"), host, port, user,
+                                  name.group(1))
             if url:
                 return Database(url, source)
     return None
