@@ -174,3 +174,36 @@ def test_n8n_context_runquery_and_schema_builder_are_read(tmp_path: Path) -> Non
     found = {(f["line"], f["rule"]) for f in lint_json("src/migrations", "--no-cache", cwd=tmp_path)}
     assert found == {(1, "missing-down-migration"), (5, "drop-column"), (6, "not-null-without-default"), (6, "json-column"),
                      (7, "non-concurrent-index"), (8, "set-not-null"), (9, "unbounded-delete")}
+
+
+_WITH_HELPER_METHODS = """\
+"use strict";
+class Refactor1737076223692 {
+    async modifyTable(queryRunner) {
+        await queryRunner.query(`ALTER TABLE "workspace" DROP COLUMN "legacy"`);
+        await this.dropOld(queryRunner);
+    }
+    async dropOld(runner) {
+        await runner.query(`DROP TABLE "workspace_old"`);
+    }
+    async log(message) {
+        console.log(message);
+    }
+    async up(queryRunner) {
+        await this.modifyTable(queryRunner);
+        await this.log('done');
+    }
+    async down(queryRunner) {
+        await queryRunner.query(`ALTER TABLE "workspace" ADD COLUMN "legacy" text`);
+    }
+}
+exports.Refactor1737076223692 = Refactor1737076223692;
+"""
+
+
+def test_class_methods_called_with_the_query_runner_are_read(tmp_path: Path) -> None:
+    # Flowise/n8n: up() calls this.modifyTable(queryRunner); the method's own statements (and one more level) count,
+    # at their own lines
+    write_tree(tmp_path, {"src/migrations/1737076223692-Refactor.js": _WITH_HELPER_METHODS})
+    found = {(f["line"], f["rule"]) for f in lint_json("src/migrations", "--no-cache", cwd=tmp_path)}
+    assert found == {(4, "drop-column"), (8, "drop-table")}

@@ -72,9 +72,9 @@ def _destructured_in_body(context: Context, body: Node, names: dict[str, str]) -
         stack.extend(node.named_children)
 
 
-def read(context: Context, entry: Entry, names: dict[str, str]) -> None:
-    """Emit the operations of the context calls in `entry`'s body."""
-    for top in chain_tops(entry.body):
+def read(context: Context, body: Node, names: dict[str, str]) -> None:
+    """Emit the operations of the context calls in a body (up's, or a helper method's it passes them to)."""
+    for top in chain_tops(body):
         chain = flatten(context.source, top)
         member = names.get(chain.root or "")
         if member is None or not chain.links:
@@ -130,7 +130,13 @@ def _create_table(context: Context, chain: Chain, links: list[Link], names: dict
         return
     create = _emit(context, chain, ir.CreateTable, table=table)
     for link in links[1:]:
-        if link.name == "withColumns":
+        if link.name in ("withIndexOn", "withUniqueConstraintOn") and link.args:
+            columns = names_of(context.value(link.args[0]))
+            unique = link.name == "withUniqueConstraintOn" or (len(link.args) > 1 and context.value(link.args[1]) is True)
+            if columns:  # after the CREATE TABLE, on the new table; TypeORM names it (IDX_<hash>)
+                context.emit(ir.CreateIndex, context.location(link.node), link.node, table=table, columns=columns,
+                             unique=unique)
+        elif link.name == "withColumns":
             create.columns.extend(c for c in (column_definition(context, a, names) for a in link.args or []) if c)
         elif link.name == "withForeignKey" and link.args and len(link.args) >= 2:
             column, target = context.value(link.args[0]), context.value(link.args[1])

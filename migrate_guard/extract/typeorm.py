@@ -74,23 +74,69 @@ def _transactional(source: Any) -> bool:
 
 
 def _interpret(context: Any, entry: Any) -> None:
-    from .js.structure import aliases, chain_tops, first_param_names, flatten
+    from .js.structure import first_param_names
+
+    dsl: dict[str, str] = {}
+    if entry is not None:
+        from .n8n_dsl import context_names
+
+        dsl = context_names(context, entry)  # n8n: async up({ runQuery, schemaBuilder: { dropColumns } })
+    names = first_param_names(entry) if entry is not None else set()
+    _read_body(context, entry.body if entry is not None else context.source.root, names or {"queryRunner"}, dsl, ())
+
+
+_MAX_METHOD_DEPTH = 3
+
+
+def _read_body(context: Any, body: Any, names: set[str], dsl: dict[str, str], following: tuple[str, ...]) -> None:
+    """The QueryRunner (and n8n context) calls of a body, and of the class's own methods it calls with them
+    (`await this.modifyTable(queryRunner)`: the method's body, its parameters standing for what was passed)."""
+    from .js.structure import aliases, chain_tops, flatten
 
     source = context.source
-    if entry is not None:
-        from .n8n_dsl import context_names, read
+    if dsl:
+        from .n8n_dsl import read
 
-        dsl = context_names(context, entry)
-        if dsl:  # n8n: async up({ runQuery, schemaBuilder: { dropColumns } })
-            read(context, entry, dsl)
-    names = first_param_names(entry) if entry is not None else set()
-    names = names or {"queryRunner"}
-    body = entry.body if entry is not None else source.root
+        read(context, body, dsl)
     names = aliases(source, body, names)
     for top in chain_tops(body):
         chain = flatten(source, top)
         if chain.root in names:
             _chain(context, chain)
+        elif chain.root == "this" and len(following) < _MAX_METHOD_DEPTH:
+            _method_call(context, chain, names, dsl, following)
+
+
+def _method_call(context: Any, chain: Any, names: set[str], dsl: dict[str, str], following: tuple[str, ...]) -> None:
+    from .js.structure import function_param_names
+
+    link = chain.links[0] if chain.links else None
+    if link is None or not link.name or link.args is None or link.name in following:
+        return
+    method = _class_method(context.source, chain.top, link.name)
+    body = method.child_by_field_name("body") if method is not None else None
+    if method is None or body is None:
+        return
+    text = context.source.text_of
+    passed = [text(a) if a.type == "identifier" else None for a in link.args]
+    params = function_param_names(context.source, method)
+    method_names = {p for p, a in zip(params, passed) if p and a in names}
+    method_dsl = {p: dsl[a] for p, a in zip(params, passed) if p and a in dsl}
+    if method_names or method_dsl:
+        _read_body(context, body, method_names or {"\0"}, method_dsl, (*following, link.name))
+
+
+def _class_method(source: Any, node: Any, name: str) -> Any:
+    """The method `name` of the class around `node`."""
+    scope = node.parent
+    while scope is not None and scope.type not in ("class_body",):
+        scope = scope.parent
+    for member in scope.named_children if scope is not None else []:
+        if member.type == "method_definition":
+            named = member.child_by_field_name("name")
+            if named is not None and source.text_of(named) == name:
+                return member
+    return None
 
 
 _SQL_HOLDERS = {"manager", "connection"}

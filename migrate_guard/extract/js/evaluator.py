@@ -40,7 +40,7 @@ class Evaluator:
             if node.type == "variable_declarator":
                 name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
                 if name is not None and name.type == "identifier" and value is not None and value.type in (
-                        "string", "template_string", "number", "binary_expression"):
+                        "string", "template_string", "number", "binary_expression", "ternary_expression"):
                     key = self.source.text_of(name)
                     seen[key] = seen.get(key, 0) + 1
                     evaluated = self.evaluate(value)
@@ -118,6 +118,18 @@ class Evaluator:
             if isinstance(inner, Call):
                 return inner
         return Call(path, args, self.source.text_of(node), new=node.type == "new_expression")
+
+    def _ternary(self, node: Node) -> Any:
+        """`c ? a : b`: the branch `c` picks when it is known; else, when both are strings (SQL pieces such as
+        `isPostgres ? ' CASCADE' : ''`), the first, so the statement still reads as one the migration can run."""
+        truth = is_truthy(self.evaluate(node.child_by_field_name("condition")))
+        consequence, alternative = node.child_by_field_name("consequence"), node.child_by_field_name("alternative")
+        if truth is not None:
+            return self.evaluate(consequence if truth else alternative)
+        first, second = self.evaluate(consequence), self.evaluate(alternative)
+        if isinstance(first, JsString) and isinstance(second, JsString):
+            return first
+        return Unknown(self.source.text_of(node))
 
     def _array(self, node: Node) -> JsArray:
         items = []
@@ -341,4 +353,5 @@ _READERS: dict[str, Callable[[Evaluator, Node], Any]] = {
     "object": Evaluator._object,
     "array": Evaluator._array,
     "unary_expression": Evaluator._unary,
+    "ternary_expression": Evaluator._ternary,
 }
