@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -211,42 +212,62 @@ def sqlite_path(url: str) -> str | None:
 
 def database_url_from_config(orm: str, cwd: Path) -> str | None:
     """The database a tool's own config names, where it can be read without running the project's code."""
-    if orm == "alembic" and (cwd / "alembic.ini").is_file():
-        parser = configparser.ConfigParser(interpolation=None)
+    read = _CONFIG_URLS.get(orm)
+    return read(cwd) if read is not None else None
+
+
+def _alembic_url(cwd: Path) -> str | None:
+    if not (cwd / "alembic.ini").is_file():
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(cwd / "alembic.ini", encoding="utf-8")
+        url = parser.get("alembic", "sqlalchemy.url", fallback=None)
+    except configparser.Error:
+        return None
+    return url if url and "%(" not in url else None
+
+
+def _django_url(cwd: Path) -> str | None:
+    for settings in sorted(cwd.glob("*/settings.py")):
         try:
-            parser.read(cwd / "alembic.ini", encoding="utf-8")
-            url = parser.get("alembic", "sqlalchemy.url", fallback=None)
-        except configparser.Error:
-            return None
-        return url if url and "%(" not in url else None
-    if orm == "django":
-        for settings in sorted(cwd.glob("*/settings.py")):
-            try:
-                text = side_text(settings)  # regular files only: a FIFO named settings.py would block
-            except OSError:
-                continue
-            if "django.db.backends.sqlite3" in text:
-                match = re.search(r"""['"]NAME['"]\s*:\s*(?:BASE_DIR\s*/\s*)?['"]([^'"]+)['"]""", text)
-                if match:
-                    return "sqlite:///" + match.group(1)
-    if orm == "knex":
-        for name in ("knexfile.js", "knexfile.cjs", "knexfile.ts", "knexfile.mjs"):
-            path = cwd / name
-            if path.is_file():
-                text = path.read_text(encoding="utf-8", errors="replace")
-                match = re.search(r"""filename\s*:\s*['"]([^'"]+)['"]""", text)
-                if match and re.search(r"sqlite", text):
-                    return "sqlite:///" + match.group(1)
-                match = re.search(r"""['"]((?:postgres|postgresql|mysql)://[^'"]+)['"]""", text)
-                if match:
-                    return match.group(1)
-    if orm == "prisma":
-        for schema in (cwd / "prisma" / "schema.prisma", cwd / "schema.prisma"):
-            if schema.is_file():
-                match = re.search(r"""url\s*=\s*"([^"]+)\"""", schema.read_text(encoding="utf-8", errors="replace"))
-                if match:
-                    return match.group(1)
+            text = side_text(settings)  # regular files only: a FIFO named settings.py would block
+        except OSError:
+            continue
+        if "django.db.backends.sqlite3" in text:
+            match = re.search(r"""['"]NAME['"]\s*:\s*(?:BASE_DIR\s*/\s*)?['"]([^'"]+)['"]""", text)
+            if match:
+                return "sqlite:///" + match.group(1)
     return None
+
+
+def _knex_url(cwd: Path) -> str | None:
+    for name in ("knexfile.js", "knexfile.cjs", "knexfile.ts", "knexfile.mjs"):
+        path = cwd / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            match = re.search(r"""filename\s*:\s*['"]([^'"]+)['"]""", text)
+            if match and re.search(r"sqlite", text):
+                return "sqlite:///" + match.group(1)
+            match = re.search(r"""['"]((?:postgres|postgresql|mysql)://[^'"]+)['"]""", text)
+            if match:
+                return match.group(1)
+    return None
+
+
+def _prisma_url(cwd: Path) -> str | None:
+    for schema in (cwd / "prisma" / "schema.prisma", cwd / "schema.prisma"):
+        if schema.is_file():
+            match = re.search(r"""url\s*=\s*"([^"]+)\"""", schema.read_text(encoding="utf-8", errors="replace"))
+            if match:
+                return match.group(1)
+    return None
+
+
+# tool -> how its own config names the database
+_CONFIG_URLS: dict[str, Callable[[Path], str | None]] = {
+    "alembic": _alembic_url, "django": _django_url, "knex": _knex_url, "prisma": _prisma_url,
+}
 
 
 def backup_command(database_url: str | None, cwd: Path) -> str | None:
