@@ -179,12 +179,7 @@ def _call(context: Any, chain: Any, link: Any) -> None:
 
     table = name_of(arg(0)) or "?"
     if method == "createTable" and len(args) >= 2:
-        spec = arg(1)
-        columns = spec.get("columns") if isinstance(spec, JsObject) and isinstance(spec.get("columns"), JsObject) \
-            else spec
-        create = context.emit(ir.CreateTable, location, node, table=table)
-        if isinstance(columns, JsObject):
-            create.columns.extend(_column(key, value) for key, value in columns.entries.items())
+        _create_table(context, location, node, table, arg(1))
     elif method == "dropTable" and args:
         context.emit(ir.DropTable, location, node, table=table)
     elif method == "renameTable" and len(args) >= 2:
@@ -197,11 +192,7 @@ def _call(context: Any, chain: Any, link: Any) -> None:
         context.emit(ir.RenameColumn, location, node, table=table, column=name_of(arg(1)) or "?",
                      new_name=name_of(arg(2)) or "?")
     elif method == "changeColumn" and len(args) >= 3:
-        column = _column(name_of(arg(1)) or "?", arg(2))
-        if column.type is not None:
-            context.emit(ir.AlterColumnType, location, node, table=table, column=column.name, new_type=column.type)
-        if isinstance(arg(2), JsObject) and is_truthy(arg(2).get("notNull")) is True:
-            context.emit(ir.SetNotNull, location, node, table=table, column=column.name)
+        _change_column(context, location, node, table, name_of(arg(1)) or "?", arg(2))
     elif method == "addIndex" and len(args) >= 3:
         columns = names_of(arg(2)) if isinstance(arg(2), JsArray) else tuple(filter(None, [name_of(arg(2))]))
         context.emit(ir.CreateIndex, location, node, table=table, name=name_of(arg(1)), columns=columns,
@@ -222,6 +213,30 @@ def _call(context: Any, chain: Any, link: Any) -> None:
                                                  on_delete=name_of(on_delete) if on_delete is not None else None))
     elif method == "removeForeignKey" and len(args) >= 2:
         context.emit(ir.DropConstraint, location, node, table=table, name=name_of(arg(1)) or "?")
+
+
+def _create_table(context: Any, location: Any, node: Any, table: str, spec: Any) -> None:
+    """createTable(t, {col: spec}) or createTable(t, {columns: {col: spec}, ifNotExists: ...})."""
+    from .. import ir
+    from .js.values import JsObject
+
+    columns = spec.get("columns") if isinstance(spec, JsObject) and isinstance(spec.get("columns"), JsObject) \
+        else spec
+    create = context.emit(ir.CreateTable, location, node, table=table)
+    if isinstance(columns, JsObject):
+        create.columns.extend(_column(key, value) for key, value in columns.entries.items())
+
+
+def _change_column(context: Any, location: Any, node: Any, table: str, name: str, spec: Any) -> None:
+    """changeColumn(t, c, spec): the type it restates, and NOT NULL when the spec says so."""
+    from .. import ir
+    from .js.values import JsObject, is_truthy
+
+    column = _column(name, spec)
+    if column.type is not None:
+        context.emit(ir.AlterColumnType, location, node, table=table, column=column.name, new_type=column.type)
+    if isinstance(spec, JsObject) and is_truthy(spec.get("notNull")) is True:
+        context.emit(ir.SetNotNull, location, node, table=table, column=column.name)
 
 
 def _column(name: str, value: Any) -> Any:
