@@ -124,7 +124,7 @@ class Field:
     @property
     def column_name(self) -> str:
         mapped = self.attribute("map")
-        return _first_string(mapped.args) if mapped and _first_string(mapped.args) else self.name
+        return (_first_string(mapped.args) if mapped else None) or self.name
 
 
 @dataclass(slots=True)
@@ -138,7 +138,7 @@ class Model:
     @property
     def table(self) -> str:
         mapped = next((a for a in self.attributes if a.name == "@map"), None)
-        return _first_string(mapped.args) if mapped and _first_string(mapped.args) else self.name
+        return (_first_string(mapped.args) if mapped else None) or self.name
 
     def column_of(self, field_name: str) -> str:
         found = next((f for f in self.fields if f.name == field_name), None)
@@ -167,7 +167,7 @@ def strip_comment(line: str) -> str:
 def parse_schema(text: str) -> Schema:
     models: list[Model] = []
     enums: set[str] = set()
-    provider = relation_mode = None
+    datasource: dict[str, str] = {}  # its settings: provider, relationMode, ...
     errors: list[tuple[int, str]] = []
     block: tuple[str, str] | None = None
     block_line = 0
@@ -197,10 +197,8 @@ def parse_schema(text: str) -> Schema:
         kind = block[0]
         if kind == "datasource":
             setting = re.match(r'(\w+)\s*=\s*"([^"]*)"', stripped)
-            if setting and setting.group(1) == "provider":
-                provider = setting.group(2)
-            elif setting and setting.group(1) == "relationMode":
-                relation_mode = setting.group(2)
+            if setting:
+                datasource[setting.group(1)] = setting.group(2)
             continue
         if model is None:
             continue
@@ -218,7 +216,7 @@ def parse_schema(text: str) -> Schema:
                                   line=number, column=column, text=stripped))
     if block is not None:
         errors.append((block_line, f"{block[0]} {block[1]} is not closed with `}}`"))
-    return Schema(models, enums, provider, relation_mode, errors)
+    return Schema(models, enums, datasource.get("provider"), datasource.get("relationMode"), errors)
 
 
 def _attributes(text: str, line: int, column: int) -> list[Attribute]:
