@@ -7,6 +7,7 @@ a ForeignKey knows the type and table it points to. The replay is done once per 
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -61,7 +62,9 @@ def _node_key(path: Path) -> tuple[str, str]:
     return (app_label(path.parent.parent), path.stem)
 
 
-_GRAPHS: dict[tuple[tuple[str, ...], str], Graph] = {}
+# Per process; keyed by the current folder too, since the operations carry paths shown relative to it (a test or a
+# caller running check in-process from two folders must not get the other's paths).
+_GRAPHS: dict[tuple[tuple[str, ...], str, str], Graph] = {}
 
 
 def _graph_for(unit: MigrationUnit) -> Graph:
@@ -69,7 +72,7 @@ def _graph_for(unit: MigrationUnit) -> Graph:
     folders = {path.parent.resolve()}
     if unit.project is not None and unit.project.orm == ORM:
         folders |= {Path(m).resolve() for m in unit.project.migrations}
-    key = (tuple(sorted(str(f) for f in folders)), unit.dialect)
+    key = (tuple(sorted(str(f) for f in folders)), unit.dialect, os.getcwd())
     if key not in _GRAPHS:
         _GRAPHS[key] = Graph.build(sorted(folders), unit.dialect)
     return _GRAPHS[key]
