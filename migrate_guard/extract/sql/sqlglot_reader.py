@@ -84,26 +84,10 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
 
     if statement.error is not None:
         return _other_grammar(source, statement.error, dialect, make, in_routine)
-    w = words(tokens[:3])
-    first = w[0]
-    if first in ("VACUUM", "CLUSTER", "REINDEX") and not in_routine:
-        return [maintenance_command(source, make)]
-    if first in _NO_PARSE:
-        return [make(ir.Raw, keyword=first)]
-    if not in_routine and (first in _BEGIN or first in _COMMIT or first == "ROLLBACK"):
-        if first == "START" and (len(w) < 2 or w[1] != "TRANSACTION"):
-            pass
-        else:
-            action = "begin" if first in _BEGIN else "commit" if first in _COMMIT else "rollback"
-            return [make(ir.Transaction, action=action)]
-    if first == "SET":
-        return [_setting(tokens, make)]
-    if first == "DO":
-        return _do_block(tokens, text, dialect, positions, migration, direction) or [make(ir.Raw, keyword="DO")]
-    if w[:2] == ["ALTER", "TYPE"] and "VALUE" in words(tokens[3:8]):  # ALTER TYPE [schema .] name ADD VALUE
-        return [_enum_value(tokens, make)]
-    if first in ("CREATE", "ALTER", "DROP") and _is_routine(words(tokens[:4])):  # CREATE OR REPLACE FUNCTION
-        return [make(ir.Raw, keyword=" ".join(w[:2]))]
+    first = words(tokens[:1])[0]
+    judged = _judged_by_words(tokens, source, text, dialect, positions, migration, direction, in_routine, make)
+    if judged is not None:
+        return judged
 
     try:
         expressions = _parser(d).parse(_without_identity_options(tokens), text)
@@ -126,11 +110,42 @@ def _statement_ops(statement: Statement, text: str, d: Any, dialect: str, positi
         elif isinstance(expression, exp.Command):
             ops.extend(_command_ops(tokens, text, d, make, dialect))
         else:
-            try:
-                ops.extend(expression_ops(expression, make, Ctx(grammar(dialect), text)))
-            except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as error:
-                ops.append(make(ir.ParseError, message=f"could not interpret this statement ({error})"))
+            ops.extend(_interpreted(expression, make, dialect, text))
     return ops
+
+
+def _interpreted(expression: exp.Expression, make: Any, dialect: str, text: str) -> list[ir.Operation]:
+    try:
+        return list(expression_ops(expression, make, Ctx(grammar(dialect), text)))
+    except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as error:
+        return [make(ir.ParseError, message=f"could not interpret this statement ({error})")]
+
+
+def _judged_by_words(tokens: list[Any], source: str, text: str, dialect: str, positions: Positions, migration: str,
+                     direction: ir.Direction, in_routine: bool, make: Any) -> list[ir.Operation] | None:
+    """The statements judged from their first words, without parsing (maintenance commands, transactions, SET, DO
+    blocks, enum values, routines); None for the others."""
+    w = words(tokens[:3])
+    first = w[0]
+    if first in ("VACUUM", "CLUSTER", "REINDEX") and not in_routine:
+        return [maintenance_command(source, make)]
+    if first in _NO_PARSE:
+        return [make(ir.Raw, keyword=first)]
+    if not in_routine and (first in _BEGIN or first in _COMMIT or first == "ROLLBACK"):
+        if first == "START" and (len(w) < 2 or w[1] != "TRANSACTION"):
+            pass
+        else:
+            action = "begin" if first in _BEGIN else "commit" if first in _COMMIT else "rollback"
+            return [make(ir.Transaction, action=action)]
+    if first == "SET":
+        return [_setting(tokens, make)]
+    if first == "DO":
+        return _do_block(tokens, text, dialect, positions, migration, direction) or [make(ir.Raw, keyword="DO")]
+    if w[:2] == ["ALTER", "TYPE"] and "VALUE" in words(tokens[3:8]):  # ALTER TYPE [schema .] name ADD VALUE
+        return [_enum_value(tokens, make)]
+    if first in ("CREATE", "ALTER", "DROP") and _is_routine(words(tokens[:4])):  # CREATE OR REPLACE FUNCTION
+        return [make(ir.Raw, keyword=" ".join(w[:2]))]
+    return None
 
 
 def _other_grammar(source: str, error: str, dialect: str, make: Any, in_routine: bool) -> list[ir.Operation]:
