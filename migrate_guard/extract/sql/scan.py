@@ -63,6 +63,38 @@ def _syntax(tokenizer: Any) -> _Syntax:
                    interesting)
 
 
+def _plain_stretch(text: str, at: int, stop: int, statement: int, begin_seen: bool) -> tuple[int, bool]:
+    """After reading text[at:stop] (nothing quoted in it): where the current statement starts (-1: not yet), and
+    whether a BEGIN has been seen in it."""
+    if statement < 0:
+        first = _NONSPACE.search(text, at, stop)
+        if first is not None:
+            statement = first.start()
+    if statement >= 0 and not begin_seen:
+        begin_seen = _BEGIN.search(text, at, stop) is not None
+    return statement, begin_seen
+
+
+def _unless_comment(text: str, position: int, statement: int, syntax: _Syntax) -> int:
+    """A statement does not start with a comment: -1 (not started yet) when `statement` is the comment at `position`."""
+    return -1 if statement == position and _is_comment(text, position, syntax) else statement
+
+
+def _quoting_no_longer_ends_statements(kind: str, words: list[tuple[int, str]], begin_seen: bool) -> bool:
+    """DELIMITER, or CREATE FUNCTION / PROCEDURE / TRIGGER ... BEGIN: statement ends no longer follow from quoting."""
+    return kind == "DELIMITER" or (kind == "CREATE" and begin_seen and bool(_ROUTINE_KINDS.intersection(
+        w.upper() for _, w in words)))
+
+
+def _resume_after(text: str, kind: str, statement: int, position: int) -> int | None:
+    """Where the scan goes on after the data statement whose `;` is at `position`: after the `;`, or after the rows
+    of a COPY ... FROM STDIN (None: they never end)."""
+    if kind == "COPY" and _STDIN.search(text, statement, position):
+        data_end = _COPY_END.search(text, position + 1)
+        return data_end.end() if data_end is not None else None
+    return position + 1
+
+
 def data_spans(text: str, dialect: Any) -> list[Span] | None:
     """The text cut into data statements and the stretches between them, or None when it holds no data statement
     this pass can be sure of (the caller then tokenizes the whole text, as it always did)."""
@@ -77,12 +109,7 @@ def data_spans(text: str, dialect: Any) -> list[Span] | None:
     while True:
         event = syntax.interesting.search(text, at)
         stop = event.start() if event else length
-        if statement < 0:
-            first = _NONSPACE.search(text, at, stop)
-            if first is not None:
-                statement = first.start()
-        if statement >= 0 and not begin_seen:
-            begin_seen = _BEGIN.search(text, at, stop) is not None
+        statement, begin_seen = _plain_stretch(text, at, stop, statement, begin_seen)
         if event is None:
             break
         char = event.group()
@@ -91,17 +118,13 @@ def data_spans(text: str, dialect: Any) -> list[Span] | None:
             if statement >= 0:
                 words = _first_words(text, statement, position)
                 kind = words[0][1].upper() if words else ""
-                if kind == "DELIMITER" or (kind == "CREATE" and begin_seen and _ROUTINE_KINDS.intersection(
-                        w.upper() for _, w in words)):
-                    break  # statement ends no longer follow from quoting alone
+                if _quoting_no_longer_ends_statements(kind, words, begin_seen):
+                    break
                 if kind in DATA_WORDS:
                     end = position
-                    resume = position + 1
-                    if kind == "COPY" and _STDIN.search(text, statement, position):
-                        data_end = _COPY_END.search(text, position + 1)
-                        if data_end is None:
-                            break
-                        resume = data_end.end()
+                    resume = _resume_after(text, kind, statement, position)
+                    if resume is None:
+                        break
                     if statement > heavy_start:
                         spans.append(Span(heavy_start, statement))
                     spans.append(Span(statement, end, words))
@@ -123,8 +146,7 @@ def data_spans(text: str, dialect: Any) -> list[Span] | None:
             continue
         if skipped < 0:
             break  # an unterminated string, quoted name, comment or dollar quote: the tokenizer reports it
-        if statement == position and _is_comment(text, position, syntax):
-            statement = -1
+        statement = _unless_comment(text, position, statement, syntax)
         at = skipped
     if not found:
         return None
