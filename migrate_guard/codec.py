@@ -85,7 +85,7 @@ def _build(value: tuple[Any, ...]) -> Any:
     names = _FIELDS[kind]
     if len(value) - 2 != len(names):
         raise ValueError(f"{value[1]}: {len(value) - 2} values for {len(names)} fields")
-    instance = _new(kind)
+    instance: Any = _new(kind)
     if kind in _PLAIN_DICT:
         instance.__dict__.update(zip(names, map(_decode, value[2:])))
     else:

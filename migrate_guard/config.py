@@ -127,27 +127,38 @@ def parse_config(data: dict[str, Any], source: Path | None) -> Config:
     where = f"{source}: " if source else ""
     config = Config(source=source)
     for key, value in data.items():
-        if key not in _KEYS:
-            raise ConfigError(f"{where}unknown configuration key '{key}' (known: {', '.join(sorted(_KEYS))})")
-        if _holds_nul(value):  # paths and names with a NUL reach no file: os calls would raise ValueError
-            raise ConfigError(f"{where}configuration key '{key}' contains a NUL character")
-        types, description = _KEYS[key]
-        if not isinstance(value, types) or (bool in types) != isinstance(value, bool):
-            raise ConfigError(f"{where}configuration key '{key}' must be {description}, not {value!r}")
-        if key == "rules":
-            config.rules = _rule_settings(value, where)
-        elif key in ("exclude", "large_tables", "production_values"):
-            if not all(isinstance(item, str) for item in value):
-                raise ConfigError(f"{where}configuration key '{key}' must be {description}")
-            setattr(config, key, list(value))
-        elif key == "baseline":
-            if not all(isinstance(v, str) for v in value.values()):
-                raise ConfigError(f"{where}configuration key 'baseline' must be {description}")
-            config.baseline = dict(value)
-        elif key == "dialects":
-            config.dialects = _path_dialects(value, where)
-        else:
-            setattr(config, key, value)
+        _set_key(config, key, value, where)
+    _check_values(config, where)
+    return config
+
+
+def _set_key(config: Config, key: str, given: object, where: str) -> None:
+    if key not in _KEYS:
+        raise ConfigError(f"{where}unknown configuration key '{key}' (known: {', '.join(sorted(_KEYS))})")
+    if _holds_nul(given):  # paths and names with a NUL reach no file: os calls would raise ValueError
+        raise ConfigError(f"{where}configuration key '{key}' contains a NUL character")
+    types, description = _KEYS[key]
+    if not isinstance(given, types) or (bool in types) != isinstance(given, bool):
+        raise ConfigError(f"{where}configuration key '{key}' must be {description}, not {given!r}")
+    value: Any = given  # of the type _KEYS names for the key
+    if key == "rules":
+        config.rules = _rule_settings(value, where)
+    elif key in ("exclude", "large_tables", "production_values"):
+        if not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{where}configuration key '{key}' must be {description}")
+        setattr(config, key, list(value))
+    elif key == "baseline":
+        if not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f"{where}configuration key 'baseline' must be {description}")
+        config.baseline = dict(value)
+    elif key == "dialects":
+        config.dialects = _path_dialects(value, where)
+    else:
+        setattr(config, key, value)
+
+
+def _check_values(config: Config, where: str) -> None:
+    """What a key's type alone does not say: known names, a cache folder outside the project, a valid pattern."""
     if config.dialect is not None:
         if canonical_dialect(config.dialect) is None:
             raise ConfigError(f"{where}configuration key 'dialect' must be one of {', '.join(DIALECTS)}, "
@@ -169,7 +180,6 @@ def parse_config(data: dict[str, Any], source: Path | None) -> Config:
         except re.error as error:
             raise ConfigError(f"{where}configuration key 'index_name_pattern' must be {_KEYS['index_name_pattern'][1]}"
                               f" ({error})") from None
-    return config
 
 
 def _path_dialects(table: dict[str, Any], where: str) -> dict[str, str]:

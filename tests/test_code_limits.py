@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "migrate_guard"
 MAX_LINES = 400
 # Modules still over the limit while their split is under way: each must still be over it (so the list only shrinks);
 # delete an entry when its module is split.
-NOT_YET_SPLIT = {"migrate_guard/extract/knex.py"}
+NOT_YET_SPLIT: set[str] = set()
 
 
 def module_sizes(package: Path = PACKAGE) -> dict[str, int]:

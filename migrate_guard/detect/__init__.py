@@ -209,8 +209,8 @@ def projects_for_paths(files: list[Path]) -> list[Project]:
     # same projects.
     by_folder: dict[tuple[str, str], list[str]] = {}
     for file in files:
-        folder, name = os.path.split(os.path.abspath(file))
-        by_folder.setdefault((folder, os.path.splitext(name)[1].lower()), []).append(name)
+        parent, name = os.path.split(os.path.abspath(file))
+        by_folder.setdefault((parent, os.path.splitext(name)[1].lower()), []).append(name)
     sql_folders: dict[Path, list[tuple[Path, list[str]]]] = {}  # stop -> folders of .sql files, with their names
     for (folder_name, suffix), names in by_folder.items():
         folder = Path(folder_name)

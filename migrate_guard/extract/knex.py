@@ -144,6 +144,7 @@ def _transactional(source: Any) -> bool:
 def _interpret(context: Any, entry: Any) -> None:
     from .js.structure import aliases, chain_tops, first_param_names, flatten, function_param_names
     from .knex_helpers import read_helper_exports
+    from .knex_table import COLUMN_TYPES
 
     source = context.source
     if entry is not None and entry.direction == "down" and _helper_export_without_up(context):
@@ -152,9 +153,9 @@ def _interpret(context: Any, entry: Any) -> None:
         # `module.exports = createDropColumnMigration(...); module.exports.down = async () => {}`: only a down is
         # written, the up is the helper's
         up = Context(context.unit, source, context.evaluator, "up")
-        read_helper_exports(up, _COLUMN_TYPES)
+        read_helper_exports(up, COLUMN_TYPES)
         context.ops.extend(up.ops)
-    elif read_helper_exports(context, _COLUMN_TYPES) and entry is None:
+    elif read_helper_exports(context, COLUMN_TYPES) and entry is None:
         return
     names = first_param_names(entry) if entry is not None else set()
     names = names or {"knex"}
@@ -173,14 +174,6 @@ def _interpret(context: Any, entry: Any) -> None:
         _Knex(context, chain, body).run()
 
 
-_COLUMN_TYPES: dict[str, str] = {
-    "string": "varchar", "text": "text", "integer": "int", "int": "int", "bigInteger": "bigint", "bigint": "bigint",
-    "tinyint": "smallint", "smallint": "smallint", "mediumint": "int", "float": "real", "double": "double precision",
-    "decimal": "numeric", "boolean": "boolean", "bool": "boolean", "date": "date", "datetime": "timestamptz",
-    "timestamp": "timestamptz", "time": "time", "binary": "bytea", "enum": "text", "enu": "text", "json": "json",
-    "jsonb": "jsonb", "uuid": "uuid", "geometry": "geometry", "geography": "geography", "point": "point",
-    "increments": "serial", "bigIncrements": "bigserial", "specificType": "", "double precision": "double precision",
-}
 _DATA_CHANGES = {"del", "delete", "update", "truncate"}
 _TABLE_SOURCES = {"from", "table", "into", "queryBuilder"}
 
@@ -215,6 +208,7 @@ class _Knex:
 
     def schema(self, links: list[Any]) -> None:
         from .. import ir
+        from .knex_table import TableBuilder
         from .js.values import name_of
 
         context = self.context
@@ -232,9 +226,9 @@ class _Knex:
                 create = context.emit(ir.CreateTable, location, node, table=table,
                                       if_not_exists=method == "createTableIfNotExists")
                 if len(link.args) >= 2:
-                    _TableBuilder(self, table, create, link.args[1]).run()
+                    TableBuilder(self, table, create, link.args[1]).run()
             elif method in ("alterTable", "table") and len(link.args) >= 2:
-                _TableBuilder(self, table, None, link.args[1]).run()
+                TableBuilder(self, table, None, link.args[1]).run()
             elif method in ("dropTable", "dropTableIfExists") and args:
                 context.emit(ir.DropTable, location, node, table=table, if_exists=method == "dropTableIfExists")
             elif method == "renameTable" and len(args) >= 2:
@@ -274,181 +268,3 @@ class _Knex:
                     self.context.emit(ir.Update, location, self.chain.top, table=target, has_where=has_where)
                 else:
                     self.context.emit(ir.Delete, location, self.chain.top, table=target, has_where=has_where)
-
-
-class _TableBuilder:
-    """The callback of createTable/alterTable: `(table) => { table.string('x').notNullable(); ... }`."""
-
-    def __init__(self, knex: _Knex, table: str, create: Any, callback: Any) -> None:
-        self.knex = knex
-        self.context = knex.context
-        self.table = table
-        self.create = create  # the CreateTable being filled, or None for alterTable
-        self.callback = callback
-        self.after: list[Any] = []  # indexes of a new table come after its CreateTable
-
-    def run(self) -> None:
-        from .js.structure import chain_tops, flatten, function_body, function_param_names
-
-        source = self.context.source
-        params = function_param_names(source, self.callback)
-        body = function_body(self.callback)
-        if not params or not params[0] or body is None:
-            return
-        for top in chain_tops(body):
-            chain = flatten(source, top)
-            if chain.root == params[0] and chain.links and chain.links[0].args is not None:
-                self.statement(chain)
-        self.context.ops.extend(self.after)
-
-    def statement(self, chain: Any) -> None:
-        from .. import ir
-        from .js.values import JsArray, name_of, names_of
-
-        context = self.context
-        first = chain.links[0]
-        method = first.name or ""
-        args = [context.value(a) for a in first.args]
-        location = context.chain_location(chain, first)
-        node = chain.top
-        modifiers = {link.name: link for link in chain.links[1:] if link.name}
-        if method in _COLUMN_TYPES or method == "timestamps":
-            self.columns(chain, method, args, modifiers, location)
-        elif method in ("dropColumn", "dropColumns"):
-            for value in args:
-                for column in names_of(value):
-                    self.emit_alter(ir.DropColumn, location, node, column=column)
-        elif method == "dropTimestamps":
-            for column in ("created_at", "updated_at"):
-                self.emit_alter(ir.DropColumn, location, node, column=column)
-        elif method == "renameColumn" and len(args) >= 2:
-            self.emit_alter(ir.RenameColumn, location, node, column=name_of(args[0]) or "?",
-                            new_name=name_of(args[1]) or "?")
-        elif method == "foreign" and args:
-            self.foreign_key(names_of(args[0]), modifiers, location, node,
-                             name=name_of(args[1]) if len(args) > 1 and not isinstance(args[1], JsArray) else None)
-        elif method in ("index", "unique", "primary") and args:
-            columns = names_of(args[0])
-            name = name_of(args[1]) if len(args) > 1 and not hasattr(args[1], "entries") else None
-            # knex's own default names: users_plan_index / users_plan_unique
-            name = name or "_".join((self.table.split(".")[-1], *columns, method if method != "primary" else "pkey"))
-            if method == "index":
-                op = context.make(ir.CreateIndex, location, node, table=self.table, name=name, columns=columns)
-                self.after.append(op) if self.create is not None else context.ops.append(op)
-            else:
-                constraint = context.make(ir.AddConstraint, location, node, table=self.table,
-                                          constraint_type="unique" if method == "unique" else "primary_key",
-                                          name=name, columns=columns)
-                self.add_constraint(constraint)
-        elif method in ("dropIndex",) and args:
-            columns = names_of(args[0])
-            name = name_of(args[1]) if len(args) > 1 else "_".join((self.table, *columns, "index"))
-            self.emit_alter(ir.DropIndex, location, node, name=name)
-        elif method in ("dropForeign", "dropUnique", "dropPrimary"):
-            name = name_of(args[1]) if len(args) > 1 else ("_".join(names_of(args[0])) if args else "primary key")
-            self.emit_alter(ir.DropConstraint, location, node, name=name)
-        elif method in ("setNullable", "dropNullable") and args:
-            self.emit_alter(ir.DropNotNull if method == "setNullable" else ir.SetNotNull, location, node,
-                            column=name_of(args[0]) or "?")
-
-    def emit_alter(self, cls: Any, location: Any, node: Any, **fields: Any) -> None:
-        self.context.emit(cls, location, node, table=self.table, **fields)
-
-    def add_constraint(self, constraint: Any) -> None:
-        if self.create is not None:
-            self.create.constraints.append(constraint)
-        else:
-            self.context.ops.append(constraint)
-
-    def foreign_key(self, columns: tuple[str, ...], modifiers: dict[str, Any], location: Any, node: Any,
-                    name: str | None = None) -> None:
-        from .. import ir
-
-        reference = self.reference(modifiers)
-        if reference is None:
-            return
-        constraint = self.context.make(ir.AddConstraint, location, node, table=self.table,
-                                       constraint_type="foreign_key", name=name, columns=columns,
-                                       references=reference)
-        self.add_constraint(constraint)
-
-    def reference(self, modifiers: dict[str, Any]) -> Any:
-        from .. import ir
-        from .js.values import name_of
-
-        references = modifiers.get("references")
-        if references is None or not references.args:
-            return None
-        target = name_of(self.context.value(references.args[0])) or "?"
-        table, _, column = target.rpartition(".")
-        in_table = modifiers.get("inTable")
-        if in_table is not None and in_table.args:
-            table = name_of(self.context.value(in_table.args[0])) or table
-        on_delete = modifiers.get("onDelete")
-        on_delete_text = name_of(self.context.value(on_delete.args[0])) if on_delete is not None and \
-            on_delete.args else None
-        return ir.ForeignKeyRef(table=table or "?", columns=(column,) if column else (), on_delete=on_delete_text)
-
-    def columns(self, chain: Any, method: str, args: list[Any], modifiers: dict[str, Any], location: Any) -> None:
-        from .. import ir
-        from .js.columns import default_of, sql_type
-        from .js.values import name_of
-
-        context = self.context
-        node = chain.top
-        if method == "timestamps":
-            not_null = len(args) > 1 and args[1] is True
-            camel = len(args) > 2 and args[2] is True  # timestamps(useTimestamps, defaultToNow, useCamelCase)
-            definitions = [ir.ColumnDef(name=n, type=sql_type("timestamptz"), nullable=not not_null,
-                                        default=ir.Default("now()", "stable") if not_null else None)
-                           for n in (("createdAt", "updatedAt") if camel else ("created_at", "updated_at"))]
-        else:
-            name = name_of(args[0]) if args else None
-            if name is None and method in ("increments", "bigIncrements"):
-                name = "id"  # knex's default for increments()
-            if name is None:
-                return
-            if method == "specificType":
-                type_text = name_of(args[1]) if len(args) > 1 else None
-                column_type = sql_type(type_text) if type_text else None
-            elif method == "string":
-                length = args[1] if len(args) > 1 and isinstance(args[1], int) else 255
-                column_type = sql_type("varchar", length)
-            elif method == "decimal":
-                column_type = sql_type("numeric", *(args[1:3] or [8, 2]))
-            else:
-                column_type = sql_type(_COLUMN_TYPES[method])
-            increments = method in ("increments", "bigIncrements")
-            default_link = modifiers.get("defaultTo")
-            default = default_of(context.value(default_link.args[0])) if default_link is not None and \
-                default_link.args else None
-            nullable = not ("notNullable" in modifiers or "primary" in modifiers or increments)
-            if "nullable" in modifiers:
-                nullable = True
-            definitions = [ir.ColumnDef(name=name, type=column_type, nullable=nullable, default=default,
-                                        primary_key="primary" in modifiers or increments,
-                                        unique="unique" in modifiers, indexed="index" in modifiers,
-                                        generated=increments, references=self.reference(modifiers))]
-        if "alter" in modifiers and self.create is None:
-            self.alter(definitions[0], modifiers, location, node)
-            return
-        for definition in definitions:
-            if self.create is not None:
-                self.create.columns.append(definition)
-                if definition.references is not None:
-                    self.create.constraints.append(context.make(
-                        ir.AddConstraint, location, node, table=self.table, constraint_type="foreign_key",
-                        columns=(definition.name,), references=definition.references))
-            else:
-                context.emit(ir.AddColumn, location, node, table=self.table, column=definition)
-
-    def alter(self, column: Any, modifiers: dict[str, Any], location: Any, node: Any) -> None:
-        from .. import ir
-
-        self.emit_alter(ir.AlterColumnType, location, node, column=column.name, new_type=column.type, old_type=None)
-        if "notNullable" in modifiers:  # .alter() restates the whole column: NOT NULL is a change only if it was not
-            self.emit_alter(ir.SetNotNull, location, node, column=column.name, restated=True)
-        elif "nullable" in modifiers:
-            self.emit_alter(ir.DropNotNull, location, node, column=column.name)
-        if column.default is not None:
-            self.emit_alter(ir.SetDefault, location, node, column=column.name, default=column.default)
