@@ -32,12 +32,19 @@ def stream(argv: list[str], cwd: Path) -> int:
         return _piped(argv, cwd, quiet=False, stdin=None).code
     try:
         return subprocess.run(argv, cwd=cwd).returncode
-    except FileNotFoundError:
-        raise UsageError(f"cannot run {argv[0]}: not found") from None
-    except PermissionError:
-        raise UsageError(f"cannot run {argv[0]}: not executable") from None
-    except ValueError:  # a NUL byte in an argument (a name, a URL): no program can receive it
-        raise UsageError("an argument for the native tool contains a NUL byte") from None
+    except (OSError, ValueError) as error:
+        raise _cannot_run(argv, error) from None
+
+
+def _cannot_run(argv: list[str], error: Exception) -> Exception:
+    """The one line a native tool that cannot be started gets (exit 2), or the error itself when it is another."""
+    if isinstance(error, FileNotFoundError):
+        return UsageError(f"cannot run {argv[0]}: not found")
+    if isinstance(error, PermissionError):
+        return UsageError(f"cannot run {argv[0]}: not executable")
+    if isinstance(error, ValueError):  # a NUL byte in an argument (a name, a URL): no program can receive it
+        return UsageError("an argument for the native tool contains a NUL byte")
+    return error
 
 
 def tee(argv: list[str], cwd: Path, quiet: bool = False) -> Completed:
@@ -51,12 +58,8 @@ def _piped(argv: list[str], cwd: Path, quiet: bool, stdin: int | None) -> Comple
     try:
         process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=stdin,
                                    text=True, errors="replace", bufsize=1)
-    except FileNotFoundError:
-        raise UsageError(f"cannot run {argv[0]}: not found") from None
-    except PermissionError:
-        raise UsageError(f"cannot run {argv[0]}: not executable") from None
-    except ValueError:  # a NUL byte in an argument (a name, a URL): no program can receive it
-        raise UsageError("an argument for the native tool contains a NUL byte") from None
+    except (OSError, ValueError) as error:
+        raise _cannot_run(argv, error) from None
     chunks: list[str] = []
     lock = threading.Lock()
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlglot import exp
 
 from ... import ir
-from .inline_keys import inline_key_constraints
+from .inline_keys import column_constraints, inline_key_constraints
 from .values import SERIAL_TYPES, make_default, parse_type
 
 Make = Callable[..., Any]  # builds an operation with location/migration/direction/source already filled in
@@ -188,13 +188,7 @@ def create_ops(node: exp.Create, make: Make, ctx: Ctx) -> list[Any]:
                 if isinstance(item, exp.ColumnDef):
                     col = column_def(item, ctx)
                     create.columns.append(col)
-                    if col.references is not None:
-                        create.constraints.append(make(ir.AddConstraint, table=table, constraint_type="foreign_key",
-                                                       columns=(col.name,), references=col.references))
-                    if col.primary_key or col.unique:
-                        create.constraints.append(make(ir.AddConstraint, table=table,
-                                                       constraint_type="primary_key" if col.primary_key else "unique",
-                                                       columns=(col.name,)))
+                    create.constraints.extend(column_constraints(table, col, make))
                 else:
                     create.constraints.extend(constraint_ops(item, table, make, not_valid=False))
         return ops

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ... import ir
-from .inline_keys import inline_key_constraints
+from .inline_keys import column_constraints, inline_key_constraints
 from .native_text import Ctx, NotConverted
 from .values import SERIAL_TYPES, make_default
 
@@ -173,13 +173,7 @@ def _create_table(node: dict[str, Any], make: Make, ctx: Ctx) -> list[Any]:
         if "ColumnDef" in element:
             col = _column_def(element["ColumnDef"], ctx, in_alter=False)
             create.columns.append(col)
-            if col.references is not None:
-                create.constraints.append(make(ir.AddConstraint, table=table, constraint_type="foreign_key",
-                                               columns=(col.name,), references=col.references))
-            if col.primary_key or col.unique:
-                create.constraints.append(make(ir.AddConstraint, table=table,
-                                               constraint_type="primary_key" if col.primary_key else "unique",
-                                               columns=(col.name,)))
+            create.constraints.extend(column_constraints(table, col, make))
         elif "Constraint" in element:
             constraint = element["Constraint"]
             if constraint.get("skip_validation"):
