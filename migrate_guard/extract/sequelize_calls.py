@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import ir
-from .js.values import JsArray, JsObject, is_truthy, name_of, names_of
+from .js.columns import default_of, sql_type
+from .js.local_helpers import helper_calls
+from .js.values import UNDEFINED, Call, JsArray, JsObject, JsString, Ref, Unknown, is_truthy, name_of, names_of
 
 
 @dataclass(slots=True)
@@ -182,8 +184,6 @@ _HANDLERS: dict[str, tuple[int, Callable[[_Call], None]]] = {
 
 def helper(context: Any, chain: Any, interfaces: set[str]) -> None:
     """`await removeColumnIfExists(queryInterface, 'users', 'legacy')`: the calls the project's helper makes."""
-    from .js.local_helpers import helper_calls
-
     root = Path(context.unit.project.root) if context.unit.project is not None else None
     for made in helper_calls(context.source, context.evaluator, chain.top, interfaces,
                              lambda method: method in _HANDLERS and method != "query", root):
@@ -192,8 +192,6 @@ def helper(context: Any, chain: Any, interfaces: set[str]) -> None:
 
 def _has_where(value: Any) -> bool:
     """`bulkDelete(t, null)`, `bulkDelete(t, {})` and a missing where delete every row."""
-    from .js.values import UNDEFINED, JsObject
-
     if value is None or value is UNDEFINED:
         return False
     if isinstance(value, JsObject):
@@ -203,8 +201,6 @@ def _has_where(value: Any) -> bool:
 
 def _table(value: Any) -> str:
     """A table given as 'users' or { tableName: 'users', schema: 'public' }."""
-    from .js.values import JsObject, name_of
-
     if isinstance(value, JsObject):
         name = name_of(value.get("tableName")) or "?"
         schema = name_of(value.get("schema")) if value.get("schema") is not None else None
@@ -213,8 +209,6 @@ def _table(value: Any) -> str:
 
 
 def _field_names(value: Any) -> tuple[str, ...]:
-    from .js.values import JsArray, JsObject, name_of, names_of
-
     if isinstance(value, JsArray):
         names = []
         for item in value.items:
@@ -238,9 +232,6 @@ _TYPES: dict[str, str] = {
 
 
 def _type(value: Any) -> Any:
-    from .js.columns import sql_type
-    from .js.values import Call, JsString, Ref
-
     if isinstance(value, Ref) and value.path and value.path[-1] in _TYPES:
         name = value.path[-1]
         return sql_type(_TYPES[name], 255) if name == "STRING" else sql_type(_TYPES[name])
@@ -258,10 +249,6 @@ def _type(value: Any) -> Any:
 
 
 def _column(name: str, value: Any) -> Any:
-    from .. import ir
-    from .js.columns import default_of
-    from .js.values import JsObject, is_truthy, name_of
-
     if not isinstance(value, JsObject):  # addColumn('t', 'c', Sequelize.STRING): nullable, no default
         return ir.ColumnDef(name=name, type=_type(value))
     references = None
@@ -288,7 +275,6 @@ def _column(name: str, value: Any) -> Any:
 def _schemable(value: Any) -> bool:
     """Sequelize writes a DB default only for values it can put in the schema: Sequelize.NOW, UUIDV1/UUIDV4 and
     functions are filled in by the client on insert, so the column gets no DEFAULT (utils.defaultValueSchemable)."""
-    from .js.values import Ref, Unknown
 
     if isinstance(value, Ref) and value.path and value.path[-1] in ("NOW", "UUIDV1", "UUIDV4"):
         return False
@@ -296,9 +282,6 @@ def _schemable(value: Any) -> bool:
 
 
 def _create_table(context: Any, location: Any, node: Any, table: str, attributes: Any) -> None:
-    from .. import ir
-    from .js.values import JsObject
-
     create = context.emit(ir.CreateTable, location, node, table=table)
     if not isinstance(attributes, JsObject):
         return
