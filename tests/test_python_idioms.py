@@ -87,6 +87,9 @@ ALEMBIC_CASES: dict[str, str] = {
                  '    session.query(Token).update({"id": 2})  # expect: unbounded-update\n',
     "nested_helper": 'from alembic import op\n\n\ndef upgrade():\n    def drop(name):\n        op.drop_table(name)\n\n'
                      '    drop("c1")  # expect: drop-table\n',
+    # a helper the call passes nothing to: its operations are reported where they are written (the fix goes there)
+    "argumentless_helper": 'from alembic import op\n\n\ndef upgrade():\n    def purge_all():\n'
+                           '        op.drop_table("c7")  # expect: drop-table\n\n    purge_all()\n',
     "project_helper": 'import sqlalchemy as sa\nfrom alembic import op\n\nfrom myapp import db\nfrom myapp.cleanup import purge\n\n\ndef upgrade():\n'
                       '    purge("c2")  # expect: unreadable-operation\n'
                       '    db.session.execute(sa.text("DELETE FROM c3"))  # expect: unbounded-delete\n'

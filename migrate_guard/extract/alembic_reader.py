@@ -198,7 +198,8 @@ class Reader:
 
     def inline(self, call: ast.Call, function: ast.FunctionDef, aliases: dict[str, str]) -> list[ir.Operation]:
         """A helper of this file (`def drop_legacy(name): op.drop_table(name)`) called from upgrade(): its operations,
-        with its parameters bound to the call's arguments, reported at the call."""
+        with its parameters bound to the call's arguments, reported at the call (or, when the call passes nothing,
+        where each operation is written)."""
         if function.name in self.following or len(self.following) >= 8:
             return []
         self.module.inlined += 1
@@ -219,6 +220,8 @@ class Reader:
             if value is not None:
                 helper.bindings[name] = self.strings.resolve(value) or value
         ops = helper.block(function.body, aliases)
+        if not given:  # nothing of the call shapes them: they stay where they are written, where the fix goes
+            return ops
         at = self.source.location(call)
         for op in ops:
             op.location = at
