@@ -32,6 +32,8 @@ class SchemaState:
     typed_only: dict[str, set[str]] = field(default_factory=dict)
     # index name -> its table, for the statements that name an index only (DROP INDEX x)
     index_tables: dict[str, str] = field(default_factory=dict)
+    # index or unique/primary key constraint name -> (table, columns): what DROP INDEX / DROP CONSTRAINT takes away
+    index_named: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     # indexes by table, caught up lazily with `indexes` (which only ever grows): has_index() is then a lookup, not a
     # scan of every index of a long history for every foreign key
     _by_table: dict[str, list[tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -45,17 +47,17 @@ class SchemaState:
                    for table, kinds in self.columns.items()}
         return {"columns": columns, "indexes": self.indexes, "initial_tables": self.initial_tables,
                 "not_null": self.not_null, "typed_only": self.typed_only,
-                "index_tables": self.index_tables}
+                "index_tables": self.index_tables, "index_named": self.index_named}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update({"not_null": {}, "typed_only": {}, **state}, _by_table={}, _indexed=0)
+        self.__dict__.update({"not_null": {}, "typed_only": {}, "index_named": {}, **state}, _by_table={}, _indexed=0)
 
     def copy(self) -> SchemaState:
         return SchemaState(columns={t: dict(c) for t, c in self.columns.items()}, indexes=list(self.indexes),
                            initial_tables=set(self.initial_tables),
                            not_null={t: set(c) for t, c in self.not_null.items()},
                            typed_only={t: set(c) for t, c in self.typed_only.items()},
-                           index_tables=dict(self.index_tables))
+                           index_tables=dict(self.index_tables), index_named=dict(self.index_named))
 
     def replay(self, migration: Migration) -> None:
         """What a migration leaves behind: its up operations applied; the tables an initial one creates noted."""
@@ -110,13 +112,24 @@ class SchemaState:
 
     def _create_index(self, op: ir.CreateIndex) -> None:
         if op.columns:
-            self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
+            self._add_index(op.name, norm(op.table), tuple(norm(c) for c in op.columns))
         if op.name:
             self.index_tables[norm(op.name)] = norm(op.table)
 
     def _add_constraint(self, op: ir.AddConstraint) -> None:
         if op.constraint_type in ("primary_key", "unique") and op.columns:
-            self.indexes.append((norm(op.table), tuple(norm(c) for c in op.columns)))
+            self._add_index(op.name, norm(op.table), tuple(norm(c) for c in op.columns))
+
+    def _add_index(self, name: str | None, table: str, columns: tuple[str, ...]) -> None:
+        self.indexes.append((table, columns))
+        if name:
+            self.index_named[norm(name)] = (table, columns)
+
+    def _drop_index(self, op: ir.DropIndex | ir.DropConstraint) -> None:
+        entry = self.index_named.pop(norm(op.name), None)
+        if entry is not None and entry in self.indexes:
+            self.indexes.remove(entry)
+            self._by_table, self._indexed = {}, 0
 
     def _apply_nullability(self, op: ir.Operation) -> None:
         if isinstance(op, (ir.CreateTable, ir.DropTable)):
@@ -142,9 +155,11 @@ class SchemaState:
         elif isinstance(op, ir.DropTable):
             self.not_null.pop(norm(op.table), None)
 
-    def column_in_index(self, table: str, column: str) -> bool:
-        """Some index, primary key or unique constraint of the table includes the column (in any position)."""
-        return any(norm(column) in cols for cols in self._indexes_on(norm(table)))
+    def column_in_index(self, table: str, column: str, dropped: frozenset[str] = frozenset()) -> bool:
+        """Some index, primary key or unique constraint of the table includes the column (in any position), leaving
+        out the named ones in `dropped`."""
+        gone = {self.index_named[name][1] for name in dropped if name in self.index_named}
+        return any(norm(column) in cols and cols not in gone for cols in self._indexes_on(norm(table)))
 
     def nullable(self, table: str, column: str) -> bool | None:
         """Is the column nullable: True / False as far as earlier migrations tell, None when the column is unknown."""
@@ -181,7 +196,8 @@ _APPLY: dict[type, Any] = {
     ir.AlterColumnType: SchemaState._alter_column_type, ir.DropColumn: SchemaState._drop_column,
     ir.RenameColumn: SchemaState._rename_column, ir.RenameTable: SchemaState._rename_table,
     ir.DropTable: SchemaState._drop_table, ir.CreateIndex: SchemaState._create_index,
-    ir.AddConstraint: SchemaState._add_constraint,
+    ir.AddConstraint: SchemaState._add_constraint, ir.DropIndex: SchemaState._drop_index,
+    ir.DropConstraint: SchemaState._drop_index,
 }
 
 

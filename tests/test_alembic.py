@@ -239,3 +239,13 @@ def test_create_table_with_schema_owns_its_constraints(tmp_path) -> None:
         "        sa.UniqueConstraint('editor_id', 'id'),\n        sa.PrimaryKeyConstraint('id'),\n"
         "        schema='event_editing'\n    )\n\n\ndef downgrade():\n    op.drop_table('editables', schema='event_editing')\n")
     assert findings("versions", cwd=tmp_path) == []
+
+
+def test_names_wrapped_in_op_f_or_conv_are_the_names(tmp_path: Path) -> None:
+    # Optuna v3.2.0.a: op.f() tells the naming convention to keep the name; the finding names the index
+    write_tree(tmp_path, {"a1_f.py": HEAD.replace('"r1"', '"a1"') + (
+        "def upgrade():\n"
+        "    op.create_index(op.f('trials_study_id_key'), 'trials', ['study_id'])\n\n\n"
+        "def downgrade():\n    op.drop_index(op.f('trials_study_id_key'), table_name='trials')\n")})
+    messages = [f["message"] for f in findings("a1_f.py", cwd=tmp_path) if f["rule"] == "non-concurrent-index"]
+    assert messages and all("index trials_study_id_key on trials" in m for m in messages)

@@ -207,6 +207,10 @@ ALEMBIC_REVISION = "from alembic import op\n\nrevision = 'a1'\ndown_revision = N
     # Alembic: relative script_location, package form, version_locations, sqlite URL
     ({"alembic.ini": "[alembic]\nscript_location = db\nsqlalchemy.url = sqlite:///app.db\n",
       "db/versions/a1_x.py": ALEMBIC_REVISION}, ("alembic", ".", ["db/versions"], "sqlite")),
+    # a library's shipped ini (Optuna): the code beside it sets the URL it is given, so the ini's sqlite is no evidence
+    ({"lib/alembic.ini": "[alembic]\nscript_location = alembic\nsqlalchemy.url = sqlite:///alembic.db\n",
+      "lib/storage.py": "config.set_main_option('sqlalchemy.url', self.url)\n",
+      "lib/alembic/versions/a1_x.py": ALEMBIC_REVISION}, ("alembic", "lib", ["lib/alembic/versions"], None)),
     ({"alembic.ini": "[alembic]\nscript_location = myapp:migrations\n",
       "myapp/migrations/versions/a1_x.py": ALEMBIC_REVISION}, ("alembic", ".", ["myapp/migrations/versions"], None)),
     # script_location relative to where alembic runs, above the ini (MLflow's shipped alembic.ini)

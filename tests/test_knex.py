@@ -237,3 +237,36 @@ def test_every_knex_migrator_schema_helper_has_a_reader() -> None:
     from migrate_guard.extract import knex_helpers, knex_versions
 
     assert set(knex_helpers.HELPERS) == knex_versions.SCHEMA_HELPERS
+
+
+_PREDICATE_BRANCHES = """\
+exports.up = async function up(knex) {
+  if (isPg(knex)) {
+    await knex.raw('CREATE INDEX CONCURRENTLY IF NOT EXISTS fe_gen_idx ON final_entities (generation)');
+  } else if (!(await hasIndex(knex))) {
+    await knex.schema.alterTable('final_entities', (table) => {
+      table.index(['generation'], 'fe_gen_idx');
+    });
+  }
+  if (knex.client.config.client === 'pg') {
+    await knex.schema.alterTable('search', (table) => {
+      table.index(['entity_id'], 'search_entity_idx');
+    });
+  } else {
+    await knex.schema.alterTable('search', (table) => {
+      table.foreign('entity_id').references('entity_id').inTable('final_entities');
+    });
+  }
+};
+exports.config = { transaction: false };
+exports.down = async function down(knex) { await knex.raw('DROP INDEX fe_gen_idx'); };
+"""
+
+
+def test_else_of_a_postgres_test_never_runs_on_a_postgres_project(tmp_path: Path) -> None:
+    # Backstage: `if (isPg(knex))` (the project's own predicate) and `client === 'pg'` ... `} else {`: the else
+    # branches run on SQLite and MySQL only, so a Postgres project gets no Postgres lock findings for them
+    write_tree(tmp_path, {"knexfile.js": "module.exports = { client: 'pg' };",
+                          "migrations/20240101_predicates.js": _PREDICATE_BRANCHES})
+    found = {(f["line"], f["rule"]) for f in lint_json("--no-cache", cwd=tmp_path)}
+    assert found == {(11, "non-concurrent-index")}

@@ -321,6 +321,8 @@ def _build(root: Path, location: str, versions: str | None, url: str | None, sep
     folders = [_resolve(v, root) for v in _split(versions, separator)] if versions else [script / "versions"]
     folders = [f for f in folders if is_folder(f)] or [script / "versions"]
     dialect = dialect_of_url(url) if url and "driver://" not in url else None
+    if dialect is not None and config is not None and _url_set_in_code(config.parent):
+        dialect = None  # a library's shipped ini (Optuna): its URL is replaced by the one the user's code is given
     evidence = "alembic.ini sqlalchemy.url" if dialect else None
     if dialect is None:
         dialect = _dialect_from_env_py(script) or _dialect_from_requirements(root)
@@ -352,6 +354,15 @@ def _mysql_options_in(folders: list[Path]) -> bool:
     texts = [read_small(folder / name) or "" for folder in folders
              for name in sorted(list_dir(folder))[:_SNIFFED_REVISIONS] if name.endswith(".py")]
     return any(_MYSQL_OPTIONS.search(t) for t in texts) and not any("postgresql_" in t for t in texts)
+
+
+_URL_SET = re.compile(r"""set_main_option\(\s*['"]sqlalchemy\.url['"]""")
+
+
+def _url_set_in_code(folder: Path) -> bool:
+    """Whether a module beside the ini sets `sqlalchemy.url` itself, so the ini's URL is only a placeholder."""
+    modules = [name for name in list_dir(folder) if name.endswith(".py")][:30]
+    return any(_URL_SET.search(read_small(folder / name) or "") for name in modules)
 
 
 def _dialect_from_env_py(script: Path) -> str | None:

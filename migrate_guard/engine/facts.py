@@ -135,6 +135,8 @@ class _Walk:
     # `local` when first changed, and read from there from then on.
     local: SchemaState = field(default_factory=SchemaState)
     own: set[str] = field(default_factory=set)
+    # (database, name) of the indexes and constraints this migration's earlier operations dropped
+    dropped: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
     def start(cls, facts: MigrationFacts, ops: list[ir.Operation]) -> _Walk:
@@ -159,6 +161,8 @@ class _Walk:
                                                                and op.action != "begin")
 
     def leave(self, part: ir.Operation, op: ir.Operation) -> None:
+        if isinstance(part, (ir.DropIndex, ir.DropConstraint)):
+            self.dropped.add((self.dialect, norm(part.name)))
         if runs_elsewhere(op, self.facts.dialect):
             return  # a branch for another database (`if (client.includes('sqlite3'))`) leaves this one's tables alone
         if isinstance(part, ir.CreateTable):
@@ -231,7 +235,8 @@ def _default_is_expression(walk: _Walk, part: ir.AddColumn) -> bool:
 
 
 def _column_in_index(walk: _Walk, part: ir.DropColumn) -> bool:
-    return (walk.facts.state.column_in_index(part.table, part.column)
+    dropped = frozenset(name for database, name in walk.dropped if database == walk.dialect)
+    return (walk.facts.state.column_in_index(part.table, part.column, dropped)
             or walk.added.column_in_index(part.table, part.column))
 
 

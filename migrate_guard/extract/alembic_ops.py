@@ -221,6 +221,7 @@ class Args:
         node = self.node(position, name) if shift else argument(self.call, position, name)
         if self.strings is not None and node is not None:
             node = self.strings.resolve(node)
+        node = _final_name(node)
         value = _str(node)
         if value is None and node is not None and self.strings is not None:
             built = self.strings.read(node)
@@ -233,6 +234,15 @@ class Args:
     def kw(self, name: str) -> Any:
         return literal(keywords(self.call).get(name))
 
+
+
+def _final_name(node: ast.expr | None) -> ast.expr | None:
+    """`op.f("ix_name")` / `conv("ix_name")` mark a name the naming convention must leave as it is: the name."""
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords and (
+            isinstance(node.func, ast.Attribute) and node.func.attr == "f"
+            or isinstance(node.func, ast.Name) and node.func.id in ("f", "conv")):
+        return node.args[0]
+    return node
 
 
 def qualify(ops: list[ir.Operation], kw: dict[str, ast.expr]) -> None:

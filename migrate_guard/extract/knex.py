@@ -154,7 +154,7 @@ def _interpret(context: Any, entry: Any) -> None:
         # written, the up is the helper's
         up = Context(context.unit, source, context.evaluator, "up")
         read_helper_exports(up, COLUMN_TYPES)
-        context.ops.extend(up.ops)
+        context.ops.extend(up.readable_ops())
     elif read_helper_exports(context, COLUMN_TYPES) and entry is None:
         return
     names = first_param_names(entry) if entry is not None else set()

@@ -32,6 +32,7 @@ class Context:
     evaluator: Evaluator
     direction: ir.Direction
     ops: list[ir.Operation] = field(default_factory=list)
+    elsewhere: set[int] = field(default_factory=set)  # ids of ops in a branch that never runs on this database
 
     def value(self, node: Node | None) -> Any:
         return self.evaluator.evaluate(node)
@@ -47,8 +48,15 @@ class Context:
 
     def make(self, cls: Any, location: ir.Location, node: Node, **fields: Any) -> Any:
         dialect, negated = branch_dialect(self.source, node)
-        return cls(location=location, migration=self.unit.id, direction=self.direction,
-                   source=self.source.first_line(node), dialect=None if negated else dialect, **fields)
+        op = cls(location=location, migration=self.unit.id, direction=self.direction,
+                 source=self.source.first_line(node), dialect=None if negated else dialect, **fields)
+        if negated and self.unit.dialect in excluded_databases(self.source, node):
+            self.elsewhere.add(id(op))  # `} else {` after `if (client === 'pg')`, on a Postgres project
+        return op
+
+    def readable_ops(self) -> list[ir.Operation]:
+        """The operations that run on this project's database."""
+        return [op for op in self.ops if id(op) not in self.elsewhere] if self.elsewhere else self.ops
 
     def emit(self, cls: Any, location: ir.Location, node: Node, **fields: Any) -> Any:
         op = self.make(cls, location, node, **fields)
@@ -118,6 +126,9 @@ def _enclosing_branches(source: Source, node: Node) -> Iterator[tuple[str, bool]
 _INCLUDES_TEST = re.compile(r"""^\(?\s*(?P<not>!?)\s*(?P<a>[\w$.?]+)\s*\.\s*(?:includes|startsWith)"""
                             r"""\(\s*(?P<q>['"`])(?P<w>[\w-]+)(?P=q)\s*\)\s*\)?$""")
 _FLAG = re.compile(r"^\(?\s*(?P<not>!?)\s*(?P<name>[A-Za-z_$][\w$]*)\s*\)?$")
+# a project's own predicate: `isPg(knex)`, `!isSqlite(knex)`, `await utils.isMySQL(db)`
+_PREDICATE_TEST = re.compile(r"^\(?\s*(?P<not>!?)\s*\(?\s*(?:await\s+)?(?:[\w$]+\.)*is_?(?P<w>[A-Za-z0-9]+)"
+                             r"\s*\([^()]*\)\s*\)?\s*\)?$")
 
 
 def _dialect_test(source: Source, test: str, at: Node, follow: bool = True) -> tuple[str, bool] | None:
@@ -137,6 +148,10 @@ def _dialect_test(source: Source, test: str, at: Node, follow: bool = True) -> t
         if dialect is not None and _names_the_database(included.group("a")):
             return dialect, included.group("not") == "!"
         return None
+    predicate = _PREDICATE_TEST.match(test)
+    if predicate is not None:
+        dialect = dialect_word(predicate.group("w"))
+        return (dialect, predicate.group("not") == "!") if dialect is not None else None
     flag = _FLAG.match(test)
     if flag is not None and follow:
         value = _flag_value(source, flag.group("name"), at)
@@ -207,12 +222,12 @@ def extract_js(unit: MigrationUnit, orm: str, interpret: Interpreter,
                 entry = entries.get(direction)
                 if entry is not None:
                     interpret(context, entry)
-                    operations.extend(context.ops)
+                    operations.extend(context.readable_ops())
         else:
             # No up/down found (a damaged or unusual file): read every call of the whole file as `up`.
             context = Context(unit, source, evaluator, "up")
             interpret(context, None)
-            operations.extend(context.ops)
+            operations.extend(context.readable_ops())
     except RecursionError:
         operations.append(ir.ParseError(location=ir.Location(shown, 1, 1, 1), migration=unit.id,
                                         message=f"cannot lint {shown}: expressions nested too deeply to read"))
