@@ -33,6 +33,21 @@ def swapped_operations(ops: list[ir.Operation]) -> set[int]:
     return swapped
 
 
+def readds_with_copy(ops: list[ir.Operation]) -> set[int]:
+    """ids of the ADD COLUMNs that take the name of a column renamed away earlier in the migration, which a later
+    UPDATE copies into them (`RENAME COLUMN id TO tmp_id; ADD COLUMN id varchar(36); UPDATE t SET id = tmp_id`)."""
+    found: set[int] = set()
+    renamed: dict[tuple[str, str], str] = {}  # (table, old name) -> the name it was renamed to
+    for i, op in enumerate(ops):
+        if isinstance(op, ir.RenameColumn):
+            renamed[(norm(op.table), norm(op.column))] = norm(op.new_name)
+        elif isinstance(op, ir.AddColumn):
+            key = (norm(op.table), norm(op.column.name))
+            if key in renamed and _copies(ops[i + 1:], ("column", key[0]), target=key[1], source=renamed[key]):
+                found.add(id(op))
+    return found
+
+
 _Owner = tuple[str, str]  # ("table", "") or ("column", its table)
 
 

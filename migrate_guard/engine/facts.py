@@ -10,6 +10,9 @@
   data copied into another table (column) that then takes its name, so the data and the name are kept (SQLite's way
   to change a table; a column's type changed by copy); see swapped_operations
 - table_dropped_later: a dropped index's table is dropped later in the same migration
+- replaced_type: an added column takes the name of one an earlier operation of the migration renamed away, with
+  another type, and a later UPDATE copies the data into it (`RENAME COLUMN id TO tmp_id; ADD COLUMN id varchar(36);
+  UPDATE .. SET id = tmp_id`): the old type
 - forward_loss: what the up migration (MigrationInfo) or a step with a no-op reverse (RunCode) destroys, in words
   ("drops table users"), or None: a no-op down is only a problem when there is data it cannot bring back
 - dialect, postgres_version
@@ -25,7 +28,7 @@ from .. import ir
 from ..model import Migration
 from ..schema import SchemaState, norm, runs_elsewhere
 from .column_types import column_type_facts, type_change_safe, type_unchanged
-from .effects import data_loss, index_drops_before_table_drop, swapped_operations, up_effect
+from .effects import data_loss, index_drops_before_table_drop, readds_with_copy, swapped_operations, up_effect
 from .locks import LockTracker
 
 # Every fact a rule's `when` may name besides the operation's own fields (engine/validate.py checks rules against it;
@@ -36,7 +39,7 @@ FACTS = frozenset({
     "column_in_index", "has_index", "on_delete", "name_follows_pattern", "index_name_pattern", "old_type", "new_type",
     "type_change_safe", "type_unchanged", "becomes_not_null", "lock_mode", "lock_timeout_set", "first_unguarded_lock",
     "table_locked_in_transaction", "transaction_state", "enum_value_used_later", "long_identifier",
-    "up_effect", "json_columns", "int_columns", "serial_columns", "timestamp_columns", "varchar_columns", "char_columns",
+    "up_effect", "replaced_type", "json_columns", "int_columns", "serial_columns", "timestamp_columns", "varchar_columns", "char_columns",
 })
 
 
@@ -137,6 +140,9 @@ class _Walk:
     own: set[str] = field(default_factory=set)
     # (database, name) of the indexes and constraints this migration's earlier operations dropped
     dropped: set[tuple[str, str]] = field(default_factory=set)
+    # (table, column) -> its type, for the columns this migration's earlier operations renamed away
+    renamed_away: dict[tuple[str, str], ir.ColumnType] = field(default_factory=dict)
+    readds: set[int] | None = None  # readds_with_copy(ops), when first needed
 
     @classmethod
     def start(cls, facts: MigrationFacts, ops: list[ir.Operation]) -> _Walk:
@@ -171,6 +177,10 @@ class _Walk:
             self.created.add(norm(part.new_name))
         if part is not op:
             return
+        if isinstance(op, ir.RenameColumn):
+            kind = self.view(op.table).column_type(op.table, op.column)
+            if kind is not None:
+                self.renamed_away[(norm(op.table), norm(op.column))] = kind
         state = self.facts.state
         for table in _tables_changed(op):
             if table not in self.own:
@@ -281,6 +291,26 @@ def _type_unchanged(walk: _Walk, part: ir.AlterColumnType) -> bool:
     return type_unchanged(_old_column_type(walk, part), part.new_type)
 
 
+_SERIAL_BASE = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
+                "smallserial": "smallint", "serial2": "smallint"}
+
+
+def _replaced_type(walk: _Walk, part: ir.AddColumn) -> str | None:
+    old = walk.renamed_away.get((norm(part.table), norm(part.column.name)))
+    if old is None:
+        return None
+    if walk.readds is None:
+        walk.readds = readds_with_copy(walk.ops)
+    if id(part) not in walk.readds:
+        return None  # a rename and a new column of the old name, the data not copied: rename-column's business
+    if old.name in _SERIAL_BASE:  # the values are integers; the sequence is not the type
+        old = ir.ColumnType(_SERIAL_BASE[old.name], (), _SERIAL_BASE[old.name])
+    new = part.column.type
+    if old is None or new is None or type_unchanged(old, new) or type_change_safe(old, new, walk.dialect):
+        return None
+    return str(old)
+
+
 def _becomes_not_null(walk: _Walk, part: ir.SetNotNull) -> bool:
     was_nullable = walk.view(part.table).nullable(part.table, part.column)
     # a restated NOT NULL (MySQL MODIFY) changes the column only when it was known to be nullable
@@ -299,6 +329,7 @@ _FACTS_BEFORE_LOCKS: list[tuple[Any, str, _Fact]] = [
 ]
 _FACTS_AFTER_LOCKS: list[tuple[Any, str, _Fact]] = [
     (ir.AddColumn, "default_is_expression", _default_is_expression),
+    (ir.AddColumn, "replaced_type", _replaced_type),
     (ir.DropColumn, "column_in_index", _column_in_index),
     (ir.AddConstraint, "has_index", _has_index),
     (ir.AddConstraint, "on_delete", _on_delete),
