@@ -228,3 +228,34 @@ def test_helper_outside_the_project_is_not_read(tmp_path: Path) -> None:
     unit = MigrationUnit(orm="sequelize", id=path.name, files=[path], dialect="postgres",
                          project=Project(orm="sequelize", root=str(project), migrations=[str(path.parent)]))
     assert up_ops(sequelize.extract(unit)) == []
+
+
+def test_the_migration_objects_own_methods_are_read_with_the_interface(tmp_path: Path) -> None:
+    # farm-orchestrator: up() calls `this.createSessionsTable(queryInterface, Sequelize)`, whose body calls a helper
+    # of the file; a method not given the interface, and one calling itself, add nothing
+    ops = _helper_project(tmp_path, textwrap.dedent("""\
+        async function createTableIfNotExists(qi, name, definition) {
+          if (!(await qi.tableExists(name))) await qi.createTable(name, definition);
+        }
+        module.exports = {
+          async up(queryInterface, Sequelize) {
+            await this.createSessions(queryInterface, Sequelize);
+            await this.log('x');
+            await this.loop(queryInterface);
+          },
+          async createSessions(qi, S) {
+            await createTableIfNotExists(qi, 'sessions', { id: { type: S.UUID, primaryKey: true } });
+            await qi.dropTable('legacy');
+          },
+          log(text) { return text; },
+          async loop(qi) { await this.loop(qi); },
+        };
+    """))
+    assert ops == [("create_table", "sessions", 11), ("drop_table", "legacy", 12)]
+
+
+def test_change_column_with_references_adds_the_foreign_key_again(tmp_path: Path) -> None:
+    migration = extract(tmp_path, "await queryInterface.changeColumn('sessions', 'node_id', "
+                                  "{ type: Sequelize.UUID, allowNull: true, references: { model: 'nodes', key: 'id' } });")
+    fks = [op for op in up_ops(migration) if op.kind == "add_constraint"]
+    assert [(fk.table, fk.columns, fk.references.table) for fk in fks] == [("sessions", ("node_id",), "nodes")]

@@ -73,14 +73,23 @@ def extract(unit: MigrationUnit) -> Migration:
 
 
 def _interpret(context: Any, entry: Any) -> None:
-    from .js.structure import aliases, chain_tops, first_param_names, flatten
+    from .js.structure import first_param_names
+
+    interfaces = first_param_names(entry, 0, "context") if entry is not None else set()
+    _read_body(context, entry.body if entry is not None else context.source.root, interfaces or {"queryInterface"}, ())
+
+
+_MAX_METHOD_DEPTH = 3
+
+
+def _read_body(context: Any, body: Any, interfaces: set[str], following: tuple[str, ...]) -> None:
+    """The QueryInterface calls of a body, and of the migration object's own methods it calls with the interface
+    (`await this.createUsersTable(queryInterface, Sequelize)`), up to three levels."""
+    from .js.structure import aliases, chain_tops, flatten
     from .sequelize_calls import call as _call, helper as _helper
 
     source = context.source
-    interfaces = first_param_names(entry, 0, "context") if entry is not None else set()
-    interfaces = aliases(source, entry.body if entry is not None else source.root,
-                         interfaces or {"queryInterface"})
-    body = entry.body if entry is not None else source.root
+    interfaces = aliases(source, body, interfaces)
     sequelizes = _sequelize_names(source, body, interfaces) | {"sequelize"}
     interfaces |= _query_interface_names(source, body, interfaces | sequelizes)
     for top in chain_tops(body):
@@ -98,8 +107,28 @@ def _interpret(context: Any, entry: Any) -> None:
             _call(context, chain, links[0])
         elif chain.root in sequelizes and links and links[0].name == "query" and links[0].args:
             context.sql(context.value(links[0].args[0]), links[0].args[0])
+        elif chain.root == "this" and links and len(following) < _MAX_METHOD_DEPTH:
+            _method_call(context, chain, interfaces, following)
         elif chain.top.type == "call_expression":
             _helper(context, chain, interfaces)
+
+
+def _method_call(context: Any, chain: Any, interfaces: set[str], following: tuple[str, ...]) -> None:
+    from .js.local_helpers import own_method
+    from .js.structure import function_param_names
+
+    link = chain.links[0]
+    if not link.name or link.args is None or link.name in following:
+        return
+    method = own_method(context.source, chain.top, link.name)
+    body = method.child_by_field_name("body") if method is not None else None
+    if method is None or body is None:
+        return
+    passed = [context.source.text_of(a) if a.type == "identifier" else None for a in link.args]
+    params = function_param_names(context.source, method)
+    names = {p for p, a in zip(params, passed) if p and a in interfaces}
+    if names:
+        _read_body(context, body, names, (*following, link.name))
 
 
 def _query_interface_names(source: Any, body: Any, owners: set[str]) -> set[str]:

@@ -88,6 +88,9 @@ def _change_column(call: _Call) -> None:
     call.emit(ir.AlterColumnType, table=call.table, column=column.name, new_type=column.type)
     if isinstance(call.arg(2), JsObject) and call.arg(2).get("allowNull") is False:
         call.emit(ir.SetNotNull, table=call.table, column=column.name)
+    if column.references is not None:  # Postgres' changeColumnQuery adds `FOREIGN KEY (c) REFERENCES ..` again
+        call.emit(ir.AddConstraint, table=call.table, constraint_type="foreign_key", columns=(column.name,),
+                  references=column.references)
 
 
 def _add_index(call: _Call) -> None:

@@ -107,12 +107,13 @@ def _read_body(context: Any, body: Any, names: set[str], dsl: dict[str, str], fo
 
 
 def _method_call(context: Any, chain: Any, names: set[str], dsl: dict[str, str], following: tuple[str, ...]) -> None:
+    from .js.local_helpers import own_method
     from .js.structure import function_param_names
 
     link = chain.links[0] if chain.links else None
     if link is None or not link.name or link.args is None or link.name in following:
         return
-    method = _class_method(context.source, chain.top, link.name)
+    method = own_method(context.source, chain.top, link.name)
     body = method.child_by_field_name("body") if method is not None else None
     if method is None or body is None:
         return
@@ -125,14 +126,3 @@ def _method_call(context: Any, chain: Any, names: set[str], dsl: dict[str, str],
         _read_body(context, body, method_names or {"\0"}, method_dsl, (*following, link.name))
 
 
-def _class_method(source: Any, node: Any, name: str) -> Any:
-    """The method `name` of the class around `node`."""
-    scope = node.parent
-    while scope is not None and scope.type not in ("class_body",):
-        scope = scope.parent
-    for member in scope.named_children if scope is not None else []:
-        if member.type == "method_definition":
-            named = member.child_by_field_name("name")
-            if named is not None and source.text_of(named) == name:
-                return member
-    return None

@@ -77,6 +77,25 @@ def helper_calls(source: Source, evaluator: Evaluator, call: Node, interfaces: s
     return calls
 
 
+def own_method(source: Source, node: Node, name: str) -> Node | None:
+    """The method `name` of the class or object literal around `node` (what `this.name(...)` calls there):
+    `class M { async up(qr) { await this.name(qr) } name(qr) {} }`, `module.exports = { up() {}, name() {} }`."""
+    scope = node.parent
+    while scope is not None and scope.type not in ("class_body", "object"):
+        scope = scope.parent
+    for member in scope.named_children if scope is not None else []:
+        if member.type == "method_definition":
+            named = member.child_by_field_name("name")
+            if named is not None and source.text_of(named) == name:
+                return member
+        elif member.type == "pair":
+            key, value = member.child_by_field_name("key"), member.child_by_field_name("value")
+            if key is not None and value is not None and source.text_of(key).strip("'\"") == name \
+                    and value.type in FUNCTION_TYPES:
+                return value
+    return None
+
+
 def _callee(source: Source, node: Node | None) -> tuple[str | None, str] | None:
     """(module alias or None, function name) of `name`, `alias.name` or `(0, alias.name)`."""
     if node is not None and node.type == "call_expression" and _is_await(source, node.child_by_field_name("function")):
