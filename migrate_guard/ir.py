@@ -117,6 +117,8 @@ class AlterColumnType(Operation):
     # what the down restores the column to (a restating tool's down): the old type when no earlier migration tells
     old_type_in_down: ColumnType | None = None
     using: str | None = None
+    # the tool restates the whole column (changeColumn, .alter(), MODIFY) whether or not its type changes
+    restated: bool = False
 
 
 @dataclass(kw_only=True, eq=False)

@@ -6,6 +6,7 @@
 - in_transaction: the statement runs inside a transaction (explicit BEGIN, or the tool wraps the migration)
 - type_change_safe / old_type: a column type change that Postgres does without rewriting the table
 - type_unchanged: the "new" type of an AlterColumnType is the type the column already has
+- type_unknown: a tool restates a column (changeColumn, .alter(), MODIFY) whose current type nothing here tells
 - table_rebuilt / column_swapped: a dropped or renamed table (column) is part of a swap in the same migration: its
   data copied into another table (column) that then takes its name, so the data and the name are kept (SQLite's way
   to change a table; a column's type changed by copy); see swapped_operations
@@ -37,7 +38,7 @@ FACTS = frozenset({
     "dialect", "postgres_version", "orm", "transactional", "in_transaction", "table_is_new", "table_rebuilt",
     "column_swapped", "table_dropped_later", "forward_loss", "operation", "from_sql", "default_is_expression",
     "column_in_index", "has_index", "on_delete", "name_follows_pattern", "index_name_pattern", "old_type", "new_type",
-    "type_change_safe", "type_unchanged", "becomes_not_null", "lock_mode", "lock_timeout_set", "first_unguarded_lock",
+    "type_change_safe", "type_unchanged", "type_unknown", "becomes_not_null", "lock_mode", "lock_timeout_set", "first_unguarded_lock",
     "table_locked_in_transaction", "transaction_state", "enum_value_used_later", "long_identifier",
     "up_effect", "replaced_type", "json_columns", "int_columns", "serial_columns", "timestamp_columns", "varchar_columns", "char_columns",
 })
@@ -291,6 +292,10 @@ def _type_unchanged(walk: _Walk, part: ir.AlterColumnType) -> bool:
     return type_unchanged(_old_column_type(walk, part), part.new_type)
 
 
+def _type_unknown(walk: _Walk, part: ir.AlterColumnType) -> bool:
+    return part.restated and _old_column_type(walk, part) is None
+
+
 _SERIAL_BASE = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
                 "smallserial": "smallint", "serial2": "smallint"}
 
@@ -339,5 +344,6 @@ _FACTS_AFTER_LOCKS: list[tuple[Any, str, _Fact]] = [
     (ir.AlterColumnType, "new_type", _new_type),
     (ir.AlterColumnType, "type_change_safe", _type_change_safe),
     (ir.AlterColumnType, "type_unchanged", _type_unchanged),
+    (ir.AlterColumnType, "type_unknown", _type_unknown),
     (ir.SetNotNull, "becomes_not_null", _becomes_not_null),
 ]

@@ -234,7 +234,8 @@ def _change_column(context: Any, location: Any, node: Any, table: str, name: str
 
     column = _column(name, spec)
     if column.type is not None:
-        context.emit(ir.AlterColumnType, location, node, table=table, column=column.name, new_type=column.type)
+        context.emit(ir.AlterColumnType, location, node, table=table, column=column.name, new_type=column.type,
+                     restated=True)
     if isinstance(spec, JsObject) and is_truthy(spec.get("notNull")) is True:
         context.emit(ir.SetNotNull, location, node, table=table, column=column.name)
 

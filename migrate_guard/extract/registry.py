@@ -70,6 +70,9 @@ def _classify(path: Path, head: str, preferred: str | None) -> Format | None:
     suffix = path.suffix.lower()
     if path.name.lower().endswith(_DECLARATION_SUFFIXES):
         return None
+    if preferred:  # a file that says it is another tool's migration is that tool's, in any project's folder
+        certain = format_of(path, head)
+        preferred = certain or preferred
     order = [preferred] if preferred else []
     order += [orm for orm in MODULES if orm != preferred]
     for orm in order:

@@ -242,7 +242,7 @@ def _change_column(context: Any, location: Any, node: Any, table: str, old: Any,
     if old_type is None or new_column.type is None or (old_type.name, old_type.params) != (
             new_column.type.name, new_column.type.params):
         context.emit(ir.AlterColumnType, location, node, table=table, column=new_column.name,
-                     new_type=new_column.type, old_type=old_type)
+                     new_type=new_column.type, old_type=old_type, restated=True)
     if old_column is not None and old_column.nullable and not new_column.nullable:
         context.emit(ir.SetNotNull, location, node, table=table, column=new_column.name)
 

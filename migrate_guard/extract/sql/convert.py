@@ -274,7 +274,7 @@ def _modify_column(action: exp.ModifyColumn, alter: _Alter) -> list[Any]:
     ops: list[Any] = []
     if old_name is not None and old_name.name != col.name:
         ops.append(make(ir.RenameColumn, table=table, column=old_name.name, new_name=col.name))
-    ops.append(make(ir.AlterColumnType, table=table, column=col.name, new_type=col.type))
+    ops.append(make(ir.AlterColumnType, table=table, column=col.name, new_type=col.type, restated=True))
     if not col.nullable:
         ops.append(make(ir.SetNotNull, table=table, column=col.name, restated=True))
     return ops
