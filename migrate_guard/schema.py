@@ -143,6 +143,9 @@ class SchemaState:
             self.not_null.setdefault(norm(op.table), set()).add(norm(op.column.name))
         elif isinstance(op, ir.SetNotNull):
             self.not_null.setdefault(norm(op.table), set()).add(norm(op.column))
+        elif isinstance(op, ir.AddConstraint) and op.constraint_type == "primary_key":
+            # a primary key makes its columns NOT NULL, and they stay so when it is dropped
+            self.not_null.setdefault(norm(op.table), set()).update(norm(c) for c in op.columns)
         elif isinstance(op, (ir.DropNotNull, ir.DropColumn)):
             self.not_null.get(norm(op.table), set()).discard(norm(op.column))
         elif isinstance(op, ir.RenameColumn):
@@ -163,10 +166,10 @@ class SchemaState:
 
     def nullable(self, table: str, column: str) -> bool | None:
         """Is the column nullable: True / False as far as earlier migrations tell, None when the column is unknown."""
+        if norm(column) in self.not_null.get(norm(table), set()):
+            return False  # also of a table no migration created (a primary key added to it)
         if norm(column) not in self.columns.get(norm(table), {}):
             return None
-        if norm(column) in self.not_null.get(norm(table), set()):
-            return False
         return None if norm(column) in self.typed_only.get(norm(table), set()) else True
 
     def column_type(self, table: str, column: str) -> ir.ColumnType | None:
