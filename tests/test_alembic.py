@@ -249,3 +249,27 @@ def test_names_wrapped_in_op_f_or_conv_are_the_names(tmp_path: Path) -> None:
         "def downgrade():\n    op.drop_index(op.f('trials_study_id_key'), table_name='trials')\n")})
     messages = [f["message"] for f in findings("a1_f.py", cwd=tmp_path) if f["rule"] == "non-concurrent-index"]
     assert messages and all("index trials_study_id_key on trials" in m for m in messages)
+
+
+def test_model_tablenames_are_read_from_the_projects_models(tmp_path: Path) -> None:
+    # MLflow: `from mlflow.store.tracking.dbmodels.models import SqlScorer` ... `SqlScorer.__tablename__`
+    write_tree(tmp_path, {
+        "app/__init__.py": "", "app/db/__init__.py": "",
+        "app/db/models.py": "class SqlUser(Base):\n    __tablename__ = 'users'\n\n\n"
+                            "class SqlTag(Base):\n    __tablename__ = 'tags'\n",
+        "app/migrations/versions/a1_m.py": HEAD.replace('"r1"', '"a1"').replace(
+            "import sqlalchemy as sa\n", "import sqlalchemy as sa\n\nfrom app.db.models import SqlTag, SqlUser\n") + (
+            "def upgrade():\n"
+            "    op.drop_column(SqlUser.__tablename__, 'nick')\n"
+            "    with op.batch_alter_table(SqlTag.__tablename__) as batch_op:\n"
+            "        batch_op.drop_column('color')\n"
+            "    for table in [SqlUser.__tablename__, SqlTag.__tablename__]:\n"
+            "        op.drop_index(f'ix_{table}_name', table_name=table)\n"
+            "    op.drop_column(SqlMissing.__tablename__, 'x')\n\n\n"
+            "def downgrade():\n    op.execute('SELECT 1')\n")})
+    got = [(f["line"], f["message"].split(" deletes")[0].split(" without")[0])
+           for f in findings("app/migrations/versions/a1_m.py", cwd=tmp_path)
+           if f["rule"] in ("drop-column", "non-concurrent-index")]
+    assert got == [(11, "Dropping column users.nick"), (13, "Dropping column tags.color"),
+                   (15, "Dropping index ix_users_name"), (15, "Dropping index ix_tags_name"),
+                   (16, "Dropping column {SqlMissing.__tablename__}.x")]

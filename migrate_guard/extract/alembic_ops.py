@@ -136,7 +136,7 @@ def op_create_foreign_key(reader: Reader, call: ast.Call, table: str | None, a: 
         table, referent = a.text(1, "source_table"), a.text(2, "referent_table")
         local, remote = _strings(argument(call, 3, "local_cols")), _strings(argument(call, 4, "remote_cols"))
     else:
-        referent = _str(argument(call, 1, "referent_table")) or "?"
+        referent = a.text(2, "referent_table")
         local, remote = _strings(argument(call, 2, "local_cols")), _strings(argument(call, 3, "remote_cols"))
     ref = ir.ForeignKeyRef(referent, remote, _str(keywords(call).get("ondelete")))
     return [reader.make(ir.AddConstraint, call, table=table, constraint_type="foreign_key", name=name,

@@ -108,11 +108,13 @@ class Reader:
         """`for table in ("a", "b"): op.drop_table(table)`: the body once per name of a literal list (a drop of a and
         a drop of b); over anything else, once with the loop variable unknown."""
         items = self.strings.resolve(statement.iter)
-        names = [literal(e) for e in items.elts] if isinstance(items, (ast.List, ast.Tuple, ast.Set)) else []
+        elements = [self.strings.resolve(e) or e for e in items.elts] \
+            if isinstance(items, (ast.List, ast.Tuple, ast.Set)) else []
+        names = [literal(e) for e in elements]
         ops: list[ir.Operation] = []
         if isinstance(statement.target, ast.Name) and names and len(names) <= 50 \
                 and all(isinstance(n, str) for n in names):
-            for element in items.elts:  # type: ignore[union-attr]
+            for element in elements:
                 self.bindings[statement.target.id] = element
                 ops += self.block(statement.body, aliases)
         else:
@@ -174,16 +176,15 @@ class Reader:
         return ops
 
     def model_table(self, node: ast.expr) -> str:
-        """A model class of this file (`class User(Base): __tablename__ = "users"`) or a table: its table's name."""
+        """A model class (`class User(Base): __tablename__ = "users"`, of this file or imported from the project) or a
+        table: its table's name."""
         value = self.strings.resolve(node)
         if isinstance(node, ast.Name):
-            model = next((c for c in self.source.tree.body if isinstance(c, ast.ClassDef) and c.name == node.id), None)
-            for statement in model.body if model is not None else []:
-                if isinstance(statement, ast.Assign) and any(
-                        isinstance(t, ast.Name) and t.id == "__tablename__" for t in statement.targets):
-                    name = literal(statement.value)
-                    if isinstance(name, str):
-                        return name
+            from .py_models import model_table
+
+            name = model_table(self.source.tree, self.source.path, node.id)
+            if name is not None:
+                return name
         return self.table_name(value or node)
 
     def foreign(self, call: ast.Call) -> str | None:
@@ -319,7 +320,8 @@ class Reader:
                 continue
             name = last_name(call.func)
             if name == "batch_alter_table" and isinstance(item.optional_vars, ast.Name):
-                table, schema = literal(argument(call, 0, "table_name")), literal(keywords(call).get("schema"))
+                table = literal(self.strings.resolve(argument(call, 0, "table_name")))
+                schema = literal(keywords(call).get("schema"))
                 table = table if isinstance(table, str) else "?"
                 inner[item.optional_vars.id] = f"{schema}.{table}" if isinstance(schema, str) else table
             elif name == "autocommit_block":

@@ -68,6 +68,12 @@ class StringReader:
             if bound is None or bound is node:
                 break
             node = bound
+        if isinstance(node, ast.Attribute) and node.attr == "__tablename__" and isinstance(node.value, ast.Name):
+            from .py_models import model_table
+
+            table = model_table(self.source.tree, self.source.path, node.value.id)
+            if table is not None:  # SqlScorer.__tablename__: the model's table, read from its module
+                return ast.copy_location(ast.Constant(table), node)
         return node
 
     def read(self, node: ast.expr | None) -> BuiltString | None:
