@@ -177,6 +177,8 @@ def _namespace(op: ir.Operation, facts: dict[str, Any]) -> dict[str, Any]:
         namespace["default"] = op.column.default.text if op.column.default else ""
     if isinstance(op, ir.Truncate):
         namespace["table"] = op.table
+    if isinstance(op, ir.DropIndex) and not op.table:  # DROP INDEX x of an index no migration here created
+        namespace["table"] = "the index's table"
     namespace.update({k: v for k, v in facts.items() if v is not None})
     return namespace
 
