@@ -141,6 +141,23 @@ def test_explicit_files_get_their_project_dialect(tmp_path: Path, engine: str, e
     assert result.rules() == expected
 
 
+@pytest.mark.parametrize("package", [
+    {"scripts": {"migrate": "knex --knexfile ./config/knexfile.js migrate:latest"}},
+    # Mojaloop: the flag kept in package.json's config, used as $npm_package_config_knex
+    {"config": {"knex": "--knexfile ./config/knexfile.js"}, "scripts": {"migrate": "knex $npm_package_config_knex"}},
+])
+def test_explicit_files_find_a_knexfile_package_json_points_at(tmp_path: Path, package: dict) -> None:
+    import json
+
+    write_tree(tmp_path, {"package.json": json.dumps({"dependencies": {"knex": "3"}, **package}),
+                          "config/knexfile.js": "module.exports = { client: 'mysql', migrations: "
+                                                "{ directory: '../migrations' } };\n",
+                          "migrations/20240101_idx.js": "exports.up = (knex) => knex.schema.alterTable('t', (t) => "
+                                                        "{ t.index('a'); });\nexports.down = () => {};\n"})
+    result = run_cli("check", "migrations/20240101_idx.js", "--format", "json", "--fail-on", "never", cwd=tmp_path)
+    assert "non-concurrent-index" not in result.rules()  # MySQL builds indexes online
+
+
 def test_projects_for_paths_probes_only_the_folders_above_the_files(tmp_path: Path, monkeypatch) -> None:
     from migrate_guard import detect as detect_module
 

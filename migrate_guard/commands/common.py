@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 
 from ..config import FAIL_LEVELS, Config, load_config
 from ..dialects import DATABASES, canonical
@@ -79,10 +80,11 @@ def side_reports(args: argparse.Namespace) -> dict[str, str]:
     return {fmt: path for fmt in SIDE_REPORTS if (path := getattr(args, f"side_{fmt}", None))}
 
 
-def _write(path: str, text: str) -> None:
+def _write(path: str, texts: str | Iterable[str]) -> None:
     try:
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            for text in (texts,) if isinstance(texts, str) else texts:
+                handle.write(text)
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
@@ -91,12 +93,13 @@ def emit(report: Report, fmt: str, output: str | None, extra: dict[str, str] | N
          text_options: dict[str, bool] | None = None) -> None:
     """The main report to stdout (or --output FILE), then each extra report file (--junit-xml FILE, ...).
     `text_options` (quiet, statistics) shape the text report only."""
-    from ..report import renderer
+    from ..report import pieces
 
     options = (text_options or {}) if fmt == "text" else {}
     if output:
-        _write(output, renderer(fmt)(report, color=False, **options))
+        _write(output, pieces(fmt)(report, color=False, **options))
     else:
-        sys.stdout.write(renderer(fmt)(report, color=use_color(sys.stdout) and fmt == "text", **options))
+        for text in pieces(fmt)(report, color=use_color(sys.stdout) and fmt == "text", **options):
+            sys.stdout.write(text)
     for extra_fmt, path in (extra or {}).items():
-        _write(path, renderer(extra_fmt)(report, color=False))
+        _write(path, pieces(extra_fmt)(report, color=False))

@@ -185,8 +185,9 @@ class TableBuilder:
     def alter(self, column: Any, modifiers: dict[str, Any], location: Any, node: Any) -> None:
         from .. import ir
 
-        self.emit_alter(ir.AlterColumnType, location, node, column=column.name, new_type=column.type, old_type=None,
-                        restated=True)
+        if column.type is not None:  # a type that cannot be read says nothing of a change (the column is restated)
+            self.emit_alter(ir.AlterColumnType, location, node, column=column.name, new_type=column.type,
+                            old_type=None, restated=True)
         if "notNullable" in modifiers:  # .alter() restates the whole column: NOT NULL is a change only if it was not
             self.emit_alter(ir.SetNotNull, location, node, column=column.name, restated=True)
         elif "nullable" in modifiers:

@@ -85,7 +85,8 @@ def _rename_column(call: _Call) -> None:
 
 def _change_column(call: _Call) -> None:
     column = _column(name_of(call.arg(1)) or "?", call.arg(2))
-    call.emit(ir.AlterColumnType, table=call.table, column=column.name, new_type=column.type, restated=True)
+    if column.type is not None:  # a type that cannot be read says nothing of a change (the column is restated)
+        call.emit(ir.AlterColumnType, table=call.table, column=column.name, new_type=column.type, restated=True)
     if isinstance(call.arg(2), JsObject) and call.arg(2).get("allowNull") is False:
         call.emit(ir.SetNotNull, table=call.table, column=column.name)
     if column.references is not None:  # Postgres' changeColumnQuery adds `FOREIGN KEY (c) REFERENCES ..` again

@@ -28,15 +28,17 @@ class ExcerptLine:
 
 
 class SourceFiles:
-    """Lines of the files findings point at, each file read once."""
+    """Lines of the files findings point at. Only the last file read is kept: the reporters go through findings
+    sorted by path, so each file is read once, and 20,000 files' text is not held until the report ends."""
 
     def __init__(self) -> None:
-        self._lines: dict[str, list[str] | None] = {}
+        self._path: str | None = None
+        self._lines: list[str] | None = None
 
     def lines(self, path: str) -> list[str] | None:
-        if path not in self._lines:
-            self._lines[path] = _read(path)
-        return self._lines[path]
+        if path != self._path:
+            self._path, self._lines = path, _read(path)
+        return self._lines
 
     def excerpt(self, location: Location) -> list[ExcerptLine | None]:
         """The lines of the statement at `location`, with the span marked; None stands for lines left out."""

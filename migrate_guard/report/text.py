@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from itertools import groupby
 
 from ..model import Finding, Report
@@ -20,22 +21,27 @@ _RESET = "\033[0m"
 
 
 def render(report: Report, color: bool = False, quiet: bool = False, statistics: bool = False) -> str:
+    return "".join(pieces(report, color, quiet, statistics))
+
+
+def pieces(report: Report, color: bool = False, quiet: bool = False, statistics: bool = False) -> Iterator[str]:
+    """The report a file at a time (every line ends with a newline): 65,000 findings with their source lines are
+    never one list of lines and one string."""
     def paint(text: str, style: str) -> str:
         return f"{_COLORS[style]}{text}{_RESET}" if color and text else text
 
-    lines: list[str] = []
     shown = [f for f in report.findings if f.severity == "error"] if quiet else report.findings
     if statistics:
-        lines.extend(_statistics(shown, paint))
+        yield "".join(line + "\n" for line in _statistics(shown, paint))
     else:
         sources = SourceFiles()
         for raw_path, findings in groupby(shown, key=lambda f: f.location.path):
-            lines.append(paint(printable(raw_path), "bold"))
+            lines = [paint(printable(raw_path), "bold")]
             for finding in findings:
                 lines.extend(_finding(finding, sources, paint))
             lines.append("")
-    lines.append(_summary(report))
-    return "\n".join(lines) + "\n"
+            yield "".join(line + "\n" for line in lines)
+    yield _summary(report) + "\n"
 
 
 def _finding(finding: Finding, sources: SourceFiles, paint) -> list[str]:  # type: ignore[no-untyped-def]
