@@ -30,6 +30,11 @@ def swapped_operations(ops: list[ir.Operation]) -> set[int]:
             if j < i and _copies(ops[j + 1:i], owner, target=old, source=name):  # the original renamed away
                 swapped |= {id(op), id(ops[j])}
                 break
+            if j < i and owner[0] == "table" and _read_into_new_table(ops[j + 1:i], source=name):
+                # moved row by row by code into a table made for it (Flowise): no data lost with the drop, but the
+                # new table has another name, so the rename still breaks code that uses the old one
+                swapped.add(id(op))
+                break
     return swapped
 
 
@@ -88,6 +93,17 @@ def _copies(ops: list[ir.Operation], owner: _Owner, target: str, source: str) ->
         return bool(found and read.search(text, found.end()))
 
     return any(isinstance(o, ir.Raw) and o.source and copies(o.source) for o in ops)
+
+
+def _read_into_new_table(ops: list[ir.Operation], source: str) -> bool:
+    """Between renaming a table away and dropping it, the migration creates a table and reads the renamed one
+    (`SELECT .. FROM temp_role`, its rows then inserted by code, one by one, into the new table)."""
+    import re
+
+    read = re.compile(r"^\s*select\b.*?\bfrom\s+(?:[\w\"`]+\.)?[\"`]?" + re.escape(source.split(".")[-1]) + r"\b",
+                      re.IGNORECASE | re.DOTALL)
+    return any(isinstance(o, ir.CreateTable) for o in ops) and any(
+        isinstance(o, ir.Raw) and o.keyword == "SELECT" and read.search(o.source) for o in ops)
 
 
 def index_drops_before_table_drop(ops: list[ir.Operation], *states: SchemaState) -> set[int]:
