@@ -316,6 +316,15 @@ class AddEnumValue(Operation):
 
 
 @dataclass(kw_only=True, eq=False)
+class RenameType(Operation):
+    """Postgres ALTER TYPE ... RENAME TO: the columns of that type keep it under its new name."""
+
+    kind = "rename_type"
+    type_name: str
+    new_name: str
+
+
+@dataclass(kw_only=True, eq=False)
 class Setting(Operation):
     """SET of a session setting (lock_timeout, statement_timeout, ...)."""
 

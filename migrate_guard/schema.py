@@ -107,6 +107,18 @@ class SchemaState:
         if norm(op.table) in self.columns:
             self.columns[norm(op.new_name)] = self.columns.pop(norm(op.table))
 
+    def _rename_type(self, op: ir.RenameType) -> None:
+        for table in self.tables_of_type(op.type_name):
+            kinds = self.columns[table]
+            for column, kind in kinds.items():
+                if _type_name(kind) == norm(op.type_name).split(".")[-1]:
+                    kinds[column] = ir.ColumnType(norm(op.new_name), (), op.new_name)
+
+    def tables_of_type(self, type_name: str) -> list[str]:
+        """The tables with a column of this (user-defined) type."""
+        wanted = norm(type_name).split(".")[-1]
+        return [table for table, kinds in self.columns.items() if any(_type_name(k) == wanted for k in kinds.values())]
+
     def _drop_table(self, op: ir.DropTable) -> None:
         self.columns.pop(norm(op.table), None)
 
@@ -200,13 +212,18 @@ _APPLY: dict[type, Any] = {
     ir.RenameColumn: SchemaState._rename_column, ir.RenameTable: SchemaState._rename_table,
     ir.DropTable: SchemaState._drop_table, ir.CreateIndex: SchemaState._create_index,
     ir.AddConstraint: SchemaState._add_constraint, ir.DropIndex: SchemaState._drop_index,
-    ir.DropConstraint: SchemaState._drop_index,
+    ir.DropConstraint: SchemaState._drop_index, ir.RenameType: SchemaState._rename_type,
 }
 
 
 def runs_elsewhere(op: ir.Operation, dialect: str) -> bool:
     """The operation is in a branch for another database than the migration's (`if dialect == 'sqlite':`)."""
     return op.dialect is not None and op.dialect != dialect
+
+
+def _type_name(kind: ir.ColumnType | tuple[Any, ...] | None) -> str | None:
+    name = kind.name if isinstance(kind, ir.ColumnType) else kind[0] if kind else None
+    return norm(name).split(".")[-1] if name else None
 
 
 def _plain(kind: ir.ColumnType | tuple[Any, ...] | None) -> tuple[Any, ...] | None:

@@ -44,8 +44,10 @@ FACTS = frozenset({
 })
 
 
-def _tables_changed(op: ir.Operation) -> list[str]:
+def _tables_changed(op: ir.Operation, state: SchemaState) -> list[str]:
     """The tables whose columns SchemaState.apply(op) may change."""
+    if isinstance(op, ir.RenameType):
+        return state.tables_of_type(op.type_name)
     table = getattr(op, "table", None)
     tables = [norm(table)] if isinstance(table, str) else []
     return tables + [norm(op.new_name)] if isinstance(op, ir.RenameTable) else tables
@@ -183,7 +185,7 @@ class _Walk:
             if kind is not None:
                 self.renamed_away[(norm(op.table), norm(op.column))] = kind
         state = self.facts.state
-        for table in _tables_changed(op):
+        for table in _tables_changed(op, state):
             if table not in self.own:
                 self.own.add(table)
                 if table in state.columns:

@@ -104,6 +104,9 @@ def _statement(node: dict[str, Any], tokens: list[Any], text: str, chars: CharOf
         return [_setting(tokens, text, make)]
     if w[:2] == ["ALTER", "TYPE"] and "VALUE" in _words(tokens[3:8], text, chars, 5):
         return [_enum_value(tokens, text, make)]
+    if w[:2] == ["ALTER", "TYPE"] and len(tokens) >= 6 and _words(tokens[-3:-1], text, chars, 2) == ["RENAME", "TO"]:
+        written = _plain_words(tokens, text)  # ALTER TYPE [schema .] x RENAME TO y
+        return [make(ir.RenameType, type_name="".join(written[2:-3]), new_name=written[-1])]
     if first in ("CREATE", "ALTER", "DROP") and _is_routine(w):
         return [make(ir.Raw, keyword=" ".join(w[:2]))]
     _check_names(tokens, text, chars)

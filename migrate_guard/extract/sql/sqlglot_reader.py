@@ -143,6 +143,9 @@ def _judged_by_words(tokens: list[Any], source: str, text: str, dialect: str, po
         return _do_block(tokens, text, dialect, positions, migration, direction) or [make(ir.Raw, keyword="DO")]
     if w[:2] == ["ALTER", "TYPE"] and "VALUE" in words(tokens[3:8]):  # ALTER TYPE [schema .] name ADD VALUE
         return [_enum_value(tokens, make)]
+    if w[:2] == ["ALTER", "TYPE"] and len(tokens) >= 6 and words(tokens[-3:-1]) == ["RENAME", "TO"]:
+        # ALTER TYPE [schema .] x RENAME TO y
+        return [make(ir.RenameType, type_name="".join(t.text for t in tokens[2:-3]), new_name=tokens[-1].text)]
     if first in ("CREATE", "ALTER", "DROP") and _is_routine(words(tokens[:4])):  # CREATE OR REPLACE FUNCTION
         return [make(ir.Raw, keyword=" ".join(w[:2]))]
     return None
