@@ -74,7 +74,11 @@ def op_add_column(reader: Reader, call: ast.Call, table: str | None, a: Args) ->
     column = column_def(node) if isinstance(node, ast.Call) else None
     if column is None:
         return [reader.make(ir.Raw, call, keyword="add_column")]
-    return [reader.make(ir.AddColumn, call, table=table, column=column)]
+    ops = [reader.make(ir.AddColumn, call, table=table, column=column)]
+    if column.indexed:  # Alembic then creates the column's index too, named by SQLAlchemy's ix_<table>_<column>
+        ops.append(reader.make(ir.CreateIndex, call, table=table, name=f"ix_{table.split('.')[-1]}_{column.name}",
+                               columns=(column.name,), unique=column.unique))
+    return ops
 
 
 def op_drop_column(reader: Reader, call: ast.Call, table: str | None, a: Args) -> list[ir.Operation]:
