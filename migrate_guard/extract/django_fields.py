@@ -82,7 +82,7 @@ class FieldInfo:
 
     @property
     def null(self) -> bool:
-        return self.kwargs.get("null") is True
+        return self.kwargs.get("null") is True or self.cls == "NullBooleanField"  # always NULL, whatever it says
 
     @property
     def primary_key(self) -> bool:
