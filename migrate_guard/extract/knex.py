@@ -254,7 +254,9 @@ class _Knex:
         sources = [link for link in links if (link.name is None or link.name in _TABLE_SOURCES) and link.args]
         table = name_of(self.value(sources[0].args[0])) if sources else None
         # a where anywhere in the chain filters: knex('t').update({...}).where(...) is bounded too
-        has_where = any(link.name and link.name.startswith(("where", "andWhere", "orWhere")) for link in links)
+        # so does an inner join: only the rows with a match are changed (`knex('members').join('suppressions', ...)`)
+        has_where = any(link.name and (link.name.startswith(("where", "andWhere", "orWhere"))
+                                       or link.name in ("join", "innerJoin")) for link in links)
         for link in links:
             name = link.name
             if link.args is None:
