@@ -176,6 +176,36 @@ def test_n8n_context_runquery_and_schema_builder_are_read(tmp_path: Path) -> Non
                      (7, "non-concurrent-index"), (8, "set-not-null"), (9, "unbounded-delete")}
 
 
+_N8N_WHOLE_CONTEXT = """\
+"use strict";
+const TABLE = 'ai_preference';
+class AddSource1789479099132 {
+    async up(context) {
+        const { schemaBuilder } = context;
+        await schemaBuilder.addColumns(TABLE, [schemaBuilder.column('source').varchar(16)]);
+        await this.backfill(context);
+        await schemaBuilder.addNotNull(TABLE, 'source');
+        await context.schemaBuilder.dropColumns(TABLE, ['legacy']);
+    }
+    async backfill({ escape, runQuery }) {
+        const table = escape.tableName(TABLE);
+        await runQuery(`UPDATE ${table} SET source = 'ui'`);
+    }
+    async down({ schemaBuilder }) {
+        await schemaBuilder.dropColumns(TABLE, ['source']);
+    }
+}
+exports.AddSource1789479099132 = AddSource1789479099132;
+"""
+
+
+def test_n8n_context_taken_whole_and_passed_to_a_method(tmp_path: Path) -> None:
+    # n8n 1789479099132: `async up(context) { const { schemaBuilder } = context; ... this.backfill(context) }`
+    write_tree(tmp_path, {"src/migrations/1789479099132-AddSource.js": _N8N_WHOLE_CONTEXT})
+    found = {(f["line"], f["rule"]) for f in lint_json("src/migrations", "--no-cache", cwd=tmp_path)}
+    assert {(8, "set-not-null"), (9, "drop-column"), (13, "unbounded-update")} <= found
+
+
 _WITH_HELPER_METHODS = """\
 "use strict";
 class Refactor1737076223692 {

@@ -20,23 +20,33 @@ from .js.values import JsObject, name_of, names_of
 
 _RUN_QUERY = "runQuery"
 _SCHEMA_BUILDER = "schemaBuilder"
+CONTEXT = "\0context"  # the whole context, taken as one parameter: `async up(context) { const { .. } = context; }`
 _COLUMN = "column"
 
 
 def context_names(context: Context, entry: Entry) -> dict[str, str]:
     """Local name -> the context member it stands for (`runQuery`, `schemaBuilder`, or a builder method)."""
-    params = entry.function.child_by_field_name("parameters")
+    return function_names(context, entry.function, entry.body)
+
+
+def function_names(context: Context, function: Node, body: Node | None) -> dict[str, str]:
+    """context_names of any function given the context as its first parameter (up, or a method up passes it to)."""
+    params = function.child_by_field_name("parameters")
     first = next((p for p in (params.named_children if params is not None else []) if p.type != "comment"), None)
     if first is not None and first.type in ("required_parameter", "optional_parameter"):
         first = first.child_by_field_name("pattern") or (first.named_children[0] if first.named_children else None)
     names: dict[str, str] = {}
-    if first is None or first.type != "object_pattern":
-        return names
-    _pattern(context, first, names, inside_builder=False)
-    for member in list(names.values()):
-        if member == _SCHEMA_BUILDER:
-            _destructured_in_body(context, entry.body, names)
-            break
+    if first is not None and first.type == "identifier" and body is not None:
+        whole = context.source.text_of(first)
+        if whole not in ("queryRunner", "qr", "knex", "queryInterface"):  # the plain tools' own parameters
+            _destructured_in_body(context, body, names, {whole}, inside_builder=False)
+            if names:
+                names[whole] = CONTEXT
+    elif first is not None and first.type == "object_pattern":
+        _pattern(context, first, names, inside_builder=False)
+    if body is not None and _SCHEMA_BUILDER in names.values():
+        builders = {local for local, member in names.items() if member == _SCHEMA_BUILDER}
+        _destructured_in_body(context, body, names, builders, inside_builder=True)
     return names
 
 
@@ -58,17 +68,17 @@ def _pattern(context: Context, pattern: Node, names: dict[str, str], inside_buil
                 _pattern(context, value, names, inside_builder=True)
 
 
-def _destructured_in_body(context: Context, body: Node, names: dict[str, str]) -> None:
-    """`const { createTable, column } = schemaBuilder;`"""
-    builders = {local for local, member in names.items() if member == _SCHEMA_BUILDER}
+def _destructured_in_body(context: Context, body: Node, names: dict[str, str], owners: set[str],
+                          inside_builder: bool) -> None:
+    """`const { createTable, column } = schemaBuilder;` (or `const { schemaBuilder } = context;`)."""
     stack = [body]
     while stack:
         node = stack.pop()
         if node.type == "variable_declarator":
             target, value = node.child_by_field_name("name"), node.child_by_field_name("value")
             if target is not None and value is not None and target.type == "object_pattern" and \
-                    context.source.text_of(value) in builders:
-                _pattern(context, target, names, inside_builder=True)
+                    context.source.text_of(value) in owners:
+                _pattern(context, target, names, inside_builder=inside_builder)
         stack.extend(node.named_children)
 
 
@@ -80,6 +90,10 @@ def read(context: Context, body: Node, names: dict[str, str]) -> None:
         if member is None or not chain.links:
             continue
         links = chain.links
+        if member == CONTEXT and links[0].name in (_RUN_QUERY, _SCHEMA_BUILDER) and links[0].args is None:
+            member, links = links[0].name or "", links[1:]  # context.schemaBuilder.dropTable('t')
+            if not links:
+                continue
         if member == _SCHEMA_BUILDER and links[0].name is not None:
             member, links = links[0].name, links  # schemaBuilder.dropTable('t')
         if not links or links[0].args is None:

@@ -14,9 +14,11 @@ from .base import MigrationUnit, in_name_order
 ORM = "typeorm"
 EXTENSIONS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 order_units = in_name_order
-# n8n's migrations take a context object instead: async up({ runQuery, schemaBuilder: { dropColumns } })
+# n8n's migrations take a context object instead: async up({ runQuery, schemaBuilder: { dropColumns } }), or
+# async up(context) { const { schemaBuilder } = context; }
 _MARKERS = re.compile(r"MigrationInterface|QueryRunner|queryRunner|[\"']typeorm[\"']"
-                      r"|\bup\s*\(\s*\{[^)]{0,400}\b(?:runQuery|schemaBuilder)\b")
+                      r"|\bup\s*\(\s*\{[^)]{0,400}\b(?:runQuery|schemaBuilder)\b"
+                      r"|\{[^{}]{0,200}\b(?:runQuery|schemaBuilder)\b[^{}]{0,200}\}\s*=\s*[\w$]+\s*;")
 _UP = re.compile(r"\bup\s*[(=:]|\.up\s*=|\bup\b\s*[,}]")
 _CONFIG_FILES = ("ormconfig.*", "*data-source*.ts", "*data-source*.js", "*datasource*.ts", "*datasource*.js",
                  "src/*data-source*.ts", "src/*data-source*.js", "src/config/*.ts", ".env")
@@ -109,6 +111,7 @@ def _read_body(context: Any, body: Any, names: set[str], dsl: dict[str, str], fo
 def _method_call(context: Any, chain: Any, names: set[str], dsl: dict[str, str], following: tuple[str, ...]) -> None:
     from .js.local_helpers import own_method
     from .js.structure import function_param_names
+    from .n8n_dsl import CONTEXT, function_names
 
     link = chain.links[0] if chain.links else None
     if link is None or not link.name or link.args is None or link.name in following:
@@ -122,6 +125,8 @@ def _method_call(context: Any, chain: Any, names: set[str], dsl: dict[str, str],
     params = function_param_names(context.source, method)
     method_names = {p for p, a in zip(params, passed) if p and a in names}
     method_dsl = {p: dsl[a] for p, a in zip(params, passed) if p and a in dsl}
+    if any(a is not None and dsl.get(a) == CONTEXT for a in passed):  # this.backfill(context): read as up is
+        method_dsl.update(function_names(context, method, body))
     if method_names or method_dsl:
         _read_body(context, body, method_names or {"\0"}, method_dsl, (*following, link.name))
 

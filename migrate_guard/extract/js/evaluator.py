@@ -34,12 +34,18 @@ class Evaluator:
 
     def _collect_constants(self, root: Node) -> None:
         seen: dict[str, int] = {}
+        quoted: list[tuple[str, Node]] = []  # `const table = escape.tableName(T)`: once the plain constants are known
         stack = [root]
         while stack:
             node = stack.pop()
             if node.type == "variable_declarator":
                 name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-                if name is not None and name.type == "identifier" and value is not None and value.type in (
+                if name is not None and name.type == "identifier" and value is not None and \
+                        value.type == "call_expression" and self.source.text_of(value).startswith("escape."):
+                    key = self.source.text_of(name)
+                    seen[key] = seen.get(key, 0) + 1
+                    quoted.append((key, value))
+                elif name is not None and name.type == "identifier" and value is not None and value.type in (
                         "string", "template_string", "number", "binary_expression", "ternary_expression"):
                     key = self.source.text_of(name)
                     seen[key] = seen.get(key, 0) + 1
@@ -51,6 +57,10 @@ class Evaluator:
                     seen[key] = seen.get(key, 0) + 1
                     self._collect_members(key, value)
             stack.extend(node.named_children)
+        for key, value in quoted:
+            evaluated = self.evaluate(value)
+            if isinstance(evaluated, JsString):
+                self.constants[key] = evaluated
         for key, count in seen.items():
             if count > 1:  # the same name bound twice: not a constant we can trust
                 self.constants.pop(key, None)
