@@ -30,6 +30,7 @@ def test_format_module_has_the_members_of_the_contract(orm: str) -> None:
     assert module is not None, f"{orm}: extract/{registry.MODULES[orm]}.py is missing"
     assert module.ORM == orm
     assert module.EXTENSIONS and all(s.startswith(".") and s == s.lower() for s in module.EXTENSIONS)
+    assert registry.SUFFIXES[orm] == frozenset(module.EXTENSIONS), f"{orm}: registry.SUFFIXES is out of date"
     for name, expected in MEMBERS.items():
         assert parameters(getattr(module, name)) == expected, f"{orm}.{name}"
     if orm in registry.CONTENT_FORMATS:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..dialects import dialect_of_url, dialect_word
 from ..extract.base import read_head
-from ..extract.registry import MODULES, classify, extractor
+from ..extract.registry import MODULES, SUFFIXES, classify
 from ..extract.sql_text import without_comments
 from ..model import Project
 from .common import list_dir, make_project, read_small
@@ -52,8 +52,7 @@ _FLYWAY_URL = re.compile(r"""^[^\S\n]*(?:flyway\.)?url\s*[=:]\s*['"]?(jdbc:[^'"\
 def sql_file_formats() -> frozenset[str]:
     """The formats whose migrations are .sql files alone (golang-migrate, goose, dbmate, Flyway, Prisma, Drizzle): a
     folder of them is a project of its own. Plain SQL folders are found apart (is_plain_migrations_folder)."""
-    return frozenset(orm for orm in MODULES if orm != PLAIN_SQL and (module := extractor(orm)) is not None
-                     and module.EXTENSIONS == (".sql",))
+    return frozenset(orm for orm in MODULES if orm != PLAIN_SQL and SUFFIXES[orm] == {".sql"})
 
 
 def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[Path]) -> list[Project]:

@@ -26,9 +26,18 @@ MODULES: dict[str, str] = {
     "sequelize": "sequelize",
     "sql": "plain_sql",
 }
-# Files no extractor can claim are skipped before they are even opened: the union of every format's EXTENSIONS
-# (tests/test_format_contract.py), written out so that no extractor module is imported to know it.
-CANDIDATE_SUFFIXES = frozenset({".sql", ".py", ".prisma", *JS_SUFFIXES})
+# Each format's EXTENSIONS, written out so that no extractor module is imported to know it (a SQL file never loads
+# the Python or JS readers); tests/test_format_contract.py checks them against the modules.
+_JS = frozenset(JS_SUFFIXES)
+SUFFIXES: dict[str, frozenset[str]] = {
+    "prisma": frozenset({".sql"}), "prisma-schema": frozenset({".prisma"}), "drizzle": frozenset({".sql"}),
+    "golang-migrate": frozenset({".sql"}), "goose": frozenset({".sql"}), "dbmate": frozenset({".sql"}),
+    "flyway": frozenset({".sql"}), "django": frozenset({".py"}), "alembic": frozenset({".py"}),
+    "db-migrate": frozenset({".js", ".cjs", ".mjs", ".ts", ".sql"}), "typeorm": _JS, "knex": _JS, "sequelize": _JS,
+    "sql": frozenset({".sql"}),
+}
+# Files no extractor can claim are skipped before they are even opened: the union of every format's EXTENSIONS.
+CANDIDATE_SUFFIXES = frozenset().union(*SUFFIXES.values())
 # TypeScript declaration files: types only, never a migration (tsc writes one beside each compiled migration, and
 # Medusa 1.x ships dist/migrations with both: each .d.ts was a migration with no down).
 _DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
@@ -76,6 +85,8 @@ def _classify(path: Path, head: str, preferred: str | None) -> Format | None:
     order = [preferred] if preferred else []
     order += [orm for orm in MODULES if orm != preferred]
     for orm in order:
+        if suffix not in SUFFIXES.get(orm, ()):
+            continue
         module = extractor(orm)
         if module is not None and suffix in module.EXTENSIONS and module.claims(path, head):
             if orm in _SHAPED_FORMATS and not _defines_up(head) and not _built_by_helper(orm, head):
@@ -132,6 +143,8 @@ def format_of(path: Path, head: str) -> str | None:
     if path.name.lower().endswith(_DECLARATION_SUFFIXES) or suffix not in _JS_SUFFIXES | {".py"}:
         return None
     for orm in CONTENT_FORMATS:
+        if suffix not in SUFFIXES[orm]:
+            continue
         module = extractor(orm)
         if module is not None and suffix in module.EXTENSIONS and module.owns(head):
             return orm
