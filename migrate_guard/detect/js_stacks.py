@@ -127,10 +127,11 @@ _KNEXFILE_ARGUMENT = re.compile(r"""--knexfile[=\s]+['"]?([\w./-]*knexfile\.(?:j
 
 
 def _script_knexfile(root: Path) -> Path | None:
-    """The knexfile package.json scripts pass (`knex --knexfile ./config/knexfile.js migrate:latest`)."""
+    """The knexfile package.json scripts pass (`knex --knexfile ./config/knexfile.js migrate:latest`), also through
+    its config (`"config": {"knex": "--knexfile ./config/knexfile.js"}`, used as `$npm_package_config_knex`)."""
     pkg = package_json(root) or {}
-    scripts = pkg.get("scripts")
-    for command in scripts.values() if isinstance(scripts, dict) else ():
+    sections = [section for key in ("scripts", "config") if isinstance(section := pkg.get(key), dict)]
+    for command in (value for section in sections for value in section.values()):
         match = _KNEXFILE_ARGUMENT.search(command) if isinstance(command, str) else None
         if match:
             return (root / match.group(1)).resolve()
