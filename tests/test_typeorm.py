@@ -237,3 +237,15 @@ def test_class_methods_called_with_the_query_runner_are_read(tmp_path: Path) -> 
     write_tree(tmp_path, {"src/migrations/1737076223692-Refactor.js": _WITH_HELPER_METHODS})
     found = {(f["line"], f["rule"]) for f in lint_json("src/migrations", "--no-cache", cwd=tmp_path)}
     assert found == {(4, "drop-column"), (8, "drop-table")}
+
+
+def test_a_template_part_of_a_table_name_is_shown_as_written(tmp_path: Path) -> None:
+    # n8n: `ALTER TABLE ${tablePrefix}workflow_entity ...`: the name is read as __tablePrefix__workflow_entity (the SQL
+    # parses), the message shows the template
+    write_tree(tmp_path, {"src/migrations/1700000000000-Drop.js": (
+        "class Drop1700000000000 {\n    async up({ queryRunner, tablePrefix }) {\n"
+        "        await queryRunner.query(`ALTER TABLE ${tablePrefix}workflow_entity DROP COLUMN legacy`);\n"
+        "    }\n}\nexports.Drop1700000000000 = Drop1700000000000;\n")})
+    messages = [f["message"] for f in lint_json("src/migrations", "--no-cache", cwd=tmp_path) if f["rule"] == "drop-column"]
+    assert messages == ["Dropping column ${tablePrefix}workflow_entity.legacy deletes its data and breaks code that "
+                        "still reads or writes it."]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
@@ -116,8 +117,11 @@ class Engine:
     def _finding(self, rule: Rule, clause: Clause, op: ir.Operation, facts: dict[str, Any],
                  migration: Migration) -> Finding:
         namespace = _namespace(op, facts)
+        message = _format(clause.message, namespace)
+        if migration.orm in _JS_ORMS and "__" in message:
+            message = _TEMPLATE_HOLE.sub(r"${\1}", message)
         return Finding(rule=rule.id, severity=self.severity(rule, clause),  # type: ignore[arg-type]
-                       location=op.location, message=_format(clause.message, namespace),
+                       location=op.location, message=message,
                        hint=_format(clause.hint_for(migration.orm), namespace), orm=migration.orm, migration=migration.id)
 
     def _suppression_problems(self, migration: Migration,
@@ -186,6 +190,12 @@ def _namespace(op: ir.Operation, facts: dict[str, Any]) -> dict[str, Any]:
 class _Lenient(dict):  # type: ignore[type-arg]
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+# A JS template's run-time part in a name (`${tablePrefix}workflow`) is read as the identifier __tablePrefix__ so the
+# SQL parses; the message shows it as written.
+_JS_ORMS = frozenset({"typeorm", "knex", "sequelize", "db-migrate"})
+_TEMPLATE_HOLE = re.compile(r"(?<![\w$])__([A-Za-z_$][\w$]*?)__")
 
 
 def _format(template: str, namespace: dict[str, Any]) -> str:
