@@ -228,6 +228,11 @@ ALEMBIC_REVISION = "from alembic import op\n\nrevision = 'a1'\ndown_revision = N
     ({"lib/alembic.ini": "[alembic]\nscript_location = alembic\nsqlalchemy.url = sqlite:///alembic.db\n",
       "lib/storage.py": "config.set_main_option('sqlalchemy.url', self.url)\n",
       "lib/alembic/versions/a1_x.py": ALEMBIC_REVISION}, ("alembic", "lib", ["lib/alembic/versions"], None)),
+    # OpenStack (octavia, a wheel): the ini's URL is empty; the package's METADATA requires oslo.db[mysql]
+    ({"octavia/db/migration/alembic.ini": "[alembic]\nscript_location = %(here)s/alembic_migrations\nsqlalchemy.url =\n",
+      "octavia-19.0.0.dist-info/METADATA": "Name: octavia\nRequires-Dist: oslo.db[mysql]>=8.4.0\n",
+      "octavia/db/migration/alembic_migrations/versions/a1_x.py": ALEMBIC_REVISION},
+     ("alembic", "octavia/db/migration", ["octavia/db/migration/alembic_migrations/versions"], "mysql")),
     ({"alembic.ini": "[alembic]\nscript_location = myapp:migrations\n",
       "myapp/migrations/versions/a1_x.py": ALEMBIC_REVISION}, ("alembic", ".", ["myapp/migrations/versions"], None)),
     # script_location relative to where alembic runs, above the ini (MLflow's shipped alembic.ini)

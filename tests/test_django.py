@@ -269,3 +269,32 @@ def test_sql_in_run_python_functions_is_linted(tmp_path: Path) -> None:
         "    operations = [migrations.RunPython(forwards, backwards)]\n")})
     got = [(f["rule"], f["line"]) for f in findings("app", cwd=tmp_path)]
     assert got == [("unbounded-update", 5), ("unbounded-delete", 9)]  # backwards is a down step: not linted
+
+
+def test_a_squashed_migration_beside_its_originals_does_not_hide_their_changes(tmp_path: Path) -> None:
+    # django-filer: 0001_squashed_0016 replaces 0001..0016, which are all still shipped; databases that ran them
+    # go on through 0002's AlterField (integer -> bigint), so its type change is reported, and the squash's
+    # CreateModel (the final models, for new databases) does not make it look like no change
+    head = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    write_tree(tmp_path, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+        "app/migrations/__init__.py": "",
+        "app/migrations/0001_initial.py": head + (
+            "    initial = True\n    operations = [migrations.CreateModel(name='File', fields=["
+            "('id', models.AutoField(primary_key=True)), ('size', models.IntegerField())])]\n"),
+        "app/migrations/0001_squashed_0002.py": head + (
+            "    initial = True\n    replaces = [('app', '0001_initial'), ('app', '0002_size')]\n"
+            "    operations = [migrations.CreateModel(name='File', fields=["
+            "('id', models.AutoField(primary_key=True)), ('size', models.BigIntegerField())])]\n"),
+        "app/migrations/0002_size.py": head + (
+            "    dependencies = [('app', '0001_initial')]\n"
+            "    operations = [migrations.AlterField('file', 'size', models.BigIntegerField())]\n"),
+        "app/migrations/0003_note.py": head + (
+            "    dependencies = [('app', '0001_squashed_0002')]\n"
+            "    operations = [migrations.AlterField('file', 'size', models.BigIntegerField(null=True))]\n"),
+    })
+    got = {(f["path"].split("/")[-1], f["rule"]) for f in findings(cwd=tmp_path) if f["rule"] != "lock-timeout-missing"}
+    assert ("0002_size.py", "column-type-change") in got
+    assert not any(path.startswith("0001_squashed") for path, _ in got)  # all new tables
+    assert ("0003_note.py", "column-type-change") not in got  # bigint already, through either history

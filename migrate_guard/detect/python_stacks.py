@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from ..dialects import dialect_of_url, dialect_word
+from ..dialects import dialect_of_url
 from ..model import Project
 from .common import find_dirs, is_folder, list_dir, make_project, read_small
 
@@ -325,7 +325,13 @@ def _build(root: Path, location: str, versions: str | None, url: str | None, sep
         dialect = None  # a library's shipped ini (Optuna): its URL is replaced by the one the user's code is given
     evidence = "alembic.ini sqlalchemy.url" if dialect else None
     if dialect is None:
-        dialect = _dialect_from_env_py(script) or _dialect_from_requirements(root)
+        dialect = _dialect_from_env_py(script)
+        evidence = "env.py's URL" if dialect else None
+    if dialect is None:
+        from .py_dependencies import dialect_from_dependencies
+
+        found = dialect_from_dependencies(root, Path.cwd())
+        dialect, evidence = found if found is not None else (None, None)
     if dialect in (None, "sqlite") and _mysql_options_in(folders):
         # MySQL-only table options (mysql_engine="InnoDB") in the revisions: written for MySQL; an ini's
         # sqlite:///x.db is then a placeholder (Keystone, Glance)
@@ -368,19 +374,3 @@ def _url_set_in_code(folder: Path) -> bool:
 def _dialect_from_env_py(script: Path) -> str | None:
     match = _URL_IN_TEXT.search(read_small(script / "env.py") or "")
     return dialect_of_url(match.group(1)) if match else None
-
-
-_PY_DRIVERS = re.compile(r"^[^\S\n]*(psycopg2(?:-binary)?|psycopg|asyncpg|pymysql|mysqlclient|aiomysql|aiosqlite)\b",
-                         re.IGNORECASE | re.MULTILINE)
-
-
-def _dialect_from_requirements(root: Path) -> str | None:
-    for name in list_dir(root):
-        if name.startswith("requirements") and name.endswith(".txt") or name == "pyproject.toml":
-            text = read_small(root / name) or ""
-            match = _PY_DRIVERS.search(text.replace('"', "\n").replace("'", "\n"))
-            if match:
-                driver = match.group(1).lower()
-                return {"mysqlclient": "mysql", "aiomysql": "mysql", "aiosqlite": "sqlite"}.get(
-                    driver, dialect_word(driver.split("-")[0]))
-    return None

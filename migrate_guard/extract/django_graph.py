@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import heapq
 import re
+from copy import copy
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,6 +73,8 @@ class Graph:
                 target = self._resolve(before, by_app)
                 if target is not None and target != key:
                     edges[target].add(key)
+            if self._beside_its_originals(node):  # after them: what depends on the squash sees what they built
+                edges[key].update(r for r in node.replaces if r != key)
         waiting = {k: len(v) for k, v in edges.items()}
         dependents: dict[tuple[str, str], list[tuple[str, str]]] = {k: [] for k in self.nodes}
         for key, deps in edges.items():
@@ -102,6 +106,11 @@ class Graph:
             return (app, names[-1])
         return (app, name) if name in names else None
 
+    def _beside_its_originals(self, node: Node) -> bool:
+        """A squashed migration whose replaced migrations are all here: databases that ran them go on with them,
+        only a new database runs the squash."""
+        return bool(node.replaces) and all(r in self.nodes for r in node.replaces)
+
     def _replay(self) -> dict[tuple[str, str], list[ir.Operation]]:
         state: State = {}
         result: dict[tuple[str, str], list[ir.Operation]] = {}
@@ -112,12 +121,20 @@ class Graph:
             assert node.source is not None
             replay = Replay(node, self.dialect)
             ops: list[ir.Operation] = []
+            # the squash builds its models on a copy: the originals, replayed in order, are the project's history
+            seen = _copy_state(state) if self._beside_its_originals(node) else state
             for operation in node.operations:
-                ops += replay.operation(operation, state)
+                ops += replay.operation(operation, seen)
             ops += [replay.make(ir.Unreadable, part, what=expression_text(node.source, part),
                                 reason="These operations are built at run time") for part in node.opaque]
             result[(node.app, node.name)] = ops
         return result
+
+
+def _copy_state(state: State) -> State:
+    return {key: replace(model, fields={name: copy(info) for name, info in model.fields.items()},
+                         together={k: set(v) for k, v in model.together.items()})
+            for key, model in state.items()}
 
 
 def _read_node(path: Path) -> Node | None:
@@ -151,6 +168,8 @@ def _read_node(path: Path) -> Node | None:
             node.dependencies = _dependency_list(value)
         elif target.id == "run_before":
             node.run_before = _dependency_list(value)
+        elif target.id == "replaces":
+            node.replaces = _dependency_list(value)
         elif target.id == "operations":
             node.operations, node.opaque = _operation_list(value, node.source)
         elif target.id == "atomic":

@@ -21,6 +21,7 @@ class Node:
     error: ir.ParseError | None = None
     dependencies: list[tuple[str, str]] = field(default_factory=list)
     run_before: list[tuple[str, str]] = field(default_factory=list)
+    replaces: list[tuple[str, str]] = field(default_factory=list)  # a squashed migration's originals
     operations: list[ast.expr] = field(default_factory=list)
     opaque: list[ast.expr] = field(default_factory=list)  # parts of `operations` that cannot be read
     atomic: bool = True

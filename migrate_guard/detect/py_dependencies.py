@@ -1,0 +1,68 @@
+"""The database a Python project's dependencies name: a driver (psycopg2, PyMySQL, ...) or a library's extra
+(`oslo.db[mysql]`, `SQLAlchemy[postgresql]`) in requirements*.txt, pyproject.toml or setup.cfg, or in the
+`*.dist-info/METADATA` of the installed package (a wheel), in the project's folder or the folders above it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..dialects import dialect_word
+from .common import list_dir, read_small
+
+_MAX_LEVELS = 5
+_DRIVERS = re.compile(r"^[^\S\n]*(?:Requires-Dist:\s*)?(psycopg2(?:-binary)?|psycopg|asyncpg|pymysql|mysqlclient|"
+                      r"aiomysql|aiosqlite)\b", re.IGNORECASE | re.MULTILINE)
+_EXTRAS = re.compile(r"^[^\S\n]*(?:Requires-Dist:\s*)?([A-Za-z][\w.-]*)\[([^\]\n]+)\]", re.MULTILINE)
+_DRIVER_DATABASES = {"mysqlclient": "mysql", "aiomysql": "mysql", "aiosqlite": "sqlite"}
+
+
+def dialect_from_dependencies(root: Path, stop: Path | None = None) -> tuple[str, str] | None:
+    """(dialect, evidence) from the first dependency file naming a database, nearest folder first."""
+    folder, below = root.resolve(), None
+    stop = stop.resolve() if stop is not None else None
+    for _ in range(_MAX_LEVELS):
+        found = _in_folder(folder, below)
+        if found is not None:
+            return found
+        if folder == stop or folder.parent == folder:
+            break
+        folder, below = folder.parent, folder.name
+    return None
+
+
+def _in_folder(folder: Path, package: str | None) -> tuple[str, str] | None:
+    for name in list_dir(folder):
+        if name.startswith("requirements") and name.endswith(".txt") or name in ("pyproject.toml", "setup.cfg"):
+            found = _named(read_small(folder / name) or "")
+        elif package is not None and name.endswith(".dist-info") and _distribution(name) == _normal(package):
+            found = _named(read_small(folder / name / "METADATA") or "")
+        else:
+            continue
+        if found is not None:
+            return found[0], f"{name} names {found[1]}"
+    return None
+
+
+def _named(text: str) -> tuple[str, str] | None:
+    text = text.replace('"', "\n").replace("'", "\n")
+    match = _DRIVERS.search(text)
+    if match:
+        driver = match.group(1).lower()
+        dialect = _DRIVER_DATABASES.get(driver) or dialect_word(driver.split("-")[0])
+        if dialect is not None:
+            return dialect, match.group(1)
+    for extra in _EXTRAS.finditer(text):
+        for word in extra.group(2).split(","):
+            dialect = dialect_word(word.strip())
+            if dialect is not None:
+                return dialect, f"{extra.group(1)}[{word.strip()}]"
+    return None
+
+
+def _distribution(dist_info: str) -> str:
+    return _normal(dist_info[:-len(".dist-info")].split("-")[0])
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
