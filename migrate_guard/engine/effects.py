@@ -95,6 +95,23 @@ def _copies(ops: list[ir.Operation], owner: _Owner, target: str, source: str) ->
     return any(isinstance(o, ir.Raw) and o.source and copies(o.source) for o in ops)
 
 
+def copied_into(ops: list[ir.Operation], table: str, column: str) -> str | None:
+    """The table an earlier statement copies the column's values into (`INSERT INTO t2 (..) SELECT .. c .. FROM t`),
+    or None."""
+    import re
+
+    table_name = re.escape(norm(table).split(".")[-1])
+    pattern = re.compile(r"\binsert\s+into\s+(?:[\w\"`]+\.)?[\"`]?([\w$]+)[\"`]?.*?\bselect\b(.*?)\bfrom\s+"
+                         r"(?:[\w\"`]+\.)?[\"`]?" + table_name + r"\b", re.IGNORECASE | re.DOTALL)
+    wanted = re.compile(r"(?<![\w$])[\"`]?" + re.escape(norm(column)) + r"[\"`]?(?![\w$])", re.IGNORECASE)
+    for op in ops:
+        if isinstance(op, ir.Raw) and op.keyword == "INSERT" and op.source:
+            found = pattern.search(op.source)
+            if found and wanted.search(found.group(2)) and found.group(1).lower() != norm(table).split(".")[-1]:
+                return found.group(1)
+    return None
+
+
 def _read_into_new_table(ops: list[ir.Operation], source: str) -> bool:
     """Between renaming a table away and dropping it, the migration creates a table and reads the renamed one
     (`SELECT .. FROM temp_role`, its rows then inserted by code, one by one, into the new table)."""

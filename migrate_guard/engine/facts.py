@@ -14,6 +14,7 @@
 - replaced_type: an added column takes the name of one an earlier operation of the migration renamed away, with
   another type, and a later UPDATE copies the data into it (`RENAME COLUMN id TO tmp_id; ADD COLUMN id varchar(36);
   UPDATE .. SET id = tmp_id`): the old type
+- copied_to: the table an earlier statement of the migration copied a dropped column's values into, or None
 - forward_loss: what the up migration (MigrationInfo) or a step with a no-op reverse (RunCode) destroys, in words
   ("drops table users"), or None: a no-op down is only a problem when there is data it cannot bring back
 - dialect, postgres_version
@@ -29,7 +30,8 @@ from .. import ir
 from ..model import Migration
 from ..schema import SchemaState, norm, runs_elsewhere
 from .column_types import column_type_facts, type_change_safe, type_unchanged
-from .effects import data_loss, index_drops_before_table_drop, readds_with_copy, swapped_operations, up_effect
+from .effects import (copied_into, data_loss, index_drops_before_table_drop, readds_with_copy, swapped_operations,
+                      up_effect)
 from .locks import LockTracker
 
 # Every fact a rule's `when` may name besides the operation's own fields (engine/validate.py checks rules against it;
@@ -40,7 +42,8 @@ FACTS = frozenset({
     "column_in_index", "has_index", "on_delete", "name_follows_pattern", "index_name_pattern", "old_type", "new_type",
     "type_change_safe", "type_unchanged", "type_unknown", "becomes_not_null", "lock_mode", "lock_timeout_set", "first_unguarded_lock",
     "table_locked_in_transaction", "transaction_state", "enum_value_used_later", "long_identifier",
-    "up_effect", "replaced_type", "json_columns", "int_columns", "serial_columns", "timestamp_columns", "varchar_columns", "char_columns",
+    "up_effect", "replaced_type", "copied_to", "json_columns", "int_columns", "serial_columns", "timestamp_columns",
+    "varchar_columns", "char_columns",
 })
 
 
@@ -247,6 +250,11 @@ def _default_is_expression(walk: _Walk, part: ir.AddColumn) -> bool:
     return default is not None and (default.volatility != "constant" or default.text.lstrip().startswith("("))
 
 
+def _copied_to(walk: _Walk, part: ir.DropColumn) -> str | None:
+    earlier = walk.ops[:walk.ops.index(part)] if part in walk.ops else []
+    return copied_into(earlier, part.table, part.column)
+
+
 def _column_in_index(walk: _Walk, part: ir.DropColumn) -> bool:
     dropped = frozenset(name for database, name in walk.dropped if database == walk.dialect)
     return (walk.facts.state.column_in_index(part.table, part.column, dropped)
@@ -338,6 +346,7 @@ _FACTS_AFTER_LOCKS: list[tuple[Any, str, _Fact]] = [
     (ir.AddColumn, "default_is_expression", _default_is_expression),
     (ir.AddColumn, "replaced_type", _replaced_type),
     (ir.DropColumn, "column_in_index", _column_in_index),
+    (ir.DropColumn, "copied_to", _copied_to),
     (ir.AddConstraint, "has_index", _has_index),
     (ir.AddConstraint, "on_delete", _on_delete),
     (ir.IndexName, "name_follows_pattern", _name_follows_pattern),
