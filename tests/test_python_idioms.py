@@ -87,6 +87,10 @@ ALEMBIC_CASES: dict[str, str] = {
                  '    session.query(Token).update({"id": 2})  # expect: unbounded-update\n',
     "nested_helper": 'from alembic import op\n\n\ndef upgrade():\n    def drop(name):\n        op.drop_table(name)\n\n'
                      '    drop("c1")  # expect: drop-table\n',
+    # zou 2b8f88aa610f: rows of a module constant unpacked by the loop
+    "loop_over_rows": 'from alembic import op\n\nTABLES = [("s1", "c8"), ("s2", "c9")]\n\n\ndef upgrade():\n'
+                      '    for schema, table in TABLES:\n'
+                      '        op.drop_table(table, schema=schema)  # expect: drop-table\n',
     # a helper the call passes nothing to: its operations are reported where they are written (the fix goes there)
     "argumentless_helper": 'from alembic import op\n\n\ndef upgrade():\n    def purge_all():\n'
                            '        op.drop_table("c7")  # expect: drop-table\n\n    purge_all()\n',
@@ -401,3 +405,10 @@ def test_hostile_django_operation_lists_are_bounded(tmp_path: Path, module: str,
     write_tree(tmp_path, _django_tree({"hostile": (module, operations)}))
     result = run_cli("check", "--no-cache", "--format", "json", "--fail-on", "never", cwd=tmp_path, timeout=60)
     assert [f["rule"] for f in result.findings() if f["rule"] in WATCHED] == ["unreadable-operation"]
+
+
+def test_a_loop_over_rows_names_each_table(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"alembic.ini": "[alembic]\nscript_location = alembic\n",
+                          **_alembic_tree({"loop_over_rows": ALEMBIC_CASES["loop_over_rows"]})})
+    messages = sorted(f["message"].split(" deletes")[0] for f in watched("--no-cache", cwd=tmp_path))
+    assert messages == ["Dropping table c8", "Dropping table c9"]

@@ -116,7 +116,7 @@ def op_alter_column(reader: Reader, call: ast.Call, table: str | None, a: Args) 
 # --- indexes and constraints --------------------------------------------------------------------------------------
 
 def op_create_index(reader: Reader, call: ast.Call, table: str | None, a: Args) -> list[ir.Operation]:
-    name = a.text(0, "index_name", shift=False)
+    name = a.name(0, "index_name")
     table = table or a.text(1, "table_name", shift=False)
     columns_node = a.node(2, "columns") if a.shift == 0 else argument(call, 1, "columns")
     elements = columns_node.elts if isinstance(columns_node, (ast.List, ast.Tuple)) else [columns_node]
@@ -135,7 +135,7 @@ def op_drop_index(reader: Reader, call: ast.Call, table: str | None, a: Args) ->
 
 
 def op_create_foreign_key(reader: Reader, call: ast.Call, table: str | None, a: Args) -> list[ir.Operation]:
-    name = a.text(0, "constraint_name", shift=False)
+    name = a.name(0, "constraint_name")
     if table is None:
         table, referent = a.text(1, "source_table"), a.text(2, "referent_table")
         local, remote = _strings(argument(call, 3, "local_cols")), _strings(argument(call, 4, "remote_cols"))
@@ -156,13 +156,13 @@ def op_create_primary_key(reader: Reader, call: ast.Call, table: str | None, a: 
 
 
 def op_create_check_constraint(reader: Reader, call: ast.Call, table: str | None, a: Args) -> list[ir.Operation]:
-    name = a.text(0, "constraint_name", shift=False)
+    name = a.name(0, "constraint_name")
     table = table or a.text(1, "table_name", shift=False)
     return [reader.make(ir.AddConstraint, call, table=table, constraint_type="check", name=name)]
 
 
 def _constraint(reader: Reader, call: ast.Call, table: str | None, a: Args, kind: str) -> list[ir.Operation]:
-    name = a.text(0, "constraint_name", shift=False)
+    name = a.name(0, "constraint_name")
     if table is None:
         table, columns = a.text(1, "table_name", shift=False), _strings(argument(call, 2, "columns"))
     else:
@@ -234,6 +234,13 @@ class Args:
             elif not (isinstance(node, ast.Constant) and node.value is None):
                 value = "{" + expression_text(self.strings.source, node) + "}"
         return value or "?"
+
+    def name(self, position: int, key: str) -> str | None:
+        """An index or constraint name: None when written as None (the naming convention names it)."""
+        node = argument(self.call, position, key)
+        if node is None or isinstance(node, ast.Constant) and node.value is None:
+            return None
+        return self.text(position, key, shift=False)
 
     def kw(self, name: str) -> Any:
         return literal(keywords(self.call).get(name))

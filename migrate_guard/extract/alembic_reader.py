@@ -23,6 +23,12 @@ _SCHEMA_CONSTRUCTS = {"CreateSchema", "CreateSequence", "DropSequence", "CreateT
 
 
 
+def _rows(elements: list[ast.expr], width: int) -> list[list[ast.expr]]:
+    """The rows of a literal list of tuples of this width, or [] when it is not one."""
+    rows = [e.elts for e in elements if isinstance(e, (ast.Tuple, ast.List)) and len(e.elts) == width]
+    return rows if len(rows) == len(elements) else []
+
+
 class Reader:
     """Turns the calls of one function body into operations, in order."""
 
@@ -106,16 +112,24 @@ class Reader:
 
     def loop(self, statement: ast.For | ast.AsyncFor, aliases: dict[str, str]) -> list[ir.Operation]:
         """`for table in ("a", "b"): op.drop_table(table)`: the body once per name of a literal list (a drop of a and
-        a drop of b); over anything else, once with the loop variable unknown."""
+        a drop of b), also per row of a list of tuples unpacked (`for table, column in COLUMNS`); over anything else,
+        once with the loop variable unknown."""
         items = self.strings.resolve(statement.iter)
         elements = [self.strings.resolve(e) or e for e in items.elts] \
             if isinstance(items, (ast.List, ast.Tuple, ast.Set)) else []
         names = [literal(e) for e in elements]
         ops: list[ir.Operation] = []
-        if isinstance(statement.target, ast.Name) and names and len(names) <= 50 \
-                and all(isinstance(n, str) for n in names):
+        target = statement.target
+        unpacked = [n.id for n in target.elts if isinstance(n, ast.Name)] if isinstance(target, ast.Tuple) else []
+        if isinstance(target, ast.Name) and names and len(names) <= 50 and all(isinstance(n, str) for n in names):
             for element in elements:
-                self.bindings[statement.target.id] = element
+                self.bindings[target.id] = element
+                ops += self.block(statement.body, aliases)
+        elif isinstance(target, ast.Tuple) and unpacked and len(unpacked) == len(target.elts) \
+                and 0 < len(rows := _rows(elements, len(unpacked))) <= 50:
+            for row in rows:  # `for table, column in [("users", "bio"), ...]:` the body once per row
+                for name, value in zip(unpacked, row):
+                    self.bindings[name] = value
                 ops += self.block(statement.body, aliases)
         else:
             ops += self.block(statement.body, aliases)
