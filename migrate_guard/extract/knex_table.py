@@ -156,6 +156,11 @@ class TableBuilder:
                 column_type = sql_type("varchar", length)
             elif method == "decimal":
                 column_type = sql_type("numeric", *(args[1:3] or [8, 2]))
+            elif method in ("timestamp", "datetime") and len(args) > 1 and hasattr(args[1], "get"):
+                # { useTz: false, precision: 0 }: knex's timestamp is timestamptz on Postgres unless useTz is false
+                precision = args[1].get("precision")
+                column_type = sql_type("timestamp" if args[1].get("useTz") is False else "timestamptz",
+                                       *([precision] if isinstance(precision, int) else []))
             else:
                 column_type = sql_type(COLUMN_TYPES[method])
             increments = method in ("increments", "bigIncrements")
