@@ -1,7 +1,7 @@
 """The operation IR: what a migration does, independent of the tool that wrote it.
 
-Extractors turn SQL, Python and TS/JS migrations into these operations; rules only ever see them.
-Every operation is a plain dataclass so rules can match on its fields by name (see engine/matcher.py).
+Extractors turn SQL, Python and TS/JS migrations into these operations; rules only ever see them. Every operation is
+a plain dataclass so rules can match on its fields by name (see engine/matcher.py).
 
 Start-up pays for this module on every run, so: operations compare by identity (`eq=False`: each is one statement
 at one place; the small value classes keep value equality) and keep a __dict__ (no __slots__): that halves the code
@@ -117,8 +117,7 @@ class AlterColumnType(Operation):
     # what the down restores the column to (a restating tool's down): the old type when no earlier migration tells
     old_type_in_down: ColumnType | None = None
     using: str | None = None
-    # the tool restates the whole column (changeColumn, .alter(), MODIFY) whether or not its type changes
-    restated: bool = False
+    restated: bool = False  # the whole column restated (changeColumn, .alter(), MODIFY), its type changed or not
 
 
 @dataclass(kw_only=True, eq=False)
