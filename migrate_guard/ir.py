@@ -300,8 +300,7 @@ class Transaction(Operation):
 
     kind = "transaction"
     action: Literal["begin", "commit", "rollback"]
-    # The tool's own per-migration transaction committed and reopened around a block (Alembic's autocommit_block()),
-    # rather than a BEGIN/COMMIT written in the migration.
+    # The tool's own per-migration transaction committed and reopened (Alembic's autocommit_block()), not a BEGIN
     by_tool: bool = False
 
 
