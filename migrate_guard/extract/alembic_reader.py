@@ -12,7 +12,7 @@ from .alembic_ops import OPS, Args, qualify
 from .alembic_scope import Module, branch_dialect
 from .base import MigrationUnit
 from .pyast import PySource, argument, dotted, expression_text, keywords, last_name, literal
-from .pystrings import StringReader, sql_ops
+from .pystrings import Lookup, StringReader, sql_ops
 
 _CORE_STATEMENTS = ("delete", "update", "insert", "select")
 _MAX_INLINED = 2000
@@ -21,6 +21,16 @@ _SCHEMA_CONSTRUCTS = {"CreateSchema", "CreateSequence", "DropSequence", "CreateT
                       "AddConstraint", "SetTableComment", "SetColumnComment", "DropTableComment", "DropColumnComment"}
 
 
+
+
+def _lookup(pinned: dict[int, ast.expr | None], bindings: dict[str, ast.expr],
+            constants: dict[str, ast.expr]) -> Lookup:
+    def lookup(name: ast.Name) -> ast.expr | None:
+        if id(name) in pinned:
+            return pinned[id(name)]
+        return bindings.get(name.id, constants.get(name.id))
+
+    return lookup
 
 
 class Reader:
@@ -34,13 +44,10 @@ class Reader:
         self.following = following  # the helper functions being inlined, innermost last (no endless recursion)
         self.bindings: dict[str, ast.expr] = {}  # the function's own `name = value`, the latest one
         self.pinned: dict[int, ast.expr | None] = {}  # `sql = sql + "..."`: that `sql` is the value before
+        # not a bound method: a Reader -> StringReader -> Reader cycle kept each file's tree until the cyclic GC ran
+        self.lookup = _lookup(self.pinned, self.bindings, source.constants)
         self.strings = StringReader(source, self.lookup)
         self.functions: dict[str, ast.FunctionDef] = dict(self.module.helpers)  # helpers this body may call
-
-    def lookup(self, name: ast.Name) -> ast.expr | None:
-        if id(name) in self.pinned:
-            return self.pinned[id(name)]
-        return self.bindings.get(name.id, self.source.constants.get(name.id))
 
     def bind(self, statement: ast.stmt) -> None:
         targets: list[ast.expr]

@@ -148,6 +148,20 @@ def literal(node: ast.AST | None) -> Any:
             return _CONTAINERS[node.func.id](inner)
         except TypeError:  # set([['a', 'b']]): unhashable items
             return UNKNOWN
+    cls = type(node)
+    if cls is ast.Constant:
+        return node.value  # type: ignore[attr-defined]
+    if cls in _NEVER_LITERAL:
+        return UNKNOWN
+    if isinstance(node, ast.Call):  # only `set()` is one
+        return set() if isinstance(node.func, ast.Name) and node.func.id == "set" and not node.args \
+            and not node.keywords else UNKNOWN
+    try:
+        return _value(node, 0)
+    except (_NotLiteral, TypeError, MemoryError):  # TypeError: an unhashable set item or dict key
+        return UNKNOWN
+    except _TooDeep:
+        pass
     try:
         return ast.literal_eval(node)  # type: ignore[arg-type]
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -155,6 +169,67 @@ def literal(node: ast.AST | None) -> Any:
 
 
 _CONTAINERS: dict[str, Any] = {"set": set, "frozenset": frozenset, "tuple": tuple, "list": list}
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+class _TooDeep(Exception):
+    pass
+
+
+_NUMBERS = (int, float, complex)
+_NEVER_LITERAL = {ast.Name, ast.Attribute, ast.JoinedStr, ast.Subscript, ast.Lambda, ast.Compare, ast.BoolOp}
+_MAX_LITERAL_DEPTH = 100  # deeper: ast.literal_eval decides, as it always did
+
+
+def _value(node: ast.AST, depth: int) -> Any:
+    """ast.literal_eval's value of a node, the same rules, without its per-call closures and ValueError messages
+    (most calls here are on a `sa.Integer()` or a name, which fail at once): a cost seen in every Python migration."""
+    cls = type(node)
+    if cls is ast.Constant:
+        return node.value  # type: ignore[attr-defined]
+    if depth > _MAX_LITERAL_DEPTH:
+        raise _TooDeep
+    depth += 1
+    if cls is ast.Tuple:
+        return tuple([_value(e, depth) for e in node.elts])  # type: ignore[attr-defined]
+    if cls is ast.List:
+        return [_value(e, depth) for e in node.elts]  # type: ignore[attr-defined]
+    if cls is ast.Set:
+        return {_value(e, depth) for e in node.elts}  # type: ignore[attr-defined]
+    if cls is ast.Dict:
+        keys, values = node.keys, node.values  # type: ignore[attr-defined]
+        if len(keys) != len(values) or any(k is None for k in keys):  # `{**other}`
+            raise _NotLiteral
+        return dict(zip([_value(k, depth) for k in keys], [_value(v, depth) for v in values]))
+    if cls is ast.Call:
+        func = node.func  # type: ignore[attr-defined]
+        if isinstance(func, ast.Name) and func.id == "set" and not node.args and not node.keywords:  # type: ignore[attr-defined]
+            return set()
+        raise _NotLiteral
+    if cls is ast.BinOp and isinstance(node.op, (ast.Add, ast.Sub)):  # type: ignore[attr-defined]
+        left, right = _signed_number(node.left), _number(node.right)  # type: ignore[attr-defined]
+        if isinstance(left, (int, float)) and isinstance(right, complex):
+            return left + right if isinstance(node.op, ast.Add) else left - right  # type: ignore[attr-defined]
+        raise _NotLiteral
+    if isinstance(node, ast.Constant):
+        return node.value
+    return _signed_number(node)
+
+
+def _signed_number(node: ast.AST) -> Any:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        operand = _number(node.operand)
+        return +operand if isinstance(node.op, ast.UAdd) else -operand
+    return _number(node)
+
+
+def _number(node: ast.AST) -> Any:
+    if not isinstance(node, ast.Constant) or type(node.value) not in _NUMBERS:
+        raise _NotLiteral
+    return node.value
 
 
 def keywords(call: ast.Call) -> dict[str, ast.expr]:
