@@ -356,7 +356,8 @@ class Reader:
         handler = OPS.get(name)
         if handler is None:
             return [self.make(ir.Raw, call, keyword=name)]
-        ops = handler(self, call, table, Args(call, 0 if table is None else 1, self.strings))
+        args = Args(call, 0 if table is None else 1, self.strings)
+        ops = handler(self, call, table, args)
         if table is None:
-            qualify(ops, keywords(call))
+            qualify(ops, args.keywords)
         return ops

@@ -48,6 +48,7 @@ class PySource:
     tree: ast.Module
     lines: list[str]
     constants: dict[str, ast.expr]  # module-level NAME = <expr>, for SQL kept in a variable
+    ascii: bool = False  # every byte offset is then a character offset
 
     @classmethod
     def parse(cls, path: str, text: str) -> PySource:
@@ -59,10 +60,13 @@ class PySource:
                 constants[node.targets[0].id] = node.value
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
                 constants[node.target.id] = node.value
-        return cls(path, text, tree, text.split("\n"), constants)
+        return cls(path, text, tree, text.split("\n"), constants, text.isascii())
 
     def column(self, line: int, byte_offset: int) -> int:
         """ast columns are UTF-8 byte offsets; the contract's are characters (1-based)."""
+        if self.ascii:
+            return min(byte_offset, len(self.lines[line - 1])) + 1 if 1 <= line <= len(self.lines) \
+                else byte_offset + 1
         if 1 <= line <= len(self.lines):
             return len(self.lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
         return byte_offset + 1
@@ -130,8 +134,21 @@ def unparse(node: ast.AST) -> str:
 
 
 def last_name(node: ast.AST | None) -> str:
-    name = dotted(node)
-    return name.rsplit(".", 1)[-1] if name else ""
+    """The last part of dotted(node) (`sa.Column` -> Column, `op.get_bind()` -> get_bind()), without building
+    the whole name."""
+    calls = 0
+    while isinstance(node, ast.Call):
+        calls += 1
+        node = node.func
+    if isinstance(node, ast.Name):
+        return node.id + "()" * calls
+    if not isinstance(node, ast.Attribute):
+        return ""
+    name = node.attr + "()" * calls
+    root: ast.AST = node.value
+    while isinstance(root, (ast.Attribute, ast.Call)):
+        root = root.value if isinstance(root, ast.Attribute) else root.func
+    return name if isinstance(root, ast.Name) else ""
 
 
 def literal(node: ast.AST | None) -> Any:
@@ -241,7 +258,10 @@ def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
     for keyword in call.keywords:
         if keyword.arg == name:
             return keyword.value
-    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    args = call.args
+    if position < len(args) and not any(isinstance(a, ast.Starred) for a in args[:position + 1]):
+        return args[position]  # no `*rest` before it: the list below would hold the same argument there
+    positional = [a for a in args if not isinstance(a, ast.Starred)]
     return positional[position] if position < len(positional) else None
 
 
