@@ -298,3 +298,24 @@ def test_a_squashed_migration_beside_its_originals_does_not_hide_their_changes(t
     assert ("0002_size.py", "column-type-change") in got
     assert not any(path.startswith("0001_squashed") for path, _ in got)  # all new tables
     assert ("0003_note.py", "column-type-change") not in got  # bigint already, through either history
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_check_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    """A run keeps what planning built (the graph's syntax trees) out of the cyclic GC's way while it lasts, and
+    gives it back after: an in-process caller finds the GC on or off as it left it, with nothing frozen."""
+    import gc
+
+    from conftest import run_in_process
+
+    was = gc.isenabled()
+    if not enabled:
+        gc.disable()
+    try:
+        result = run_in_process("check", "--no-cache", "--format", "json", "--fail-on", "never", cwd=SHOP)
+        assert result.code == 0 and '"rule": ' in result.out
+        assert gc.isenabled() is enabled
+        assert gc.get_freeze_count() == 0
+    finally:
+        if was:
+            gc.enable()

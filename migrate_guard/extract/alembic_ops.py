@@ -214,6 +214,7 @@ class Args:
 
     def __init__(self, call: ast.Call, shift: int, strings: StringReader | None = None) -> None:
         self.call, self.shift, self.strings = call, shift, strings
+        self.keywords = keywords(call)
 
     def node(self, position: int, name: str) -> ast.expr | None:
         node = argument(self.call, position - self.shift, name) if position - self.shift >= 0 else None
@@ -243,7 +244,7 @@ class Args:
         return self.text(position, key, shift=False)
 
     def kw(self, name: str) -> Any:
-        return literal(keywords(self.call).get(name))
+        return literal(self.keywords.get(name))
 
 
 

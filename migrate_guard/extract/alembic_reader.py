@@ -12,7 +12,7 @@ from .alembic_ops import OPS, Args, qualify
 from .alembic_scope import Module, branch_dialect
 from .base import MigrationUnit
 from .pyast import PySource, argument, dotted, expression_text, keywords, last_name, literal
-from .pystrings import StringReader, sql_ops
+from .pystrings import Lookup, StringReader, sql_ops
 
 _CORE_STATEMENTS = ("delete", "update", "insert", "select")
 _MAX_INLINED = 2000
@@ -21,12 +21,20 @@ _SCHEMA_CONSTRUCTS = {"CreateSchema", "CreateSequence", "DropSequence", "CreateT
                       "AddConstraint", "SetTableComment", "SetColumnComment", "DropTableComment", "DropColumnComment"}
 
 
-
-
 def _rows(elements: list[ast.expr], width: int) -> list[list[ast.expr]]:
     """The rows of a literal list of tuples of this width, or [] when it is not one."""
     rows = [e.elts for e in elements if isinstance(e, (ast.Tuple, ast.List)) and len(e.elts) == width]
     return rows if len(rows) == len(elements) else []
+
+
+def _lookup(pinned: dict[int, ast.expr | None], bindings: dict[str, ast.expr],
+            constants: dict[str, ast.expr]) -> Lookup:
+    def lookup(name: ast.Name) -> ast.expr | None:
+        if id(name) in pinned:
+            return pinned[id(name)]
+        return bindings.get(name.id, constants.get(name.id))
+
+    return lookup
 
 
 class Reader:
@@ -40,13 +48,10 @@ class Reader:
         self.following = following  # the helper functions being inlined, innermost last (no endless recursion)
         self.bindings: dict[str, ast.expr] = {}  # the function's own `name = value`, the latest one
         self.pinned: dict[int, ast.expr | None] = {}  # `sql = sql + "..."`: that `sql` is the value before
+        # not a bound method: a Reader -> StringReader -> Reader cycle kept each file's tree until the cyclic GC ran
+        self.lookup = _lookup(self.pinned, self.bindings, source.constants)
         self.strings = StringReader(source, self.lookup)
         self.functions: dict[str, ast.FunctionDef] = dict(self.module.helpers)  # helpers this body may call
-
-    def lookup(self, name: ast.Name) -> ast.expr | None:
-        if id(name) in self.pinned:
-            return self.pinned[id(name)]
-        return self.bindings.get(name.id, self.source.constants.get(name.id))
 
     def bind(self, statement: ast.stmt) -> None:
         targets: list[ast.expr]
@@ -363,7 +368,8 @@ class Reader:
         handler = OPS.get(name)
         if handler is None:
             return [self.make(ir.Raw, call, keyword=name)]
-        ops = handler(self, call, table, Args(call, 0 if table is None else 1, self.strings))
+        args = Args(call, 0 if table is None else 1, self.strings)
+        ops = handler(self, call, table, args)
         if table is None:
-            qualify(ops, keywords(call))
+            qualify(ops, args.keywords)
         return ops

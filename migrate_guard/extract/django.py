@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from ..model import Migration
-from .base import MigrationUnit, NotText, display_path, no_config_dialect, unreadable_migration
+from .base import MigrationUnit, NotText, display_path, no_config_dialect, real_file, unreadable_migration
 from .django_graph import MIGRATION_IMPORT, Graph, app_label
 from .pyast import read_python
 
@@ -41,12 +42,13 @@ def migration_key(path: Path) -> str:
 def extract(unit: MigrationUnit) -> Migration:
     path = unit.files[0]
     shown = display_path(path)
-    try:
-        read_python(path)
-    except NotText as problem:
-        return unreadable_migration(unit, path, str(problem))
     graph = _graph_for(unit)
     node = graph.nodes.get(_node_key(path))
+    if node is None or real_file(node.path) != real_file(path):  # else the graph read this file as text already
+        try:
+            read_python(path)
+        except NotText as problem:
+            return unreadable_migration(unit, path, str(problem))
     if node is None:  # not in the graph (e.g. a file outside the project's folders): alone
         graph = Graph.build([path.parent], unit.dialect)
         node = graph.nodes[_node_key(path)]
@@ -69,14 +71,20 @@ _GRAPHS: dict[tuple[tuple[str, ...], str, str], Graph] = {}
 
 def _graph_for(unit: MigrationUnit) -> Graph:
     path = unit.files[0]
-    folders = {path.parent.resolve()}
-    if unit.project is not None and unit.project.orm == ORM:
-        folders |= {Path(m).resolve() for m in unit.project.migrations}
-    key = (tuple(sorted(str(f) for f in folders)), unit.dialect, os.getcwd())
+    cwd = os.getcwd()
+    project = tuple(unit.project.migrations) if unit.project is not None and unit.project.orm == ORM else ()
+    folders = _graph_folders(str(path.parent), project, cwd)
+    key = (tuple(sorted(str(f) for f in folders)), unit.dialect, cwd)
     if key not in _GRAPHS:
-        _GRAPHS[key] = Graph.build(sorted(folders), unit.dialect)
+        _GRAPHS[key] = Graph.build(list(folders), unit.dialect)
     return _GRAPHS[key]
 
+
+@lru_cache(maxsize=1024)
+def _graph_folders(folder: str, project: tuple[str, ...], cwd: str) -> tuple[Path, ...]:
+    """The resolved folders of a migration's graph (its own and its project's), in order, worked out once per
+    folder rather than for each of its migrations (each resolve() is a system call per path component)."""
+    return tuple(sorted({Path(folder).resolve(), *(Path(m).resolve() for m in project)}))
 
 
 def order_units(units: list[MigrationUnit]) -> list[MigrationUnit]:

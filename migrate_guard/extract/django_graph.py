@@ -128,6 +128,9 @@ class Graph:
             ops += [replay.make(ir.Unreadable, part, what=expression_text(node.source, part),
                                 reason="These operations are built at run time") for part in node.opaque]
             result[(node.app, node.name)] = ops
+            # replayed once: its syntax tree is no longer needed (the whole graph's trees are most of the heap the
+            # cyclic GC would keep walking while the other migrations are read)
+            node.source, node.operations, node.opaque = None, [], []
         return result
 
 

@@ -48,6 +48,7 @@ class PySource:
     tree: ast.Module
     lines: list[str]
     constants: dict[str, ast.expr]  # module-level NAME = <expr>, for SQL kept in a variable
+    ascii: bool = False  # every byte offset is then a character offset
 
     @classmethod
     def parse(cls, path: str, text: str) -> PySource:
@@ -59,10 +60,13 @@ class PySource:
                 constants[node.targets[0].id] = node.value
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
                 constants[node.target.id] = node.value
-        return cls(path, text, tree, text.split("\n"), constants)
+        return cls(path, text, tree, text.split("\n"), constants, text.isascii())
 
     def column(self, line: int, byte_offset: int) -> int:
         """ast columns are UTF-8 byte offsets; the contract's are characters (1-based)."""
+        if self.ascii:
+            return min(byte_offset, len(self.lines[line - 1])) + 1 if 1 <= line <= len(self.lines) \
+                else byte_offset + 1
         if 1 <= line <= len(self.lines):
             return len(self.lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
         return byte_offset + 1
@@ -130,8 +134,21 @@ def unparse(node: ast.AST) -> str:
 
 
 def last_name(node: ast.AST | None) -> str:
-    name = dotted(node)
-    return name.rsplit(".", 1)[-1] if name else ""
+    """The last part of dotted(node) (`sa.Column` -> Column, `op.get_bind()` -> get_bind()), without building
+    the whole name."""
+    calls = 0
+    while isinstance(node, ast.Call):
+        calls += 1
+        node = node.func
+    if isinstance(node, ast.Name):
+        return node.id + "()" * calls
+    if not isinstance(node, ast.Attribute):
+        return ""
+    name = node.attr + "()" * calls
+    root: ast.AST = node.value
+    while isinstance(root, (ast.Attribute, ast.Call)):
+        root = root.value if isinstance(root, ast.Attribute) else root.func
+    return name if isinstance(root, ast.Name) else ""
 
 
 def literal(node: ast.AST | None) -> Any:
@@ -148,6 +165,20 @@ def literal(node: ast.AST | None) -> Any:
             return _CONTAINERS[node.func.id](inner)
         except TypeError:  # set([['a', 'b']]): unhashable items
             return UNKNOWN
+    cls = type(node)
+    if cls is ast.Constant:
+        return node.value  # type: ignore[attr-defined]
+    if cls in _NEVER_LITERAL:
+        return UNKNOWN
+    if isinstance(node, ast.Call):  # only `set()` is one
+        return set() if isinstance(node.func, ast.Name) and node.func.id == "set" and not node.args \
+            and not node.keywords else UNKNOWN
+    try:
+        return _value(node, 0)
+    except (_NotLiteral, TypeError, MemoryError):  # TypeError: an unhashable set item or dict key
+        return UNKNOWN
+    except _TooDeep:
+        pass
     try:
         return ast.literal_eval(node)  # type: ignore[arg-type]
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -155,6 +186,67 @@ def literal(node: ast.AST | None) -> Any:
 
 
 _CONTAINERS: dict[str, Any] = {"set": set, "frozenset": frozenset, "tuple": tuple, "list": list}
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+class _TooDeep(Exception):
+    pass
+
+
+_NUMBERS = (int, float, complex)
+_NEVER_LITERAL = {ast.Name, ast.Attribute, ast.JoinedStr, ast.Subscript, ast.Lambda, ast.Compare, ast.BoolOp}
+_MAX_LITERAL_DEPTH = 100  # deeper: ast.literal_eval decides, as it always did
+
+
+def _value(node: ast.AST, depth: int) -> Any:
+    """ast.literal_eval's value of a node, the same rules, without its per-call closures and ValueError messages
+    (most calls here are on a `sa.Integer()` or a name, which fail at once): a cost seen in every Python migration."""
+    cls = type(node)
+    if cls is ast.Constant:
+        return node.value  # type: ignore[attr-defined]
+    if depth > _MAX_LITERAL_DEPTH:
+        raise _TooDeep
+    depth += 1
+    if cls is ast.Tuple:
+        return tuple([_value(e, depth) for e in node.elts])  # type: ignore[attr-defined]
+    if cls is ast.List:
+        return [_value(e, depth) for e in node.elts]  # type: ignore[attr-defined]
+    if cls is ast.Set:
+        return {_value(e, depth) for e in node.elts}  # type: ignore[attr-defined]
+    if cls is ast.Dict:
+        keys, values = node.keys, node.values  # type: ignore[attr-defined]
+        if len(keys) != len(values) or any(k is None for k in keys):  # `{**other}`
+            raise _NotLiteral
+        return dict(zip([_value(k, depth) for k in keys], [_value(v, depth) for v in values]))
+    if cls is ast.Call:
+        func = node.func  # type: ignore[attr-defined]
+        if isinstance(func, ast.Name) and func.id == "set" and not node.args and not node.keywords:  # type: ignore[attr-defined]
+            return set()
+        raise _NotLiteral
+    if cls is ast.BinOp and isinstance(node.op, (ast.Add, ast.Sub)):  # type: ignore[attr-defined]
+        left, right = _signed_number(node.left), _number(node.right)  # type: ignore[attr-defined]
+        if isinstance(left, (int, float)) and isinstance(right, complex):
+            return left + right if isinstance(node.op, ast.Add) else left - right  # type: ignore[attr-defined]
+        raise _NotLiteral
+    if isinstance(node, ast.Constant):
+        return node.value
+    return _signed_number(node)
+
+
+def _signed_number(node: ast.AST) -> Any:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        operand = _number(node.operand)
+        return +operand if isinstance(node.op, ast.UAdd) else -operand
+    return _number(node)
+
+
+def _number(node: ast.AST) -> Any:
+    if not isinstance(node, ast.Constant) or type(node.value) not in _NUMBERS:
+        raise _NotLiteral
+    return node.value
 
 
 def keywords(call: ast.Call) -> dict[str, ast.expr]:
@@ -166,7 +258,10 @@ def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
     for keyword in call.keywords:
         if keyword.arg == name:
             return keyword.value
-    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    args = call.args
+    if position < len(args) and not any(isinstance(a, ast.Starred) for a in args[:position + 1]):
+        return args[position]  # no `*rest` before it: the list below would hold the same argument there
+    positional = [a for a in args if not isinstance(a, ast.Starred)]
     return positional[position] if position < len(positional) else None
 
 

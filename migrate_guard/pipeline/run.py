@@ -3,6 +3,9 @@ the same extraction and judging for one project's chosen files (the lifecycle's 
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..config import Config
@@ -23,15 +26,40 @@ def run_check(config: Config, options: Options) -> Report:
     # Each file is read once: planning sniffs its head, the cache key hashes all of it.
     contents: dict[str, bytes] | None = {} if options.use_cache else None
     found = discover(config, options.paths)
-    plan = plan_files(found.files, config, options, found.projects, contents)
-    plan.unclaimed = found.unclaimed
-    selected, skipped = select(plan, found.given, config, options.changed_since)
-    store = open_store(config, options.use_cache)
-    store.know_contents(contents or {})
-    contents = None  # digested by the store: not held while the migrations are judged
-    report = lint(plan, selected, config, store, options.jobs)
+    with _long_lived() as planned:
+        plan = plan_files(found.files, config, options, found.projects, contents)
+        planned()
+        plan.unclaimed = found.unclaimed
+        selected, skipped = select(plan, found.given, config, options.changed_since)
+        store = open_store(config, options.use_cache)
+        store.know_contents(contents or {})
+        contents = None  # digested by the store: not held while the migrations are judged
+        report = lint(plan, selected, config, store, options.jobs)
     report.skipped = skipped
     return report
+
+
+@contextmanager
+def _long_lived() -> Iterator[Callable[[], None]]:
+    """What planning builds (the units; Django's graph: every migration's syntax tree until it is replayed) lives
+    until the run ends or is freed by reference counting, and makes no reference cycles. It is built with the
+    cyclic GC paused, then frozen (the call this yields) so that the full collections while the migrations are
+    judged do not walk it again and again: they took 12% of a cold run of the 1,000-file Django/Alembic corpus.
+    Unfrozen after the run, so garbage of an in-process caller's that was frozen with it is collected again."""
+    enabled = gc.isenabled()
+    gc.disable()
+
+    def planned() -> None:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+    try:
+        yield planned
+    finally:
+        if enabled:
+            gc.enable()
+        gc.unfreeze()
 
 
 def review(project: Project, files: list[Path], config: Config, dialect: str | None = None) -> Report:
