@@ -146,7 +146,7 @@ class _Walk:
     own: set[str] = field(default_factory=set)
     # (database, name) of the indexes and constraints this migration's earlier operations dropped
     dropped: set[tuple[str, str]] = field(default_factory=set)
-    # (table, column) -> its type, for the columns this migration's earlier operations renamed away
+    # (table, column) -> its type, for the columns this migration's earlier operations renamed away or dropped
     renamed_away: dict[tuple[str, str], ir.ColumnType] = field(default_factory=dict)
     readds: set[int] | None = None  # readds_with_copy(ops), when first needed
 
@@ -183,7 +183,7 @@ class _Walk:
             self.created.add(norm(part.new_name))
         if part is not op:
             return
-        if isinstance(op, ir.RenameColumn):
+        if isinstance(op, (ir.RenameColumn, ir.DropColumn)):  # gone from its name: what type it had there
             kind = self.view(op.table).column_type(op.table, op.column)
             if kind is not None:
                 self.renamed_away[(norm(op.table), norm(op.column))] = kind
@@ -310,17 +310,24 @@ _SERIAL_BASE = {"serial": "integer", "serial4": "integer", "bigserial": "bigint"
                 "smallserial": "smallint", "serial2": "smallint"}
 
 
-def _replaced_type(walk: _Walk, part: ir.AddColumn) -> str | None:
-    old = walk.renamed_away.get((norm(part.table), norm(part.column.name)))
-    if old is None:
-        return None
-    if walk.readds is None:
-        walk.readds = readds_with_copy(walk.ops)
-    if id(part) not in walk.readds:
-        return None  # a rename and a new column of the old name, the data not copied: rename-column's business
-    if old.name in _SERIAL_BASE:  # the values are integers; the sequence is not the type
+def _replaced_type(walk: _Walk, part: ir.AddColumn | ir.RenameColumn) -> str | None:
+    """The type of the column this one takes the name of, when it differs (see the module's docstring)."""
+    if isinstance(part, ir.RenameColumn):  # ADD c2; UPDATE .. SET c2 = c; DROP c; RENAME c2 TO c (a swap)
+        if id(part) not in walk.swapped:
+            return None
+        old = walk.renamed_away.get((norm(part.table), norm(part.new_name)))
+        new = walk.view(part.table).column_type(part.table, part.column)
+    else:  # RENAME c TO tmp; ADD c; UPDATE .. SET c = tmp
+        old = walk.renamed_away.get((norm(part.table), norm(part.column.name)))
+        if old is None:
+            return None
+        if walk.readds is None:
+            walk.readds = readds_with_copy(walk.ops)
+        if id(part) not in walk.readds:
+            return None  # a rename and a new column of the old name, the data not copied: rename-column's business
+        new = part.column.type
+    if old is not None and old.name in _SERIAL_BASE:  # the values are integers; the sequence is not the type
         old = ir.ColumnType(_SERIAL_BASE[old.name], (), _SERIAL_BASE[old.name])
-    new = part.column.type
     if old is None or new is None or type_unchanged(old, new) or type_change_safe(old, new, walk.dialect):
         return None
     return str(old)
@@ -345,6 +352,7 @@ _FACTS_BEFORE_LOCKS: list[tuple[Any, str, _Fact]] = [
 _FACTS_AFTER_LOCKS: list[tuple[Any, str, _Fact]] = [
     (ir.AddColumn, "default_is_expression", _default_is_expression),
     (ir.AddColumn, "replaced_type", _replaced_type),
+    (ir.RenameColumn, "replaced_type", _replaced_type),
     (ir.DropColumn, "column_in_index", _column_in_index),
     (ir.DropColumn, "copied_to", _copied_to),
     (ir.AddConstraint, "has_index", _has_index),
