@@ -128,6 +128,20 @@ def test_unclaimed_folder_is_one_warning_naming_it_and_only_without_paths() -> N
     assert explained.code == 0 and "exclude" in explained.out
 
 
+def test_a_migrations_folder_of_unordered_sql_files_is_said_and_can_be_checked_by_path(tmp_path: Path) -> None:
+    # uptime-kuma: db/old_migrations/patch-*.sql, applied in an order its code keeps; no tool's naming
+    write_tree(tmp_path, {f"db/old_migrations/patch-{name}.sql": sql for name, sql in (
+        ("2fa", "ALTER TABLE user ADD twofa_secret VARCHAR(64);\n"),
+        ("maintenance", "DROP TABLE maintenance_timeslot;\n"),
+        ("status-page", "CREATE TABLE status_page (id INTEGER PRIMARY KEY);\n"))})
+    result = run_cli("check", "--format", "json", "--no-cache", cwd=tmp_path)
+    [finding] = result.findings()
+    assert (finding["rule"], finding["path"]) == ("unclaimed-migrations", "db/old_migrations/patch-2fa.sql")
+    assert "migrate-guard check db/old_migrations" in finding["hint"]
+    assert "drop-table" in run_cli("check", "db/old_migrations", "--format", "json", "--no-cache",
+                                   "--fail-on", "never", cwd=tmp_path).rules()
+
+
 @pytest.mark.parametrize("config", [
     'exclude = ["db/changes"]\n',
     '[rules.unclaimed-migrations]\nenabled = false\n',

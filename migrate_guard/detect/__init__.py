@@ -20,7 +20,7 @@ from ..walk import walk_files
 from . import js_stacks, python_stacks
 from .common import list_dir
 from .content import UnclaimedFolder, content_projects, is_candidate
-from .sql_stacks import sql_projects
+from .sql_stacks import sql_projects, unclaimed_sql_folders
 
 __all__ = ["Detection", "UnclaimedFolder", "detect_projects", "detect_repository", "projects_for_paths"]
 
@@ -86,6 +86,7 @@ def detect_repository(root: Path) -> Detection:
     projects.extend(found)
     # Folders already claimed by a config-driven project (Prisma, Drizzle) are not SQL-tool projects too.
     projects.extend(sql_projects(list(sql_files.items()), root, _taken(projects)))
+    unclaimed += unclaimed_sql_folders(list(sql_files.items()), _taken(projects))
     return Detection(_unique(projects), unclaimed, _unique(planned))
 
 

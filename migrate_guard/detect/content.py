@@ -44,6 +44,7 @@ class UnclaimedFolder:
     folder: Path
     files: list[Path] = field(default_factory=list)
     resembles: str | None = None  # the format their loose markers suggest, for the message
+    hint: str | None = None  # how to have them checked, when the general advice does not fit
 
 
 def is_candidate(path: Path) -> bool:

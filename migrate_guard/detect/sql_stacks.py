@@ -8,11 +8,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..dialects import dialect_of_url, dialect_word
-from ..extract.base import read_head
+from ..extract.base import display_path, read_head
 from ..extract.registry import MODULES, SUFFIXES, classify
 from ..extract.sql_text import without_comments
 from ..model import Project
 from .common import list_dir, make_project, read_small
+from .content import UnclaimedFolder
 
 # Files that mark the root of a SQL-migrations project (where its tool is run from).
 _ROOT_MARKERS = ("go.mod", "flyway.conf", "flyway.toml", "dbconfig.yml", ".env", "package.json", "pom.xml",
@@ -113,6 +114,22 @@ def is_plain_migrations_folder(folder: Path, names: list[str]) -> bool:
         return len(names) >= _MIN_PADDED and all(_PADDED_NUMBER.match(name) for name in names)
     numbered = sum(1 for name in names if _PLAIN_NAME.match(name))
     return numbered >= 1 and numbered * 10 >= len(names) * 9
+
+
+def unclaimed_sql_folders(folders: list[tuple[Path, list[str]]], taken: set[Path]) -> list[UnclaimedFolder]:
+    """Folders named for migrations holding three or more .sql files that no project claims and whose names give
+    no order (uptime-kuma's db/old_migrations/patch-*.sql, applied in an order its code keeps): said, not passed."""
+    found = []
+    for folder, names in sorted(folders):
+        if len(names) < _MIN_PADDED or not _PLAIN_FOLDER.search(folder.name) or folder.resolve() in taken:
+            continue
+        if any(parent.resolve() in taken for parent in folder.parents):
+            continue
+        shown = display_path(folder)
+        found.append(UnclaimedFolder(folder, [folder / name for name in sorted(names)], hint=(
+            f"Their names give no order, so they are not taken for a migration folder. To check them anyway, pass "
+            f"the folder: `migrate-guard check {shown}`; or add \"{shown}\" to `exclude`.")))
+    return found
 
 
 def plain_sql_dialect(root: Path, folder: Path) -> tuple[str | None, str | None]:

@@ -116,8 +116,8 @@ def unclaimed_findings(folders: list[UnclaimedFolder], config: Config) -> list[F
             location=Location(display_path(files[0]), 1, 1, 1),
             message=(f"{shown}/ holds {len(folder.files)} file(s) shaped like migrations{like}, but no detected project "
                      "claims them and their tool cannot be told from their content: none of them was checked."),
-            hint=("Keep the tool's config beside them (knexfile, .sequelizerc, a TypeORM DataSource, alembic.ini), or "
-                  f"add \"{shown}\" to `exclude` if they are not database migrations."),
+            hint=folder.hint or ("Keep the tool's config beside them (knexfile, .sequelizerc, a TypeORM DataSource, "
+                                 f"alembic.ini), or add \"{shown}\" to `exclude` if they are not database migrations."),
             orm=folder.resembles or "unknown", migration=shown))
     return findings
 
