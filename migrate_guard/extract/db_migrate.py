@@ -111,7 +111,7 @@ def _interpret(context: Any, entry: Any, sql_files: dict[str, Path], read: dict[
     source = context.source
     body = entry.body if entry is not None else source.root
     dbs = aliases(source, body, (first_param_names(entry, 0) if entry is not None else set()) or {"db"})
-    for top in chain_tops(body):
+    for top in chain_tops(source, body):
         chain = flatten(source, top)
         if chain.root not in dbs or not chain.links:
             continue

@@ -161,7 +161,7 @@ def _interpret(context: Any, entry: Any) -> None:
     names = names or {"knex"}
     body = entry.body if entry is not None else source.root
     names = aliases(source, body, names)
-    for top in chain_tops(body):
+    for top in chain_tops(source, body):
         chain = flatten(source, top)
         if chain.root not in names or not chain.links:
             continue

@@ -35,7 +35,7 @@ class TableBuilder:
         body = function_body(self.callback)
         if not params or not params[0] or body is None:
             return
-        for top in chain_tops(body):
+        for top in chain_tops(source, body):
             chain = flatten(source, top)
             if chain.root == params[0] and chain.links and chain.links[0].args is not None:
                 self.statement(chain)

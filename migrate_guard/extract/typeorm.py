@@ -100,7 +100,7 @@ def _read_body(context: Any, body: Any, names: set[str], dsl: dict[str, str], fo
 
         read(context, body, dsl)
     names = aliases(source, body, names)
-    for top in chain_tops(body):
+    for top in chain_tops(source, body):
         chain = flatten(source, top)
         if chain.root in names:
             query_runner_call(context, chain)
