@@ -110,6 +110,9 @@ def excluded_databases(source: Source, node: Node) -> set[str]:
 
 def _enclosing_branches(source: Source, node: Node) -> Iterator[tuple[str, bool]]:
     """(database, negated) for each enclosing if whose condition tests the database, nearest first."""
+    start, end = node.start_byte, node.end_byte
+    if not any(i.start_byte <= start and end <= i.end_byte for i in source.index.of_kind("if_statement")):
+        return  # no if around the node (most migrations have none): no walk up the tree
     child, parent = node, node.parent
     while parent is not None:
         if parent.type == "if_statement":

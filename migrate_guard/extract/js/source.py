@@ -84,7 +84,9 @@ class Source:
         return Location(self.shown, line, column, max(line, node.end_point[0] + 1))
 
     def first_line(self, node: Node) -> str:
-        return self.text_of(node).strip().splitlines()[0] if self.text_of(node).strip() else ""
+        text = self.text_of(node).strip()
+        # the text before its first "\n" holds the first line (which may end earlier, at another line break)
+        return text.partition("\n")[0].splitlines()[0] if text else ""
 
 
 def _error_count(node: Node) -> int:
