@@ -15,6 +15,7 @@ from ...dialects import dialect_word
 from ...location import line_starts as _line_starts
 from ...model import Migration
 from ..base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
+from ..sql import Origin, extract_sql
 from .source import Source, syntax_errors
 from .structure import Chain, Entry, Link, down_state, find_entries
 from .evaluator import Evaluator
@@ -67,8 +68,6 @@ class Context:
         """SQL given as a JS string: through the SQL pipeline, with locations in this file."""
         if not isinstance(value, JsString):
             return
-        from ..sql import Origin, extract_sql
-
         dialect, negated = branch_dialect(self.source, node)
         if negated and self.unit.dialect in excluded_databases(self.source, node):
             return  # `if (dialect !== 'postgres')` (or its else) never runs on this project's database
