@@ -94,6 +94,8 @@ def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
     in its then-branch, ("mysql", True) (any other one) in its else-branch; `!==` the other way round. (None, False)
     outside such a branch. Multi-database migrations (Sequelize's getDialect(), knex's client) branch this way, also
     as `client.includes('sqlite3')`, `!...includes(...)` and through a flag (`const isMySQL = ...; if (isMySQL)`)."""
+    if not source.index.of_kind("if_statement"):
+        return None, False  # most migrations have no if at all
     branches = list(_enclosing_branches(source, node))
     positive = next((dialect for dialect, negated in branches if not negated), None)
     if positive is not None:
@@ -103,6 +105,8 @@ def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
 
 def excluded_databases(source: Source, node: Node) -> set[str]:
     """The databases the enclosing else-branches rule out (`if (pg) ... else if (mysql) ... else <node>`: both)."""
+    if not source.index.of_kind("if_statement"):
+        return set()
     branches = list(_enclosing_branches(source, node))
     return set() if any(not negated for _, negated in branches) else {dialect for dialect, _ in branches}
 
