@@ -38,13 +38,14 @@ def owns(head: str) -> bool:
     params = up_parameters(code)
     if params is None:
         return False
-    if _MARKERS.search(code):
+    # Each pattern only when its words are there: a search tries every position of the head (20-40 us a KB).
+    if ("dbmigrate" in code or "_meta" in code or "dataType" in code) and _MARKERS.search(code):
         return True
     names = parameter_names(params)
     if not names or not names[0]:
         return False
     first = r"(?<![\w$.])" + re.escape(names[0])
-    if re.search(first + r"\s*\.\s*runSql\s*\(", code):
+    if "runSql" in code and re.search(first + r"\s*\.\s*runSql\s*\(", code):
         return True
     return names[1:2] != [] and names[1] in _CALLBACKS and re.search(first + _SCHEMA_API, code) is not None
 

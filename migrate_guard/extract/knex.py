@@ -84,7 +84,8 @@ def owns(head: str) -> bool:
     names = parameter_names(params)
     if names[:1] == ["knex"] or "Knex" in parameter_types(params) or "Knex.Knex" in parameter_types(params):
         return True
-    return bool(names and names[0] and re.search(r"(?<![\w$.])" + re.escape(names[0]) + _SCHEMA_CALL, head))
+    return bool(names and names[0] and names[0] + ".schema" in head  # (a search tries every position)
+                and re.search(r"(?<![\w$.])" + re.escape(names[0]) + _SCHEMA_CALL, head))
 
 
 _SCHEMA_CALL = r"\.schema\s*\.\s*(?:createTable|alterTable|table|dropTable|dropTableIfExists|renameTable|hasTable|raw)\b"

@@ -46,7 +46,8 @@ def owns(head: str) -> bool:
     if names[0] in ("queryInterface", "qi") or names[1:2] in (["Sequelize"], ["DataTypes"]) or (
             "QueryInterface" in parameter_types(params)):
         return True
-    return re.search(r"(?<![\w$.])" + re.escape(names[0]) + _QUERY_INTERFACE, head) is not None
+    return names[0] + "." in head and (  # (a search tries every position)
+        re.search(r"(?<![\w$.])" + re.escape(names[0]) + _QUERY_INTERFACE, head) is not None)
 
 
 def migration_key(path: Path) -> str:
