@@ -287,3 +287,41 @@ def test_a_raw_value_fragment_is_not_a_statement(tmp_path) -> None:
     result = run_cli("check", "migrations", "sql", "--format", "json", "--fail-on", "never", "--no-cache", cwd=root)
     assert [(f["path"], f["rule"]) for f in result.findings() if f["rule"] == "parse-error"] == [
         ("sql/000001_x.up.sql", "parse-error")]
+
+
+def _walked(node, kind: str, source_order: bool) -> list:
+    """A node's subtree's nodes of one kind, by the Python walk the query index stands in for."""
+    found, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        if current.type == kind:
+            found.append(current)
+        stack.extend(reversed(current.named_children) if source_order else current.named_children)
+    return found
+
+
+@pytest.mark.parametrize("name", ["m.ts", "m.js"])
+def test_the_query_index_finds_what_a_walk_finds_in_the_same_order(tmp_path: Path, name: str) -> None:
+    from migrate_guard.extract.js.structure import _continues_chain, chain_tops, declarators
+
+    source = parse(tmp_path, """
+        const a = 'x', b = a + 'y';
+        module.exports = {
+          async up(knex) {
+            const k = knex; const { sequelize } = knex;
+            await k.schema.createTable('t', (t) => { const c = 'c'; t.string(c).notNullable().index(); });
+            await (knex.raw('SELECT 1')).then(() => knex('t').where({ a: f(g(1)) }).del());
+          },
+          down: async () => knex.schema.dropTable(`t`),
+        };
+        function helper(q) { return q.query(h()).a.b(c()) }
+        function broken(q) { if (x { q.raw(1) }
+    """, name)
+    ids = lambda nodes: [(n.type, n.start_byte, n.end_byte) for n in nodes]  # noqa: E731
+    bodies = [source.root, *source.index.of_kind("call_expression"), *source.index.of_kind("function_declaration")]
+    assert len(source.index.of_kind("call_expression")) > 10
+    for body in bodies:
+        walked = [n for n in _walked(body, "call_expression", True) if not _continues_chain(n)]
+        assert ids(chain_tops(source, body)) == ids(walked)
+        assert ids(declarators(source, body)) == ids(_walked(body, "variable_declarator", False))
+    assert set(find_entries(source)) == {"up", "down"}

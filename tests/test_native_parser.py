@@ -274,3 +274,30 @@ def test_a_lone_surrogate_is_read_by_sqlglot(monkeypatch: pytest.MonkeyPatch) ->
     native = _ops(text, "native", monkeypatch)
     assert _same(native, _ops(text, "sqlglot", monkeypatch))
     assert [type(op).__name__ for op in native] == ["DropTable", "DropTable"]
+
+
+def test_type_names_in_capitals_are_read_natively_and_names_in_capitals_are_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """TypeORM writes `"id" SERIAL NOT NULL` and `"at" TIMESTAMP`: a built-in type in capitals is read by libpg_query
+    (sqlglot is never asked); the same word used as a name keeps its capitals through the sqlglot path."""
+    import migrate_guard.extract.sql as sql
+
+    asked: list[str] = []
+    with_sqlglot = sql._with_sqlglot
+    monkeypatch.setattr(sql, "_with_sqlglot", lambda text, *rest: asked.append(text) or with_sqlglot(text, *rest))
+    typed = ['CREATE TABLE "p" ("id" SERIAL NOT NULL, "u" UUID, "j" JSONB NOT NULL, "at" TIMESTAMPTZ, '
+             'CONSTRAINT "PK_p" PRIMARY KEY ("id"))',
+             'ALTER TABLE "p" ADD "b" BIGSERIAL', 'ALTER TABLE "p" ALTER COLUMN "u" TYPE BYTEA']
+    for text in typed:
+        native = _ops(text, "native", monkeypatch)
+        assert asked == [], text
+        assert _same(native, _ops(text, "sqlglot", monkeypatch)), text
+        asked.clear()
+    named = ["ALTER TABLE p ADD COLUMN UUID uuid", "CREATE TABLE SERIAL (a int)", "ALTER TABLE p RENAME COLUMN JSONB TO b",
+             "CREATE INDEX i ON p (UUID)"]
+    for text in named:
+        native = _ops(text, "native", monkeypatch)
+        assert asked == [text], text
+        assert _same(native, _ops(text, "sqlglot", monkeypatch)), text
+        asked.clear()
+    assert _ops(named[0], "native", monkeypatch)[0].column.name == "UUID"

@@ -33,8 +33,6 @@ def is_marker(name: str) -> bool:
 # --- Prisma -------------------------------------------------------------------------------------------------------
 
 def prisma_projects(root: Path, names: list[str]) -> list[Project]:
-    from ..extract.prisma_schema import is_generated_client_copy, is_migration_snapshot
-
     schemas: list[Path] = []
     pkg = package_json(root) if "package.json" in names else None
     configured = pkg.get("prisma", {}).get("schema") if pkg and isinstance(pkg.get("prisma"), dict) else None
@@ -47,7 +45,11 @@ def prisma_projects(root: Path, names: list[str]) -> list[Project]:
                 schemas.append(root / configured)
     schemas += [root / "prisma" / "schema.prisma", root / "schema.prisma", root / "prisma" / "schema"]
     for schema in schemas:
-        if not schema.exists() or is_migration_snapshot(schema) or is_generated_client_copy(schema):
+        if not schema.exists():
+            continue
+        from ..extract.prisma_schema import is_generated_client_copy, is_migration_snapshot
+
+        if is_migration_snapshot(schema) or is_generated_client_copy(schema):
             continue
         folder = schema if is_folder(schema) else schema.parent
         migrations = folder / "migrations"

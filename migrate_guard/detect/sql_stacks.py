@@ -59,6 +59,8 @@ def sql_file_formats() -> frozenset[str]:
 def sql_projects(folders: list[tuple[Path, list[str]]], stop: Path, taken: set[Path]) -> list[Project]:
     """One project per folder of recognised SQL migrations (given as folders with the names of their .sql files);
     folders in `taken` belong to a project found already."""
+    if not folders:
+        return []  # and no extractor module is imported to know which formats are SQL-only
     sql_formats = sql_file_formats()
     by_folder: dict[Path, tuple[str, Path]] = {}
     resolved: dict[Path, Path] = {}

@@ -192,8 +192,13 @@ def _read_regular(path: Path, limit: int = -1) -> bytes | None:
     a device (a link to /dev/zero) named like a migration is never waited on or read without end. Through open(),
     which the cache's recording_reads watches (what an extraction read is part of its cache entry)."""
     with open(path, "rb", opener=_nonblocking) as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
             return None
+        if 0 <= status.st_size < limit:
+            # read(limit) allocates `limit` bytes first (75 us for a 4 MB limit, against 20 for a 2 KB file)
+            data = handle.read(status.st_size + 1)
+            return data if len(data) <= status.st_size else data + handle.read(limit - len(data))
         return handle.read(limit)
 
 

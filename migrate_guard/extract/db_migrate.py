@@ -38,13 +38,14 @@ def owns(head: str) -> bool:
     params = up_parameters(code)
     if params is None:
         return False
-    if _MARKERS.search(code):
+    # Each pattern only when its words are there: a search tries every position of the head (20-40 us a KB).
+    if ("dbmigrate" in code or "_meta" in code or "dataType" in code) and _MARKERS.search(code):
         return True
     names = parameter_names(params)
     if not names or not names[0]:
         return False
     first = r"(?<![\w$.])" + re.escape(names[0])
-    if re.search(first + r"\s*\.\s*runSql\s*\(", code):
+    if "runSql" in code and re.search(first + r"\s*\.\s*runSql\s*\(", code):
         return True
     return names[1:2] != [] and names[1] in _CALLBACKS and re.search(first + _SCHEMA_API, code) is not None
 
@@ -111,7 +112,7 @@ def _interpret(context: Any, entry: Any, sql_files: dict[str, Path], read: dict[
     source = context.source
     body = entry.body if entry is not None else source.root
     dbs = aliases(source, body, (first_param_names(entry, 0) if entry is not None else set()) or {"db"})
-    for top in chain_tops(body):
+    for top in chain_tops(source, body):
         chain = flatten(source, top)
         if chain.root not in dbs or not chain.links:
             continue

@@ -84,7 +84,8 @@ def owns(head: str) -> bool:
     names = parameter_names(params)
     if names[:1] == ["knex"] or "Knex" in parameter_types(params) or "Knex.Knex" in parameter_types(params):
         return True
-    return bool(names and names[0] and re.search(r"(?<![\w$.])" + re.escape(names[0]) + _SCHEMA_CALL, head))
+    return bool(names and names[0] and names[0] + ".schema" in head  # (a search tries every position)
+                and re.search(r"(?<![\w$.])" + re.escape(names[0]) + _SCHEMA_CALL, head))
 
 
 _SCHEMA_CALL = r"\.schema\s*\.\s*(?:createTable|alterTable|table|dropTable|dropTableIfExists|renameTable|hasTable|raw)\b"
@@ -161,7 +162,7 @@ def _interpret(context: Any, entry: Any) -> None:
     names = names or {"knex"}
     body = entry.body if entry is not None else source.root
     names = aliases(source, body, names)
-    for top in chain_tops(body):
+    for top in chain_tops(source, body):
         chain = flatten(source, top)
         if chain.root not in names or not chain.links:
             continue

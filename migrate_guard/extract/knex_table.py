@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import ir
+from .js.columns import default_of, sql_type
+from .js.structure import chain_tops, flatten, function_body, function_param_names
+from .js.values import JsArray, name_of, names_of
+
 # knex column builders -> SQL types (the Postgres mapping)
 COLUMN_TYPES: dict[str, str] = {
     "string": "varchar", "text": "text", "integer": "int", "int": "int", "bigInteger": "bigint", "bigint": "bigint",
@@ -28,23 +33,18 @@ class TableBuilder:
         self.after: list[Any] = []  # indexes of a new table come after its CreateTable
 
     def run(self) -> None:
-        from .js.structure import chain_tops, flatten, function_body, function_param_names
-
         source = self.context.source
         params = function_param_names(source, self.callback)
         body = function_body(self.callback)
         if not params or not params[0] or body is None:
             return
-        for top in chain_tops(body):
+        for top in chain_tops(source, body):
             chain = flatten(source, top)
             if chain.root == params[0] and chain.links and chain.links[0].args is not None:
                 self.statement(chain)
         self.context.ops.extend(self.after)
 
     def statement(self, chain: Any) -> None:
-        from .. import ir
-        from .js.values import JsArray, name_of, names_of
-
         context = self.context
         first = chain.links[0]
         method = first.name or ""
@@ -102,7 +102,6 @@ class TableBuilder:
 
     def foreign_key(self, columns: tuple[str, ...], modifiers: dict[str, Any], location: Any, node: Any,
                     name: str | None = None) -> None:
-        from .. import ir
 
         reference = self.reference(modifiers)
         if reference is None:
@@ -113,8 +112,6 @@ class TableBuilder:
         self.add_constraint(constraint)
 
     def reference(self, modifiers: dict[str, Any]) -> Any:
-        from .. import ir
-        from .js.values import name_of
 
         references = modifiers.get("references")
         if references is None or not references.args:
@@ -130,10 +127,6 @@ class TableBuilder:
         return ir.ForeignKeyRef(table=table or "?", columns=(column,) if column else (), on_delete=on_delete_text)
 
     def columns(self, chain: Any, method: str, args: list[Any], modifiers: dict[str, Any], location: Any) -> None:
-        from .. import ir
-        from .js.columns import default_of, sql_type
-        from .js.values import name_of
-
         context = self.context
         node = chain.top
         if method == "timestamps":
@@ -188,7 +181,6 @@ class TableBuilder:
                 context.emit(ir.AddColumn, location, node, table=self.table, column=definition)
 
     def alter(self, column: Any, modifiers: dict[str, Any], location: Any, node: Any) -> None:
-        from .. import ir
 
         if column.type is not None:  # a type that cannot be read says nothing of a change (the column is restated)
             self.emit_alter(ir.AlterColumnType, location, node, column=column.name, new_type=column.type,

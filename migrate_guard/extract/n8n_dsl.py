@@ -15,7 +15,7 @@ from tree_sitter import Node
 from .. import ir
 from .js.columns import default_of, sql_type
 from .js.migration import Context
-from .js.structure import Chain, Entry, Link, chain_tops, flatten
+from .js.structure import Chain, Entry, Link, chain_tops, declarators, flatten
 from .js.values import JsObject, name_of, names_of
 
 _RUN_QUERY = "runQuery"
@@ -71,20 +71,16 @@ def _pattern(context: Context, pattern: Node, names: dict[str, str], inside_buil
 def _destructured_in_body(context: Context, body: Node, names: dict[str, str], owners: set[str],
                           inside_builder: bool) -> None:
     """`const { createTable, column } = schemaBuilder;` (or `const { schemaBuilder } = context;`)."""
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if node.type == "variable_declarator":
-            target, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-            if target is not None and value is not None and target.type == "object_pattern" and \
-                    context.source.text_of(value) in owners:
-                _pattern(context, target, names, inside_builder=inside_builder)
-        stack.extend(node.named_children)
+    for node in declarators(context.source, body):
+        target, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        if target is not None and value is not None and target.type == "object_pattern" and \
+                context.source.text_of(value) in owners:
+            _pattern(context, target, names, inside_builder=inside_builder)
 
 
 def read(context: Context, body: Node, names: dict[str, str]) -> None:
     """Emit the operations of the context calls in a body (up's, or a helper method's it passes them to)."""
-    for top in chain_tops(body):
+    for top in chain_tops(context.source, body):
         chain = flatten(context.source, top)
         member = names.get(chain.root or "")
         if member is None or not chain.links:

@@ -46,7 +46,8 @@ def owns(head: str) -> bool:
     if names[0] in ("queryInterface", "qi") or names[1:2] in (["Sequelize"], ["DataTypes"]) or (
             "QueryInterface" in parameter_types(params)):
         return True
-    return re.search(r"(?<![\w$.])" + re.escape(names[0]) + _QUERY_INTERFACE, head) is not None
+    return names[0] + "." in head and (  # (a search tries every position)
+        re.search(r"(?<![\w$.])" + re.escape(names[0]) + _QUERY_INTERFACE, head) is not None)
 
 
 def migration_key(path: Path) -> str:
@@ -92,7 +93,7 @@ def _read_body(context: Any, body: Any, interfaces: set[str], following: tuple[s
     interfaces = aliases(source, body, interfaces)
     sequelizes = _sequelize_names(source, body, interfaces) | {"sequelize"}
     interfaces |= _query_interface_names(source, body, interfaces | sequelizes)
-    for top in chain_tops(body):
+    for top in chain_tops(source, body):
         chain = flatten(source, top)
         links = chain.links
         if chain.root in (interfaces | sequelizes) and links and links[0].name == "getQueryInterface":
@@ -133,38 +134,34 @@ def _method_call(context: Any, chain: Any, interfaces: set[str], following: tupl
 
 def _query_interface_names(source: Any, body: Any, owners: set[str]) -> set[str]:
     """`const queryInterface = sequelize.getQueryInterface()`."""
+    from .js.structure import declarators
+
     found: set[str] = set()
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if node.type == "variable_declarator":
-            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-            text = "".join(source.text_of(value).split()) if value is not None else ""
-            if name is not None and name.type == "identifier" and text in {f"{o}.getQueryInterface()" for o in owners}:
-                found.add(source.text_of(name))
-        stack.extend(node.named_children)
+    for node in declarators(source, body):
+        name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        text = "".join(source.text_of(value).split()) if value is not None else ""
+        if name is not None and name.type == "identifier" and text in {f"{o}.getQueryInterface()" for o in owners}:
+            found.add(source.text_of(name))
     return found
 
 
 def _sequelize_names(source: Any, body: Any, interfaces: set[str]) -> set[str]:
     """`const { sequelize } = queryInterface` / `const sequelize = queryInterface.sequelize`."""
+    from .js.structure import declarators
+
     found: set[str] = set()
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if node.type == "variable_declarator":
-            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-            value_text = source.text_of(value) if value is not None else ""
-            if name is not None and name.type == "identifier" and value_text in {
-                    f"{i}.sequelize" for i in interfaces}:
-                found.add(source.text_of(name))
-            elif name is not None and name.type == "object_pattern" and value_text in interfaces:
-                for child in name.named_children:
-                    if child.type == "shorthand_property_identifier_pattern" and source.text_of(child) == "sequelize":
-                        found.add("sequelize")
-                    elif child.type == "pair_pattern":
-                        key, target = child.child_by_field_name("key"), child.child_by_field_name("value")
-                        if key is not None and target is not None and source.text_of(key) == "sequelize":
-                            found.add(source.text_of(target))
-        stack.extend(node.named_children)
+    for node in declarators(source, body):
+        name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        value_text = source.text_of(value) if value is not None else ""
+        if name is not None and name.type == "identifier" and value_text in {
+                f"{i}.sequelize" for i in interfaces}:
+            found.add(source.text_of(name))
+        elif name is not None and name.type == "object_pattern" and value_text in interfaces:
+            for child in name.named_children:
+                if child.type == "shorthand_property_identifier_pattern" and source.text_of(child) == "sequelize":
+                    found.add("sequelize")
+                elif child.type == "pair_pattern":
+                    key, target = child.child_by_field_name("key"), child.child_by_field_name("value")
+                    if key is not None and target is not None and source.text_of(key) == "sequelize":
+                        found.add(source.text_of(target))
     return found

@@ -39,8 +39,11 @@ class _Call:
 def call(context: Any, chain: Any, link: Any) -> None:
     if link.args is None or link.name is None:
         return
-    _dispatch(_Call(context, link.name, [context.value(a) for a in link.args], context.chain_location(chain, link),
-                    chain.top, link.args))
+    handler = _HANDLERS.get(link.name)
+    if handler is None or len(link.args) < handler[0]:
+        return  # a call that changes nothing (describeTable, sequelize.transaction, ...): nothing to evaluate
+    handler[1](_Call(context, link.name, [context.value(a) for a in link.args], context.chain_location(chain, link),
+                     chain.top, link.args))
 
 
 def _dispatch(call: _Call) -> None:

@@ -34,7 +34,7 @@ def owns(head: str) -> bool:
     QueryRunner (compiled JS keeps `up(queryRunner)`)."""
     from .js.shape import parameter_names, parameter_types, up_parameters
 
-    if re.search(r"\bimplements\s+MigrationInterface\b", head):
+    if "MigrationInterface" in head and re.search(r"\bimplements\s+MigrationInterface\b", head):
         return True
     params = up_parameters(head)
     if params is None:
@@ -42,7 +42,8 @@ def owns(head: str) -> bool:
     # Compiled or minified (`async up(a)`): the class still requires typeorm, or keeps the generated
     # `name = "AddPlan1700000000000"`.
     return ("QueryRunner" in parameter_types(params) or parameter_names(params)[:1] == ["queryRunner"]
-            or _IMPORTS_TYPEORM.search(head) is not None or _GENERATED_NAME.search(head) is not None)
+            or ("typeorm" in head and _IMPORTS_TYPEORM.search(head) is not None)
+            or _GENERATED_NAME.search(head) is not None)
 
 
 _IMPORTS_TYPEORM = re.compile(r"""require\(\s*["']typeorm["']\s*\)|\bfrom\s*["']typeorm["']""")
@@ -100,7 +101,7 @@ def _read_body(context: Any, body: Any, names: set[str], dsl: dict[str, str], fo
 
         read(context, body, dsl)
     names = aliases(source, body, names)
-    for top in chain_tops(body):
+    for top in chain_tops(source, body):
         chain = flatten(source, top)
         if chain.root in names:
             query_runner_call(context, chain)

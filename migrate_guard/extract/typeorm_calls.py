@@ -21,11 +21,11 @@ def query_runner_call(context: Any, chain: Any) -> None:
     if not links or links[0].args is None:
         return
     link = links[0]
-    call = _Call(context, link.name, [context.value(a) for a in link.args], link.args,
-                 context.chain_location(chain, link), chain.top)
-    handler = _HANDLERS.get(call.method)
-    if handler is not None and len(call.args) >= handler[0]:
-        handler[1](call)
+    handler = _HANDLERS.get(link.name or "")
+    if handler is None or len(link.args) < handler[0]:
+        return  # a call that changes nothing (startTransaction, hasTable, ...): its arguments are not evaluated
+    handler[1](_Call(context, link.name or "", [context.value(a) for a in link.args], link.args,
+                     context.chain_location(chain, link), chain.top))
 
 
 @dataclass

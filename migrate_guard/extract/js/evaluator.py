@@ -17,6 +17,7 @@ from .values import (UNDEFINED, Call, JsArray, JsObject, JsString, Ref, Segment,
 
 _WRAPPERS = frozenset({"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression",
                        "type_assertion"})
+_DECLARATORS = ("variable_declarator",)
 _NO_OPERAND = object()  # a unary operator with nothing after it
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
@@ -35,28 +36,24 @@ class Evaluator:
     def _collect_constants(self, root: Node) -> None:
         seen: dict[str, int] = {}
         quoted: list[tuple[str, Node]] = []  # `const table = escape.tableName(T)`: once the plain constants are known
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if node.type == "variable_declarator":
-                name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-                if name is not None and name.type == "identifier" and value is not None and \
-                        value.type == "call_expression" and self.source.text_of(value).startswith("escape."):
-                    key = self.source.text_of(name)
-                    seen[key] = seen.get(key, 0) + 1
-                    quoted.append((key, value))
-                elif name is not None and name.type == "identifier" and value is not None and value.type in (
-                        "string", "template_string", "number", "binary_expression", "ternary_expression"):
-                    key = self.source.text_of(name)
-                    seen[key] = seen.get(key, 0) + 1
-                    evaluated = self.evaluate(value)
-                    if isinstance(evaluated, (JsString, int, float)):
-                        self.constants[key] = evaluated
-                elif name is not None and name.type == "identifier" and value is not None and value.type == "object":
-                    key = self.source.text_of(name)
-                    seen[key] = seen.get(key, 0) + 1
-                    self._collect_members(key, value)
-            stack.extend(node.named_children)
+        for node in self.source.index.within(_DECLARATORS, root, mirrored=True):  # later ones first, as ever
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if name is not None and name.type == "identifier" and value is not None and \
+                    value.type == "call_expression" and self.source.text_of(value).startswith("escape."):
+                key = self.source.text_of(name)
+                seen[key] = seen.get(key, 0) + 1
+                quoted.append((key, value))
+            elif name is not None and name.type == "identifier" and value is not None and value.type in (
+                    "string", "template_string", "number", "binary_expression", "ternary_expression"):
+                key = self.source.text_of(name)
+                seen[key] = seen.get(key, 0) + 1
+                evaluated = self.evaluate(value)
+                if isinstance(evaluated, (JsString, int, float)):
+                    self.constants[key] = evaluated
+            elif name is not None and name.type == "identifier" and value is not None and value.type == "object":
+                key = self.source.text_of(name)
+                seen[key] = seen.get(key, 0) + 1
+                self._collect_members(key, value)
         for key, value in quoted:
             evaluated = self.evaluate(value)
             if isinstance(evaluated, JsString):

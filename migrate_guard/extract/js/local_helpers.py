@@ -68,7 +68,7 @@ def helper_calls(source: Source, evaluator: Evaluator, call: Node, interfaces: s
         return helper_values.evaluate(node)
 
     calls: list[HelperCall] = []
-    for top in chain_tops(body):
+    for top in chain_tops(helper_source, body):
         chain = flatten(helper_source, top)
         first = chain.links[0] if chain.links else None
         if chain.root == params[given] and first is not None and first.name and first.args is not None and \

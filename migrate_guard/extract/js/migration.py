@@ -15,6 +15,7 @@ from ...dialects import dialect_word
 from ...location import line_starts as _line_starts
 from ...model import Migration
 from ..base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
+from ..sql import Origin, extract_sql
 from .source import Source, syntax_errors
 from .structure import Chain, Entry, Link, down_state, find_entries
 from .evaluator import Evaluator
@@ -67,8 +68,6 @@ class Context:
         """SQL given as a JS string: through the SQL pipeline, with locations in this file."""
         if not isinstance(value, JsString):
             return
-        from ..sql import Origin, extract_sql
-
         dialect, negated = branch_dialect(self.source, node)
         if negated and self.unit.dialect in excluded_databases(self.source, node):
             return  # `if (dialect !== 'postgres')` (or its else) never runs on this project's database
@@ -95,6 +94,8 @@ def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
     in its then-branch, ("mysql", True) (any other one) in its else-branch; `!==` the other way round. (None, False)
     outside such a branch. Multi-database migrations (Sequelize's getDialect(), knex's client) branch this way, also
     as `client.includes('sqlite3')`, `!...includes(...)` and through a flag (`const isMySQL = ...; if (isMySQL)`)."""
+    if not source.index.of_kind("if_statement"):
+        return None, False  # most migrations have no if at all
     branches = list(_enclosing_branches(source, node))
     positive = next((dialect for dialect, negated in branches if not negated), None)
     if positive is not None:
@@ -104,12 +105,17 @@ def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
 
 def excluded_databases(source: Source, node: Node) -> set[str]:
     """The databases the enclosing else-branches rule out (`if (pg) ... else if (mysql) ... else <node>`: both)."""
+    if not source.index.of_kind("if_statement"):
+        return set()
     branches = list(_enclosing_branches(source, node))
     return set() if any(not negated for _, negated in branches) else {dialect for dialect, _ in branches}
 
 
 def _enclosing_branches(source: Source, node: Node) -> Iterator[tuple[str, bool]]:
     """(database, negated) for each enclosing if whose condition tests the database, nearest first."""
+    start, end = node.start_byte, node.end_byte
+    if not any(i.start_byte <= start and end <= i.end_byte for i in source.index.of_kind("if_statement")):
+        return  # no if around the node (most migrations have none): no walk up the tree
     child, parent = node, node.parent
     while parent is not None:
         if parent.type == "if_statement":

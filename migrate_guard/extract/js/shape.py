@@ -4,6 +4,7 @@ what are up's parameters. Detection uses it to tell a file's tool from its conte
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # `up` defined, not called: `exports.up =`, `function up(`, `up: async (`, `async up(`, `up = knex =>`, ES5's
 # `X.prototype.up = function (queryRunner)`. A `.up(` call (`migrator.up()`) is not a definition; `exports.up` is.
@@ -17,6 +18,7 @@ _DOWN = re.compile(r"(?:(?<![\w$.])|(?<=exports\.)|(?<=prototype\.))down\s*" + _
 _EXPORTED = re.compile(r"\bexports\b|\bexport\s|\bmodule\.exports\b")
 
 
+@lru_cache(maxsize=16)  # each format's owns() and the registry ask it of the same head in turn
 def up_parameters(head: str) -> str | None:
     """The text between up's parentheses (`knex: Knex`, `queryInterface, Sequelize`, `{ context }`), "" for `up()`,
     or None when the head defines no exported `up`."""

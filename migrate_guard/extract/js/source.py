@@ -11,6 +11,7 @@ from typing import Any
 from tree_sitter import Language, Node, Parser
 
 from ...ir import Location
+from .nodes import NodeIndex
 
 _TS_SUFFIXES = {".ts", ".mts", ".cts"}
 _CONTINUATION = re.compile(rb"[\x80-\xbf]")  # the bytes of a UTF-8 character after its first
@@ -49,8 +50,18 @@ class Source:
         self.root: Node = self.tree.root_node
         self._lines = self.data.split(b"\n")
         self._continuations: dict[int, list[int]] = {}
+        self._ascii = len(self.data) == len(text)  # byte offsets are character offsets: slice the text
+        self._index: NodeIndex | None = None
+
+    @property
+    def index(self) -> NodeIndex:
+        if self._index is None:
+            self._index = NodeIndex(self.root, self.tree.language)
+        return self._index
 
     def text_of(self, node: Node) -> str:
+        if self._ascii:
+            return self.text[node.start_byte:node.end_byte]
         return self.data[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
 
     def line_col(self, point: Any) -> tuple[int, int]:
@@ -73,7 +84,9 @@ class Source:
         return Location(self.shown, line, column, max(line, node.end_point[0] + 1))
 
     def first_line(self, node: Node) -> str:
-        return self.text_of(node).strip().splitlines()[0] if self.text_of(node).strip() else ""
+        text = self.text_of(node).strip()
+        # the text before its first "\n" holds the first line (which may end earlier, at another line break)
+        return text.partition("\n")[0].splitlines()[0] if text else ""
 
 
 def _error_count(node: Node) -> int:

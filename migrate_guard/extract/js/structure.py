@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -39,16 +39,17 @@ class Entry:
 def find_entries(source: Source) -> dict[str, Entry]:
     """up/down as class methods, `exports.up = ...`, `export async function up`, `module.exports = { up, down }`, ..."""
     finder = _EntryFinder(source, _top_level_functions(source))
-    stack = [source.root]
-    while stack:
-        node = stack.pop()
-        if node.type == "shorthand_property_identifier" and source.text_of(node) in DIRECTIONS:
-            finder.record(source.text_of(node), finder.functions.get(source.text_of(node)), node)
-        named = _NAMED_FUNCTIONS.get(node.type)
-        name_node, function = named(node) if named is not None else (None, None)
+    inside = -1  # the end of the up or down being skipped: nothing inside it is looked at
+    for node in source.index.within(_ENTRY_PLACES, source.root):
+        if node.start_byte < inside:
+            continue
+        if node.type == "shorthand_property_identifier":
+            if source.text_of(node) in DIRECTIONS:
+                finder.record(source.text_of(node), finder.functions.get(source.text_of(node)), node)
+            continue
+        name_node, function = _NAMED_FUNCTIONS[node.type](node)
         if name_node is not None and function is not None and finder.entry_at(name_node, function):
-            continue  # do not look for up/down inside up/down
-        stack.extend(reversed(node.named_children))
+            inside = node.end_byte  # do not look for up/down inside up/down
     return finder.found
 
 
@@ -140,6 +141,9 @@ _NAMED_FUNCTIONS: dict[str, Callable[[Node], _Named]] = {
     "public_field_definition": _class_field, "field_definition": _class_field,
     "assignment_expression": _assignment,
 }
+
+
+_ENTRY_PLACES = ("shorthand_property_identifier", *_NAMED_FUNCTIONS)
 
 
 def _unwrap(node: Node) -> Node:
@@ -305,14 +309,12 @@ def flatten(source: Source, top: Node) -> Chain:
     return Chain(root, current, links, top)
 
 
-def chain_tops(body: Node) -> Iterator[Node]:
+def chain_tops(source: Source, body: Node) -> list[Node]:
     """Every call expression that is not part of a longer chain, in source order (pre-order)."""
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        if node.type == "call_expression" and not _continues_chain(node):
-            yield node
-        stack.extend(reversed(node.named_children))
+    return [node for node in source.index.within(_CALLS, body) if not _continues_chain(node)]
+
+
+_CALLS = ("call_expression",)
 
 
 def _continues_chain(node: Node) -> bool:
@@ -381,7 +383,7 @@ def function_body(node: Node) -> Node | None:
 def aliases(source: Source, body: Node, names: set[str]) -> set[str]:
     """`const qi = queryInterface` / `let k = knex`: more names for the same object."""
     found = set(names)
-    for node in _descendants(body, "variable_declarator"):
+    for node in declarators(source, body):
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
         if name is not None and value is not None and name.type == "identifier" and value.type == "identifier" \
                 and source.text_of(value) in found:
@@ -389,10 +391,9 @@ def aliases(source: Source, body: Node, names: set[str]) -> set[str]:
     return found
 
 
-def _descendants(node: Node, kind: str) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == kind:
-            yield current
-        stack.extend(current.named_children)
+def declarators(source: Source, node: Node) -> list[Node]:
+    """The variable declarators in a subtree, in the order of the stack walk these readers were written as."""
+    return source.index.within(_DECLARATORS, node, mirrored=True)
+
+
+_DECLARATORS = ("variable_declarator",)

@@ -18,7 +18,7 @@ from typing import Any
 from pglast import parser as pg
 
 from ... import ir
-from .native_convert import CONVERTERS, Make
+from .native_convert import CONVERTERS, WRITTEN_TYPES, Make
 from .native_text import CharOffsets, Ctx, NotConverted
 from .positions import Origin, Positions
 
@@ -109,13 +109,15 @@ def _statement(node: dict[str, Any], tokens: list[Any], text: str, chars: CharOf
         return [make(ir.RenameType, type_name="".join(written[2:-3]), new_name=written[-1])]
     if first in ("CREATE", "ALTER", "DROP") and _is_routine(w):
         return [make(ir.Raw, keyword=" ".join(w[:2]))]
-    _check_names(tokens, text, chars)
+    type_words = _check_names(tokens, text, chars)
     ctx = Ctx(text, chars, source, tokens)
     (kind, body), = node.items()
     convert = CONVERTERS.get(kind)
     if convert is None:
         raise NotConverted
     ops = convert(body, make, ctx)
+    if not type_words <= ctx.typed:  # a type's name in capitals used as a name
+        raise NotConverted
     for name in _names(ops):  # a keyword in capitals used as a name (NAME, KEY) came back folded to lower case
         if any(part not in source for part in name.split(".")):
             raise NotConverted
@@ -193,9 +195,12 @@ def _is_routine(w: list[str]) -> bool:
     return bool(rest) and rest[0] in _ROUTINE_WORDS and not (w[0] == "DROP" and rest[0] == "SCHEMA")
 
 
-def _check_names(tokens: list[Any], text: str, chars: CharOffsets) -> None:
+def _check_names(tokens: list[Any], text: str, chars: CharOffsets) -> set[int]:
     """libpg_query folds unquoted names to lower case, sqlglot keeps them as written: a name with capitals (or a
-    keyword in mixed case, which may be a name) goes to sqlglot, so both give the same names."""
+    keyword in mixed case, which may be a name) goes to sqlglot, so both give the same names. A built-in type's
+    name in capitals (TypeORM writes `"id" SERIAL NOT NULL`) is no name: its offset is returned, and the
+    converter must have read a column type there."""
+    type_words: set[int] = set()
     for token in tokens:
         if token.name == "IDENT" or token.kind != "NO_KEYWORD":
             written = text[token.start:token.end + 1]
@@ -207,7 +212,11 @@ def _check_names(tokens: list[Any], text: str, chars: CharOffsets) -> None:
                 if '""' in written:
                     raise NotConverted
                 continue
+            if token.name == "IDENT" and written.isupper() and written.lower() in WRITTEN_TYPES:
+                type_words.add(token.start)
+                continue
             raise NotConverted
+    return type_words
 
 
 def _has_letters(word: str) -> bool:

@@ -21,7 +21,7 @@ _NO_ACTION = re.compile(r"on\s+delete\s+no\s+action", re.IGNORECASE)
 
 # A type as written (its first word, lower case) -> the name the sqlglot path gives it (sqlglot's generated SQL read
 # by values.parse_type). Written forms not listed (float, char, time, interval, user types, ...) go to sqlglot.
-_WRITTEN_TYPES = {
+WRITTEN_TYPES = {
     "int": "int", "integer": "int", "int4": "int", "bigint": "bigint", "int8": "bigint", "smallint": "smallint",
     "int2": "smallint", "text": "text", "boolean": "boolean", "bool": "boolean", "uuid": "uuid", "jsonb": "jsonb",
     "json": "json", "date": "date", "bytea": "bytea", "varchar": "varchar", "numeric": "numeric",
@@ -65,10 +65,11 @@ def _column_type(type_name: dict[str, Any] | None, ctx: Ctx) -> ir.ColumnType | 
         raise NotConverted
     internal = names[-1]
     written = ctx.written_word(type_name["location"])
+    ctx.typed.add(ctx.chars.at(type_name["location"]))
     if written not in _INTERNAL_TYPES.get(internal, ()):
         raise NotConverted
     name = "timestamptz" if internal == "timestamptz" else "timestamp" if internal == "timestamp" else \
-        "varchar" if internal == "varchar" else _WRITTEN_TYPES[written]
+        "varchar" if internal == "varchar" else WRITTEN_TYPES[written]
     params: list[int] = []
     for mod in type_name.get("typmods") or ():
         const = mod.get("A_Const", {})

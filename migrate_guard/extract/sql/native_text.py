@@ -43,6 +43,7 @@ class Ctx:
         self.source = source
         self.tokens = tokens
         self.starts = [t.start for t in tokens]
+        self.typed: set[int] = set()  # where the converter read a column type (character offsets)
 
     def expression_text(self, byte_start: int) -> str:
         """An expression as written from its first token to the end of its clause (a top-level comma or closing
