@@ -33,7 +33,8 @@ def extract(unit: MigrationUnit) -> Migration:
 def extract_context(unit: MigrationUnit) -> Migration:
     """What a migration before those linted is read for when nothing is cached: its up file's operations (the schema
     state of later migrations replays only those); its down file is read (so an unreadable one still makes the
-    migration unreadable, as extract does) but not parsed."""
+    migration unreadable, as extract does) but not parsed, and of the up file only the statements that may change the
+    state are read."""
     return _extract(unit, with_down=False)
 
 
@@ -62,4 +63,4 @@ def _extract(unit: MigrationUnit, with_down: bool) -> Migration:
             state = "present" if has_statements(texts[down]) else "empty"
         return Loaded(sections, state, texts, down_file=down)  # type: ignore[arg-type]
 
-    return build_migration(unit, main, load)
+    return build_migration(unit, main, load, only_state=not with_down)
