@@ -38,7 +38,14 @@ def extract_context(unit: MigrationUnit) -> Migration:
     return _extract(unit, with_down=False)
 
 
-def _extract(unit: MigrationUnit, with_down: bool) -> Migration:
+def context_text(unit: MigrationUnit) -> str:
+    """The text whose statements extract_context reads for the schema state (its up file's; "" without one).
+    Raises NotText as reading it does."""
+    up, _ = _files(unit)
+    return read_text(up) if up is not None else ""
+
+
+def _files(unit: MigrationUnit) -> tuple[Path | None, Path | None]:
     up = next((f for f in unit.files if f.name.endswith(".up.sql")), None)
     down = next((f for f in unit.files if f.name.endswith(".down.sql")), None)
     if up is None and down is not None:  # only the down file was passed: look for its up file beside it
@@ -47,6 +54,11 @@ def _extract(unit: MigrationUnit, with_down: bool) -> Migration:
     if down is None and up is not None:
         sibling = up.with_name(up.name[: -len(".up.sql")] + ".down.sql")
         down = sibling if sibling.is_file() else None
+    return up, down
+
+
+def _extract(unit: MigrationUnit, with_down: bool) -> Migration:
+    up, down = _files(unit)
     main = up or down
     assert main is not None
 

@@ -1,0 +1,57 @@
+"""Without a cache, earlier migrations that name no table the linted ones name are not parsed
+(pipeline/state_needs.py): the findings are those of a run that reads them all (with the cache, which keeps every
+migration whole), under either SQL parser."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import run_in_process, write_tree
+
+HISTORY = {
+    "db/migrations/000001_accounts.up.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, balance integer NOT NULL);\n",
+    "db/migrations/000002_noise.up.sql": "CREATE TABLE noise (id int);\nINSERT INTO noise VALUES (1);\n",
+    # the table the linted migration changes had another name when it was created
+    "db/migrations/000003_rename.up.sql": "ALTER TABLE accounts RENAME TO ledgers;\n",
+    "db/migrations/000004_index.up.sql": "CREATE INDEX idx_balance ON ledgers (balance);\n",
+    # a column added inside a DO block, and one in capitals (read by sqlglot on the native path)
+    "db/migrations/000005_do.up.sql": "DO $$ BEGIN ALTER TABLE ledgers ADD COLUMN note varchar(20); END $$;\n"
+                                      "ALTER TABLE Ledgers ADD COLUMN Memo smallint;\n",
+    "db/migrations/000006_more_noise.up.sql": "ALTER TABLE noise ADD COLUMN x text;\nCREATE INDEX idx_x ON noise (x);\n",
+    "db/migrations/000007_change.up.sql": "ALTER TABLE ledgers ALTER COLUMN balance TYPE bigint;\n"
+                                          "ALTER TABLE ledgers ALTER COLUMN note TYPE varchar(40);\n"
+                                          "ALTER TABLE ledgers ALTER COLUMN memo TYPE int;\n"
+                                          "DROP INDEX idx_balance;\nDROP TABLE ledgers;\n",
+    "db/migrations/000008_later.up.sql": "DROP TABLE noise;\n",
+}
+LINTED = "db/migrations/000007_change.up.sql"
+
+
+@pytest.mark.parametrize("parser", ["native", "sqlglot"])
+def test_unparsed_history_gives_the_same_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  parser: str) -> None:
+    from migrate_guard.sql_parser import pglast_available
+
+    if parser == "native" and not pglast_available():
+        pytest.skip("the [pg] extra (pglast) is not installed")
+    monkeypatch.setenv("MIGRATE_GUARD_SQL_PARSER", parser)
+    repo = write_tree(tmp_path / "repo", HISTORY)
+    without = run_in_process("check", LINTED, "--no-cache", "--format", "json", "-v", cwd=repo)
+    whole = run_in_process("check", LINTED, "--format", "json", cwd=repo)
+    assert without.out == whole.out
+    assert re.search(r"; 2 not parsed: they name no table", without.err), without.err
+    messages = [f["message"] for f in without.findings()]
+    # the state the unparsed files would not have changed: types from before the rename and from the DO block
+    assert any("balance from int to bigint" in m for m in messages), messages
+    assert any("note from varchar(20) to varchar(40)" in m for m in messages), messages
+    assert any("memo from smallint to int" in m for m in messages), messages
+    assert not any("its current type" in m for m in messages), messages
+
+
+def test_a_quoted_name_with_a_doubled_quote_reads_everything(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {**HISTORY, LINTED: 'ALTER TABLE "a""b" ALTER COLUMN c TYPE bigint;\n'})
+    result = run_in_process("check", LINTED, "--no-cache", "--format", "json", "-v", cwd=repo)
+    assert "not parsed" not in result.err, result.err
