@@ -55,3 +55,14 @@ def test_a_quoted_name_with_a_doubled_quote_reads_everything(tmp_path: Path) -> 
     repo = write_tree(tmp_path / "repo", {**HISTORY, LINTED: 'ALTER TABLE "a""b" ALTER COLUMN c TYPE bigint;\n'})
     result = run_in_process("check", LINTED, "--no-cache", "--format", "json", "-v", cwd=repo)
     assert "not parsed" not in result.err, result.err
+
+
+def test_goose_files_too(tmp_path: Path) -> None:
+    goose = {name.replace("db/migrations/", "migrations/").replace(".up.sql", ".sql"):
+             f"-- +goose Up\n{text}-- +goose Down\nSELECT 1;\n" for name, text in HISTORY.items()}
+    repo = write_tree(tmp_path / "repo", goose)
+    linted = LINTED.replace("db/migrations/", "migrations/").replace(".up.sql", ".sql")
+    without = run_in_process("check", linted, "--no-cache", "--format", "json", "-v", cwd=repo)
+    assert without.out == run_in_process("check", linted, "--format", "json", cwd=repo).out
+    assert re.search(r"; 2 not parsed: they name no table", without.err), without.err
+    assert any("balance from int to bigint" in f["message"] for f in without.findings())
