@@ -24,13 +24,17 @@ if TYPE_CHECKING:
 
 def unneeded(units: list[MigrationUnit], chosen: list[bool]) -> set[int]:
     """ids (id()) of the units not chosen whose parsing cannot change any finding of the chosen ones (oldest first,
-    as judged). Empty unless every unit's format can name the text its state comes from (`context_text`)."""
+    as judged). Empty unless every unit's format can name the text its state comes from (`context_text`), and
+    when most of them are linted anyway."""
+    linted = sum(chosen)
+    if not linted or 2 * linted > len(units):  # the linted ones are parsed twice: worth it for a few of many
+        return set()
     readers = [getattr(extractor(unit.orm), "context_text", None) for unit in units]
-    if not any(chosen) or None in readers:
+    if None in readers:
         return set()
     wanted: set[str] = set()
-    for unit, linted in zip(units, chosen):
-        if linted and not _add_names(wanted, extract_unit(unit).operations):
+    for unit, linted_here in zip(units, chosen):
+        if linted_here and not _add_names(wanted, extract_unit(unit).operations):
             return set()
     skipped: set[int] = set()
     for i in reversed(range(len(units))):
