@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 from pglast import parser as pg
@@ -124,21 +125,37 @@ def _statement(node: dict[str, Any], piece: Piece, text: str, chars: CharOffsets
 def _names(ops: list[Any]) -> list[str]:
     names: list[str] = []
     for op in ops:
-        for field in ("table", "column", "name", "new_name", "using_index"):
-            value = getattr(op, field, None)
+        fields, has_columns, has_references = _name_fields(type(op))
+        for field in fields:
+            value = getattr(op, field)
             if isinstance(value, str):
                 names.append(value)
             elif isinstance(value, ir.ColumnDef):
                 names.append(value.name)
-        names.extend(getattr(op, "columns", None) or ())
+        if has_columns:
+            names.extend(op.columns or ())
         if isinstance(op, ir.CreateTable):
             names.extend(column.name for column in op.columns)
             names.extend(_names(op.constraints))
-        references = getattr(op, "references", None)
+        references = op.references if has_references else None
         if references is not None:
             names.append(references.table)
             names.extend(references.columns)
     return [name for name in names if isinstance(name, str)]
+
+
+_NAME_FIELDS: dict[type, tuple[tuple[str, ...], bool, bool]] = {}
+
+
+def _name_fields(cls: type) -> tuple[tuple[str, ...], bool, bool]:
+    """An operation class's fields (and properties, Truncate.table) that may hold names, and whether it has
+    `columns` and `references`."""
+    found = _NAME_FIELDS.get(cls)
+    if found is None:
+        own = {f.name for f in fields(cls)} | {n for n in dir(cls) if isinstance(getattr(cls, n, None), property)}
+        found = _NAME_FIELDS[cls] = (tuple(f for f in ("table", "column", "name", "new_name", "using_index")
+                                           if f in own), "columns" in own, "references" in own)
+    return found
 
 
 def _plain_words(piece: Piece) -> list[str]:

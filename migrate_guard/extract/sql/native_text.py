@@ -23,8 +23,17 @@ _SPACE = " \t\n\r\f\v"
 _NAME_CHARS = r"^\x00-#%-/:-@\[-^`{-\x7f"
 _NAME_START = r"^\x00-@\[-^`{-\x7f"  # letters, _ and beyond ASCII
 _CAPITAL = r"^\x00-@\[-\x7f"  # A-Z and beyond ASCII
-# A statement's first tokens when it holds no comment: a name or keyword, or one other character
-_HEAD_TOKEN = re.compile(rf"[{_NAME_START}][{_NAME_CHARS}]*|\S")
+# A statement's first four tokens when it holds no comment: a name or keyword, or one other character
+_TOKEN = rf"[{_NAME_START}][{_NAME_CHARS}]*|[^{_SPACE}]"
+_HEAD = re.compile(rf"[{_SPACE}]*({_TOKEN})(?:[{_SPACE}]*({_TOKEN}))?(?:[{_SPACE}]*({_TOKEN}))?"
+                   rf"(?:[{_SPACE}]*({_TOKEN}))?")
+# An expression in a form whose end is plain without tokens: a quoted string without backslashes, a decimal
+# number, or a word with empty parentheses, with a one-word cast; then the end of its clause (see Ctx)
+_PLAIN_EXPRESSION = re.compile(
+    rf"(?:'[^'\\]*'|\d+\.\d+|(\w+)(?:\(\))?)(?:::(\w+)(?:\[\])?)?(?=[{_SPACE}]*(?:[,)]|\Z|(?i:not|null|"
+    rf"primary|unique|references|check|constraint|collate|generated|default|deferrable|initially)(?![{_NAME_CHARS}])))")
+_CLAUSE_WORDS = {"NOT", "NULL", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT", "COLLATE", "GENERATED",
+                 "DEFAULT", "DEFERRABLE", "INITIALLY"}
 # A run of name characters with a capital or a character beyond ASCII in it (a name the scanner may see as such),
 # and a run longer than a name libpg_query keeps whole
 _CAPITALIZED_RUN = re.compile(rf"(?<![{_NAME_CHARS}])[{_NAME_CHARS}]*[{_CAPITAL}][{_NAME_CHARS}]*")
@@ -62,10 +71,11 @@ class Piece:
     span) are only made when something needs them: a statement without comments, quotes or capitals is read from
     its text alone."""
 
-    __slots__ = ("span", "begin", "lead", "source", "_tokens")
+    __slots__ = ("span", "begin", "lead", "source", "_tokens", "plain")
 
     def __init__(self, span: str, begin: int, lead: int, source: str, tokens: list[Any] | None) -> None:
         self.span, self.begin, self.lead, self.source, self._tokens = span, begin, lead, source, tokens
+        self.plain = tokens is None  # no comment in it: words and plain expressions are read from the text
 
     @classmethod
     def of(cls, span: str, begin: int) -> Piece | None:
@@ -96,14 +106,10 @@ class Piece:
 
     def words(self, count: int) -> list[str]:
         """The first `count` tokens as written, in capitals."""
-        if self._tokens is None:
-            found = []
-            for match in _HEAD_TOKEN.finditer(self.source):
-                found.append(match.group().upper())
-                if len(found) == count:
-                    break
-            return found
-        return [self.written(t).upper() for t in self._tokens[:count]]
+        if self._tokens is None and count <= 4:
+            head = _HEAD.match(self.source)
+            return [word.upper() for word in head.groups()[:count] if word is not None] if head else []
+        return [self.written(t).upper() for t in self.tokens[:count]]
 
     def check_names(self) -> None:
         """libpg_query folds unquoted names to lower case, sqlglot keeps them as written: a name with capitals (or a
@@ -143,8 +149,16 @@ class Ctx:
         """An expression as written from its first token to the end of its clause (a top-level comma or closing
         parenthesis, or a column constraint's keyword)."""
         piece = self.piece
-        tokens = piece.tokens
         at = self.chars.at(byte_start) - piece.begin
+        if piece.plain:
+            plain = _PLAIN_EXPRESSION.match(piece.span, at)
+            if plain is not None:
+                word, cast = plain.groups()
+                if word and word.upper() in _CLAUSE_WORDS:
+                    raise NotConverted  # the clause ends at its first token (DEFAULT NULL)
+                if not (cast and cast.upper() in _CLAUSE_WORDS):  # else it ends before the cast's type
+                    return plain.group()
+        tokens = piece.tokens
         i = bisect_left(tokens, at, key=_start)
         depth, j = 0, i
         while j < len(tokens):
