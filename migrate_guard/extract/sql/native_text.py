@@ -23,8 +23,10 @@ _SPACE = " \t\n\r\f\v"
 _NAME_CHARS = r"^\x00-#%-/:-@\[-^`{-\x7f"
 _NAME_START = r"^\x00-@\[-^`{-\x7f"  # letters, _ and beyond ASCII
 _CAPITAL = r"^\x00-@\[-\x7f"  # A-Z and beyond ASCII
-# A statement's first four tokens when it holds no comment: a name or keyword, or one other character
-_TOKEN = rf"[{_NAME_START}][{_NAME_CHARS}]*|[^{_SPACE}]"
+# A statement's first four tokens when it holds no comment: a quoted name, a plain string, a name or keyword, or
+# one other character (what a statement is, is read from the keywords among them: anything else, e.g. a number
+# split in three, is no keyword either way)
+_TOKEN = rf"\"(?:[^\"]|\"\")*\"|'(?:[^'\\]|'')*'|[{_NAME_START}][{_NAME_CHARS}]*|[^{_SPACE}]"
 _HEAD = re.compile(rf"[{_SPACE}]*({_TOKEN})(?:[{_SPACE}]*({_TOKEN}))?(?:[{_SPACE}]*({_TOKEN}))?"
                    rf"(?:[{_SPACE}]*({_TOKEN}))?")
 # An expression in a form whose end is plain without tokens: a quoted string without backslashes, a decimal
