@@ -66,3 +66,28 @@ def test_goose_files_too(tmp_path: Path) -> None:
     assert without.out == run_in_process("check", linted, "--format", "json", cwd=repo).out
     assert re.search(r"; 2 not parsed: they name no table", without.err), without.err
     assert any("balance from int to bigint" in f["message"] for f in without.findings())
+
+
+BY_NAME = {
+    "db/migrations/000001_ledgers.up.sql": "CREATE TABLE ledgers (id int PRIMARY KEY, owner int, m text);\n"
+                                           "CREATE INDEX idx_owner ON ledgers (owner);\n",
+    "db/migrations/000002_mood.up.sql": "CREATE TYPE mood AS ENUM ('a');\nALTER TABLE ledgers ADD COLUMN feel mood;\n",
+    "db/migrations/000003_noise.up.sql": "CREATE TABLE noise (id int);\n",
+    # neither names the linted table: they change it through the index's and the type's names
+    "db/migrations/000004_drop.up.sql": "DROP INDEX IF EXISTS idx_owner;\n",
+    "db/migrations/000005_rename.up.sql": "ALTER TYPE mood RENAME TO mood_old;\n",
+    "db/migrations/000006_change.up.sql": "ALTER TABLE ledgers ADD CONSTRAINT fk FOREIGN KEY (owner) REFERENCES ledgers (id);\n"
+                                          "ALTER TABLE ledgers ALTER COLUMN feel TYPE text;\n",
+}
+
+
+@pytest.mark.parametrize("drop", ["DROP INDEX IF EXISTS idx_owner;\n", 'DROP INDEX "idx_owner";\n',
+                                  "DROP /* gone */ INDEX idx_owner;\n"])
+def test_drops_and_type_renames_by_name_are_read(tmp_path: Path, drop: str) -> None:
+    repo = write_tree(tmp_path / "repo", {**BY_NAME, "db/migrations/000004_drop.up.sql": drop})
+    linted = "db/migrations/000006_change.up.sql"
+    without = run_in_process("check", linted, "--no-cache", "--format", "json", "-v", cwd=repo)
+    assert without.out == run_in_process("check", linted, "--format", "json", cwd=repo).out
+    assert "foreign-key-without-index" in without.rules()  # the index on owner was dropped
+    assert any("from mood_old to text" in f["message"] for f in without.findings()), without.findings()
+    assert re.search(r"; 1 not parsed", without.err), without.err  # the noise alone
