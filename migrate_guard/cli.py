@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(args_list)
         if args.command is None:
             return _short_usage()
-        return int(args.run(args))
+        return _with_fewer_collections(args)
     except UsageError as error:
         from .report.escape import printable
 
@@ -120,6 +120,20 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+
+
+def _with_fewer_collections(args: argparse.Namespace) -> int:
+    """The command, with the cyclic garbage collector run less often: a run builds hundreds of thousands of
+    operations and facts, almost none of them in cycles, and the default thresholds spent about 5% of a cold run of
+    2,000 SQL files traversing them."""
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        return int(args.run(args))
+    finally:
+        gc.set_threshold(*before)
 
 
 def _short_usage() -> int:

@@ -5,12 +5,14 @@ migration history into it: it knows the IR and nothing above it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from . import ir
 from .model import Migration
 
 
+@lru_cache(maxsize=1 << 16)  # a project's names recur in every statement about them
 def norm(name: str | None) -> str:
     if not name:
         return ""
@@ -144,31 +146,44 @@ class SchemaState:
             self._by_table, self._indexed = {}, 0
 
     def _apply_nullability(self, op: ir.Operation) -> None:
-        if isinstance(op, (ir.CreateTable, ir.DropTable)):
-            self.typed_only.pop(norm(op.table), None)
-        elif isinstance(op, (ir.AddColumn, ir.DropNotNull, ir.DropColumn)):
-            name = op.column.name if isinstance(op, ir.AddColumn) else op.column
-            self.typed_only.get(norm(op.table), set()).discard(norm(name))
-        if isinstance(op, ir.CreateTable):
-            self.not_null[norm(op.table)] = {norm(c.name) for c in op.columns if not c.nullable or c.primary_key}
-        elif isinstance(op, ir.AddColumn) and (not op.column.nullable or op.column.primary_key):
+        change = _NULLABILITY.get(type(op))
+        if change is not None:
+            change(self, op)
+
+    def _created_nullability(self, op: ir.CreateTable) -> None:
+        self.typed_only.pop(norm(op.table), None)
+        self.not_null[norm(op.table)] = {norm(c.name) for c in op.columns if not c.nullable or c.primary_key}
+
+    def _dropped_nullability(self, op: ir.DropTable) -> None:
+        self.typed_only.pop(norm(op.table), None)
+        self.not_null.pop(norm(op.table), None)
+
+    def _added_nullability(self, op: ir.AddColumn) -> None:
+        self.typed_only.get(norm(op.table), set()).discard(norm(op.column.name))
+        if not op.column.nullable or op.column.primary_key:
             self.not_null.setdefault(norm(op.table), set()).add(norm(op.column.name))
-        elif isinstance(op, ir.SetNotNull):
-            self.not_null.setdefault(norm(op.table), set()).add(norm(op.column))
-        elif isinstance(op, ir.AddConstraint) and op.constraint_type == "primary_key":
+
+    def _nullable_again(self, op: ir.DropNotNull | ir.DropColumn) -> None:
+        self.typed_only.get(norm(op.table), set()).discard(norm(op.column))
+        self.not_null.get(norm(op.table), set()).discard(norm(op.column))
+
+    def _set_not_null(self, op: ir.SetNotNull) -> None:
+        self.not_null.setdefault(norm(op.table), set()).add(norm(op.column))
+
+    def _key_not_null(self, op: ir.AddConstraint) -> None:
+        if op.constraint_type == "primary_key":
             # a primary key makes its columns NOT NULL, and they stay so when it is dropped
             self.not_null.setdefault(norm(op.table), set()).update(norm(c) for c in op.columns)
-        elif isinstance(op, (ir.DropNotNull, ir.DropColumn)):
-            self.not_null.get(norm(op.table), set()).discard(norm(op.column))
-        elif isinstance(op, ir.RenameColumn):
-            columns = self.not_null.get(norm(op.table), set())
-            if norm(op.column) in columns:
-                columns.discard(norm(op.column))
-                columns.add(norm(op.new_name))
-        elif isinstance(op, ir.RenameTable) and norm(op.table) in self.not_null:
+
+    def _renamed_column_nullability(self, op: ir.RenameColumn) -> None:
+        columns = self.not_null.get(norm(op.table), set())
+        if norm(op.column) in columns:
+            columns.discard(norm(op.column))
+            columns.add(norm(op.new_name))
+
+    def _renamed_table_nullability(self, op: ir.RenameTable) -> None:
+        if norm(op.table) in self.not_null:
             self.not_null[norm(op.new_name)] = self.not_null.pop(norm(op.table))
-        elif isinstance(op, ir.DropTable):
-            self.not_null.pop(norm(op.table), None)
 
     def column_in_index(self, table: str, column: str, dropped: frozenset[str] = frozenset()) -> bool:
         """Some index, primary key or unique constraint of the table includes the column (in any position), leaving
@@ -205,7 +220,7 @@ class SchemaState:
         return self._by_table.get(table, [])
 
 
-# What each kind of operation changes in the schema state (nullability aside: SchemaState._apply_nullability).
+# What each kind of operation changes in the schema state (nullability aside: _NULLABILITY).
 _APPLY: dict[type, Any] = {
     ir.CreateTable: SchemaState._create_table, ir.AddColumn: SchemaState._add_column,
     ir.AlterColumnType: SchemaState._alter_column_type, ir.DropColumn: SchemaState._drop_column,
@@ -213,6 +228,16 @@ _APPLY: dict[type, Any] = {
     ir.DropTable: SchemaState._drop_table, ir.CreateIndex: SchemaState._create_index,
     ir.AddConstraint: SchemaState._add_constraint, ir.DropIndex: SchemaState._drop_index,
     ir.DropConstraint: SchemaState._drop_index, ir.RenameType: SchemaState._rename_type,
+}
+
+
+# What each kind of operation changes in the columns known NOT NULL or known by type only.
+_NULLABILITY: dict[type, Any] = {
+    ir.CreateTable: SchemaState._created_nullability, ir.DropTable: SchemaState._dropped_nullability,
+    ir.AddColumn: SchemaState._added_nullability, ir.DropNotNull: SchemaState._nullable_again,
+    ir.DropColumn: SchemaState._nullable_again, ir.SetNotNull: SchemaState._set_not_null,
+    ir.AddConstraint: SchemaState._key_not_null, ir.RenameColumn: SchemaState._renamed_column_nullability,
+    ir.RenameTable: SchemaState._renamed_table_nullability,
 }
 
 

@@ -67,5 +67,7 @@ def run(args: argparse.Namespace) -> int:
               f"cache, {stats.get('parsed', 0)} parsed by {stats.get('processes', 0)} process(es)"
               f"{' (cache off)' if args.no_cache else ''}; {stats.get('projects_judged_from_cache', 0)} of "
               f"{stats.get('projects', 0)} project(s) judged from the cache; {stats.get('resumed', 0)} earlier "
-              "migration(s) stood for by a checkpoint of the schema they leave", file=sys.stderr)
+              "migration(s) stood for by a checkpoint of the schema they leave"
+              + (f"; {stats['unneeded']} not parsed: they name no table the linted ones do" if stats.get("unneeded")
+                 else ""), file=sys.stderr)
     return exit_code(report, config.fail_on)

@@ -214,11 +214,17 @@ _Fact = Callable[[_Walk, Any], Any]
 
 
 def _add_facts(facts: dict[str, Any], table: list[tuple[Any, str, _Fact]], walk: _Walk, part: ir.Operation) -> None:
-    for kinds, name, fact in table:
-        if isinstance(part, kinds):
-            value = fact(walk, part)
-            if value is not _ABSENT:
-                facts[name] = value
+    key = (id(table), type(part))
+    facts_of_kind = _OF_KIND.get(key)
+    if facts_of_kind is None:
+        facts_of_kind = _OF_KIND[key] = [(name, fact) for kinds, name, fact in table if isinstance(part, kinds)]
+    for name, fact in facts_of_kind:
+        value = fact(walk, part)
+        if value is not _ABSENT:
+            facts[name] = value
+
+
+_OF_KIND: dict[tuple[int, type], list[tuple[str, _Fact]]] = {}  # (table, operation class) -> its facts, in order
 
 
 def _swapped(walk: _Walk, part: ir.Operation) -> bool:

@@ -60,4 +60,11 @@ def _compare(operator: str, actual: Any, operand: Any) -> bool:
 
 
 def matches(when: tuple[tuple[str, Any], ...], op: Any, facts: dict[str, Any]) -> bool:
-    return all(condition_holds(lookup(name, op, facts), expected) for name, expected in when)
+    for name, expected in when:
+        actual = facts[name] if name in facts else lookup(name, op, facts)
+        if isinstance(expected, dict):
+            if not condition_holds(actual, expected):
+                return False
+        elif actual is _MISSING or actual != expected:
+            return False
+    return True

@@ -33,11 +33,19 @@ def extract(unit: MigrationUnit) -> Migration:
 def extract_context(unit: MigrationUnit) -> Migration:
     """What a migration before those linted is read for when nothing is cached: its up file's operations (the schema
     state of later migrations replays only those); its down file is read (so an unreadable one still makes the
-    migration unreadable, as extract does) but not parsed."""
+    migration unreadable, as extract does) but not parsed, and of the up file only the statements that may change the
+    state are read."""
     return _extract(unit, with_down=False)
 
 
-def _extract(unit: MigrationUnit, with_down: bool) -> Migration:
+def context_text(unit: MigrationUnit) -> str:
+    """The text whose statements extract_context reads for the schema state (its up file's; "" without one).
+    Raises NotText as reading it does."""
+    up, _ = _files(unit)
+    return read_text(up) if up is not None else ""
+
+
+def _files(unit: MigrationUnit) -> tuple[Path | None, Path | None]:
     up = next((f for f in unit.files if f.name.endswith(".up.sql")), None)
     down = next((f for f in unit.files if f.name.endswith(".down.sql")), None)
     if up is None and down is not None:  # only the down file was passed: look for its up file beside it
@@ -46,6 +54,11 @@ def _extract(unit: MigrationUnit, with_down: bool) -> Migration:
     if down is None and up is not None:
         sibling = up.with_name(up.name[: -len(".up.sql")] + ".down.sql")
         down = sibling if sibling.is_file() else None
+    return up, down
+
+
+def _extract(unit: MigrationUnit, with_down: bool) -> Migration:
+    up, down = _files(unit)
     main = up or down
     assert main is not None
 
@@ -62,4 +75,4 @@ def _extract(unit: MigrationUnit, with_down: bool) -> Migration:
             state = "present" if has_statements(texts[down]) else "empty"
         return Loaded(sections, state, texts, down_file=down)  # type: ignore[arg-type]
 
-    return build_migration(unit, main, load)
+    return build_migration(unit, main, load, only_state=not with_down)

@@ -23,6 +23,11 @@ def migration_key(path: Path) -> str:
     return path.stem
 
 
+def context_text(unit: MigrationUnit) -> str:
+    """The text every operation of the migration comes from (pipeline/state_needs.py)."""
+    return read_text(unit.files[0])
+
+
 def extract(unit: MigrationUnit) -> Migration:
     path = unit.files[0]
 

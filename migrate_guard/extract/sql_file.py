@@ -51,12 +51,12 @@ def has_statements(text: str) -> bool:
             return True
 
 
-def section_ops(unit: MigrationUnit, section: Section) -> list[Operation]:
+def section_ops(unit: MigrationUnit, section: Section, only_state: bool = False) -> list[Operation]:
     from .sql import Origin, extract_sql
 
     origin = Origin(display_path(section.path), section.start_line, 1)
     return extract_sql(section.text, dialect=unit.dialect, origin=origin, migration=unit.id,
-                       direction=section.direction)
+                       direction=section.direction, only_state=only_state)
 
 
 @dataclass(slots=True)
@@ -70,7 +70,9 @@ class Loaded:
     down_file: Path | None = None  # where a missing-down finding points when the down file exists but is empty
 
 
-def build_migration(unit: MigrationUnit, main: Path, load: Callable[[], Loaded]) -> Migration:
+def build_migration(unit: MigrationUnit, main: Path, load: Callable[[], Loaded],
+                    only_state: bool = False) -> Migration:
+    """`only_state`: the migration is read for the schema state of later ones alone (extract/sql: extract_sql)."""
     try:
         loaded = load()
     except NotText as problem:
@@ -81,7 +83,7 @@ def build_migration(unit: MigrationUnit, main: Path, load: Callable[[], Loaded])
     if loaded.down_file is not None and loaded.down != "present":
         migration.down_location = Location(display_path(loaded.down_file), 1, 1, 1)
     for section in loaded.sections:
-        migration.operations.extend(section_ops(unit, section))
+        migration.operations.extend(section_ops(unit, section, only_state))
     return migration
 
 

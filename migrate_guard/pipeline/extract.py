@@ -8,22 +8,27 @@ from collections.abc import Iterator
 from ..extract.base import MigrationUnit
 from ..model import Migration
 from .pool import costly_units, extract_many, extract_recorded, payload_of, worker_count
+from .state_needs import bare_migration
 from .store import Store
 
 
 def extract_units(work: dict[str, list[MigrationUnit]], keys: dict[str, list[str]], store: Store,
                   plan_groups: dict[str, list[MigrationUnit]], jobs: int | None,
-                  stats: dict[str, int], context: set[int] | None = None) -> Iterator[Migration]:
+                  stats: dict[str, int], context: set[int] | None = None,
+                  unneeded: set[int] | None = None) -> Iterator[Migration]:
     """Every migration of `work`, project by project, oldest first, one at a time: the caller judges each as it
     arrives, so only the migrations in flight are held, never a project's whole history. A project's fresh
     extractions are kept in the store before its last migration is handed out (judging it asks the store what
     they read). `context`: ids (id()) of units read only for the schema state, when nothing is kept (a kept
-    migration may be linted by a later run, so it is read whole)."""
+    migration may be linted by a later run, so it is read whole); `unneeded`: ids of those not even parsed
+    (pipeline/state_needs.py)."""
     flat = [unit for units in work.values() for unit in units]
     groups = [group for group, units in work.items() for _ in units]
     flat_keys = [key for group in work for key in keys[group]]
-    missing = [i for i, (key, group) in enumerate(zip(flat_keys, groups)) if not store.has(key, group)]
-    stats["cache_hits"] += len(flat) - len(missing)
+    bare = {i for i, unit in enumerate(flat) if id(unit) in unneeded} if unneeded else set()
+    missing = [i for i, (key, group) in enumerate(zip(flat_keys, groups))
+               if i not in bare and not store.has(key, group)]
+    stats["cache_hits"] += len(flat) - len(missing) - len(bare)
     stats["parsed"] += len(missing)
     stats["processes"] = worker_count(len(missing), jobs, costly_units([flat[i] for i in missing])) if missing else 0
     only_state = context if context and not store.keeps else set()
@@ -32,7 +37,10 @@ def extract_units(work: dict[str, list[MigrationUnit]], keys: dict[str, list[str
     wanted = set(missing)
     fresh: dict[int, tuple[bytes, dict[str, str]]] = {}
     for i, unit in enumerate(flat):
-        migration = store.load(flat_keys[i], groups[i]) if i not in wanted else None
+        if i in bare:
+            migration: Migration | None = bare_migration(unit)
+        else:
+            migration = store.load(flat_keys[i], groups[i]) if i not in wanted else None
         if migration is None:
             if i in wanted:
                 migration, payload, deps = next(fresh_ones)

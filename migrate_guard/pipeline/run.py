@@ -92,10 +92,17 @@ def lint(plan: Plan, selected: dict[str, list[MigrationUnit]], config: Config, s
     to_judge = [g for g in groups if not reuse_verdict(g, store, findings, linted, stats)]
     for group in to_judge:
         resume_from_checkpoint(group, store, stats)
+    unparsed: set[int] = set()
+    if not store.keeps:  # a kept migration may be linted by a later run: then it is read whole
+        from .state_needs import unneeded
+
+        for group in to_judge:
+            unparsed |= unneeded(group.units[group.start:], group.chosen[group.start:])
+    stats["unneeded"] = len(unparsed)
     migrations = extract_units({g.name: g.units[g.start:] for g in to_judge}, {g.name: g.keys[g.start:] for g in to_judge},
                                store, plan.groups, jobs, stats,
                                context={id(u) for g in to_judge for u, linted_here in zip(g.units, g.chosen)
-                                        if not linted_here})
+                                        if not linted_here}, unneeded=unparsed)
     kept: list[Migration] | None = [] if keep_migrations else None
     if to_judge:
         from ..engine.judge import Engine

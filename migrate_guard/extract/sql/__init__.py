@@ -21,8 +21,10 @@ SQLGLOT_DIALECTS = GRAMMARS
 
 
 def extract_sql(text: str, *, dialect: str, origin: Origin, migration: str, direction: ir.Direction = "up",
-                in_routine: bool = False) -> list[ir.Operation]:
-    """All operations of a piece of SQL, in order. `in_routine`: the SQL is the body of a DO block (PL/pgSQL)."""
+                in_routine: bool = False, only_state: bool = False) -> list[ir.Operation]:
+    """All operations of a piece of SQL, in order. `in_routine`: the SQL is the body of a DO block (PL/pgSQL).
+    `only_state`: read for the schema state alone (an earlier migration of those linted): the operations the state
+    replays are all there, others may be left out."""
     if dialect == "postgres" and not in_routine and native_parser_used():
         try:
             from .native import extract_postgres
@@ -32,7 +34,8 @@ def extract_sql(text: str, *, dialect: str, origin: Origin, migration: str, dire
         def fallback(piece: str, piece_origin: Origin) -> list[ir.Operation]:
             return _with_sqlglot(piece, dialect, piece_origin, migration, direction, False)
 
-        ops = extract_postgres(text, origin=origin, migration=migration, direction=direction, fallback=fallback)
+        ops = extract_postgres(text, origin=origin, migration=migration, direction=direction, fallback=fallback,
+                               only_state=only_state)
         if ops is not None:
             return ops
     return _with_sqlglot(text, dialect, origin, migration, direction, in_routine)

@@ -11,22 +11,20 @@ text libpg_query rejects is left whole to the sqlglot path (it reports each bad 
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 from pglast import parser as pg
 
 from ... import ir
 from .native_convert import CONVERTERS, WRITTEN_TYPES, Make
-from .native_text import CharOffsets, Ctx, NotConverted
+from .native_text import CharOffsets, Ctx, NotConverted, Piece
 from .positions import Origin, Positions
 
 # The sqlglot path for one piece of SQL: (text, origin) -> operations
 Fallback = Callable[[str, Origin], list[ir.Operation]]
 
-_COMMENTS = {"SQL_COMMENT", "C_COMMENT"}
-_SEMICOLON = "ASCII_59"
 # First words the sqlglot path judges from its words alone (extract/sql/__init__.py): the same verdicts here.
 _RAW_FIRST = {"INSERT", "SELECT", "VALUES", "COMMENT", "GRANT", "REVOKE", "COPY", "CALL", "EXPLAIN", "SHOW",
               "ANALYZE", "LOCK", "REFRESH", "NOTIFY", "LISTEN", "DISCARD", "CHECKPOINT", "RESET", "DECLARE",
@@ -39,57 +37,57 @@ _ROUTINE_WORDS = {"FUNCTION", "PROCEDURE", "TRIGGER", "RULE", "AGGREGATE", "VIEW
 # libpg_query parses every row into JSON (a 10 MB seed INSERT took 12 s and 1.4 GB, against 0.9 s and 75 MB).
 MAX_TEXT = 256 * 1024
 
+# Statements (libpg_query's node kinds) that become no operation the schema state replays, on either path: data
+# changes, transactions, settings, comments, grants, routines and types (their bodies are not read).
+STATELESS = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "SelectStmt", "TransactionStmt", "VariableSetStmt",
+                       "CommentStmt", "GrantStmt", "CreateFunctionStmt", "CreateTrigStmt", "CreateEnumStmt",
+                       "AlterEnumStmt", "TruncateStmt"})
+
 
 def extract_postgres(text: str, *, origin: Origin, migration: str, direction: ir.Direction,
-                     fallback: Fallback) -> list[ir.Operation] | None:
+                     fallback: Fallback, only_state: bool = False) -> list[ir.Operation] | None:
     """All operations of a Postgres text, in order; None when libpg_query rejects the text or it is larger than
-    MAX_TEXT (the caller then reads it with sqlglot, which reports each statement it cannot read)."""
+    MAX_TEXT (the caller then reads it with sqlglot, which reports each statement it cannot read). `only_state`: the
+    text is read for the schema state alone, so statements of the kinds that cannot change it are left out."""
     if len(text) > MAX_TEXT or "\x00" in text:  # libpg_query reads a C string: it would stop at the NUL
         return None
     try:
         document = json.loads(pg.parse_sql_json(text))
-        tokens = pg.scan(text)
     except (pg.ParseError, UnicodeEncodeError):  # a lone surrogate (a Python string's "\udcff") is no UTF-8
         return None
     chars = CharOffsets(text)
     positions = Positions(text, origin)
-    starts = [token.start for token in tokens]
     ops: list[ir.Operation] = []
     for entry in document.get("stmts", ()):
+        node = entry["stmt"]
+        if only_state and next(iter(node)) in STATELESS:
+            continue
         begin = entry.get("stmt_location", 0)
         length = entry.get("stmt_len", 0)
         begin, end = chars.at(begin), chars.at(begin + length) if length else len(text)
-        first = bisect_left(starts, begin)
-        last = bisect_left(starts, end) - 1
-        while first <= last and tokens[first].name in _COMMENTS:
-            first += 1
-        while last >= first and (tokens[last].name in _COMMENTS or tokens[last].name == _SEMICOLON):
-            last -= 1
-        if first > last:
+        try:
+            piece = Piece.of(text[begin:end], begin)
+        except pg.ParseError:  # not seen: the statement's own text is what the whole text's parse delimited
+            return None
+        if piece is None:
             continue
-        statement_tokens = tokens[first:last + 1]
-        start, stop = tokens[first].start, tokens[last].end
-        source = text[start:stop + 1]
-        location = positions.location(start, stop)
+        start = begin + piece.lead
+        source = piece.source
+        location = positions.location(start, start + len(source) - 1)
 
         def make(cls: Any, **fields: Any) -> Any:
             return cls(location=location, migration=migration, direction=direction, source=source, **fields)
 
         try:
-            ops.extend(_statement(entry["stmt"], statement_tokens, text, chars, source, make))
+            ops.extend(_statement(node, piece, text, chars, make))
         except (NotConverted, KeyError, TypeError, ValueError, IndexError, AttributeError):  # a JSON shape not foreseen
             line, column = positions.line_col(start)
             ops.extend(fallback(source, Origin(origin.path, line, column)))
     return ops
 
 
-def _words(tokens: list[Any], text: str, chars: CharOffsets, count: int) -> list[str]:
-    return [text[t.start:t.end + 1].upper() for t in tokens[:count]]
-
-
-def _statement(node: dict[str, Any], tokens: list[Any], text: str, chars: CharOffsets, source: str,
-               make: Make) -> list[ir.Operation]:
-    w = _words(tokens, text, chars, 4)
+def _statement(node: dict[str, Any], piece: Piece, text: str, chars: CharOffsets, make: Make) -> list[ir.Operation]:
+    w = piece.words(4)
     first = w[0]
     if first in _RAW_FIRST:
         return [make(ir.Raw, keyword=first)]
@@ -101,16 +99,17 @@ def _statement(node: dict[str, Any], tokens: list[Any], text: str, chars: CharOf
     if first == "DO":
         raise NotConverted  # the PL/pgSQL body: the sqlglot path reads the SQL statements in it
     if first == "SET":
-        return [_setting(tokens, text, make)]
-    if w[:2] == ["ALTER", "TYPE"] and "VALUE" in _words(tokens[3:8], text, chars, 5):
-        return [_enum_value(tokens, text, make)]
-    if w[:2] == ["ALTER", "TYPE"] and len(tokens) >= 6 and _words(tokens[-3:-1], text, chars, 2) == ["RENAME", "TO"]:
-        written = _plain_words(tokens, text)  # ALTER TYPE [schema .] x RENAME TO y
+        return [_setting(piece, make)]
+    if w[:2] == ["ALTER", "TYPE"] and "VALUE" in [piece.written(t).upper() for t in piece.tokens[3:8]]:
+        return [_enum_value(piece, make)]
+    if w[:2] == ["ALTER", "TYPE"] and len(piece.tokens) >= 6 \
+            and [piece.written(t).upper() for t in piece.tokens[-3:-1]] == ["RENAME", "TO"]:
+        written = _plain_words(piece)  # ALTER TYPE [schema .] x RENAME TO y
         return [make(ir.RenameType, type_name="".join(written[2:-3]), new_name=written[-1])]
     if first in ("CREATE", "ALTER", "DROP") and _is_routine(w):
         return [make(ir.Raw, keyword=" ".join(w[:2]))]
-    type_words = _check_names(tokens, text, chars)
-    ctx = Ctx(text, chars, source, tokens)
+    type_words = piece.check_names(WRITTEN_TYPES)
+    ctx = Ctx(text, chars, piece)
     (kind, body), = node.items()
     convert = CONVERTERS.get(kind)
     if convert is None:
@@ -118,6 +117,7 @@ def _statement(node: dict[str, Any], tokens: list[Any], text: str, chars: CharOf
     ops = convert(body, make, ctx)
     if not type_words <= ctx.typed:  # a type's name in capitals used as a name
         raise NotConverted
+    source = piece.source
     for name in _names(ops):  # a keyword in capitals used as a name (NAME, KEY) came back folded to lower case
         if any(part not in source for part in name.split(".")):
             raise NotConverted
@@ -127,30 +127,46 @@ def _statement(node: dict[str, Any], tokens: list[Any], text: str, chars: CharOf
 def _names(ops: list[Any]) -> list[str]:
     names: list[str] = []
     for op in ops:
-        for field in ("table", "column", "name", "new_name", "using_index"):
-            value = getattr(op, field, None)
+        fields, has_columns, has_references = _name_fields(type(op))
+        for field in fields:
+            value = getattr(op, field)
             if isinstance(value, str):
                 names.append(value)
             elif isinstance(value, ir.ColumnDef):
                 names.append(value.name)
-        names.extend(getattr(op, "columns", None) or ())
+        if has_columns:
+            names.extend(op.columns or ())
         if isinstance(op, ir.CreateTable):
             names.extend(column.name for column in op.columns)
             names.extend(_names(op.constraints))
-        references = getattr(op, "references", None)
+        references = op.references if has_references else None
         if references is not None:
             names.append(references.table)
             names.extend(references.columns)
     return [name for name in names if isinstance(name, str)]
 
 
-def _plain_words(tokens: list[Any], text: str) -> list[str]:
+_NAME_FIELDS: dict[type, tuple[tuple[str, ...], bool, bool]] = {}
+
+
+def _name_fields(cls: type) -> tuple[tuple[str, ...], bool, bool]:
+    """An operation class's fields (and properties, Truncate.table) that may hold names, and whether it has
+    `columns` and `references`."""
+    found = _NAME_FIELDS.get(cls)
+    if found is None:
+        own = {f.name for f in fields(cls)} | {n for n in dir(cls) if isinstance(getattr(cls, n, None), property)}
+        found = _NAME_FIELDS[cls] = (tuple(f for f in ("table", "column", "name", "new_name", "using_index")
+                                           if f in own), "columns" in own, "references" in own)
+    return found
+
+
+def _plain_words(piece: Piece) -> list[str]:
     """The statement's words as the sqlglot path's tokenizer would give them, for statements it reads from their
     words (SET, ALTER TYPE ... ADD VALUE): only unquoted names, keywords, numbers, punctuation and plain strings,
     where both tokenizers agree; anything else goes to the sqlglot path."""
     words = []
-    for token in tokens:
-        written = text[token.start:token.end + 1]
+    for token in piece.tokens:
+        written = piece.written(token)
         if token.name == "SCONST":
             if not (written.startswith("'") and written.endswith("'")) or "'" in written[1:-1] or '"' in written:
                 raise NotConverted
@@ -164,9 +180,9 @@ def _plain_words(tokens: list[Any], text: str) -> list[str]:
     return words
 
 
-def _setting(tokens: list[Any], text: str, make: Make) -> Any:
+def _setting(piece: Piece, make: Make) -> Any:
     """SET [LOCAL | SESSION] name {= | TO} value, or SET name value, with a one-word value."""
-    w = _plain_words(tokens, text)[1:]
+    w = _plain_words(piece)[1:]
     if w and w[0].upper() in ("LOCAL", "SESSION"):
         w = w[1:]
     if len(w) == 3 and w[1].upper() in ("=", "TO"):
@@ -178,13 +194,13 @@ def _setting(tokens: list[Any], text: str, make: Make) -> Any:
     return make(ir.Setting, name=w[0].lower(), value=value.strip("'\""))
 
 
-def _enum_value(tokens: list[Any], text: str, make: Make) -> Any:
+def _enum_value(piece: Piece, make: Make) -> Any:
     """ALTER TYPE name ADD VALUE [IF NOT EXISTS] 'v' [BEFORE | AFTER 'w'] (RENAME VALUE is not a new value)."""
-    written = _plain_words(tokens, text)
+    written = _plain_words(piece)
     w = [word.upper() for word in written]
     if "ADD" not in w:
         return make(ir.Raw, keyword="ALTER TYPE")
-    strings = [word[1:-1] for token, word in zip(tokens, written) if token.name == "SCONST"]
+    strings = [word[1:-1] for token, word in zip(piece.tokens, written) if token.name == "SCONST"]
     return make(ir.AddEnumValue, type_name="".join(written[2:w.index("ADD")]), value=strings[0] if strings else "")
 
 
@@ -193,31 +209,3 @@ def _is_routine(w: list[str]) -> bool:
     if rest[:2] == ["OR", "REPLACE"]:
         rest = rest[2:]
     return bool(rest) and rest[0] in _ROUTINE_WORDS and not (w[0] == "DROP" and rest[0] == "SCHEMA")
-
-
-def _check_names(tokens: list[Any], text: str, chars: CharOffsets) -> set[int]:
-    """libpg_query folds unquoted names to lower case, sqlglot keeps them as written: a name with capitals (or a
-    keyword in mixed case, which may be a name) goes to sqlglot, so both give the same names. A built-in type's
-    name in capitals (TypeORM writes `"id" SERIAL NOT NULL`) is no name: its offset is returned, and the
-    converter must have read a column type there."""
-    type_words: set[int] = set()
-    for token in tokens:
-        if token.name == "IDENT" or token.kind != "NO_KEYWORD":
-            written = text[token.start:token.end + 1]
-            if len(written) > 60:  # libpg_query truncates names to 63 bytes, as Postgres does (a rule reports it)
-                raise NotConverted
-            if written.islower() or (token.kind != "NO_KEYWORD" and written.isupper()) or not _has_letters(written):
-                continue
-            if token.name == "IDENT" and written.startswith('"'):
-                if '""' in written:
-                    raise NotConverted
-                continue
-            if token.name == "IDENT" and written.isupper() and written.lower() in WRITTEN_TYPES:
-                type_words.add(token.start)
-                continue
-            raise NotConverted
-    return type_words
-
-
-def _has_letters(word: str) -> bool:
-    return any(c.isalpha() for c in word)
