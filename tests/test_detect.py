@@ -233,6 +233,12 @@ ALEMBIC_REVISION = "from alembic import op\n\nrevision = 'a1'\ndown_revision = N
       "octavia-19.0.0.dist-info/METADATA": "Name: octavia\nRequires-Dist: oslo.db[mysql]>=8.4.0\n",
       "octavia/db/migration/alembic_migrations/versions/a1_x.py": ALEMBIC_REVISION},
      ("alembic", "octavia/db/migration", ["octavia/db/migration/alembic_migrations/versions"], "mysql")),
+    # MLflow: its drivers are optional extras, for one backend among several: no evidence
+    ({"mlflow/store/db_migrations/alembic.ini": "[alembic]\nscript_location = %(here)s\n",
+      "mlflow-3.18.0.dist-info/METADATA": "Name: mlflow\nRequires-Dist: PyMySQL; extra == \"db\"\n"
+                                         "Requires-Dist: psycopg2-binary; extra == \"db\"\n",
+      "mlflow/store/db_migrations/env.py": "", "mlflow/store/db_migrations/versions/a1_x.py": ALEMBIC_REVISION},
+     ("alembic", "mlflow/store/db_migrations", ["mlflow/store/db_migrations/versions"], None)),
     ({"alembic.ini": "[alembic]\nscript_location = myapp:migrations\n",
       "myapp/migrations/versions/a1_x.py": ALEMBIC_REVISION}, ("alembic", ".", ["myapp/migrations/versions"], None)),
     # script_location relative to where alembic runs, above the ini (MLflow's shipped alembic.ini)

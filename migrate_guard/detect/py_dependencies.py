@@ -36,7 +36,7 @@ def _in_folder(folder: Path, package: str | None) -> tuple[str, str] | None:
         if name.startswith("requirements") and name.endswith(".txt") or name in ("pyproject.toml", "setup.cfg"):
             found = _named(read_small(folder / name) or "")
         elif package is not None and name.endswith(".dist-info") and _distribution(name) == _normal(package):
-            found = _named(read_small(folder / name / "METADATA") or "")
+            found = _named(_required(read_small(folder / name / "METADATA") or ""))
         else:
             continue
         if found is not None:
@@ -45,19 +45,28 @@ def _in_folder(folder: Path, package: str | None) -> tuple[str, str] | None:
 
 
 def _named(text: str) -> tuple[str, str] | None:
+    """(dialect, what names it) when the dependencies name one database; None for none, or several (a library
+    that supports each of them)."""
     text = text.replace('"', "\n").replace("'", "\n")
-    match = _DRIVERS.search(text)
-    if match:
+    named: dict[str, str] = {}
+    for match in _DRIVERS.finditer(text):
         driver = match.group(1).lower()
         dialect = _DRIVER_DATABASES.get(driver) or dialect_word(driver.split("-")[0])
         if dialect is not None:
-            return dialect, match.group(1)
+            named.setdefault(dialect, match.group(1))
     for extra in _EXTRAS.finditer(text):
         for word in extra.group(2).split(","):
             dialect = dialect_word(word.strip())
             if dialect is not None:
-                return dialect, f"{extra.group(1)}[{word.strip()}]"
-    return None
+                named.setdefault(dialect, f"{extra.group(1)}[{word.strip()}]")
+    return next(iter(named.items())) if len(named) == 1 else None
+
+
+def _required(metadata: str) -> str:
+    """The METADATA's Requires-Dist lines that are not optional (`; extra == "mysql"`: MLflow's PyMySQL is one
+    backend among several)."""
+    return "\n".join(line for line in metadata.splitlines()
+                     if line.startswith("Requires-Dist:") and "extra ==" not in line and "extra==" not in line)
 
 
 def _distribution(dist_info: str) -> str:
