@@ -40,7 +40,7 @@ import os
 import re
 import sys
 import zlib
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -120,8 +120,7 @@ class MigrationCache:
         self._used: dict[str, dict[str, Entry]] = {}
         self._dirty: set[str] = set()
         self._project_files: dict[int, set[str]] = {}
-        self._verdicts: dict[str, bytes] = {}
-        self._checkpoints: dict[str, bytes] = {}
+        self._wrote = False
 
     @classmethod
     def open(cls, config: Config) -> MigrationCache | None:
@@ -192,11 +191,10 @@ class MigrationCache:
                 index.setdefault(_version_token(entry), []).append(entry)
         return index.get(_version_token(name), [])
 
-    def know_contents(self, contents: dict[str, bytes]) -> None:
-        """Bytes of files read already this run (by absolute path): digested now instead of read again, and not
-        kept (the caller may drop them: 20,000 migrations' bytes need not stay in memory while they are judged)."""
-        for path, data in contents.items():
-            self._digests.setdefault("f:" + path, hashlib.sha256(data).hexdigest())
+    def know_digests(self, digests: dict[str, str]) -> None:
+        """SHA-256 of files read already this run (by absolute path; file_digest's form): not read again."""
+        for path, digest in digests.items():
+            self._digests.setdefault("f:" + path, digest)
 
     def digest(self, dependency: str) -> str:
         """Current digest of a recorded dependency: `f:PATH` (file bytes) or `d:PATH` (folder listing)."""
@@ -218,7 +216,7 @@ class MigrationCache:
         name = hashlib.sha256(f"{self.context}\0{group}".encode()).hexdigest()
         return name[:2], name[2:]
 
-    def _read(self, group: str, suffix: str) -> bytes | None:
+    def _read(self, group: str, suffix: str) -> memoryview | None:
         shard, name = self._pack_name(group)
         return self._store.read(shard, name + suffix)
 
@@ -268,6 +266,14 @@ class MigrationCache:
         self._used.setdefault(group, {})[key] = (deps, zlib.compress(payload, 1))
         self._dirty.add(group)
 
+    def share_deps(self, group: str, keys: list[str], deps: dict[str, str]) -> None:
+        """These entries of the project also depend on `deps` (their own reads win where both name a file)."""
+        used = self._used.get(group, {})
+        for key in keys:
+            entry = used.get(key)
+            if entry is not None:
+                used[key] = ({**deps, **entry[0]}, entry[1])
+
     # A project's verdict (its findings and linted files) is reused whole while the keys of its migrations, the
     # selection linted and every file its extractions read are unchanged: the rules' context is the whole project,
     # so the findings depend on nothing else (the rules, the config and the code are in the context).
@@ -284,9 +290,11 @@ class MigrationCache:
             return None
         try:
             key, deps, body = marshal.loads(data)
+            del data  # each layer dropped once read: a 20,000-file project's verdict is 17 MB
             if key != self._verdict_key(keys, linted) or not self._unchanged(deps):
                 return None
             findings, linted_files = marshal.loads(body)
+            del body
             return Verdict([Finding(rule, severity, Location(file, line, column, end), message, hint, orm, migration)
                             for rule, severity, file, line, column, end, message, hint, orm, migration in findings],
                            [LintedFile(*row) for row in linted_files])
@@ -313,7 +321,10 @@ class MigrationCache:
         files = [(f.path, f.project, f.orm) for f in linted_files]
         # The findings nested as bytes: a run that selects other migrations (pre-commit) compares the key without
         # building a project's tens of thousands of finding rows.
-        self._verdicts[group] = marshal.dumps((self._verdict_key(keys, linted), deps, marshal.dumps((rows, files))))
+        body = marshal.dumps((rows, files))
+        del rows, files
+        # Written now, not at flush (where the packs are encoded): a 20,000-file project's verdict is 17 MB.
+        self._write(group, ".verdict", marshal.dumps((self._verdict_key(keys, linted), deps, body)))
 
     # A project's checkpoints: the schema state its migrations leave (what the rules know about earlier migrations),
     # for resuming after them when only newer ones are selected. Kept per project: the state after all of its
@@ -331,9 +342,11 @@ class MigrationCache:
 
             states, deps = marshal.loads(data)
             body = states.get(self._checkpoint_key(keys))
+            del data, states  # the other state's bytes, before this one is built
             if body is None or not self._unchanged(deps):
                 return None
             plain = marshal.loads(body)  # only the state resumed from is built (each is nested as bytes)
+            del body
             state = SchemaState.__new__(SchemaState)
             state.__setstate__(plain)  # the plain data SchemaState.__getstate__ gave (as pickle would restore it)
         except Exception:  # stale, foreign or from other code: replay the migrations
@@ -345,48 +358,43 @@ class MigrationCache:
         """States after the given prefixes (their keys) of the project's migrations, which read `deps`."""
         try:
             by_key = {self._checkpoint_key(keys): marshal.dumps(state.__getstate__()) for keys, state in states}
-            self._checkpoints[group] = marshal.dumps((by_key, deps))
+            data = marshal.dumps((by_key, deps))
         except ValueError:  # a state holding something marshal cannot write: no checkpoint, never a failure
-            pass
+            return
+        self._write(group, ".state", data)  # now, like the verdict
 
     def flush(self, project_sizes: dict[str, int]) -> None:
-        """Write the packs that gained entries, and the verdicts judged this run. Entries this run did not use
-        (older versions of edited files, or migrations outside this run's selection) are kept while the pack stays
-        under twice the project's size."""
-        def write(group: str, suffix: str, data: bytes) -> None:
-            shard, name = self._pack_name(group)
-            self._store.write(shard, name + suffix, data)
-
-        for group, verdict in sorted(self._verdicts.items()):
-            write(group, ".verdict", verdict)
-        for group, checkpoint in sorted(self._checkpoints.items()):
-            write(group, ".state", checkpoint)
+        """Write the packs that gained entries (verdicts and checkpoints are written when judged). Entries this run
+        did not use (older versions of edited files, or migrations outside this run's selection) are kept while the
+        pack stays under twice the project's size."""
         for group in sorted(self._dirty):
-            used = self._used[group]
+            used = self._used.pop(group)
             unused = {k: v for k, v in self._pack(group).items() if k not in used}
+            self._packs.pop(group)
             limit = 2 * project_sizes.get(group, len(used)) + 16
             entries = {**unused, **used} if len(unused) + len(used) <= limit else used
-            write(group, ".pack", marshal.dumps(entries))  # (deps, codec payload) per key: plain data
-        if self._dirty or self._verdicts or self._checkpoints:
+            self._write(group, ".pack", marshal.dumps(entries))  # (deps, codec payload) per key: plain data
+        if self._wrote:
             self._store.prune_daily(PRUNE_AFTER_DAYS * DAY)
         self._store.close()
+
+    def _write(self, group: str, suffix: str, data: bytes) -> None:
+        shard, name = self._pack_name(group)
+        self._store.write(shard, name + suffix, data)
+        self._wrote = True
 
 
 Entry = tuple[dict[str, str], bytes]  # (dependencies with their digests, the Migration in codec.py's format, zlib)
 
 
+@dataclass(slots=True)
 class Checkpoint:
-    __slots__ = ("size", "state", "deps")
-
-    def __init__(self, size: int, state: SchemaState, deps: dict[str, str]) -> None:
-        self.size = size  # how many of the project's first migrations it stands for
-        self.state = state
-        self.deps = deps
+    size: int  # how many of the project's first migrations it stands for
+    state: SchemaState
+    deps: dict[str, str]
 
 
+@dataclass(slots=True)
 class Verdict:
-    __slots__ = ("findings", "linted")
-
-    def __init__(self, findings: list[Finding], linted: list[LintedFile]) -> None:
-        self.findings = findings
-        self.linted = linted
+    findings: list[Finding]
+    linted: list[LintedFile]

@@ -170,15 +170,17 @@ class CacheStore:
             os.close(handle)
 
     @staticmethod
-    def _write_at(fd: int | None, folder: Path | str, name: str, data: bytes) -> None:
-        """Temporary file in the same folder, renamed into place: readers see the old or the new file, never half."""
+    def _write_at(fd: int | None, folder: Path | str, name: str, *parts: bytes) -> None:
+        """Temporary file in the same folder, renamed into place: readers see the old or the new file, never half.
+        `parts` are written one after the other (a pack's body is tens of MB: not copied to prefix its header)."""
         temporary = f".tmp-{os.urandom(8).hex()}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
         handle = (os.open(temporary, flags, 0o600, dir_fd=fd) if fd is not None
                   else os.open(os.path.join(folder, temporary), flags, 0o600))
         try:
             with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
+                for part in parts:
+                    stream.write(part)
             if fd is not None:
                 os.replace(temporary, name, src_dir_fd=fd, dst_dir_fd=fd)
             else:
@@ -233,9 +235,10 @@ class CacheStore:
             return None
         return fd
 
-    def read(self, shard: str, name: str) -> bytes | None:
-        """A cache file's body, or None: missing, not this user's, writable by others, not a regular file,
-        truncated, corrupt or not the cache's (bad magic or checksum)."""
+    def read(self, shard: str, name: str) -> memoryview | None:
+        """A cache file's body (a view of what was read, not a copy: marshal.loads takes it), or None: missing, not
+        this user's, writable by others, not a regular file, truncated, corrupt or not the cache's (bad magic or
+        checksum)."""
         folder = self._shard(shard, create=False)
         if folder is None:
             return None
@@ -247,17 +250,16 @@ class CacheStore:
         body = memoryview(data)[head:]
         if hashlib.sha256(body).digest() != data[len(_MAGIC):head]:
             return None
-        return bytes(body)
+        return body
 
     def write(self, shard: str, name: str, body: bytes) -> None:
         """Never fails the run: a read-only or full cache folder only slows the next one down."""
         folder = self._shard(shard, create=True)
         if folder is None:
             return
-        data = b"".join((_MAGIC, hashlib.sha256(body).digest(), body))
         try:
             self._write_at(folder if isinstance(folder, int) else None, folder if isinstance(folder, str) else "",
-                           name, data)
+                           name, _MAGIC, hashlib.sha256(body).digest(), body)
         except OSError:
             pass
 

@@ -126,6 +126,26 @@ def test_a_file_read_beside_the_migration_is_checked(tmp_path: Path, env: dict[s
     assert third.out == run_cli("check", "--format", "json", "--no-cache", "db/000001_a.up.sql", cwd=repo).out
 
 
+def test_a_file_read_once_for_the_whole_project_is_in_every_entry(tmp_path: Path, env: dict[str, str]) -> None:
+    """Alembic models are parsed once per process: only the first migration that imports them records the read,
+    and the project's other entries must depend on the file too (their own keys do not cover it)."""
+    head = 'from alembic import op\n\nfrom app.models import SqlUser\n\nrevision = "{0}"\ndown_revision = {1}\n\n\n'
+    body = "def upgrade():\n    op.drop_column(SqlUser.__tablename__, '{0}')\n\n\ndef downgrade():\n    pass\n"
+    repo = write_tree(tmp_path / "repo", {
+        "app/__init__.py": "", "app/models.py": "class SqlUser(Base):\n    __tablename__ = 'users'\n",
+        "app/versions/a1_first.py": head.format("a1", "None") + body.format("nick"),
+        "app/versions/a2_second.py": head.format("a2", '"a1"') + body.format("email")})
+    files = ("app/versions/a1_first.py", "app/versions/a2_second.py")
+
+    def dropped() -> list[str]:
+        result = run_cli("check", "--format", "json", "--fail-on", "never", *files, cwd=repo, env=env)
+        return [f["message"].split(" deletes")[0] for f in result.findings() if f["rule"] == "drop-column"]
+
+    assert dropped() == ["Dropping column users.nick", "Dropping column users.email"]
+    (repo / "app/models.py").write_text("class SqlUser(Base):\n    __tablename__ = 'people'\n")
+    assert dropped() == ["Dropping column people.nick", "Dropping column people.email"]
+
+
 def test_config_changes_apply_on_a_warm_cache(repo: Path, env: dict[str, str]) -> None:
     run_cli("check", cwd=repo, env=env)
     (repo / ".migrate-guard.toml").write_text('[rules.drop-column]\nseverity = "info"\n')

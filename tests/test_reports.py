@@ -143,3 +143,22 @@ def test_output_file_and_extra_report_files_beside_the_text_report(repo: Path) -
     result = run_cli("check", "--format", "sarif", "--output", "only.sarif", cwd=repo)
     assert result.code == 1 and result.out == ""
     assert json.loads((repo / "only.sarif").read_text())["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize("count", [0, 1, 999, 1000, 1001, 2345])
+def test_json_written_in_chunks_is_one_document_one_finding_per_line(count: int) -> None:
+    """The JSON report goes out a chunk of findings at a time: across chunk boundaries it is still one valid
+    document, each finding on its own line, as when it was encoded in one call."""
+    from migrate_guard.location import Location
+    from migrate_guard.model import Finding, Report
+    from migrate_guard.report import json_report, pieces
+
+    findings = [Finding("drop-table", "error", Location(f"db/{n:05d}.sql", n + 1, 1, n + 2), f'Drop "t{n}"\n',
+                        "Keep it.", "golang-migrate", f"{n:05d}") for n in range(count)]
+    report = Report(findings=findings, files=count)
+    text = "".join(pieces("json")(report, color=False))
+    assert text == json_report.render(report)
+    assert json.loads(text) == json_report.document(report)
+    lines = text.splitlines()
+    assert [json.loads(line.strip().rstrip(",")) for line in lines[4:4 + count]] == [f.to_json() for f in findings]
+    assert lines[3] == '  "findings": [' if count else lines[3] == '  "findings": [],'

@@ -17,11 +17,11 @@ def extract_units(work: dict[str, list[MigrationUnit]], keys: dict[str, list[str
                   stats: dict[str, int], context: set[int] | None = None,
                   unneeded: set[int] | None = None) -> Iterator[Migration]:
     """Every migration of `work`, project by project, oldest first, one at a time: the caller judges each as it
-    arrives, so only the migrations in flight are held, never a project's whole history. A project's fresh
-    extractions are kept in the store before its last migration is handed out (judging it asks the store what
-    they read). `context`: ids (id()) of units read only for the schema state, when nothing is kept (a kept
-    migration may be linted by a later run, so it is read whole); `unneeded`: ids of those not even parsed
-    (pipeline/state_needs.py)."""
+    arrives, so only the migrations in flight are held, never a project's whole history. Each fresh extraction
+    is kept in the store as it arrives, and what the project's extractions read in common before its last
+    migration is handed out (judging it asks the store what they read). `context`: ids (id()) of units read only
+    for the schema state, when nothing is kept (a kept migration may be linted by a later run, so it is read
+    whole); `unneeded`: ids of those not even parsed (pipeline/state_needs.py)."""
     flat = [unit for units in work.values() for unit in units]
     groups = [group for group, units in work.items() for _ in units]
     flat_keys = [key for group in work for key in keys[group]]
@@ -35,7 +35,8 @@ def extract_units(work: dict[str, list[MigrationUnit]], keys: dict[str, list[str
     fresh_ones = extract_many([flat[i] for i in missing], jobs, for_cache=store.keeps,
                               context=[id(flat[i]) in only_state for i in missing])
     wanted = set(missing)
-    fresh: dict[int, tuple[bytes, dict[str, str]]] = {}
+    fresh: list[str] = []  # keys of the project's migrations parsed and stored so far
+    shared: dict[str, str] = {}
     for i, unit in enumerate(flat):
         if i in bare:
             migration: Migration | None = bare_migration(unit)
@@ -49,20 +50,18 @@ def extract_units(work: dict[str, list[MigrationUnit]], keys: dict[str, list[str
                 stats["parsed"] += 1
                 migration, deps = extract_recorded(unit, record=store.keeps)
                 payload = payload_of(migration) if store.keeps else b""
-            fresh[i] = (payload, deps)
+            # Stored now (the store compresses it): a 20,000-file project's payloads are 84 MB, held to its end
+            # they were most of a run's memory.
+            store.store(flat_keys[i], groups[i], payload, deps)
+            fresh.append(flat_keys[i])
+            own = store.project_files(plan_groups[groups[i]])
+            shared.update((d, v) for d, v in deps.items() if d[2:] not in own)
+            del payload, deps
         if i + 1 == len(flat) or groups[i + 1] != groups[i]:
-            _keep(fresh, flat_keys, groups, store, plan_groups)
-            fresh = {}
+            # Files outside the project's migrations that any extraction read (a knexfile, apps.py, schema.prisma)
+            # may be memoized after the first read in a process, so every entry of the project depends on all of
+            # them; before its last migration is handed out, since judging it asks the store what they read.
+            if shared:
+                store.share_deps(groups[i], fresh, shared)
+            fresh, shared = [], {}
         yield migration
-
-
-def _keep(fresh: dict[int, tuple[bytes, dict[str, str]]], keys: list[str], groups: list[str], store: Store,
-          plan_groups: dict[str, list[MigrationUnit]]) -> None:
-    """Files outside the project's migrations that any extraction read (a knexfile, apps.py, schema.prisma) may be
-    memoized after the first read in a process, so every entry of the project depends on all of them."""
-    shared: dict[str, dict[str, str]] = {}
-    for i, (_, deps) in fresh.items():
-        own = store.project_files(plan_groups[groups[i]])
-        shared.setdefault(groups[i], {}).update((d, v) for d, v in deps.items() if d[2:] not in own)
-    for i, (payload, deps) in fresh.items():
-        store.store(keys[i], groups[i], payload, {**shared.get(groups[i], {}), **deps})

@@ -23,17 +23,16 @@ from .store import NullStore, Store, open_store
 def run_check(config: Config, options: Options) -> Report:
     """Lint what the options select. Migrations outside the selection (before the baseline, unchanged since
     --changed-since) are still extracted, oldest first, so the schema state the rules see stays right."""
-    # Each file is read once: planning sniffs its head, the cache key hashes all of it.
-    contents: dict[str, bytes] | None = {} if options.use_cache else None
+    # Each file is read once: planning sniffs its head and hashes all of it for the cache key.
+    digests: dict[str, str] | None = {} if options.use_cache else None
     found = discover(config, options.paths)
     with _long_lived() as planned:
-        plan = plan_files(found.files, config, options, found.projects, contents)
+        plan = plan_files(found.files, config, options, found.projects, digests)
         planned()
         plan.unclaimed = found.unclaimed
         selected, skipped = select(plan, found.given, config, options.changed_since)
         store = open_store(config, options.use_cache)
-        store.know_contents(contents or {})
-        contents = None  # digested by the store: not held while the migrations are judged
+        store.know_digests(digests or {})
         report = lint(plan, selected, config, store, options.jobs)
     report.skipped = skipped
     return report

@@ -20,8 +20,8 @@ class Store(Protocol):
     # wasted work, nothing is kept).
     keeps: bool
 
-    def know_contents(self, contents: dict[str, bytes]) -> None:
-        """Bytes of the files planning read whole (by absolute path), so they are not read again for the keys."""
+    def know_digests(self, digests: dict[str, str]) -> None:
+        """SHA-256 of the files planning read whole (by absolute path), so they are not read again for the keys."""
 
     def keys(self, units: list[MigrationUnit], project: list[MigrationUnit]) -> list[str]:
         """Each unit's key; `project`: all of its project's units (some formats' keys cover the whole project)."""
@@ -36,6 +36,9 @@ class Store(Protocol):
     def load(self, key: str, group: str) -> Migration | None: ...
 
     def store(self, key: str, group: str, payload: bytes, deps: dict[str, str]) -> None: ...
+
+    def share_deps(self, group: str, keys: list[str], deps: dict[str, str]) -> None:
+        """Entries stored this run also depend on these reads (files any migration of the project read)."""
 
     def project_files(self, units: list[MigrationUnit]) -> set[str]: ...
 
@@ -56,7 +59,7 @@ class NullStore:
 
     keeps = False
 
-    def know_contents(self, contents: dict[str, bytes]) -> None:
+    def know_digests(self, digests: dict[str, str]) -> None:
         pass
 
     def keys(self, units: list[MigrationUnit], project: list[MigrationUnit]) -> list[str]:
@@ -75,6 +78,9 @@ class NullStore:
         return None
 
     def store(self, key: str, group: str, payload: bytes, deps: dict[str, str]) -> None:
+        pass
+
+    def share_deps(self, group: str, keys: list[str], deps: dict[str, str]) -> None:
         pass
 
     def project_files(self, units: list[MigrationUnit]) -> set[str]:
