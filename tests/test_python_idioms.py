@@ -98,6 +98,9 @@ ALEMBIC_CASES: dict[str, str] = {
                       '    purge("c2")  # expect: unreadable-operation\n'
                       '    db.session.execute(sa.text("DELETE FROM c3"))  # expect: unbounded-delete\n'
                       '    db.session.commit()\n',
+    # zou f2c9a1b7e4d8: an installed library's call (babel) is no database work; only the project's code is opaque
+    "library_call": 'from alembic import op\nfrom babel import Locale\n\n\ndef upgrade():\n    Locale.parse("en_US")\n'
+                    '    op.drop_table("c10")  # expect: drop-table\n',
     "opaque_execute": 'from alembic import op\nfrom myapp.sql import cleanup\n\n\ndef upgrade():\n'
                       '    op.execute(cleanup())  # expect: unreadable-operation\n',
 }
@@ -112,8 +115,14 @@ def _alembic_tree(cases: dict[str, str]) -> dict[str, str]:
     return files
 
 
+# the project's own modules the cases import (an installed library's calls are not opaque database work)
+PROJECT_MODULES = {"myapp/__init__.py": "", "myapp/cleanup.py": "def purge(name): ...\n",
+                   "myapp/sql.py": "def cleanup(): ...\n"}
+
+
 def test_alembic_idioms_are_read(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"alembic.ini": "[alembic]\nscript_location = alembic\n", **_alembic_tree(ALEMBIC_CASES)})
+    write_tree(tmp_path, {"alembic.ini": "[alembic]\nscript_location = alembic\n", **_alembic_tree(ALEMBIC_CASES),
+                          **PROJECT_MODULES})
     got = {(f["path"], f["line"], f["rule"]) for f in watched("--no-cache", cwd=tmp_path)
            if f["rule"] != "missing-down-migration"}
     assert got == expect_markers(tmp_path)

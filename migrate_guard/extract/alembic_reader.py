@@ -214,7 +214,9 @@ class Reader:
         module = self.module.foreign.get(root) if root and not root.endswith("()") else None
         if module is None or name.rsplit(".", 1)[-1] in _NOT_DATABASE_WORK:
             return None
-        return f"{name}() from {module}"
+        from .py_models import in_project
+
+        return f"{name}() from {module}" if in_project(self.source.path, module) else None
 
     def inline(self, call: ast.Call, function: ast.FunctionDef, aliases: dict[str, str]) -> list[ir.Operation]:
         """A helper of this file (`def drop_legacy(name): op.drop_table(name)`) called from upgrade(): its operations,

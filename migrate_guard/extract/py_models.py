@@ -29,6 +29,23 @@ def model_table(tree: ast.Module, shown_path: str, class_name: str) -> str | Non
     return None
 
 
+@lru_cache(maxsize=256)
+def in_project(shown_path: str, module: str) -> bool:
+    """The module is the project's own (a relative import, or a package found in a folder above the migration), not
+    an installed library's (`from babel import Locale`): only the project's code is opaque database work."""
+    if module.startswith(".") or not module:
+        return True
+    top = module.split(".")[0]
+    base = Path(shown_path).parent
+    for _ in range(_MAX_LEVELS):
+        if any((folder / top).is_dir() or (folder / f"{top}.py").is_file() for folder in (base, base / "src")):
+            return True
+        if base.parent == base:
+            break
+        base = base.parent
+    return False
+
+
 def _tablename(tree: ast.Module, class_name: str) -> str | None:
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == class_name:
