@@ -128,6 +128,18 @@ def test_unclaimed_folder_is_one_warning_naming_it_and_only_without_paths() -> N
     assert explained.code == 0 and "exclude" in explained.out
 
 
+def test_a_frameworks_migration_classes_no_tool_runs_are_said(tmp_path: Path) -> None:
+    # NocoBase: `class X extends Migration { async up() { ... getQueryInterface().addColumn(...) } }`, run by its
+    # own migrator, no down: no tool claims them, so check says so instead of "No migrations to check"
+    migration = ("const { Migration } = require('@nocobase/server');\n"
+                 "class AddUnique extends Migration {\n  async up() {\n"
+                 "    await this.db.sequelize.getQueryInterface().addConstraint('plugins', { type: 'unique' });\n"
+                 "  }\n}\nmodule.exports = AddUnique;\n")
+    write_tree(tmp_path, {f"lib/migrations/2023091219382{n}-step.js": migration for n in range(2)})
+    [finding] = run_cli("check", "--format", "json", "--no-cache", cwd=tmp_path).findings()
+    assert (finding["rule"], finding["path"]) == ("unclaimed-migrations", "lib/migrations/20230912193820-step.js")
+
+
 def test_a_migrations_folder_of_unordered_sql_files_is_said_and_can_be_checked_by_path(tmp_path: Path) -> None:
     # uptime-kuma: db/old_migrations/patch-*.sql, applied in an order its code keeps; no tool's naming
     write_tree(tmp_path, {f"db/old_migrations/patch-{name}.sql": sql for name, sql in (

@@ -67,6 +67,12 @@ def defines_down(head: str) -> bool:
     return _DOWN.search(head) is not None
 
 
+_MIGRATION_CLASS = re.compile(r"\bclass\s+[\w$]+\s+extends\s+[\w$.]*Migration\b[^{]*\{")
+
+
 def looks_like_migration(head: str) -> bool:
-    """Exports both `up` and `down`: the shape every JS migration tool shares, whichever tool runs it."""
-    return up_parameters(head) is not None and defines_down(head)
+    """Exports both `up` and `down`, the shape every JS migration tool shares, whichever tool runs it; or a class
+    extending a framework's Migration with an `up` (NocoBase's `class X extends Migration { async up() {...} }`)."""
+    if up_parameters(head) is None:
+        return False
+    return defines_down(head) or _MIGRATION_CLASS.search(head) is not None
