@@ -47,12 +47,18 @@ class Context:
         start = chain.root_node if link.name_node.start_point[0] == root_line else link.name_node
         return self.source.location(link.node, start)
 
+    def branch(self, node: Node) -> tuple[str | None, bool]:
+        """(the database a dialect branch restricts the node to, or None; whether it runs on this project's
+        database): `} else {` after `if (client === 'pg')` never runs on a Postgres project."""
+        dialect, negated, excluded = branch_dialect(self.source, node)
+        return (None, self.unit.dialect not in excluded) if negated else (dialect, True)
+
     def make(self, cls: Any, location: ir.Location, node: Node, **fields: Any) -> Any:
-        dialect, negated = branch_dialect(self.source, node)
+        dialect, runs_here = self.branch(node)
         op = cls(location=location, migration=self.unit.id, direction=self.direction,
-                 source=self.source.first_line(node), dialect=None if negated else dialect, **fields)
-        if negated and self.unit.dialect in excluded_databases(self.source, node):
-            self.elsewhere.add(id(op))  # `} else {` after `if (client === 'pg')`, on a Postgres project
+                 source=self.source.first_line(node), dialect=dialect, **fields)
+        if not runs_here:
+            self.elsewhere.add(id(op))
         return op
 
     def readable_ops(self) -> list[ir.Operation]:
@@ -68,10 +74,9 @@ class Context:
         """SQL given as a JS string: through the SQL pipeline, with locations in this file."""
         if not isinstance(value, JsString):
             return
-        dialect, negated = branch_dialect(self.source, node)
-        if negated and self.unit.dialect in excluded_databases(self.source, node):
+        branch, runs_here = self.branch(node)
+        if not runs_here:
             return  # `if (dialect !== 'postgres')` (or its else) never runs on this project's database
-        branch = None if negated else dialect
         ops = extract_sql(value.text, dialect=branch or self.unit.dialect, origin=Origin(self.source.shown, 1, 1),
                           migration=self.unit.id, direction=self.direction)
         starts = _line_starts(value.text)
@@ -89,26 +94,19 @@ _DIALECT_TEST = re.compile(r"""^\(?\s*(?:(?P<a>[^=!]+?)\s*(?P<op1>[!=]==?)\s*(?P
 _MAX_DIALECT_TEST = 200
 
 
-def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool]:
+def branch_dialect(source: Source, node: Node) -> tuple[str | None, bool, set[str]]:
     """The database the nearest enclosing `if (<...dialect...> === 'mysql')` restricts this node to: ("mysql", False)
     in its then-branch, ("mysql", True) (any other one) in its else-branch; `!==` the other way round. (None, False)
     outside such a branch. Multi-database migrations (Sequelize's getDialect(), knex's client) branch this way, also
-    as `client.includes('sqlite3')`, `!...includes(...)` and through a flag (`const isMySQL = ...; if (isMySQL)`)."""
+    as `client.includes('sqlite3')`, `!...includes(...)` and through a flag (`const isMySQL = ...; if (isMySQL)`).
+    Third, in else-branches only, the databases they all rule out (`if (pg) ... else if (mysql) ... else`: both)."""
     if not source.index.of_kind("if_statement"):
-        return None, False  # most migrations have no if at all
+        return None, False, set()  # most migrations have no if at all
     branches = list(_enclosing_branches(source, node))
     positive = next((dialect for dialect, negated in branches if not negated), None)
     if positive is not None:
-        return positive, False
-    return (branches[0][0], True) if branches else (None, False)
-
-
-def excluded_databases(source: Source, node: Node) -> set[str]:
-    """The databases the enclosing else-branches rule out (`if (pg) ... else if (mysql) ... else <node>`: both)."""
-    if not source.index.of_kind("if_statement"):
-        return set()
-    branches = list(_enclosing_branches(source, node))
-    return set() if any(not negated for _, negated in branches) else {dialect for dialect, _ in branches}
+        return positive, False, set()
+    return (branches[0][0], True, {dialect for dialect, _ in branches}) if branches else (None, False, set())
 
 
 def _enclosing_branches(source: Source, node: Node) -> Iterator[tuple[str, bool]]:
