@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import os
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,14 +37,17 @@ def in_project(shown_path: str, module: str) -> bool:
     if module.startswith(".") or not module:
         return True
     top = module.split(".")[0]
-    base = Path(shown_path).parent
+    return any((folder / top).is_dir() or (folder / f"{top}.py").is_file()
+               for base in _folders_above(Path(shown_path).parent) for folder in (base, base / "src"))
+
+
+def _folders_above(folder: Path) -> Iterator[Path]:
+    """The folder and those above it where a top-level package may sit, nearest first."""
     for _ in range(_MAX_LEVELS):
-        if any((folder / top).is_dir() or (folder / f"{top}.py").is_file() for folder in (base, base / "src")):
-            return True
-        if base.parent == base:
-            break
-        base = base.parent
-    return False
+        yield folder
+        if folder.parent == folder:
+            return
+        folder = folder.parent
 
 
 def _tablename(tree: ast.Module, class_name: str) -> str | None:
@@ -66,16 +70,8 @@ def _module_file(folder: Path, module: str, level: int) -> Path | None:
         return _as_file(base.joinpath(*parts)) if parts else None
     if not parts:
         return None
-    base = folder
-    for _ in range(_MAX_LEVELS):
-        if (base / parts[0]).is_dir():
-            found = _as_file(base.joinpath(*parts))
-            if found is not None:
-                return found
-        if base.parent == base:
-            break
-        base = base.parent
-    return None
+    found = (_as_file(base.joinpath(*parts)) for base in _folders_above(folder) if (base / parts[0]).is_dir())
+    return next((path for path in found if path is not None), None)
 
 
 def _as_file(stem: Path) -> Path | None:
