@@ -147,7 +147,7 @@ class _Walk:
     # (database, name) of the indexes and constraints this migration's earlier operations dropped
     dropped: set[tuple[str, str]] = field(default_factory=set)
     # (table, column) -> its type, for the columns this migration's earlier operations renamed away or dropped
-    renamed_away: dict[tuple[str, str], ir.ColumnType] = field(default_factory=dict)
+    vacated: dict[tuple[str, str], ir.ColumnType] = field(default_factory=dict)
     readds: set[int] | None = None  # readds_with_copy(ops), when first needed
 
     @classmethod
@@ -186,7 +186,7 @@ class _Walk:
         if isinstance(op, (ir.RenameColumn, ir.DropColumn)):  # gone from its name: what type it had there
             kind = self.view(op.table).column_type(op.table, op.column)
             if kind is not None:
-                self.renamed_away[(norm(op.table), norm(op.column))] = kind
+                self.vacated[(norm(op.table), norm(op.column))] = kind
         state = self.facts.state
         for table in _tables_changed(op, state):
             if table not in self.own:
@@ -321,10 +321,10 @@ def _replaced_type(walk: _Walk, part: ir.AddColumn | ir.RenameColumn) -> str | N
     if isinstance(part, ir.RenameColumn):  # ADD c2; UPDATE .. SET c2 = c; DROP c; RENAME c2 TO c (a swap)
         if id(part) not in walk.swapped:
             return None
-        old = walk.renamed_away.get((norm(part.table), norm(part.new_name)))
+        old = walk.vacated.get((norm(part.table), norm(part.new_name)))
         new = walk.view(part.table).column_type(part.table, part.column)
     else:  # RENAME c TO tmp; ADD c; UPDATE .. SET c = tmp
-        old = walk.renamed_away.get((norm(part.table), norm(part.column.name)))
+        old = walk.vacated.get((norm(part.table), norm(part.column.name)))
         if old is None:
             return None
         if walk.readds is None:
