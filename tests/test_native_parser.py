@@ -11,6 +11,7 @@ import json
 import os
 import random
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -159,6 +160,26 @@ def test_a_postgres_file_the_converter_reads_whole_never_imports_sqlglot(tmp_pat
     result = run_cli("check", "db/migrations", "--format", "json", "--no-cache", cwd=tmp_path,
                      env={"PYTHONPATH": str(blocker)})
     assert result.code == 1 and "drop-table" in result.rules()
+
+
+def test_pglast_is_imported_without_its_syntax_tree_which_still_works_when_asked_for() -> None:
+    """pglast.enums and pglast.ast (two thirds of pglast's import time) are not executed by a Postgres run, and any
+    later user of pglast's syntax tree in the process still gets the real modules."""
+    code = ("import sys\n"
+            "from migrate_guard.extract.sql import Origin, extract_sql\n"
+            "ops = extract_sql('ALTER TABLE t ADD COLUMN c int NOT NULL;', dialect='postgres',"
+            " origin=Origin('m.sql'), migration='m')\n"
+            "assert [type(o).__name__ for o in ops] == ['AddColumn'], ops\n"
+            "assert 'pglast.parser' in sys.modules\n"
+            "assert not [m for m in sys.modules if m.startswith(('pglast.enums.', 'sqlglot'))], sorted(sys.modules)\n"
+            "import pglast\n"
+            "from pglast.enums import ObjectType\n"
+            "assert type(pglast.parse_sql('DROP TABLE x')[0].stmt).__name__ == 'DropStmt'\n"
+            "assert ObjectType.OBJECT_TABLE.name == 'OBJECT_TABLE'\n"
+            "print('ok')\n")
+    env = {k: v for k, v in os.environ.items() if k != "MIGRATE_GUARD_SQL_PARSER"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO)
+    assert result.stdout == "ok\n", result.stderr
 
 
 def test_no_pool_for_postgres_sql_read_natively(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,11 +15,9 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
-from pglast import parser as pg
-
 from ... import ir
 from .native_convert import CONVERTERS, WRITTEN_TYPES, Make
-from .native_text import CharOffsets, Ctx, NotConverted, Piece
+from .native_text import CharOffsets, Ctx, NotConverted, Piece, pg
 from .positions import Origin, Positions
 
 # The sqlglot path for one piece of SQL: (text, origin) -> operations

@@ -8,8 +8,11 @@ import re
 from bisect import bisect_left
 from typing import Any
 
-from pglast import keywords
-from pglast import parser as pg
+from .pglast_import import pglast_parser
+
+pg = pglast_parser()
+
+from pglast import keywords  # noqa: E402 (the package is imported by pglast_parser, without its syntax tree)
 
 
 class NotConverted(Exception):
