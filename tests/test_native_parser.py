@@ -182,21 +182,37 @@ def test_pglast_is_imported_without_its_syntax_tree_which_still_works_when_asked
     assert result.stdout == "ok\n", result.stderr
 
 
-def test_no_pool_for_postgres_sql_read_natively(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Extracting such a migration costs less than shipping it back from a worker: one process, however many."""
+def test_a_pool_is_used_only_when_the_measured_costs_say_it_pays(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether workers pay is measured on the run's own migrations: extraction against decoding what a worker sends
+    back (natively read Postgres SQL is cheap to extract). The same migrations, in order, either way."""
     from migrate_guard.extract.base import MigrationUnit
-    from migrate_guard.pipeline.pool import costly_units, worker_count
+    from migrate_guard.pipeline import pool
 
-    sql = [MigrationUnit(orm="golang-migrate", id=f"{i}", files=[Path(f"db/{i}_a.up.sql")], dialect="postgres")
-           for i in range(1000)]
-    mysql = [MigrationUnit(orm="golang-migrate", id=f"m{i}", files=[Path(f"db/{i}_a.up.sql")], dialect="mysql")
-             for i in range(1000)]
+    assert pool.pool_pays(0.0007, 0.0002, 1000)  # libpg_query: 0.7 ms to extract, 0.2 ms to decode
+    assert not pool.pool_pays(0.0004, 0.0005, 100_000)  # decoding dearer than extracting: never
+    assert not pool.pool_pays(0.0010, 0.0002, 200)  # too few left to pay for starting the pool
+
+    folder = tmp_path / "db"
+    folder.mkdir()
+    units = []
+    for i in range(pool.PARALLEL_MIN_UNITS + 20):
+        path = folder / f"{i:04d}_a.up.sql"
+        path.write_text(f"CREATE TABLE t{i} (id bigint PRIMARY KEY);\nALTER TABLE t{i} ADD COLUMN c{i} text;\n")
+        units.append(MigrationUnit(orm="golang-migrate", id=f"{i:04d}", files=[path], dialect="postgres"))
     monkeypatch.setenv("MIGRATE_GUARD_SQL_PARSER", "native")
-    assert costly_units(sql) == 0 and worker_count(len(sql), None, costly_units(sql)) == 1
-    assert costly_units(sql + mysql) == 1000
-    assert worker_count(len(sql), 2, costly_units(sql)) == 2  # --jobs still decides
-    monkeypatch.setenv("MIGRATE_GUARD_SQL_PARSER", "sqlglot")
-    assert costly_units(sql) == 1000
+    monkeypatch.setattr(pool, "_idle_cores", lambda: 2)
+    measured: list[tuple[float, float, int]] = []
+    serial_stats: dict[str, int] = {}
+    monkeypatch.setattr(pool, "pool_pays", lambda *costs: measured.append(costs) or False)
+    serial = [repr(m.operations) for m, _, _ in pool.extract_many(units, for_cache=False, stats=serial_stats)]
+    (extract_s, decode_s, rest), = measured
+    assert extract_s > 0 and decode_s > 0 and rest == len(units) - 1 - pool.SAMPLE_UNITS
+    assert serial_stats["processes"] == 1
+    pooled_stats: dict[str, int] = {}
+    monkeypatch.setattr(pool, "pool_pays", lambda *costs: True)
+    pooled = [repr(m.operations) for m, _, _ in pool.extract_many(units, for_cache=False, stats=pooled_stats)]
+    assert pooled_stats["processes"] == 2 and pooled == serial and len(serial) == len(units)
 
 
 def test_without_pglast_auto_uses_sqlglot_and_native_is_a_config_error(tmp_path: Path,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..extract.base import MigrationUnit
 from ..model import Migration
-from .pool import costly_units, extract_many, extract_recorded, payload_of, worker_count
+from .pool import extract_many, extract_recorded, payload_of
 from .state_needs import bare_migration
 from .store import Store
 
@@ -30,10 +30,9 @@ def extract_units(work: dict[str, list[MigrationUnit]], keys: dict[str, list[str
                if i not in bare and not store.has(key, group)]
     stats["cache_hits"] += len(flat) - len(missing) - len(bare)
     stats["parsed"] += len(missing)
-    stats["processes"] = worker_count(len(missing), jobs, costly_units([flat[i] for i in missing])) if missing else 0
     only_state = context if context and not store.keeps else set()
     fresh_ones = extract_many([flat[i] for i in missing], jobs, for_cache=store.keeps,
-                              context=[id(flat[i]) in only_state for i in missing])
+                              context=[id(flat[i]) in only_state for i in missing], stats=stats)
     wanted = set(missing)
     fresh: list[str] = []  # keys of the project's migrations parsed and stored so far
     shared: dict[str, str] = {}

@@ -4,16 +4,21 @@ would give."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 from ..extract.base import MigrationUnit
 from ..extract.registry import extractor
 from ..model import Migration
 
-# Measured on the 2-core machine this was built on: parsing a SQL migration costs about 1.1 ms of CPU in one process
-# and about 1.3 ms in a worker (pickling it back), and a pool costs about 0.15 s to start. With two idle cores that
-# pays off from roughly 350 migrations; below PARALLEL_MIN_UNITS one process is as fast or faster.
+# Below PARALLEL_MIN_UNITS migrations one process is as fast or faster (a pool costs about 0.15 s to start on the
+# 2-core machine this was built on, POOL_START_S). Above it, whether a pool pays is measured on the run's own first
+# migrations (SAMPLE_UNITS, extracted here): a worker saves the parent a migration's extraction but hands it its
+# decoding instead, so a pool pays only when extracting costs clearly more than decoding (libpg_query made Postgres
+# SQL cheap to extract: 0.7 ms against 0.2 ms to decode, per migration of the bench corpus).
 PARALLEL_MIN_UNITS = 400
+SAMPLE_UNITS = 8
+POOL_START_S = 0.15
 
 # the migration, its codec payload (b"": not cacheable), what it read (for the cache)
 Extracted = tuple[Migration, bytes, dict[str, str]]
@@ -61,31 +66,19 @@ def payload_of(migration: Migration) -> bytes:
         return b""
 
 
-def worker_count(units: int, jobs: int | None, costly: int | None = None) -> int:
-    """Processes to extract `units` migrations with; `costly`: how many of them cost more to extract than to ship
-    back (costly_units), all when not given."""
+def worker_count(units: int, jobs: int | None) -> int:
+    """The most processes worth extracting `units` migrations with: --jobs, else one per idle core (when the
+    measured costs say a pool pays at all: extract_many)."""
     if jobs is not None:  # never more processes than cores: --jobs 100000 must not fork one per migration
         return max(1, min(jobs, units, _cores()))
-    worth = units if costly is None else costly
-    if worth < PARALLEL_MIN_UNITS:
+    if units < PARALLEL_MIN_UNITS:
         return 1
-    return max(1, min(_idle_cores(), worth // (PARALLEL_MIN_UNITS // 2)))
+    return max(1, min(_idle_cores(), units // (PARALLEL_MIN_UNITS // 2)))
 
 
-def costly_units(units: list[MigrationUnit]) -> int:
-    """The migrations worth sending to a worker. A Postgres SQL file read by libpg_query (the [pg] extra) is not:
-    measured on the 2,000-file bench corpus, extracting one costs about 0.45 ms of CPU, less than decoding its
-    payload back in the parent (0.3-0.6 ms), so a pool only adds work (README "Performance")."""
-    from ..sql_parser import NativeParserMissing, native_parser_used
-
-    try:
-        native = native_parser_used()
-    except NativeParserMissing:  # reported by the config check already
-        native = False
-    if not native:
-        return len(units)
-    return sum(1 for unit in units
-               if unit.dialect != "postgres" or not all(str(path).endswith(".sql") for path in unit.files))
+def pool_pays(extract_s: float, decode_s: float, remaining: int) -> bool:
+    """Per migration, `extract_s` of CPU to extract one here and `decode_s` to decode one a worker sends back."""
+    return remaining * (extract_s - decode_s) > 2 * POOL_START_S
 
 
 def _idle_cores() -> int:
@@ -122,30 +115,59 @@ def _cores() -> int:
 
 
 def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache: bool = True,
-                 context: list[bool] | None = None) -> Iterator[Extracted]:
+                 context: list[bool] | None = None, stats: dict[str, int] | None = None) -> Iterator[Extracted]:
     """(migration, its codec payload, files and folders it read) per unit, in order. Without for_cache (no cache to
     store them in) migrations extracted in this process are neither encoded nor watched: payload and reads are
-    empty. `context`: per unit, read only for the schema state (extract_unit)."""
+    empty. `context`: per unit, read only for the schema state (extract_unit). `stats["processes"]`: the number of
+    processes that extracted them."""
     flags = context or [False] * len(units)
-    workers = worker_count(len(units), jobs, costly_units(units))
-    if workers <= 1:
-        for unit, only_context in zip(units, flags):
-            migration, deps = extract_recorded(unit, record=for_cache, context=only_context)
-            yield migration, payload_of(migration) if for_cache else b"", deps
+    stats = {} if stats is None else stats
+    workers = worker_count(len(units), jobs)
+    stats["processes"] = 1 if units else 0
+    here: list[Extracted] = []
+    if workers > 1:
+        # The first migration of each format is extracted here: it imports that format's parsers (sqlglot, libcst,
+        # tree-sitter) once, and forked workers inherit them instead of each paying the import. Then, unless
+        # --jobs decided, a few more, timed, to see whether a pool pays.
+        firsts = {unit.orm: i for i, unit in reversed(list(enumerate(units)))}
+        warm = sorted(firsts.values())
+        for i in warm:
+            here.append(_extract_here(units[i], flags[i], for_cache))
+        sample = [i for i in range(len(units)) if i not in firsts.values()][:SAMPLE_UNITS if jobs is None else 0]
+        extract_s = decode_s = 0.0
+        for i in sample:
+            started = time.process_time()
+            migration, deps = extract_recorded(units[i], record=for_cache, context=flags[i])
+            extracted = time.process_time()
+            payload = payload_of(migration)
+            encoded = time.process_time()
+            if payload:
+                from .. import codec
+
+                codec.loads(payload)
+            extract_s += extracted - started
+            decode_s += time.process_time() - encoded
+            here.append((migration, payload if for_cache else b"", deps))
+        done = {i: extracted for i, extracted in zip(warm + sample, here)}
+        rest = [i for i in range(len(units)) if i not in done]
+        if sample and not pool_pays(extract_s / len(sample), decode_s / len(sample), len(rest)):
+            workers = 1
+        if workers > 1 and rest:
+            stats["processes"] = workers
+            pooled = _pooled([(units[i], flags[i]) for i in rest], workers)
+            for i in range(len(units)):
+                yield done[i] if i in done else next(pooled)
+            return
+        for i in range(len(units)):
+            yield done[i] if i in done else _extract_here(units[i], flags[i], for_cache)
         return
-    # The first migration of each format is extracted here: it imports that format's parsers (sqlglot, libcst,
-    # tree-sitter) once, and forked workers inherit them instead of each paying the import.
-    warm: set[int] = set()
-    for orm in dict.fromkeys(unit.orm for unit in units):
-        warm.add(next(i for i, unit in enumerate(units) if unit.orm == orm))
-    rest = [(unit, flags[i]) for i, unit in enumerate(units) if i not in warm]
-    done: dict[int, Extracted] = {}
-    for i in sorted(warm):
-        migration, deps = extract_recorded(units[i], record=for_cache, context=flags[i])
-        done[i] = (migration, payload_of(migration) if for_cache else b"", deps)
-    pooled = _pooled(rest, workers)
-    for i in range(len(units)):
-        yield done[i] if i in done else next(pooled)
+    for unit, only_context in zip(units, flags):
+        yield _extract_here(unit, only_context, for_cache)
+
+
+def _extract_here(unit: MigrationUnit, only_context: bool, for_cache: bool) -> Extracted:
+    migration, deps = extract_recorded(unit, record=for_cache, context=only_context)
+    return migration, payload_of(migration) if for_cache else b"", deps
 
 
 def _pooled(units: list[tuple[MigrationUnit, bool]], workers: int) -> Iterator[Extracted]:
