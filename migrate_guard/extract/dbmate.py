@@ -32,6 +32,16 @@ def context_text(unit: MigrationUnit) -> str:
 
 
 def extract(unit: MigrationUnit) -> Migration:
+    return _extract(unit)
+
+
+def extract_up(unit: MigrationUnit) -> Migration:
+    """extract() without parsing the down sections, for a run that reads no down operations (sql_file:
+    build_migration)."""
+    return _extract(unit, downs=False)
+
+
+def _extract(unit: MigrationUnit, downs: bool = True) -> Migration:
     path = unit.files[0]
 
     def load() -> Loaded:
@@ -40,4 +50,4 @@ def extract(unit: MigrationUnit) -> Migration:
         return Loaded(sections, down_state_of(sections), {path: text},
                       transactional=_NO_TRANSACTION.search(text) is None)
 
-    return build_migration(unit, path, load)
+    return build_migration(unit, path, load, downs=downs)

@@ -32,6 +32,16 @@ def migration_key(path: Path) -> str:
 
 
 def extract(unit: MigrationUnit) -> Migration:
+    return _extract(unit)
+
+
+def extract_up(unit: MigrationUnit) -> Migration:
+    """extract() without parsing the down sections, for a run that reads no down operations (sql_file:
+    build_migration)."""
+    return _extract(unit, downs=False)
+
+
+def _extract(unit: MigrationUnit, downs: bool = True) -> Migration:
     versioned = next((f for f in unit.files if f.name[0] in "VR"), None)
     undo = next((f for f in unit.files if f.name.startswith("U")), None)
     if versioned is None and undo is not None:
@@ -59,4 +69,4 @@ def extract(unit: MigrationUnit) -> Migration:
         return Loaded(sections, state, texts, transactional=unit.dialect != "mysql",  # type: ignore[arg-type]
                       down_file=undo)
 
-    return build_migration(unit, main, load)
+    return build_migration(unit, main, load, downs=downs)

@@ -30,6 +30,11 @@ def extract(unit: MigrationUnit) -> Migration:
     return _extract(unit, with_down=True)
 
 
+def extract_up(unit: MigrationUnit) -> Migration:
+    """extract() without parsing the down file, for a run that reads no down operations (sql_file: build_migration)."""
+    return _extract(unit, with_down=True, downs=False)
+
+
 def extract_context(unit: MigrationUnit) -> Migration:
     """What a migration before those linted is read for when nothing is cached: its up file's operations (the schema
     state of later migrations replays only those); its down file is read (so an unreadable one still makes the
@@ -57,7 +62,7 @@ def _files(unit: MigrationUnit) -> tuple[Path | None, Path | None]:
     return up, down
 
 
-def _extract(unit: MigrationUnit, with_down: bool) -> Migration:
+def _extract(unit: MigrationUnit, with_down: bool, downs: bool = True) -> Migration:
     up, down = _files(unit)
     main = up or down
     assert main is not None
@@ -75,4 +80,4 @@ def _extract(unit: MigrationUnit, with_down: bool) -> Migration:
             state = "present" if has_statements(texts[down]) else "empty"
         return Loaded(sections, state, texts, down_file=down)  # type: ignore[arg-type]
 
-    return build_migration(unit, main, load, only_state=not with_down)
+    return build_migration(unit, main, load, only_state=not with_down, downs=downs)

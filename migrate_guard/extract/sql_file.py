@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..dialects import PARTIAL
 from ..location import Location
 from ..model import Migration
 from .base import MigrationUnit, NotText, display_path, unreadable_migration
@@ -71,8 +72,11 @@ class Loaded:
 
 
 def build_migration(unit: MigrationUnit, main: Path, load: Callable[[], Loaded],
-                    only_state: bool = False) -> Migration:
-    """`only_state`: the migration is read for the schema state of later ones alone (extract/sql: extract_sql)."""
+                    only_state: bool = False, downs: bool = True) -> Migration:
+    """`only_state`: the migration is read for the schema state of later ones alone (extract/sql: extract_sql).
+    Without `downs` (a run that reads no down operations: pipeline/pool.py extract_unit) the down sections are not
+    parsed, unless there is no up section or the database is checked only in part (its unread statements, in either
+    direction, are counted in a finding); the down state comes from the text either way."""
     try:
         loaded = load()
     except NotText as problem:
@@ -82,7 +86,10 @@ def build_migration(unit: MigrationUnit, main: Path, load: Callable[[], Loaded],
                           sources={display_path(p): text for p, text in loaded.texts.items()})
     if loaded.down_file is not None and loaded.down != "present":
         migration.down_location = Location(display_path(loaded.down_file), 1, 1, 1)
-    for section in loaded.sections:
+    sections = loaded.sections
+    if not downs and unit.dialect not in PARTIAL and any(s.direction == "up" for s in sections):
+        sections = [s for s in sections if s.direction == "up"]
+    for section in sections:
         migration.operations.extend(section_ops(unit, section, only_state))
     return migration
 
