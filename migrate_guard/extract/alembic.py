@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from .. import ir
+from ..dialects import PARTIAL
 from ..model import Migration
 from .alembic_reader import Reader
 from .alembic_scope import Module
@@ -40,6 +41,17 @@ def migration_key(path: Path) -> str:
 
 
 def extract(unit: MigrationUnit) -> Migration:
+    return _extract(unit, downs=True)
+
+
+def extract_up(unit: MigrationUnit) -> Migration:
+    """extract() without the operations of downgrade(), for a run that reads none (no cache to keep them for a later
+    run, lint_down off: pipeline/pool.py). Its down state and location are still read. A partly checked database's
+    migration keeps them: the statements it could not read, in either direction, are counted in a finding."""
+    return _extract(unit, downs=unit.dialect in PARTIAL)
+
+
+def _extract(unit: MigrationUnit, downs: bool) -> Migration:
     path = unit.files[0]
     shown = display_path(path)
     try:
@@ -54,14 +66,14 @@ def extract(unit: MigrationUnit) -> Migration:
         migration.operations.append(parse_error(shown, error, unit.id))
         return migration
     try:
-        _read_functions(source, unit, migration)
+        _read_functions(source, unit, migration, downs)
     except RecursionError:  # a guard: every reader above is iterative or depth-bounded
         migration.operations = [ir.ParseError(location=ir.Location(shown, 1, 1, 1), migration=unit.id,
                                               message="could not read this file: its expressions nest too deeply")]
     return migration
 
 
-def _read_functions(source: PySource, unit: MigrationUnit, migration: Migration) -> None:
+def _read_functions(source: PySource, unit: MigrationUnit, migration: Migration, downs: bool) -> None:
     shown = source.path
     module = Module.of(source.tree)
     functions = {node.name: node for node in source.tree.body if isinstance(node, ast.FunctionDef)}
@@ -75,7 +87,8 @@ def _read_functions(source: PySource, unit: MigrationUnit, migration: Migration)
         migration.down_location = ir.Location(shown, downgrade.lineno, migration.down_location.column,
                                               downgrade.lineno)
         migration.down = down_state(downgrade.body)
-        migration.operations += Reader(source, unit, "down", module).block(downgrade.body)
+        if downs:  # after upgrade(): its Reader shares the module's count of helper calls followed with this one
+            migration.operations += Reader(source, unit, "down", module).block(downgrade.body)
 
 
 def down_state(body: list[ast.stmt]) -> ir.DownState:
