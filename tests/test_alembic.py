@@ -335,3 +335,21 @@ def test_reading_a_revision_leaves_no_reference_cycles(tmp_path: Path) -> None:
     finally:
         if enabled:
             gc.enable()
+
+
+def test_revision_order_comes_from_the_heads_planning_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """order_units takes each revision and down_revision from the head its file was classified by, without opening
+    the file again."""
+    from migrate_guard.extract import alembic, base
+    from migrate_guard.extract.registry import classify
+
+    heads = {"a_third.py": ("c3", "'b2'"), "b_first.py": ("a1", "None"), "c_second.py": ("b2", "('a1',)")}
+    write_tree(tmp_path, {name: f"from alembic import op\n\nrevision = '{rev}'\ndown_revision = {down}\n\n\n"
+                                "def upgrade():\n    pass\n" for name, (rev, down) in heads.items()})
+    units = []
+    for name in sorted(heads):
+        path = tmp_path / name
+        assert classify(path, base.read_head(path)) is alembic
+        units.append(base.MigrationUnit(orm="alembic", id=path.stem, files=[path], dialect="postgres"))
+    monkeypatch.setattr(base, "read_head", lambda path: pytest.fail(f"{path} was read again"))
+    assert [u.id for u in alembic.order_units(units)] == ["b_first", "c_second", "a_third"]

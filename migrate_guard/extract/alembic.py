@@ -7,6 +7,7 @@ Handles `with op.batch_alter_table(t) as batch_op:` (calls on the alias act on t
 from __future__ import annotations
 
 import ast
+import os
 import re
 from pathlib import Path
 
@@ -24,8 +25,16 @@ dialect_of = no_config_dialect
 _REVISION = re.compile(r"^[^\S\n]*revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 
 def claims(path: Path, head: str) -> bool:
-    return (path.name != "env.py" and _REVISION.search(head) is not None
-            and ("def upgrade" in head or "from alembic" in head or "down_revision" in head))
+    if not (path.name != "env.py" and _REVISION.search(head) is not None
+            and ("def upgrade" in head or "from alembic" in head or "down_revision" in head)):
+        return False
+    _CLAIMED[os.fspath(path)] = _revisions(head)
+    return True
+
+
+# What the head each claimed file was classified by says of its revision and parents, until order_units takes it:
+# planning read that head already, and reading it again cost a file open per revision.
+_CLAIMED: dict[str, tuple[str | None, list[str]]] = {}
 
 
 _DOWN_REVISION = re.compile(r"^[^\S\n]*down_revision\s*(?::[^=\n]*)?=", re.MULTILINE)
@@ -123,6 +132,14 @@ _REVISION_VALUE = re.compile(r"^[^\S\n]*revision\s*(?::[^=\n]*)?=\s*['\"]([^'\"]
 _DOWN_REVISION_VALUE = re.compile(r"^[^\S\n]*down_revision\s*(?::[^=\n]*)?=\s*(.+)$", re.MULTILINE)
 
 
+def _revisions(head: str) -> tuple[str | None, list[str]]:
+    """The revision a file's head declares, and its down revisions."""
+    match = _REVISION_VALUE.search(head)
+    down = _DOWN_REVISION_VALUE.search(head)
+    return (match.group(1) if match else None,
+            re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)) if down else [])
+
+
 def order_units(units: list[MigrationUnit]) -> list[MigrationUnit]:
     """Revisions in the order Alembic applies them (each after its down_revision), not by their random ids."""
     from .base import read_head
@@ -130,12 +147,10 @@ def order_units(units: list[MigrationUnit]) -> list[MigrationUnit]:
     revisions: dict[str, MigrationUnit] = {}
     parents: dict[int, list[str]] = {}
     for unit in units:
-        head = read_head(unit.files[0])
-        match = _REVISION_VALUE.search(head)
-        if match:
-            revisions[match.group(1)] = unit
-        down = _DOWN_REVISION_VALUE.search(head)
-        parents[id(unit)] = re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)) if down else []
+        claimed = _CLAIMED.pop(os.fspath(unit.files[0]), None)
+        revision, parents[id(unit)] = claimed if claimed is not None else _revisions(read_head(unit.files[0]))
+        if revision is not None:
+            revisions[revision] = unit
     ordered: list[MigrationUnit] = []
     placed: set[int] = set()
 
