@@ -309,7 +309,7 @@ def server_default(node: ast.expr) -> ir.Default | None:
 
 def column_def(node: ast.Call) -> ir.ColumnDef | None:
     """`sa.Column("name", sa.Type(...), sa.ForeignKey(...), nullable=..., server_default=..., index=True)`."""
-    from .sa_types import column_type, is_type_expr
+    from .sa_types import column_type, is_type_name
 
     kw = keywords(node)
     name = _str(kw.get("name"))
@@ -321,14 +321,20 @@ def column_def(node: ast.Call) -> ir.ColumnDef | None:
         if position == 0 and isinstance(value, str):
             name = value
             continue
-        if isinstance(arg, ast.Call) and last_name(arg.func) == "ForeignKey":
-            target = _str(argument(arg, 0, "column")) or "?"
-            table, _, column = target.rpartition(".")
-            references = ir.ForeignKeyRef(table or "?", (column,) if column else (),
-                                          _str(keywords(arg).get("ondelete")))
-        elif isinstance(arg, ast.Call) and last_name(arg.func) in ("Identity", "Computed", "Sequence"):
-            generated = True
-        elif type_node is None and is_type_expr(arg):
+        if isinstance(arg, ast.Call):
+            kind = last_name(arg.func)
+            if kind == "ForeignKey":
+                target = _str(argument(arg, 0, "column")) or "?"
+                table, _, column = target.rpartition(".")
+                references = ir.ForeignKeyRef(table or "?", (column,) if column else (),
+                                              _str(keywords(arg).get("ondelete")))
+                continue
+            if kind in ("Identity", "Computed", "Sequence"):
+                generated = True
+                continue
+        else:
+            kind = last_name(arg)
+        if type_node is None and value is UNKNOWN and is_type_name(kind):
             type_node = arg
     if name is None:
         return None

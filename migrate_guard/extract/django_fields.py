@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import ir
 from .pyast import UNKNOWN, argument, dotted, keywords, last_name, literal
+from .sa_types import parsed_type
 
 # Django's PostgreSQL backend column types (django/db/backends/postgresql/base.py `data_types`).
 _TYPES: dict[str, str] = {
@@ -108,10 +109,8 @@ class FieldInfo:
         return db_index is True or self.kwargs.get("unique") is True or self.primary_key
 
     def db_type(self, target_pk: FieldInfo | None) -> ir.ColumnType | None:
-        from .sql.values import parse_type
-
         text = self._type_text(target_pk)
-        return parse_type(text) if text else None
+        return parsed_type(text) if text else None
 
     def _type_text(self, target_pk: FieldInfo | None) -> str | None:
         if self.is_relation:
