@@ -136,18 +136,16 @@ class FieldInfo:
 
     def default(self) -> ir.Default | None:
         """The value the column gets for existing rows: the field's default, else Django's effective default."""
-        from .sql.values import make_default
-
         for key in ("db_default", "default"):
             if key in self.kwargs:
                 value = self.kwargs[key]
-                return make_default("?" if value is UNKNOWN else repr(value))
+                return _make_default("?" if value is UNKNOWN else repr(value))
         if self.null:
             return None
         if self.kwargs.get("blank") is True and self.cls in _EMPTY_STRING:
-            return make_default("''")
+            return _make_default("''")
         if self.cls in _AUTO_NOW and (self.kwargs.get("auto_now") is True or self.kwargs.get("auto_now_add") is True):
-            return make_default("now()")  # the time the migration runs, the same for every row
+            return _make_default("now()")  # the time the migration runs, the same for every row
         return None
 
     def column_def(self, target_pk: FieldInfo | None, target_table: str | None) -> ir.ColumnDef:
@@ -161,6 +159,12 @@ class FieldInfo:
                             default=self.default(), primary_key=self.primary_key,
                             unique=self.kwargs.get("unique") is True or self.cls == "OneToOneField",
                             indexed=self.indexed, generated=self.cls in _AUTO, references=references)
+
+
+def _make_default(text: str) -> ir.Default:
+    from .sql.values import make_default
+
+    return make_default(text)
 
 
 def relation_target(node: ast.expr | None, app: str) -> str | None:
