@@ -111,13 +111,45 @@ def test_syntax_error_is_one_parse_error_and_no_code_runs(tmp_path: Path) -> Non
     assert not marker.exists()
 
 
-def test_lint_down_reads_downgrade_operations(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cache", [[], ["--no-cache"]])
+def test_lint_down_reads_downgrade_operations(tmp_path: Path, cache: list[str]) -> None:
     write_tree(tmp_path, {
         "r1_add.py": HEAD + "def upgrade():\n    op.add_column('users', sa.Column('nick', sa.Text()))\n\n\n"
                             "def downgrade():\n    op.drop_column('users', 'nick')\n",
         ".migrate-guard.toml": "lint_down = true\n",
     })
-    assert [(f["rule"], f["line"]) for f in findings("r1_add.py", cwd=tmp_path)] == [("drop-column", 13)]
+    assert [(f["rule"], f["line"]) for f in findings("r1_add.py", *cache, cwd=tmp_path)] == [("drop-column", 13)]
+
+
+def test_a_run_that_reads_no_downs_gets_each_revision_without_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no cache and lint_down off, downgrade() is not read for operations (extract_up): every fixture revision
+    is what extract() makes of it less its down operations, with the same down state and location."""
+    from migrate_guard.config import Config
+    from migrate_guard.detect import detect_projects
+    from migrate_guard.extract import alembic
+    from migrate_guard.pipeline.discover import project_files
+    from migrate_guard.pipeline.options import Options
+    from migrate_guard.pipeline.plan import plan_files
+
+    monkeypatch.chdir(FIXTURES)
+    projects = detect_projects(Path("."))
+    plan = plan_files([f for p in projects for f in project_files(p)], Config(), Options(), projects)
+    units = [u for units in plan.groups.values() for u in units if u.orm == "alembic"]
+    downs = 0
+    for unit in units:
+        full, up = alembic.extract(unit), alembic.extract_up(unit)
+        downs += sum(op.direction == "down" for op in full.operations)
+        assert repr(up.operations) == repr([op for op in full.operations if op.direction == "up"]), full.path
+        assert (up.down, up.down_location, up.sources) == (full.down, full.down_location, full.sources)
+    assert len(units) >= 15 and downs >= 10
+
+
+def test_a_partly_checked_database_still_counts_what_downgrade_could_not_read(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"r1_add.py": HEAD + "def upgrade():\n    op.add_column('users', sa.Column('nick', sa.Text()))"
+                                              "\n\n\ndef downgrade():\n    op.execute('DROP TABLE (((')\n"})
+    partly = [f for f in findings("r1_add.py", "--dialect", "mssql", "--no-cache", cwd=tmp_path)
+              if f["rule"] == "dialect-partly-checked"]
+    assert len(partly) == 1 and "1 statement(s) of r1_add could not be read" in partly[0]["message"]
 
 
 def test_sql_in_execute_and_text_points_at_file_lines(tmp_path: Path) -> None:
@@ -303,3 +335,21 @@ def test_reading_a_revision_leaves_no_reference_cycles(tmp_path: Path) -> None:
     finally:
         if enabled:
             gc.enable()
+
+
+def test_revision_order_comes_from_the_heads_planning_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """order_units takes each revision and down_revision from the head its file was classified by, without opening
+    the file again."""
+    from migrate_guard.extract import alembic, base
+    from migrate_guard.extract.registry import classify
+
+    heads = {"a_third.py": ("c3", "'b2'"), "b_first.py": ("a1", "None"), "c_second.py": ("b2", "('a1',)")}
+    write_tree(tmp_path, {name: f"from alembic import op\n\nrevision = '{rev}'\ndown_revision = {down}\n\n\n"
+                                "def upgrade():\n    pass\n" for name, (rev, down) in heads.items()})
+    units = []
+    for name in sorted(heads):
+        path = tmp_path / name
+        assert classify(path, base.read_head(path)) is alembic
+        units.append(base.MigrationUnit(orm="alembic", id=path.stem, files=[path], dialect="postgres"))
+    monkeypatch.setattr(base, "read_head", lambda path: pytest.fail(f"{path} was read again"))
+    assert [u.id for u in alembic.order_units(units)] == ["b_first", "c_second", "a_third"]

@@ -7,10 +7,12 @@ Handles `with op.batch_alter_table(t) as batch_op:` (calls on the alias act on t
 from __future__ import annotations
 
 import ast
+import os
 import re
 from pathlib import Path
 
 from .. import ir
+from ..dialects import PARTIAL
 from ..model import Migration
 from .alembic_reader import Reader
 from .alembic_scope import Module
@@ -23,8 +25,16 @@ dialect_of = no_config_dialect
 _REVISION = re.compile(r"^[^\S\n]*revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 
 def claims(path: Path, head: str) -> bool:
-    return (path.name != "env.py" and _REVISION.search(head) is not None
-            and ("def upgrade" in head or "from alembic" in head or "down_revision" in head))
+    if not (path.name != "env.py" and _REVISION.search(head) is not None
+            and ("def upgrade" in head or "from alembic" in head or "down_revision" in head)):
+        return False
+    _CLAIMED[os.fspath(path)] = _revisions(head)
+    return True
+
+
+# What the head each claimed file was classified by says of its revision and parents, until order_units takes it:
+# planning read that head already, and reading it again cost a file open per revision.
+_CLAIMED: dict[str, tuple[str | None, list[str]]] = {}
 
 
 _DOWN_REVISION = re.compile(r"^[^\S\n]*down_revision\s*(?::[^=\n]*)?=", re.MULTILINE)
@@ -40,6 +50,17 @@ def migration_key(path: Path) -> str:
 
 
 def extract(unit: MigrationUnit) -> Migration:
+    return _extract(unit, downs=True)
+
+
+def extract_up(unit: MigrationUnit) -> Migration:
+    """extract() without the operations of downgrade(), for a run that reads none (no cache to keep them for a later
+    run, lint_down off: pipeline/pool.py). Its down state and location are still read. A partly checked database's
+    migration keeps them: the statements it could not read, in either direction, are counted in a finding."""
+    return _extract(unit, downs=unit.dialect in PARTIAL)
+
+
+def _extract(unit: MigrationUnit, downs: bool) -> Migration:
     path = unit.files[0]
     shown = display_path(path)
     try:
@@ -54,14 +75,14 @@ def extract(unit: MigrationUnit) -> Migration:
         migration.operations.append(parse_error(shown, error, unit.id))
         return migration
     try:
-        _read_functions(source, unit, migration)
+        _read_functions(source, unit, migration, downs)
     except RecursionError:  # a guard: every reader above is iterative or depth-bounded
         migration.operations = [ir.ParseError(location=ir.Location(shown, 1, 1, 1), migration=unit.id,
                                               message="could not read this file: its expressions nest too deeply")]
     return migration
 
 
-def _read_functions(source: PySource, unit: MigrationUnit, migration: Migration) -> None:
+def _read_functions(source: PySource, unit: MigrationUnit, migration: Migration, downs: bool) -> None:
     shown = source.path
     module = Module.of(source.tree)
     functions = {node.name: node for node in source.tree.body if isinstance(node, ast.FunctionDef)}
@@ -75,7 +96,8 @@ def _read_functions(source: PySource, unit: MigrationUnit, migration: Migration)
         migration.down_location = ir.Location(shown, downgrade.lineno, migration.down_location.column,
                                               downgrade.lineno)
         migration.down = down_state(downgrade.body)
-        migration.operations += Reader(source, unit, "down", module).block(downgrade.body)
+        if downs:  # after upgrade(): its Reader shares the module's count of helper calls followed with this one
+            migration.operations += Reader(source, unit, "down", module).block(downgrade.body)
 
 
 def down_state(body: list[ast.stmt]) -> ir.DownState:
@@ -110,6 +132,14 @@ _REVISION_VALUE = re.compile(r"^[^\S\n]*revision\s*(?::[^=\n]*)?=\s*['\"]([^'\"]
 _DOWN_REVISION_VALUE = re.compile(r"^[^\S\n]*down_revision\s*(?::[^=\n]*)?=\s*(.+)$", re.MULTILINE)
 
 
+def _revisions(head: str) -> tuple[str | None, list[str]]:
+    """The revision a file's head declares, and its down revisions."""
+    match = _REVISION_VALUE.search(head)
+    down = _DOWN_REVISION_VALUE.search(head)
+    return (match.group(1) if match else None,
+            re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)) if down else [])
+
+
 def order_units(units: list[MigrationUnit]) -> list[MigrationUnit]:
     """Revisions in the order Alembic applies them (each after its down_revision), not by their random ids."""
     from .base import read_head
@@ -117,12 +147,10 @@ def order_units(units: list[MigrationUnit]) -> list[MigrationUnit]:
     revisions: dict[str, MigrationUnit] = {}
     parents: dict[int, list[str]] = {}
     for unit in units:
-        head = read_head(unit.files[0])
-        match = _REVISION_VALUE.search(head)
-        if match:
-            revisions[match.group(1)] = unit
-        down = _DOWN_REVISION_VALUE.search(head)
-        parents[id(unit)] = re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)) if down else []
+        claimed = _CLAIMED.pop(os.fspath(unit.files[0]), None)
+        revision, parents[id(unit)] = claimed if claimed is not None else _revisions(read_head(unit.files[0]))
+        if revision is not None:
+            revisions[revision] = unit
     ordered: list[MigrationUnit] = []
     placed: set[int] = set()
 

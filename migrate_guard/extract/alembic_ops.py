@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .. import ir
 from .pyast import UNKNOWN, argument, expression_text, keywords, last_name, literal, unparse
 from .pystrings import StringReader
+from .sa_types import column_type, is_type_name
 
 if TYPE_CHECKING:
     from .alembic_reader import Reader
@@ -87,8 +88,6 @@ def op_drop_column(reader: Reader, call: ast.Call, table: str | None, a: Args) -
 
 
 def op_alter_column(reader: Reader, call: ast.Call, table: str | None, a: Args) -> list[ir.Operation]:
-    from .sa_types import column_type
-
     table = table or a.text(0, "table_name")
     column = a.text(1, "column_name")
     kw = keywords(call)
@@ -309,8 +308,6 @@ def server_default(node: ast.expr) -> ir.Default | None:
 
 def column_def(node: ast.Call) -> ir.ColumnDef | None:
     """`sa.Column("name", sa.Type(...), sa.ForeignKey(...), nullable=..., server_default=..., index=True)`."""
-    from .sa_types import column_type, is_type_expr
-
     kw = keywords(node)
     name = _str(kw.get("name"))
     type_node = kw.get("type_")
@@ -321,14 +318,20 @@ def column_def(node: ast.Call) -> ir.ColumnDef | None:
         if position == 0 and isinstance(value, str):
             name = value
             continue
-        if isinstance(arg, ast.Call) and last_name(arg.func) == "ForeignKey":
-            target = _str(argument(arg, 0, "column")) or "?"
-            table, _, column = target.rpartition(".")
-            references = ir.ForeignKeyRef(table or "?", (column,) if column else (),
-                                          _str(keywords(arg).get("ondelete")))
-        elif isinstance(arg, ast.Call) and last_name(arg.func) in ("Identity", "Computed", "Sequence"):
-            generated = True
-        elif type_node is None and is_type_expr(arg):
+        if isinstance(arg, ast.Call):
+            kind = last_name(arg.func)
+            if kind == "ForeignKey":
+                target = _str(argument(arg, 0, "column")) or "?"
+                table, _, column = target.rpartition(".")
+                references = ir.ForeignKeyRef(table or "?", (column,) if column else (),
+                                              _str(keywords(arg).get("ondelete")))
+                continue
+            if kind in ("Identity", "Computed", "Sequence"):
+                generated = True
+                continue
+        else:
+            kind = last_name(arg)
+        if type_node is None and value is UNKNOWN and is_type_name(kind):
             type_node = arg
     if name is None:
         return None

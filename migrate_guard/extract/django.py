@@ -73,18 +73,20 @@ def _graph_for(unit: MigrationUnit) -> Graph:
     path = unit.files[0]
     cwd = os.getcwd()
     project = tuple(unit.project.migrations) if unit.project is not None and unit.project.orm == ORM else ()
-    folders = _graph_folders(str(path.parent), project, cwd)
-    key = (tuple(sorted(str(f) for f in folders)), unit.dialect, cwd)
+    folders, names = _graph_folders(str(path.parent), project, cwd)
+    key = (names, unit.dialect, cwd)
     if key not in _GRAPHS:
         _GRAPHS[key] = Graph.build(list(folders), unit.dialect)
     return _GRAPHS[key]
 
 
 @lru_cache(maxsize=1024)
-def _graph_folders(folder: str, project: tuple[str, ...], cwd: str) -> tuple[Path, ...]:
-    """The resolved folders of a migration's graph (its own and its project's), in order, worked out once per
-    folder rather than for each of its migrations (each resolve() is a system call per path component)."""
-    return tuple(sorted({Path(folder).resolve(), *(Path(m).resolve() for m in project)}))
+def _graph_folders(folder: str, project: tuple[str, ...], cwd: str) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    """The resolved folders of a migration's graph (its own and its project's), in order, and their names sorted
+    (the graph's key), worked out once per folder rather than for each of its migrations (each resolve() is a
+    system call per path component)."""
+    folders = tuple(sorted({Path(folder).resolve(), *(Path(m).resolve() for m in project)}))
+    return folders, tuple(sorted(str(f) for f in folders))
 
 
 def order_units(units: list[MigrationUnit]) -> list[MigrationUnit]:

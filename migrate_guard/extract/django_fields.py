@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import ir
 from .pyast import UNKNOWN, argument, dotted, keywords, last_name, literal
+from .sa_types import parsed_type
 
 # Django's PostgreSQL backend column types (django/db/backends/postgresql/base.py `data_types`).
 _TYPES: dict[str, str] = {
@@ -108,10 +109,8 @@ class FieldInfo:
         return db_index is True or self.kwargs.get("unique") is True or self.primary_key
 
     def db_type(self, target_pk: FieldInfo | None) -> ir.ColumnType | None:
-        from .sql.values import parse_type
-
         text = self._type_text(target_pk)
-        return parse_type(text) if text else None
+        return parsed_type(text) if text else None
 
     def _type_text(self, target_pk: FieldInfo | None) -> str | None:
         if self.is_relation:
@@ -137,18 +136,16 @@ class FieldInfo:
 
     def default(self) -> ir.Default | None:
         """The value the column gets for existing rows: the field's default, else Django's effective default."""
-        from .sql.values import make_default
-
         for key in ("db_default", "default"):
             if key in self.kwargs:
                 value = self.kwargs[key]
-                return make_default("?" if value is UNKNOWN else repr(value))
+                return _make_default("?" if value is UNKNOWN else repr(value))
         if self.null:
             return None
         if self.kwargs.get("blank") is True and self.cls in _EMPTY_STRING:
-            return make_default("''")
+            return _make_default("''")
         if self.cls in _AUTO_NOW and (self.kwargs.get("auto_now") is True or self.kwargs.get("auto_now_add") is True):
-            return make_default("now()")  # the time the migration runs, the same for every row
+            return _make_default("now()")  # the time the migration runs, the same for every row
         return None
 
     def column_def(self, target_pk: FieldInfo | None, target_table: str | None) -> ir.ColumnDef:
@@ -162,6 +159,12 @@ class FieldInfo:
                             default=self.default(), primary_key=self.primary_key,
                             unique=self.kwargs.get("unique") is True or self.cls == "OneToOneField",
                             indexed=self.indexed, generated=self.cls in _AUTO, references=references)
+
+
+def _make_default(text: str) -> ir.Default:
+    from .sql.values import make_default
+
+    return make_default(text)
 
 
 def relation_target(node: ast.expr | None, app: str) -> str | None:

@@ -81,11 +81,12 @@ class PySource:
         line = getattr(node, "lineno", 0)
         if not 1 <= line <= len(self.lines):
             return ""
-        text = self.lines[line - 1][self.column(line, getattr(node, "col_offset", 0)) - 1:]
+        whole = self.lines[line - 1]
+        start = self.column(line, getattr(node, "col_offset", 0)) - 1
         if getattr(node, "end_lineno", line) == line:
-            end = self.column(line, getattr(node, "end_col_offset", len(text))) - 1
-            text = self.lines[line - 1][self.column(line, node.col_offset) - 1:end]  # type: ignore[attr-defined]
-        return text.rstrip()
+            end = self.column(line, getattr(node, "end_col_offset", len(whole) - start)) - 1
+            return whole[start:end].rstrip()
+        return whole[start:].rstrip()
 
     def string_origin(self, node: ast.expr) -> Origin:
         """Where the first character of a string literal's content sits (after its prefix and opening quotes)."""
@@ -155,6 +156,9 @@ def literal(node: ast.AST | None) -> Any:
     """A literal's Python value (strings, numbers, bools, None, containers of them), else UNKNOWN."""
     if node is None:
         return None
+    cls = type(node)
+    if cls is ast.Constant:
+        return node.value  # type: ignore[attr-defined]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _CONTAINERS and \
             len(node.args) == 1 and not node.keywords:
         # older Django makemigrations wrote unique_together=set([('a', 'b')])
@@ -165,9 +169,6 @@ def literal(node: ast.AST | None) -> Any:
             return _CONTAINERS[node.func.id](inner)
         except TypeError:  # set([['a', 'b']]): unhashable items
             return UNKNOWN
-    cls = type(node)
-    if cls is ast.Constant:
-        return node.value  # type: ignore[attr-defined]
     if cls in _NEVER_LITERAL:
         return UNKNOWN
     if isinstance(node, ast.Call):  # only `set()` is one

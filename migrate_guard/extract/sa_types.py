@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from .. import ir
-from .pyast import UNKNOWN, keywords, last_name, literal
+from .pyast import keywords, last_name, literal
 
 _SIMPLE = {
     "text": "text", "unicodetext": "text", "clob": "text", "integer": "integer", "int": "integer",
@@ -57,13 +57,31 @@ def type_text(node: ast.expr | None) -> str | None:
 
 
 def column_type(node: ast.expr | None) -> ir.ColumnType | None:
-    from .sql.values import parse_type
-
     text = type_text(node)
-    return parse_type(text) if text else None
+    return parsed_type(text) if text else None
 
 
-def is_type_expr(node: ast.expr) -> bool:
-    name = last_name(node.func if isinstance(node, ast.Call) else node)
-    return bool(name) and name not in ("ForeignKey", "Sequence", "Identity", "Computed", "CheckConstraint",
-                                       "text", "FetchedValue", "DefaultClause") and literal(node) is UNKNOWN
+_PARSED: dict[str, tuple[str, tuple[int, ...], str]] = {}
+
+
+def parsed_type(text: str) -> ir.ColumnType:
+    """parse_type(text), read once per spelling (a project writes a few dozen, thousands of times): a new ColumnType
+    each time all the same, since the IR's are mutable."""
+    known = _PARSED.get(text)
+    if known is None:
+        from .sql.values import parse_type
+
+        parsed = parse_type(text)
+        if len(_PARSED) >= 4096:  # spellings made up by a file (`sa.String(1)` .. `sa.String(99999)`): kept bounded
+            _PARSED.clear()
+        known = _PARSED[text] = (parsed.name, parsed.params, parsed.text)
+    return ir.ColumnType(*known)
+
+
+def is_type_name(name: str) -> bool:
+    """The last name of an expression (last_name) that may be a column type's."""
+    return bool(name) and name not in _NOT_TYPES
+
+
+_NOT_TYPES = frozenset({"ForeignKey", "Sequence", "Identity", "Computed", "CheckConstraint", "text", "FetchedValue",
+                        "DefaultClause"})

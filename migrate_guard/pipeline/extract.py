@@ -15,13 +15,14 @@ from .store import Store
 def extract_units(work: dict[str, list[MigrationUnit]], keys: dict[str, list[str]], store: Store,
                   plan_groups: dict[str, list[MigrationUnit]], jobs: int | None,
                   stats: dict[str, int], context: set[int] | None = None,
-                  unneeded: set[int] | None = None) -> Iterator[Migration]:
+                  unneeded: set[int] | None = None, downs: bool = True) -> Iterator[Migration]:
     """Every migration of `work`, project by project, oldest first, one at a time: the caller judges each as it
     arrives, so only the migrations in flight are held, never a project's whole history. Each fresh extraction
     is kept in the store as it arrives, and what the project's extractions read in common before its last
     migration is handed out (judging it asks the store what they read). `context`: ids (id()) of units read only
     for the schema state, when nothing is kept (a kept migration may be linted by a later run, so it is read
-    whole); `unneeded`: ids of those not even parsed (pipeline/state_needs.py)."""
+    whole); `unneeded`: ids of those not even parsed (pipeline/state_needs.py); `downs`: whether down operations
+    are read (a kept migration's always are)."""
     flat = [unit for units in work.values() for unit in units]
     groups = [group for group, units in work.items() for _ in units]
     flat_keys = [key for group in work for key in keys[group]]
@@ -32,7 +33,8 @@ def extract_units(work: dict[str, list[MigrationUnit]], keys: dict[str, list[str
     stats["parsed"] += len(missing)
     only_state = context if context and not store.keeps else set()
     fresh_ones = extract_many([flat[i] for i in missing], jobs, for_cache=store.keeps,
-                              context=[id(flat[i]) in only_state for i in missing], stats=stats)
+                              context=[id(flat[i]) in only_state for i in missing], stats=stats,
+                              downs=downs or store.keeps)
     wanted = set(missing)
     fresh: list[str] = []  # keys of the project's migrations parsed and stored so far
     shared: dict[str, str] = {}

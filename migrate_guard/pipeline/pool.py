@@ -24,21 +24,24 @@ POOL_START_S = 0.15
 Extracted = tuple[Migration, bytes, dict[str, str]]
 
 
-def extract_unit(unit: MigrationUnit, context: bool = False) -> Migration:
+def extract_unit(unit: MigrationUnit, context: bool = False, downs: bool = True) -> Migration:
     """The migration, read by its format's extractor. With `context` (a migration read only for the schema state of
     later ones, with nothing cached), a format's `extract_context` where it has one: the operations the state
-    replays, for less work (golang-migrate: the up file alone)."""
+    replays, for less work (golang-migrate: the up file alone). Without `downs` (nothing will read the down
+    operations: no cache, no lint_down, no caller keeping the migrations), a format's `extract_up` where it has one."""
     module = extractor(unit.orm)
     assert module is not None
     reader = getattr(module, "extract_context", None) if context else None
+    if reader is None and not downs:
+        reader = getattr(module, "extract_up", None)
     return (reader or module.extract)(unit)
 
 
-def extract_recorded(unit: MigrationUnit, record: bool = True,
-                     context: bool = False) -> tuple[Migration, dict[str, str]]:
+def extract_recorded(unit: MigrationUnit, record: bool = True, context: bool = False,
+                     downs: bool = True) -> tuple[Migration, dict[str, str]]:
     """The migration, and (with record) the files and folders its extraction read besides its own."""
     if not record:
-        return extract_unit(unit, context), {}
+        return extract_unit(unit, context, downs), {}
     from ..cache_reads import recording_reads
 
     with recording_reads() as reads:
@@ -46,11 +49,11 @@ def extract_recorded(unit: MigrationUnit, record: bool = True,
     return migration, reads.dependencies(exclude=unit.files)
 
 
-def _in_worker(job: tuple[MigrationUnit, bool]) -> tuple[bytes, Migration | None, dict[str, str]]:
+def _in_worker(job: tuple[MigrationUnit, bool, bool]) -> tuple[bytes, Migration | None, dict[str, str]]:
     """Sent back as the codec's bytes (the cache stores them as they are), or as the migration itself when the
     codec cannot write it."""
-    unit, context = job
-    migration, deps = extract_recorded(unit, context=context)
+    unit, context, downs = job
+    migration, deps = extract_recorded(unit, context=context, downs=downs)
     payload = payload_of(migration)
     return payload, None if payload else migration, deps
 
@@ -115,11 +118,12 @@ def _cores() -> int:
 
 
 def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache: bool = True,
-                 context: list[bool] | None = None, stats: dict[str, int] | None = None) -> Iterator[Extracted]:
+                 context: list[bool] | None = None, stats: dict[str, int] | None = None,
+                 downs: bool = True) -> Iterator[Extracted]:
     """(migration, its codec payload, files and folders it read) per unit, in order. Without for_cache (no cache to
     store them in) migrations extracted in this process are neither encoded nor watched: payload and reads are
-    empty. `context`: per unit, read only for the schema state (extract_unit). `stats["processes"]`: the number of
-    processes that extracted them."""
+    empty. `context`: per unit, read only for the schema state; `downs`: whether down operations are read
+    (extract_unit). `stats["processes"]`: the number of processes that extracted them."""
     flags = context or [False] * len(units)
     stats = {} if stats is None else stats
     workers = worker_count(len(units), jobs)
@@ -132,12 +136,12 @@ def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache:
         firsts = {unit.orm: i for i, unit in reversed(list(enumerate(units)))}
         warm = sorted(firsts.values())
         for i in warm:
-            here.append(_extract_here(units[i], flags[i], for_cache))
+            here.append(_extract_here(units[i], flags[i], for_cache, downs))
         sample = [i for i in range(len(units)) if i not in firsts.values()][:SAMPLE_UNITS if jobs is None else 0]
         extract_s = decode_s = 0.0
         for i in sample:
             started = time.process_time()
-            migration, deps = extract_recorded(units[i], record=for_cache, context=flags[i])
+            migration, deps = extract_recorded(units[i], record=for_cache, context=flags[i], downs=downs)
             extracted = time.process_time()
             payload = payload_of(migration)
             encoded = time.process_time()
@@ -154,23 +158,23 @@ def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache:
             workers = 1
         if workers > 1 and rest:
             stats["processes"] = workers
-            pooled = _pooled([(units[i], flags[i]) for i in rest], workers)
+            pooled = _pooled([(units[i], flags[i], downs) for i in rest], workers)
             for i in range(len(units)):
                 yield done[i] if i in done else next(pooled)
             return
         for i in range(len(units)):
-            yield done[i] if i in done else _extract_here(units[i], flags[i], for_cache)
+            yield done[i] if i in done else _extract_here(units[i], flags[i], for_cache, downs)
         return
     for unit, only_context in zip(units, flags):
-        yield _extract_here(unit, only_context, for_cache)
+        yield _extract_here(unit, only_context, for_cache, downs)
 
 
-def _extract_here(unit: MigrationUnit, only_context: bool, for_cache: bool) -> Extracted:
-    migration, deps = extract_recorded(unit, record=for_cache, context=only_context)
+def _extract_here(unit: MigrationUnit, only_context: bool, for_cache: bool, downs: bool = True) -> Extracted:
+    migration, deps = extract_recorded(unit, record=for_cache, context=only_context, downs=downs)
     return migration, payload_of(migration) if for_cache else b"", deps
 
 
-def _pooled(units: list[tuple[MigrationUnit, bool]], workers: int) -> Iterator[Extracted]:
+def _pooled(units: list[tuple[MigrationUnit, bool, bool]], workers: int) -> Iterator[Extracted]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 

@@ -101,7 +101,8 @@ def lint(plan: Plan, selected: dict[str, list[MigrationUnit]], config: Config, s
     migrations = extract_units({g.name: g.units[g.start:] for g in to_judge}, {g.name: g.keys[g.start:] for g in to_judge},
                                store, plan.groups, jobs, stats,
                                context={id(u) for g in to_judge for u, linted_here in zip(g.units, g.chosen)
-                                        if not linted_here}, unneeded=unparsed)
+                                        if not linted_here}, unneeded=unparsed,
+                               downs=config.lint_down or keep_migrations)  # else only their down state is read
     kept: list[Migration] | None = [] if keep_migrations else None
     if to_judge:
         from ..engine.judge import Engine
