@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import warn
+from .paths import know_regular_files
 
 # Build output and tool folders that are skipped unless they are a Django app (an app may be called `vendor`).
 SOFT_SKIP_DIRS = frozenset({"env", "build", "dist", "target", "coverage", "vendor", "out"})
@@ -116,8 +117,9 @@ class Repository:
             return False
 
 
-def walk_files(root: Path, max_depth: int = MAX_DEPTH) -> Iterator[Path]:
-    """Every regular file under root, sorted, skipping the folders above (and any folder holding a pyvenv.cfg)."""
+def walk_files(root: Path, max_depth: int = MAX_DEPTH, suffixes: frozenset[str] | None = None) -> Iterator[Path]:
+    """Every regular file under root, sorted, skipping the folders above (and any folder holding a pyvenv.cfg);
+    with `suffixes`, only the files whose (lower-cased) suffix is one of them."""
     repository = Repository.around(root)
     stack: list[tuple[Path, int]] = [(root, 0)]
     while stack:
@@ -130,19 +132,29 @@ def walk_files(root: Path, max_depth: int = MAX_DEPTH) -> Iterator[Path]:
                 warn(f"cannot read folder {folder}: {error.strerror or error}; its files are not checked")
             continue
         files: list[str] = []
+        links: set[str] = set()
         folders: list[str] = []
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.name)
-                elif entry.is_file(follow_symlinks=False) or (entry.is_symlink() and repository.holds_file(entry.path)):
+                elif entry.is_file(follow_symlinks=False):
                     files.append(entry.name)
+                elif entry.is_symlink() and repository.holds_file(entry.path):
+                    files.append(entry.name)
+                    links.add(entry.name)
             except OSError:
                 continue
         if folder != root and "pyvenv.cfg" in files:
             continue
-        for name in sorted(files):
-            yield folder / name
+        files.sort()
+        if suffixes is not None:
+            files = [name for name in files if os.path.splitext(name)[1].lower() in suffixes]
+        paths = [folder / name for name in files]
+        regular = [name for name in files if name not in links]
+        know_regular_files(os.fspath(folder), regular,
+                           [os.fspath(path) for name, path in zip(files, paths) if name not in links])
+        yield from paths
         if depth < max_depth:
             here = os.fspath(folder)
             stack.extend((folder / name, depth + 1) for name in sorted(folders, reverse=True)

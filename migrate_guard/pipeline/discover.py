@@ -128,9 +128,10 @@ def candidates_in(folder: Path, walked: dict[str, list[Path]] | None = None) -> 
     key = os.path.realpath(folder)
     if walked is not None and key in walked:
         return walked[key]
-    files = [p for p in walk_files(folder) if p.suffix.lower() in CANDIDATE_SUFFIXES]
+    files = list(walk_files(folder, suffixes=CANDIDATE_SUFFIXES))
     for path in files:
-        refuse_undecodable(path)
+        if not os.fspath(path).isascii():
+            refuse_undecodable(path)
     if walked is not None:
         walked[key] = files
     return files
