@@ -60,12 +60,16 @@ def _remember(key: tuple[str, str], real: str) -> str:
     return real
 
 
-def know_regular_files(folder: str, names: list[str], paths: list[str]) -> None:
-    """The walk listed these regular files (not links) of `folder` (`paths`: their paths as given, folder + name):
-    their real and shown paths follow from the folder's, without a system call each."""
+def know_regular_files(folder: str, names: list[str], paths: list[str], links: list[str]) -> None:
+    """The walk listed these regular files of `folder` (`paths`: their paths as given, folder + name) and these
+    links: the files' real and shown paths follow from the folder's, without a system call each; the links' are
+    worked out again when asked (one may have been a regular file when last asked)."""
+    cwd = os.getcwd()
+    for path in links:
+        _real_files.pop((path, cwd), None)
+        _shown.pop((path, cwd), None)
     if ".." in folder.split(os.sep):
         return  # the file's path is normalised before it is resolved: left to real_file
-    cwd = os.getcwd()
     real = _real_folder(os.path.normpath(os.path.join(cwd, folder)))
     shown = _display(folder, real, cwd)
     if len(_real_files) + len(names) >= _MEMO_SIZE:

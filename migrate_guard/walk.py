@@ -151,9 +151,12 @@ def walk_files(root: Path, max_depth: int = MAX_DEPTH, suffixes: frozenset[str] 
         if suffixes is not None:
             files = [name for name in files if os.path.splitext(name)[1].lower() in suffixes]
         paths = [folder / name for name in files]
-        regular = [name for name in files if name not in links]
-        know_regular_files(os.fspath(folder), regular,
-                           [os.fspath(path) for name, path in zip(files, paths) if name not in links])
+        if links:
+            know_regular_files(os.fspath(folder), [name for name in files if name not in links],
+                               [os.fspath(path) for name, path in zip(files, paths) if name not in links],
+                               [os.fspath(path) for name, path in zip(files, paths) if name in links])
+        else:
+            know_regular_files(os.fspath(folder), files, [os.fspath(path) for path in paths], [])
         yield from paths
         if depth < max_depth:
             here = os.fspath(folder)
