@@ -117,9 +117,11 @@ class Repository:
             return False
 
 
-def walk_files(root: Path, max_depth: int = MAX_DEPTH, suffixes: frozenset[str] | None = None) -> Iterator[Path]:
+def walk_files(root: Path, max_depth: int = MAX_DEPTH, suffixes: frozenset[str] | None = None,
+               remember: bool = False) -> Iterator[Path]:
     """Every regular file under root, sorted, skipping the folders above (and any folder holding a pyvenv.cfg);
-    with `suffixes`, only the files whose (lower-cased) suffix is one of them."""
+    with `suffixes`, only the files whose (lower-cased) suffix is one of them. `remember`: tell paths.py what the
+    listing says of each file (for the files a run will look up, not a whole repository's)."""
     repository = Repository.around(root)
     stack: list[tuple[Path, int]] = [(root, 0)]
     while stack:
@@ -151,14 +153,19 @@ def walk_files(root: Path, max_depth: int = MAX_DEPTH, suffixes: frozenset[str] 
         if suffixes is not None:
             files = [name for name in files if os.path.splitext(name)[1].lower() in suffixes]
         paths = [folder / name for name in files]
-        if links:
-            know_regular_files(os.fspath(folder), [name for name in files if name not in links],
-                               [os.fspath(path) for name, path in zip(files, paths) if name not in links],
-                               [os.fspath(path) for name, path in zip(files, paths) if name in links])
-        else:
-            know_regular_files(os.fspath(folder), files, [os.fspath(path) for path in paths], [])
+        if remember:
+            _remember(folder, files, paths, links)
         yield from paths
         if depth < max_depth:
             here = os.fspath(folder)
             stack.extend((folder / name, depth + 1) for name in sorted(folders, reverse=True)
                          if not skips_folder(here, name))
+
+
+def _remember(folder: Path, names: list[str], paths: list[Path], links: set[str]) -> None:
+    if not links:
+        know_regular_files(os.fspath(folder), names, [os.fspath(path) for path in paths], [])
+        return
+    know_regular_files(os.fspath(folder), [name for name in names if name not in links],
+                       [os.fspath(path) for name, path in zip(names, paths) if name not in links],
+                       [os.fspath(path) for name, path in zip(names, paths) if name in links])

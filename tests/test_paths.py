@@ -29,7 +29,7 @@ def test_walked_files_resolve_as_they_would_alone(tmp_path: Path, monkeypatch: p
     (repo / "linked").symlink_to(repo / "db")  # a folder reached through a link: its real path is db/...
     monkeypatch.chdir(repo)
     for given in (Path("db/migrations"), Path("linked/migrations"), repo / "db" / "migrations", Path("./db/../db/migrations")):
-        walked = list(walk_files(given))
+        walked = list(walk_files(given, remember=True))
         assert [p.name for p in walked] == ["001_a.up.sql", "002_b.up.sql"]
         for path in walked:
             assert (real_file(path), display_path(path)) == _expected(path, repo), path
@@ -38,12 +38,12 @@ def test_walked_files_resolve_as_they_would_alone(tmp_path: Path, monkeypatch: p
     regular = repo / "db" / "migrations" / "001_a.up.sql"
     regular.unlink()
     regular.symlink_to(repo / "shared" / "002_b.up.sql")
-    walked = list(walk_files(Path("db/migrations")))
+    walked = list(walk_files(Path("db/migrations"), remember=True))
     assert real_file(walked[0]) == os.path.realpath(repo / "shared" / "002_b.up.sql")
     assert display_path(walked[0]) == "shared/002_b.up.sql"
     # Walked from outside the current folder: shown as given, resolved for real.
     outside = tmp_path / "outside"
-    walked = list(walk_files(outside))
+    walked = list(walk_files(outside, remember=True))
     assert [(real_file(p), display_path(p)) for p in walked] == [_expected(p, repo) for p in walked]
 
 

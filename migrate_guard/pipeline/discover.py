@@ -129,7 +129,7 @@ def candidates_in(folder: Path, walked: dict[str, list[Path]] | None = None) -> 
     key = os.path.realpath(folder)
     if walked is not None and key in walked:
         return walked[key]
-    files = list(walk_files(folder, suffixes=CANDIDATE_SUFFIXES))
+    files = list(walk_files(folder, suffixes=CANDIDATE_SUFFIXES, remember=True))
     for path in files:
         if not os.fspath(path).isascii():
             refuse_undecodable(path)
