@@ -145,6 +145,9 @@ def _exit_now(code: int) -> None:
     files (report, cache) are all closed by now and which leaves no process or temporary file behind."""
     import os
 
+    threading, processes = sys.modules.get("threading"), sys.modules.get("multiprocessing")
+    if (threading is not None and threading.active_count() > 1) or (processes is not None and processes.active_children()):
+        return  # a worker or a thread still running is waited for by the usual exit
     try:
         sys.stdout.flush()
         sys.stderr.flush()
