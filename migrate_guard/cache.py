@@ -45,7 +45,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
-from .cache_folder import DAY, FORMAT, CacheStore, CacheUnavailable
+from .cache_folder import DAY, FORMAT, CacheStore, CacheUnavailable, cache_folder
 from .cache_reads import file_digest, listing_digest
 from .config import Config
 from .errors import warn
@@ -61,15 +61,6 @@ PRUNE_AFTER_DAYS = 30
 # Config fields that cannot change what an extractor returns (and change often): left out of the key.
 _CONFIG_IGNORED = frozenset({"baseline", "fail_on", "cache_dir", "source", "exclude", "large_tables",
                              "production_values"})
-
-
-def cache_folder(config: Config) -> Path:
-    """Where the cache lives. Not resolved: a symbolic link in place of the folder itself is refused, not followed."""
-    if config.cache_dir:
-        return Path(os.path.abspath(config.root / config.cache_dir))
-    base = os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
-    return root / "migrate-guard"
 
 
 @lru_cache(maxsize=1)
@@ -115,6 +106,8 @@ class MigrationCache:
                    os.getcwd(), parser_name())
         self.context = hashlib.sha256(repr(context).encode()).hexdigest()
         self._folders: dict[str, dict[str, list[str]]] = {}
+        self._tokens: dict[str, dict[str, str]] = {}  # folder -> its names' version tokens
+        self._projects: dict[int, str] = {}
         self._digests: dict[str, str] = {}
         self._packs: dict[str, dict[str, Entry]] = {}
         self._used: dict[str, dict[str, Entry]] = {}
@@ -133,14 +126,17 @@ class MigrationCache:
             return None
         return cls(store, config)
 
-    def key(self, unit: MigrationUnit, seed: str) -> str:
+    def key(self, unit: MigrationUnit, seed: str, cwd: str) -> str:
         digest = hashlib.sha256()
         project = unit.project
+        described = self._projects.get(id(project))
+        if described is None:  # the project's part of every key, written once
+            described = self._projects[id(project)] = repr(
+                (project.orm, project.root, project.migrations, project.dialect) if project else None)
         digest.update(repr((self.context, seed, unit.orm, unit.id, unit.dialect, sorted(unit.settings.items()),
-                            (project.orm, project.root, project.migrations, project.dialect) if project else None))
-                      .encode())
+                            described)).encode())
         for path in unit.files:
-            absolute = os.path.abspath(path)
+            absolute = os.path.normpath(os.path.join(cwd, path))  # os.path.abspath()
             digest.update(f"\0{absolute}\0{self.digest('f:' + absolute)}".encode())
             # A sibling of the same version may be read by the extractor (a down file beside the up file): its
             # appearance or disappearance must change the key; its content is checked through the entry's deps.
@@ -154,7 +150,8 @@ class MigrationCache:
     def keys(self, units: list[MigrationUnit], project: list[MigrationUnit]) -> list[str]:
         """Each unit's key; `project`: all of its project's units, which seed the keys (project_seed)."""
         seed = self.project_seed(project)
-        return [self.key(unit, seed) for unit in units]
+        cwd = os.getcwd()
+        return [self.key(unit, seed, cwd) for unit in units]
 
     def project_files(self, units: list[MigrationUnit]) -> set[str]:
         """Absolute paths of a project's migration files (memoized per project)."""
@@ -187,9 +184,12 @@ class MigrationCache:
                 names = sorted(os.listdir(folder))
             except OSError:
                 names = []
+            tokens = self._tokens[folder] = {}
             for entry in names:
-                index.setdefault(_version_token(entry), []).append(entry)
-        return index.get(_version_token(name), [])
+                tokens[entry] = _version_token(entry)
+                index.setdefault(tokens[entry], []).append(entry)
+        known = self._tokens[folder].get(name)
+        return index.get(_version_token(name) if known is None else known, [])
 
     def know_digests(self, digests: dict[str, str]) -> None:
         """SHA-256 of files read already this run (by absolute path; file_digest's form): not read again."""

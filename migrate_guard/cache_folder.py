@@ -19,6 +19,15 @@ FORMAT = "2"  # the layout and encoding of the files: vFORMAT/<shard>/<name>
 DAY = 86400.0
 
 
+def cache_folder(config: Config) -> Path:
+    """Where the cache lives. Not resolved: a symbolic link in place of the folder itself is refused, not followed."""
+    if config.cache_dir:
+        return Path(os.path.abspath(config.root / config.cache_dir))
+    base = os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    return root / "migrate-guard"
+
+
 class CacheUnavailable(Exception):
     """The cache folder cannot be made or trusted: the run goes on without the cache."""
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import warn
+from .paths import know_regular_files
 
 # Build output and tool folders that are skipped unless they are a Django app (an app may be called `vendor`).
 SOFT_SKIP_DIRS = frozenset({"env", "build", "dist", "target", "coverage", "vendor", "out"})
@@ -116,8 +117,11 @@ class Repository:
             return False
 
 
-def walk_files(root: Path, max_depth: int = MAX_DEPTH) -> Iterator[Path]:
-    """Every regular file under root, sorted, skipping the folders above (and any folder holding a pyvenv.cfg)."""
+def walk_files(root: Path, max_depth: int = MAX_DEPTH, suffixes: frozenset[str] | None = None,
+               remember: bool = False) -> Iterator[Path]:
+    """Every regular file under root, sorted, skipping the folders above (and any folder holding a pyvenv.cfg);
+    with `suffixes`, only the files whose (lower-cased) suffix is one of them. `remember`: tell paths.py what the
+    listing says of each file (for the files a run will look up, not a whole repository's)."""
     repository = Repository.around(root)
     stack: list[tuple[Path, int]] = [(root, 0)]
     while stack:
@@ -130,20 +134,38 @@ def walk_files(root: Path, max_depth: int = MAX_DEPTH) -> Iterator[Path]:
                 warn(f"cannot read folder {folder}: {error.strerror or error}; its files are not checked")
             continue
         files: list[str] = []
+        links: set[str] = set()
         folders: list[str] = []
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.name)
-                elif entry.is_file(follow_symlinks=False) or (entry.is_symlink() and repository.holds_file(entry.path)):
+                elif entry.is_file(follow_symlinks=False):
                     files.append(entry.name)
+                elif entry.is_symlink() and repository.holds_file(entry.path):
+                    files.append(entry.name)
+                    links.add(entry.name)
             except OSError:
                 continue
         if folder != root and "pyvenv.cfg" in files:
             continue
-        for name in sorted(files):
-            yield folder / name
+        files.sort()
+        if suffixes is not None:
+            files = [name for name in files if os.path.splitext(name)[1].lower() in suffixes]
+        paths = [folder / name for name in files]
+        if remember:
+            _remember(folder, files, paths, links)
+        yield from paths
         if depth < max_depth:
             here = os.fspath(folder)
             stack.extend((folder / name, depth + 1) for name in sorted(folders, reverse=True)
                          if not skips_folder(here, name))
+
+
+def _remember(folder: Path, names: list[str], paths: list[Path], links: set[str]) -> None:
+    if not links:
+        know_regular_files(os.fspath(folder), names, [os.fspath(path) for path in paths], [])
+        return
+    know_regular_files(os.fspath(folder), [name for name in names if name not in links],
+                       [os.fspath(path) for name, path in zip(names, paths) if name not in links],
+                       [os.fspath(path) for name, path in zip(names, paths) if name in links])

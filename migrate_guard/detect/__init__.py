@@ -17,28 +17,36 @@ from pathlib import Path
 
 from ..model import Project
 from ..walk import walk_files
-from . import js_stacks, python_stacks
 from .common import list_dir
-from .content import UnclaimedFolder, content_projects, is_candidate
+from .markers import DJANGO_MARKERS, is_marker as _is_marker
 from .sql_stacks import sql_projects, unclaimed_sql_folders
+
+# The Python and JS detectors (and content.py, which uses the JS ones) are imported when a run needs them: a run
+# over SQL files alone never does.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .content import UnclaimedFolder
 
 __all__ = ["Detection", "UnclaimedFolder", "detect_projects", "detect_repository", "projects_for_paths"]
 
 Probe = Callable[[Path, list[str]], list[Project]]
-# Per-folder detectors of the config-driven stacks (Django is handled on its own: its apps nest below its root).
-_PROBES: tuple[Probe, ...] = (
-    python_stacks.alembic_projects,
-    js_stacks.prisma_projects,
-    js_stacks.drizzle_projects,
-    js_stacks.typeorm_projects,
-    js_stacks.sequelize_projects,
-    js_stacks.knex_projects,
-)
 
 
-def _is_marker(name: str) -> bool:
-    return (name in python_stacks.DJANGO_MARKERS or name.startswith("requirements") or name.endswith("alembic.ini")
-            or name == "script.py.mako" or js_stacks.is_marker(name))
+def _probes() -> tuple[Probe, ...]:
+    """Per-folder detectors of the config-driven stacks (Django is handled on its own: its apps nest below its
+    root)."""
+    from . import js_stacks, python_stacks
+
+    return (python_stacks.alembic_projects, js_stacks.prisma_projects, js_stacks.drizzle_projects,
+            js_stacks.typeorm_projects, js_stacks.sequelize_projects, js_stacks.knex_projects)
+
+
+def __getattr__(name: str) -> object:
+    if name == "UnclaimedFolder":
+        from .content import UnclaimedFolder
+
+        return UnclaimedFolder
+    raise AttributeError(name)
 
 
 @dataclass(slots=True)
@@ -64,6 +72,8 @@ def detect_repository(root: Path) -> Detection:
     sql_files: dict[Path, list[str]] = {}  # folder -> names of its .sql files
     migrations_dirs: set[Path] = set()
     candidates: dict[Path, list[str]] = {}  # folder -> code files whose heads may say they are migrations
+    from .content import content_projects, is_candidate
+
     for path in walk_files(root):
         if path.suffix.lower() == ".sql":
             sql_files.setdefault(path.parent, []).append(path.name)
@@ -76,7 +86,7 @@ def detect_repository(root: Path) -> Detection:
     projects: list[Project] = []
     for folder in sorted(marker_dirs):
         names = list_dir(folder)
-        for probe in _PROBES:
+        for probe in _probes():
             projects.extend(probe(folder, names))
     projects.extend(_django_projects(marker_dirs, migrations_dirs))
     projects = [part for project in projects for part in _per_database(project)]
@@ -117,12 +127,14 @@ def _taken(projects: list[Project]) -> set[Path]:
 
 def _django_projects(marker_dirs: dict[Path, list[str]], migrations_dirs: set[Path]) -> list[Project]:
     """Each Django app's migrations folder goes to the nearest folder above it that is a Django project root."""
+    from . import python_stacks
+
     django_dirs = sorted(d for d in migrations_dirs if python_stacks.is_django_migrations_dir(d, list_dir(d)))
     if not django_dirs:
         return []
     candidates: dict[Path, list[str]] = {}
     for folder, names in marker_dirs.items():
-        if any(n in python_stacks.DJANGO_MARKERS or n.startswith("requirements") for n in names):
+        if any(n in DJANGO_MARKERS or n.startswith("requirements") for n in names):
             candidates[folder] = list_dir(folder)
     owned: dict[Path, list[Path]] = {}
     orphans: dict[Path, list[Path]] = {}
@@ -165,6 +177,8 @@ def _merge_django(projects: list[Project]) -> list[Project]:
 
 
 def _is_django_root(folder: Path, names: list[str]) -> bool:
+    from . import python_stacks
+
     return (("manage.py" in names and python_stacks.is_django_manage(folder / "manage.py"))
             or python_stacks.declares_django(folder, names))
 
@@ -205,12 +219,17 @@ def projects_for_paths(files: list[Path]) -> list[Project]:
     django_roots: dict[Path, Project | None] = {}
     django_apps: dict[tuple[Path, str], Project] = {}
     listings: dict[Path, list[str]] = {}
+    marked: dict[Path, bool] = {}  # folder -> does it hold a marker file of any stack
     projects: list[Project] = []
     # Files are probed per folder and suffix: thousands of files share a few folders, and the same folders give the
     # same projects.
     by_folder: dict[tuple[str, str], list[str]] = {}
+    absolute: dict[str, str] = {}
     for file in files:
-        parent, name = os.path.split(os.path.abspath(file))
+        given, name = os.path.split(os.fspath(file))
+        parent = absolute.get(given)
+        if parent is None:
+            parent = absolute[given] = os.path.abspath(given)
         by_folder.setdefault((parent, os.path.splitext(name)[1].lower()), []).append(name)
     sql_folders: dict[Path, list[tuple[Path, list[str]]]] = {}  # stop -> folders of .sql files, with their names
     for (folder_name, suffix), names in by_folder.items():
@@ -219,12 +238,14 @@ def projects_for_paths(files: list[Path]) -> list[Project]:
         if suffix == ".sql":
             sql_folders.setdefault(ancestors[-1], []).append((folder, names))
         for above in ancestors:
+            if above not in listings:
+                listings[above] = list_dir(above)
+                marked[above] = any(_is_marker(n) for n in listings[above])
+            if not marked[above]:
+                continue  # no stack's config here: no probe finds anything
             for probe in _probes_for(suffix):
                 if (above, probe) not in probed:
-                    if above not in listings:
-                        listings[above] = list_dir(above)
-                    listed = listings[above]
-                    probed[(above, probe)] = probe(above, listed) if any(_is_marker(n) for n in listed) else []
+                    probed[(above, probe)] = probe(above, listings[above])
                 projects.extend(probed[(above, probe)])
         if suffix == ".py" and "migrations" in folder.name:
             found = _django_for(folder / names[0], ancestors, django_roots, django_apps)
@@ -240,11 +261,16 @@ def _content_for_paths(by_folder: dict[tuple[str, str], list[str]], projects: li
                        cwd: Path) -> list[Project]:
     """The given files' folders no project claims, read as a path-less run reads them (their own content): the
     same project, history and claims as `check` without paths. Only those folders are listed."""
+    code = [(Path(folder), names) for (folder, suffix), names in by_folder.items()
+            if suffix in (".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")]
+    if not code:
+        return []
+    from .content import content_projects, is_candidate
+
     candidates: dict[Path, list[str]] = {}
     stops: dict[Path, Path] = {}
-    for (folder_name, suffix), names in by_folder.items():
-        folder = Path(folder_name)
-        if suffix not in (".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts") or folder in candidates:
+    for folder, names in code:
+        if folder in candidates:
             continue
         if not any(is_candidate(folder / name) for name in names):
             continue
@@ -268,6 +294,8 @@ _MAX_SIBLINGS = 64
 
 
 def _sibling_candidates(folder: Path) -> dict[Path, list[str]]:
+    from .content import is_candidate
+
     siblings: dict[Path, list[str]] = {}
     for name in list_dir(folder.parent)[:_MAX_SIBLINGS]:
         sibling = folder.parent / name
@@ -280,6 +308,8 @@ def _sibling_candidates(folder: Path) -> dict[Path, list[str]]:
 
 def _probes_for(suffix: str) -> tuple[Probe, ...]:
     """Only the stacks whose migrations can have this suffix are asked (a .py file is never TypeORM's)."""
+    from . import js_stacks, python_stacks
+
     if suffix == ".py":
         return (python_stacks.alembic_projects,)
     if suffix in (".sql", ".prisma"):
@@ -289,6 +319,8 @@ def _probes_for(suffix: str) -> tuple[Probe, ...]:
 
 def _django_for(path: Path, ancestors: list[Path], cache: dict[Path, Project | None],
                 fallback: dict[tuple[Path, str], Project]) -> Project | None:
+    from . import python_stacks
+
     if not python_stacks.is_django_migrations_dir(path.parent, list_dir(path.parent)):
         return None
     for folder in ancestors[2:]:  # above <app>/migrations/

@@ -49,22 +49,29 @@ class DialectResolver:
         self.config = config
         self._overrides = self._config_overrides(config)
         self._folders: dict[tuple[str, int, str], list[tuple[str, str]]] = {}
+        self._choices: dict[tuple[str, int, str, str | None, tuple[str, str] | None], DialectChoice] = {}
 
     def for_file(self, path: os.PathLike[str] | str, project: Project | None,
                  module: Format | None = None) -> DialectChoice:
-        shown = display_path(path)  # type: ignore[arg-type]
+        shown = display_path(path)
         folder = os.path.dirname(shown)
-        candidates = self._explicit(shown)
         infix = file_name_dialect(os.path.basename(shown))
+        key = (folder, id(project), getattr(module, "ORM", ""))
+        # Thousands of files share a folder: one choice per folder, infix and config entry.
+        choice_key = (*key, infix, self._override_for(shown) if self._overrides else None)
+        choice = self._choices.get(choice_key)
+        if choice is not None:
+            return choice
+        candidates = self._explicit(shown)
         if infix is not None:
             candidates.append((infix, "file name"))
-        key = (folder, id(project), getattr(module, "ORM", ""))
         if key not in self._folders:
             self._folders[key] = self._folder_evidence(folder, project, module, shown)
-        return _choose(candidates + self._folders[key])
+        choice = self._choices[choice_key] = _choose(candidates + self._folders[key])
+        return choice
 
     def for_folder(self, folder: str, project: Project | None) -> DialectChoice:
-        shown = display_path(folder) if folder else "."  # type: ignore[arg-type]
+        shown = display_path(folder) if folder else "."
         return _choose(self._explicit(shown) + self._folder_evidence(shown, project, None, None))
 
     def _explicit(self, shown: str) -> list[tuple[str, str]]:
@@ -107,7 +114,7 @@ class DialectResolver:
         """Config paths are relative to the config file; findings' paths to the current folder."""
         overrides: dict[str, tuple[str, str]] = {}
         for key, dialect in config.dialects.items():
-            shown = display_path(os.path.join(config.root, key))  # type: ignore[arg-type]
+            shown = display_path(os.path.join(config.root, key))
             overrides[shown.rstrip("/") or "."] = (dialect, key)
         return overrides
 

@@ -19,15 +19,10 @@ from .common import (find_dirs, glob_base, is_a_file, is_folder, js_dependencies
                      make_project, package_json, read_json, read_small)
 from .js_paths import data_source_folders, knex_directories, rc_option_path
 from .knex_migrator import versions_folder
+from .markers import SEQUELIZE_RC_NAMES
 
-JS_MARKERS = ("package.json", "schema.prisma", ".sequelizerc")
 _JS_EXTS = JS_SUFFIXES
 _LOCK_PROVIDER = re.compile(r'provider\s*=\s*"(\w+)"')
-
-
-def is_marker(name: str) -> bool:
-    return (name in JS_MARKERS or name.startswith(("drizzle.config.", "knexfile.", "ormconfig.", "prisma.config."))
-            or name.endswith(".prisma") or name in SEQUELIZE_RC_NAMES)
 
 
 # --- Prisma -------------------------------------------------------------------------------------------------------
@@ -153,9 +148,6 @@ def _has_js_files(folder: Path) -> bool:
 
 # --- Sequelize ----------------------------------------------------------------------------------------------------
 
-# The real rc first; a committed example (the real one is often git-ignored) says the same paths.
-SEQUELIZE_RC_NAMES = (".sequelizerc", ".sequelizerc.js", ".sequelizerc.cjs", ".sequelizerc.example",
-                      ".sequelizerc.sample", ".sequelizerc.dist")
 
 
 def sequelize_projects(root: Path, names: list[str]) -> list[Project]:

@@ -13,7 +13,6 @@ from .common import find_dirs, is_folder, list_dir, make_project, read_small
 
 # --- Django -------------------------------------------------------------------------------------------------------
 
-DJANGO_MARKERS = ("manage.py", "pyproject.toml", "Pipfile", "setup.cfg", "setup.py")
 _REAL_MANAGE = re.compile(r"DJANGO_SETTINGS_MODULE|execute_from_command_line|from\s+django[\s.]")
 _DJANGO_MIGRATION_NAME = re.compile(r"^\d{4}_\w+\.py$")
 _DJANGO_MIGRATION_HEAD = re.compile(r"from\s+django\.db\s+import\s+[^\n]*\bmigrations\b|django\.db\.migrations")

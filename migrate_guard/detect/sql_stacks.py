@@ -13,7 +13,10 @@ from ..extract.registry import MODULES, SUFFIXES, classify
 from ..extract.sql_text import without_comments
 from ..model import Project
 from .common import list_dir, make_project, read_small
-from .content import UnclaimedFolder
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .content import UnclaimedFolder
 
 # Files that mark the root of a SQL-migrations project (where its tool is run from).
 _ROOT_MARKERS = ("go.mod", "flyway.conf", "flyway.toml", "dbconfig.yml", ".env", "package.json", "pom.xml",
@@ -121,6 +124,8 @@ def is_plain_migrations_folder(folder: Path, names: list[str]) -> bool:
 def unclaimed_sql_folders(folders: list[tuple[Path, list[str]]], taken: set[Path]) -> list[UnclaimedFolder]:
     """Folders named for migrations holding three or more .sql files that no project claims and whose names give
     no order (uptime-kuma's db/old_migrations/patch-*.sql, applied in an order its code keeps): said, not passed."""
+    from .content import UnclaimedFolder
+
     found = []
     for folder, names in sorted(folders):
         if len(names) < _MIN_PADDED or not _PLAIN_FOLDER.search(folder.name) or folder.resolve() in taken:

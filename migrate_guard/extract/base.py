@@ -15,13 +15,15 @@ import errno
 import os
 import stat
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from ..errors import UsageError
 from ..location import Location
 from ..model import Migration, Project
+from ..paths import display_path, real_file, real_path
+
+__all__ = ["display_path", "real_file", "real_path"]  # kept here too: every format imports them from base
 
 HEAD_BYTES = 4096
 # The JavaScript/TypeScript module suffixes the JS formats (TypeORM, Knex, Sequelize, db-migrate) read, in the order
@@ -81,54 +83,6 @@ class MigrationUnit:
 
     def display(self, path: Path) -> str:
         return display_path(path)
-
-
-def real_path(path: Path) -> Path:
-    """path.resolve(), resolving each folder once (thousands of files share a few folders)."""
-    return _real_path(os.fspath(path), os.getcwd())
-
-
-def real_file(path: Path) -> str:
-    """real_path() as a string: what a set of files is keyed by."""
-    return _real_file(os.fspath(path), os.getcwd())
-
-
-def display_path(path: Path) -> str:
-    """Path relative to the current folder with "/" separators (the contract's `path`)."""
-    return _display_path(os.fspath(path), os.getcwd())
-
-
-# A run asks for the same files' paths several times (planning, selection, reporting): each is worked out once, with
-# strings (pathlib costs several microseconds per operation, times thousands of files).
-@lru_cache(maxsize=4096)
-def _real_folder(folder: str) -> str:
-    return os.path.realpath(folder)
-
-
-@lru_cache(maxsize=65536)
-def _real_file(path: str, cwd: str) -> str:
-    absolute = os.path.normpath(os.path.join(cwd, path))
-    if os.path.islink(absolute):
-        return os.path.realpath(absolute)
-    folder, name = os.path.split(absolute)
-    return os.path.join(_real_folder(folder), name)
-
-
-@lru_cache(maxsize=65536)
-def _real_path(path: str, cwd: str) -> Path:
-    return Path(_real_file(path, cwd))
-
-
-@lru_cache(maxsize=65536)
-def _display_path(path: str, cwd: str) -> str:
-    real, root = _real_file(path, cwd), _real_folder(cwd)
-    if real == root:
-        return "."
-    prefix = root if root.endswith(os.sep) else root + os.sep
-    if not real.startswith(prefix):
-        return Path(path).as_posix()
-    relative = real[len(prefix):]
-    return relative.replace(os.sep, "/") if os.sep != "/" else relative
 
 
 class NotText(Exception):

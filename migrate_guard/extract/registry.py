@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from pathlib import Path
 from typing import cast
@@ -76,14 +77,16 @@ def classify(path: Path, head: str, preferred: str | None = None) -> Format | No
 
 
 def _classify(path: Path, head: str, preferred: str | None) -> Format | None:
-    suffix = path.suffix.lower()
-    if path.name.lower().endswith(_DECLARATION_SUFFIXES):
+    name = path.name.lower()
+    suffix = os.path.splitext(name)[1]
+    if name.endswith(_DECLARATION_SUFFIXES):
         return None
-    if preferred:  # a file that says it is another tool's migration is that tool's, in any project's folder
-        certain = format_of(path, head)
+    if preferred and suffix in _CONTENT_SUFFIXES:  # a file that says it is another tool's migration is that tool's,
+        certain = format_of(path, head)  # in any project's folder
         preferred = certain or preferred
-    order = [preferred] if preferred else []
-    order += [orm for orm in MODULES if orm != preferred]
+    order = _ORDERS.get(preferred)
+    if order is None:
+        order = _ORDERS[preferred] = ([preferred] if preferred else []) + [orm for orm in MODULES if orm != preferred]
     for orm in order:
         if suffix not in SUFFIXES.get(orm, ()):
             continue
@@ -99,6 +102,7 @@ def _classify(path: Path, head: str, preferred: str | None) -> Format | None:
 
 
 _SHAPED_FORMATS = frozenset({"typeorm", "knex", "sequelize"})
+_ORDERS: dict[str | None, list[str]] = {}  # the formats in the order a file is offered to them, per project ORM
 _UP_OUTSIDE_A_DEFINITION = re.compile(r"(?:exports|prototype)\.up\s*=|(?<![\w$.])up\s*[,}]")
 
 
@@ -135,12 +139,13 @@ def _defines_up(head: str) -> bool:
 # a TypeORM migration may mention knex, a Sequelize one never takes a QueryRunner.
 CONTENT_FORMATS = ("typeorm", "db-migrate", "knex", "sequelize", "django", "alembic")
 _JS_SUFFIXES = frozenset(JS_SUFFIXES)
+_CONTENT_SUFFIXES = _JS_SUFFIXES | {".py"}  # format_of looks at no other file
 
 
 def format_of(path: Path, head: str) -> str | None:
     """The ORM whose migration this file certainly is, from its content alone (no config, any folder), or None."""
     suffix = path.suffix.lower()
-    if path.name.lower().endswith(_DECLARATION_SUFFIXES) or suffix not in _JS_SUFFIXES | {".py"}:
+    if path.name.lower().endswith(_DECLARATION_SUFFIXES) or suffix not in _CONTENT_SUFFIXES:
         return None
     for orm in CONTENT_FORMATS:
         if suffix not in SUFFIXES[orm]:

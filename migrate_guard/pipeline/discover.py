@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..errors import UsageError
-from ..extract.base import display_path, real_file
+from ..extract.base import display_path
 from ..extract.registry import CANDIDATE_SUFFIXES
 from ..location import Location
 from ..model import Finding, Project
+from ..paths import real_files
 from ..walk import Repository, in_skipped_folder, walk_files
 
 if TYPE_CHECKING:
@@ -42,13 +43,13 @@ def discover(config: Config, paths: list[str]) -> Discovered:
     walked: dict[str, list[Path]] = {}
     files = expand_paths(paths, config, walked)
     projects = projects_for_paths(files)
-    given = {real_file(f) for f in files}
+    given = set(real_files(files))
     # The given files' projects are read whole (not linted) so the rules see the schema their earlier migrations
     # built: pre-commit passes only the new migration. A file's project follows from its folder.
     by_folder = {os.path.dirname(display_path(f)): f for f in files}
     owners = {id(p): p for f in by_folder.values() if (p := project_of(f, projects)) is not None}
-    context = [f for p in owners.values() for f in project_files(p, walked)
-               if real_file(f) not in given and not excluded(f, config)]
+    around = [f for p in owners.values() for f in project_files(p, walked)]
+    context = [f for f, real in zip(around, real_files(around)) if real not in given and not excluded(f, config)]
     return Discovered(files + context, projects, given, [])
 
 
@@ -128,9 +129,10 @@ def candidates_in(folder: Path, walked: dict[str, list[Path]] | None = None) -> 
     key = os.path.realpath(folder)
     if walked is not None and key in walked:
         return walked[key]
-    files = [p for p in walk_files(folder) if p.suffix.lower() in CANDIDATE_SUFFIXES]
+    files = list(walk_files(folder, suffixes=CANDIDATE_SUFFIXES, remember=True))
     for path in files:
-        refuse_undecodable(path)
+        if not os.fspath(path).isascii():
+            refuse_undecodable(path)
     if walked is not None:
         walked[key] = files
     return files

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
-from ..extract.base import HEAD_BYTES, JS_SUFFIXES, Format, MigrationUnit, display_path, read_head
+from ..extract.base import HEAD_BYTES, JS_SUFFIXES, Format, MigrationUnit, display_path
 from ..extract.registry import classify
 from ..model import Finding, Project
 from .discover import project_of
@@ -88,18 +90,39 @@ def group_names(projects: list[Project]) -> dict[int, str]:
             for project in projects}
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
 def _sniff(path: Path, digests: dict[str, str] | None, cwd: str) -> str:
-    if digests is None:
-        return read_head(path)
+    """The file's head (read_head's), through descriptors (a buffered file object costs as much as the read); with
+    `digests`, the whole file is read once for its digest too. Planning runs before any extraction, so no read here
+    needs recording (cache_reads)."""
     try:
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size > _KEEP_BYTES:
-                return handle.read(HEAD_BYTES).decode("utf-8", errors="replace")
-            data = handle.read()
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except (OSError, ValueError):
+        return ""
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            return ""  # a FIFO or a device named like a migration is never waited on
+        if digests is None or status.st_size > _KEEP_BYTES:
+            return os.read(descriptor, HEAD_BYTES).decode("utf-8", errors="replace")
+        data = os.read(descriptor, status.st_size + 1)
+        if len(data) > status.st_size:  # grown since: read to its end, as a digest of the file must
+            data = b"".join(_rest(descriptor, data))
     except OSError:
         return ""
+    finally:
+        os.close(descriptor)
     import hashlib  # here: a run without the cache never loads it (OpenSSL's start-up)
 
     absolute = os.path.normpath(os.path.join(cwd, path))  # os.path.abspath(), without a getcwd() each
     digests[absolute] = hashlib.sha256(data).hexdigest()
     return data[:HEAD_BYTES].decode("utf-8", errors="replace")
+
+
+def _rest(descriptor: int, first: bytes) -> Iterator[bytes]:
+    chunk = first
+    while chunk:
+        yield chunk
+        chunk = os.read(descriptor, 1 << 16)

@@ -12,7 +12,6 @@ from ..config import Config
 from ..extract.base import MigrationUnit, real_file
 from ..model import Finding, LintedFile, Migration, Project, Report
 from .discover import discover, excluded, project_files
-from .extract import extract_units
 from .judge import Group, judge, resume_from_checkpoint, reuse_verdict
 from .options import Options
 from .plan import Plan, plan_files
@@ -91,22 +90,24 @@ def lint(plan: Plan, selected: dict[str, list[MigrationUnit]], config: Config, s
     to_judge = [g for g in groups if not reuse_verdict(g, store, findings, linted, stats)]
     for group in to_judge:
         resume_from_checkpoint(group, store, stats)
-    unparsed: set[int] = set()
-    if not store.keeps:  # a kept migration may be linted by a later run: then it is read whole
-        from .state_needs import unneeded
-
-        for group in to_judge:
-            unparsed |= unneeded(group.units[group.start:], group.chosen[group.start:])
-    stats["unneeded"] = len(unparsed)
-    migrations = extract_units({g.name: g.units[g.start:] for g in to_judge}, {g.name: g.keys[g.start:] for g in to_judge},
-                               store, plan.groups, jobs, stats,
-                               context={id(u) for g in to_judge for u, linted_here in zip(g.units, g.chosen)
-                                        if not linted_here}, unneeded=unparsed,
-                               downs=config.lint_down or keep_migrations)  # else only their down state is read
+    stats["unneeded"] = 0
     kept: list[Migration] | None = [] if keep_migrations else None
-    if to_judge:
+    if to_judge:  # else every verdict came from the store: nothing is extracted (nor its modules imported)
         from ..engine.judge import Engine
+        from .extract import extract_units
 
+        unparsed: set[int] = set()
+        if not store.keeps:  # a kept migration may be linted by a later run: then it is read whole
+            from .state_needs import unneeded
+
+            for group in to_judge:
+                unparsed |= unneeded(group.units[group.start:], group.chosen[group.start:])
+        stats["unneeded"] = len(unparsed)
+        migrations = extract_units({g.name: g.units[g.start:] for g in to_judge},
+                                   {g.name: g.keys[g.start:] for g in to_judge}, store, plan.groups, jobs, stats,
+                                   context={id(u) for g in to_judge for u, linted_here in zip(g.units, g.chosen)
+                                            if not linted_here}, unneeded=unparsed,
+                                   downs=config.lint_down or keep_migrations)  # else only their down state is read
         engine = Engine.create(config)
         for group in to_judge:
             judge(group, migrations, engine, store, findings, linted, kept)

@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from ..config import Config
-from ..extract.base import MigrationUnit, real_file, real_path
+from ..extract.base import MigrationUnit, real_path
+from ..paths import real_files
 from .plan import Plan, natural_key
 
 
@@ -24,7 +25,7 @@ def select(plan: Plan, given: set[str] | None, config: Config,
     skipped = 0
     for name, units in plan.groups.items():
         if given is not None:
-            units = [u for u in units if any(real_file(f) in given for f in u.files)]
+            units = _given(units, given)
         before = before_baseline(plan.groups[name], baseline_for(name, plan.groups[name], config))
         if changed is not None:
             units = [u for u in units if any(real_path(f) in changed for f in u.files)]
@@ -33,6 +34,19 @@ def select(plan: Plan, given: set[str] | None, config: Config,
         if kept:
             selected[name] = kept
     return selected, skipped
+
+
+def _given(units: list[MigrationUnit], given: set[str]) -> list[MigrationUnit]:
+    """The units with a file among the given ones (real paths)."""
+    reals = real_files([f for unit in units for f in unit.files])
+    kept: list[MigrationUnit] = []
+    start = 0
+    for unit in units:
+        end = start + len(unit.files)
+        if any(real in given for real in reals[start:end]):
+            kept.append(unit)
+        start = end
+    return kept
 
 
 def baseline_for(group: str, units: list[MigrationUnit], config: Config) -> str | None:
