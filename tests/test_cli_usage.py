@@ -44,3 +44,22 @@ def test_check_help_states_the_exit_codes(tmp_path) -> None:
     assert "  0  no finding at or above the fail level" in codes
     assert "  1  at least one finding at or above the fail level" in codes
     assert "  2  usage or configuration error" in codes
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_report_that_cannot_be_written_to_stdout_is_one_line_and_exit_2(tmp_path, fmt: str) -> None:
+    """A full disk (/dev/full) is a clear message, not a traceback, and not the interpreter's complaint at exit."""
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    (tmp_path / "db" / "migrations").mkdir(parents=True)
+    (tmp_path / "db" / "migrations" / "1_a.up.sql").write_text("DROP TABLE t;\n")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "migrate_guard", "check", "db/migrations", "--format", fmt,
+                                 "--no-cache"], cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 2
+    assert result.stderr == ("migrate-guard: error: cannot write the report to standard output: "
+                             "No space left on device\n")

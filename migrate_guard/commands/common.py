@@ -89,6 +89,16 @@ def _write(path: str, texts: str | Iterable[str]) -> None:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
+def _drop_stdout() -> None:
+    """What is left in stdout's buffer goes nowhere: the interpreter's flush at exit would fail again."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def emit(report: Report, fmt: str, output: str | None, extra: dict[str, str] | None = None,
          text_options: dict[str, bool] | None = None) -> None:
     """The main report to stdout (or --output FILE), then each extra report file (--junit-xml FILE, ...).
@@ -99,7 +109,14 @@ def emit(report: Report, fmt: str, output: str | None, extra: dict[str, str] | N
     if output:
         _write(output, pieces(fmt)(report, color=False, **options))
     else:
-        for text in pieces(fmt)(report, color=use_color(sys.stdout) and fmt == "text", **options):
-            sys.stdout.write(text)
+        try:
+            for text in pieces(fmt)(report, color=use_color(sys.stdout) and fmt == "text", **options):
+                sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:  # a full disk, a closed descriptor: one line, not a traceback
+            _drop_stdout()
+            raise UsageError(f"cannot write the report to standard output: {error.strerror or error}") from None
     for extra_fmt, path in (extra or {}).items():
         _write(path, pieces(extra_fmt)(report, color=False))
