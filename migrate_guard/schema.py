@@ -143,9 +143,16 @@ class SchemaState:
 
     def _drop_index(self, op: ir.DropIndex | ir.DropConstraint) -> None:
         entry = self.index_named.pop(norm(op.name), None)
-        if entry is not None and entry in self.indexes:
+        if entry is None:
+            return
+        table, columns = entry
+        # the per-table lookup, caught up, loses the same (first) entry as the list: rebuilding it from the whole
+        # history after every drop made a long one quadratic
+        on_table = self._indexes_on(table)
+        if columns in on_table:
             self.indexes.remove(entry)
-            self._by_table, self._indexed = {}, 0
+            on_table.remove(columns)
+            self._indexed = len(self.indexes)
 
     def _apply_nullability(self, op: ir.Operation) -> None:
         change = _NULLABILITY.get(type(op))
