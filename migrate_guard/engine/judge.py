@@ -12,7 +12,7 @@ from ..config import Config
 from ..dialects import DISPLAY_NAMES, PARTIAL, PARTIAL_RULES
 from ..model import Finding, Migration
 from .facts import MigrationFacts, SchemaState
-from .matcher import matches
+from .matcher import Test, compile_when
 from .rules import Clause, Rule, load_rules
 from .suppress import FileSuppressions, parse_suppressions
 
@@ -28,21 +28,34 @@ class Engine:
 
     config: Config
     rules: dict[str, Rule]
-    by_kind: dict[str, list[tuple[Rule, Clause]]]
+    by_kind: dict[str, list[tuple[Rule, Clause, Test]]]  # each clause with its `when` compiled
     # folders whose database is checked in part, already said so in this run (once per folder)
     partial_folders: set[str] = field(default_factory=set)
+    # (kind, dialect) -> the clauses of by_kind[kind] whose rules run on that database
+    _candidates: dict[tuple[str, str], list[tuple[Rule, Clause, Test]]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, config: Config) -> Engine:
         rules = load_rules()
-        by_kind: dict[str, list[tuple[Rule, Clause]]] = {}
+        by_kind: dict[str, list[tuple[Rule, Clause, Test]]] = {}
         for rule in rules.values():
             if not cls._enabled(config, rule):
                 continue
             for clause in rule.clauses:
                 for kind in clause.kinds:
-                    by_kind.setdefault(kind, []).append((rule, clause))
+                    by_kind.setdefault(kind, []).append((rule, clause, compile_when(clause.when)))
         return cls(config=config, rules=rules, by_kind=by_kind)
+
+    def candidates(self, kind: str, dialect: str) -> list[tuple[Rule, Clause, Test]]:
+        key = (kind, dialect)
+        found = self._candidates.get(key)
+        if found is None:
+            partial = dialect in PARTIAL
+            found = self._candidates[key] = [
+                entry for entry in self.by_kind.get(kind, ())
+                if (not entry[0].dialects or dialect in entry[0].dialects)
+                and not (partial and entry[0].id not in PARTIAL_RULES)]
+        return found
 
     @staticmethod
     def _enabled(config: Config, rule: Rule) -> bool:
@@ -83,13 +96,8 @@ class Engine:
             if direction == "up":
                 ops.insert(0, info)
             for op, op_facts in facts.per_operation(ops):
-                partial = op_facts["dialect"] in PARTIAL
-                for rule, clause in self.by_kind.get(op.kind, ()):
-                    if rule.dialects and op_facts["dialect"] not in rule.dialects:
-                        continue
-                    if partial and rule.id not in PARTIAL_RULES:
-                        continue
-                    if matches(clause.when, op, op_facts):
+                for rule, clause, test in self.candidates(op.kind, op_facts["dialect"]):
+                    if test(op, op_facts):
                         findings.append(self._finding(rule, clause, op, op_facts, migration))
         findings = [f for f in findings if not _silenced(f, suppressions)]
         findings.extend(self._suppression_problems(migration, suppressions))

@@ -7,7 +7,7 @@ operation (`column.nullable`, `references.on_delete`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 _MISSING = object()
 
@@ -59,12 +59,38 @@ def _compare(operator: str, actual: Any, operand: Any) -> bool:
     return bool(actual >= operand)
 
 
-def matches(when: tuple[tuple[str, Any], ...], op: Any, facts: dict[str, Any]) -> bool:
-    for name, expected in when:
-        actual = facts[name] if name in facts else lookup(name, op, facts)
-        if isinstance(expected, dict):
-            if not condition_holds(actual, expected):
+Test = Callable[[Any, dict[str, Any]], bool]
+
+
+def compile_when(when: tuple[tuple[str, Any], ...]) -> Test:
+    """The conditions as one function of (operation, facts), built once per clause: the engine tries every clause of
+    an operation's kind on every such operation."""
+    tests = tuple(_condition(name, expected) for name, expected in when)
+    if len(tests) == 1:
+        return tests[0]
+
+    def all_hold(op: Any, facts: dict[str, Any]) -> bool:
+        for test in tests:
+            if not test(op, facts):
                 return False
-        elif actual is _MISSING or actual != expected:
-            return False
-    return True
+        return True
+
+    return all_hold
+
+
+def _condition(name: str, expected: Any) -> Test:
+    if "." in name:
+        def holds(op: Any, facts: dict[str, Any]) -> bool:
+            actual = facts[name] if name in facts else lookup(name, op, facts)
+            return condition_holds(actual, expected)
+    elif isinstance(expected, dict):
+        def holds(op: Any, facts: dict[str, Any]) -> bool:
+            actual = facts.get(name, _MISSING)
+            return condition_holds(getattr(op, name, _MISSING) if actual is _MISSING else actual, expected)
+    else:
+        def holds(op: Any, facts: dict[str, Any]) -> bool:
+            actual = facts.get(name, _MISSING)
+            if actual is _MISSING:
+                actual = getattr(op, name, _MISSING)
+            return actual is not _MISSING and bool(actual == expected)
+    return holds
