@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ir
@@ -13,6 +12,7 @@ from ..dialects import DISPLAY_NAMES, PARTIAL, PARTIAL_RULES
 from ..model import Finding, Migration
 from .facts import MigrationFacts, SchemaState
 from .matcher import Test, compile_when
+from .messages import Namespace, fill, message
 from .rules import Clause, Rule, load_rules
 from .suppress import FileSuppressions, parse_suppressions
 
@@ -124,13 +124,10 @@ class Engine:
 
     def _finding(self, rule: Rule, clause: Clause, op: ir.Operation, facts: dict[str, Any],
                  migration: Migration) -> Finding:
-        namespace = _namespace(op, facts)
-        message = _format(clause.message, namespace)
-        if migration.orm in _JS_ORMS and "__" in message:
-            message = _TEMPLATE_HOLE.sub(r"${\1}", message)
+        namespace = Namespace(op, facts)
         return Finding(rule=rule.id, severity=self.severity(rule, clause),  # type: ignore[arg-type]
-                       location=op.location, message=message,
-                       hint=_format(clause.hint_for(migration.orm), namespace), orm=migration.orm, migration=migration.id)
+                       location=op.location, message=message(clause.message, namespace, migration.orm),
+                       hint=fill(clause.hint_for(migration.orm), namespace), orm=migration.orm, migration=migration.id)
 
     def _suppression_problems(self, migration: Migration,
                               suppressions: dict[str, FileSuppressions]) -> list[Finding]:
@@ -162,52 +159,3 @@ def _silenced(finding: Finding, suppressions: dict[str, FileSuppressions]) -> bo
     file_suppressions = suppressions.get(finding.location.path)
     return file_suppressions is not None and file_suppressions.silences(
         finding.rule, finding.location.line, finding.location.end_line)
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # operation class -> its field names
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
-    return names
-
-
-def _namespace(op: ir.Operation, facts: dict[str, Any]) -> dict[str, Any]:
-    namespace: dict[str, Any] = {"kind": op.kind, "statement": op.source.strip().splitlines()[0] if op.source else ""}
-    for name in _field_names(type(op)):
-        value = getattr(op, name)
-        if is_dataclass(value) and hasattr(value, "name"):
-            namespace[name + "_def"] = value
-            value = value.name
-        elif isinstance(value, tuple):
-            value = ", ".join(map(str, value))
-        namespace[name] = "" if value is None else value
-    if isinstance(op, ir.AddColumn):
-        namespace["column_type"] = str(op.column.type) if op.column.type else "?"
-        namespace["default"] = op.column.default.text if op.column.default else ""
-    if isinstance(op, ir.Truncate):
-        namespace["table"] = op.table
-    if isinstance(op, ir.DropIndex) and not op.table:  # DROP INDEX x of an index no migration here created
-        namespace["table"] = "the index's table"
-    namespace.update({k: v for k, v in facts.items() if v is not None})
-    return namespace
-
-
-class _Lenient(dict):  # type: ignore[type-arg]
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-# A JS template's run-time part in a name (`${tablePrefix}workflow`) is read as the identifier __tablePrefix__ so the
-# SQL parses; the message shows it as written.
-_JS_ORMS = frozenset({"typeorm", "knex", "sequelize", "db-migrate"})
-_TEMPLATE_HOLE = re.compile(r"(?<![\w$])__([A-Za-z_$][\w$]*?)__")
-
-
-def _format(template: str, namespace: dict[str, Any]) -> str:
-    try:
-        return template.format_map(_Lenient(namespace)).strip()
-    except (AttributeError, IndexError, ValueError, KeyError):
-        return template.strip()
