@@ -64,33 +64,29 @@ Test = Callable[[Any, dict[str, Any]], bool]
 
 def compile_when(when: tuple[tuple[str, Any], ...]) -> Test:
     """The conditions as one function of (operation, facts), built once per clause: the engine tries every clause of
-    an operation's kind on every such operation."""
-    tests = tuple(_condition(name, expected) for name, expected in when)
-    if len(tests) == 1:
-        return tests[0]
-
-    def all_hold(op: Any, facts: dict[str, Any]) -> bool:
-        for test in tests:
-            if not test(op, facts):
-                return False
-        return True
-
-    return all_hold
-
-
-def _condition(name: str, expected: Any) -> Test:
-    if "." in name:
-        def holds(op: Any, facts: dict[str, Any]) -> bool:
-            actual = facts[name] if name in facts else lookup(name, op, facts)
-            return condition_holds(actual, expected)
-    elif isinstance(expected, dict):
-        def holds(op: Any, facts: dict[str, Any]) -> bool:
-            actual = facts.get(name, _MISSING)
-            return condition_holds(getattr(op, name, _MISSING) if actual is _MISSING else actual, expected)
-    else:
-        def holds(op: Any, facts: dict[str, Any]) -> bool:
-            actual = facts.get(name, _MISSING)
-            if actual is _MISSING:
-                actual = getattr(op, name, _MISSING)
-            return actual is not _MISSING and bool(actual == expected)
+    an operation's kind on every such operation, and interpreting the conditions each time was most of that cost.
+    The generated code names the clause's names and values only through variables, never as text."""
+    env: dict[str, Any] = {"_MISSING": _MISSING, "lookup": lookup, "condition_holds": condition_holds}
+    lines = []
+    for i, (name, expected) in enumerate(when):
+        env[f"name{i}"], env[f"expected{i}"] = name, expected
+        if "." in name:
+            lines.append(f"actual = facts[name{i}] if name{i} in facts else lookup(name{i}, op, facts)")
+        else:
+            lines += [f"actual = facts.get(name{i}, _MISSING)",
+                      f"if actual is _MISSING: actual = getattr(op, name{i}, _MISSING)"]
+        test = _INLINE.get(next(iter(expected))) if isinstance(expected, dict) and len(expected) == 1 else None
+        if test is not None:
+            env[f"expected{i}"] = next(iter(expected.values()))
+            lines.append(f"if actual is _MISSING or {test.format(f'expected{i}')}: return False")
+        elif isinstance(expected, dict):
+            lines.append(f"if not condition_holds(actual, expected{i}): return False")
+        else:
+            lines.append(f"if actual is _MISSING or actual != expected{i}: return False")
+    exec("def holds(op, facts):\n" + "".join(f"    {line}\n" for line in lines) + "    return True\n", env)
+    holds: Test = env["holds"]
     return holds
+
+
+# the operators a condition with one of them fails by, as code: what condition_holds() does for them
+_INLINE = {"in": "actual not in {}", "not_in": "actual in {}", "not": "actual == {}"}
