@@ -104,19 +104,20 @@ class MigrationFacts:
         """Each operation (nested ones too) with its facts, in order. `ops` is one direction's operations."""
         walk = _Walk.start(self, ops)
         locks, created = walk.locks, walk.created
-        base = {"dialect": self.dialect, "postgres_version": self.postgres_version, "orm": self.migration.orm,
-                "transactional": self.migration.transactional}
+        version, orm, transactional = self.postgres_version, self.migration.orm, self.migration.transactional
         for op in ops:
             walk.dialect = op.dialect or self.dialect  # a statement in a dialect branch runs on that database
             open_before = walk.in_transaction
-            walk.enter(op)
+            if isinstance(op, ir.Transaction):
+                walk.enter(op)
             for part in _expanded(op):
                 table = getattr(part, "table", None)
-                facts = base.copy()
-                facts["dialect"] = walk.dialect
-                table_is_new = facts["table_is_new"] = norm(table) in created if isinstance(table, str) else False
-                facts["in_transaction"] = walk.in_transaction
-                facts["from_sql"] = part is op and from_sql(part)  # a CREATE TABLE's constraints are not statements
+                table_is_new = norm(table) in created if isinstance(table, str) else False
+                facts: dict[str, Any] = {
+                    "dialect": walk.dialect, "postgres_version": version, "orm": orm, "transactional": transactional,
+                    "table_is_new": table_is_new, "in_transaction": walk.in_transaction,
+                    "from_sql": part is op and from_sql(part),  # a CREATE TABLE's constraints are not statements
+                }
                 mode = locks.add_facts(facts, part, part is op, table_is_new, open_before)
                 for name, fact in _facts_of(type(part)):
                     value = fact(walk, part)
@@ -127,6 +128,10 @@ class MigrationFacts:
                 yield part, facts
                 locks.after(part, mode, walk.in_transaction, table_is_new)
                 walk.leave(part, op)
+
+
+# what leave() notes: the indexes and constraints dropped, the tables created, the columns changed
+_LEFT_BEHIND = COLUMN_CHANGES | {ir.DropIndex, ir.DropConstraint}
 
 
 def _expanded(op: ir.Operation) -> Iterable[ir.Operation]:
@@ -174,15 +179,16 @@ class _Walk:
         return cls(facts, ops, added, swapped_operations(ops), index_drops_before_table_drop(ops, added, facts.state),
                    LockTracker(ops, migration.transactional), created, migration.transactional)
 
-    def enter(self, op: ir.Operation) -> None:
-        if isinstance(op, ir.Transaction):
-            if op.by_tool:  # e.g. Alembic autocommit_block(): the tool commits, then reopens
-                self.in_transaction = op.action == "begin"
-            else:
-                self.in_transaction = op.action == "begin" or (self.facts.migration.transactional
-                                                               and op.action != "begin")
+    def enter(self, op: ir.Transaction) -> None:
+        if op.by_tool:  # e.g. Alembic autocommit_block(): the tool commits, then reopens
+            self.in_transaction = op.action == "begin"
+        else:
+            self.in_transaction = op.action == "begin" or (self.facts.migration.transactional
+                                                           and op.action != "begin")
 
     def leave(self, part: ir.Operation, op: ir.Operation) -> None:
+        if type(part) not in _LEFT_BEHIND:
+            return
         if isinstance(part, (ir.DropIndex, ir.DropConstraint)):
             self.dropped.add((self.dialect, norm(part.name)))
         if runs_elsewhere(op, self.facts.dialect):
@@ -191,14 +197,12 @@ class _Walk:
             self.created.add(norm(part.table))
         elif isinstance(part, ir.RenameTable) and norm(part.table) in self.created:
             self.created.add(norm(part.new_name))
-        if part is not op:
+        if part is not op or type(op) not in COLUMN_CHANGES:
             return
         if isinstance(op, (ir.RenameColumn, ir.DropColumn)):  # gone from its name: what type it had there
             kind = self.view(op.table).column_type(op.table, op.column)
             if kind is not None:
                 self.vacated[(norm(op.table), norm(op.column))] = kind
-        if type(op) not in COLUMN_CHANGES:
-            return
         state = self.facts.state
         for table in _tables_changed(op, state):
             if table not in self.own:

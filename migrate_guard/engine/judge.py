@@ -99,7 +99,8 @@ class Engine:
                 for rule, clause, test in self.candidates(op.kind, op_facts["dialect"]):
                     if test(op, op_facts):
                         findings.append(self._finding(rule, clause, op, op_facts, migration))
-        findings = [f for f in findings if not _silenced(f, suppressions)]
+        if any(s.directives for s in suppressions.values()):
+            findings = [f for f in findings if not _silenced(f, suppressions)]
         findings.extend(self._suppression_problems(migration, suppressions))
         if dialect in PARTIAL:
             findings.extend(self._partly_checked(migration, dialect))
