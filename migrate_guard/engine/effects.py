@@ -16,6 +16,8 @@ def swapped_operations(ops: list[ir.Operation]) -> set[int]:
     (`ALTER TABLE t RENAME TO tmp; CREATE TABLE t ..; INSERT INTO t SELECT .. FROM tmp; DROP TABLE tmp`)."""
     swapped: set[int] = set()
     renames = [(j, key) for j, o in enumerate(ops) if (key := _rename_key(o)) is not None]
+    if not renames:
+        return swapped
     for i, op in enumerate(ops):
         dropped = _drop_key(op)
         if dropped is None:
