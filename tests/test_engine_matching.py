@@ -92,3 +92,12 @@ def test_every_operation_class_derives_from_operation_directly() -> None:
     operations = [v for v in vars(ir).values() if isinstance(v, type) and issubclass(v, ir.Operation)]
     assert len(operations) > 30
     assert all(cls.__bases__ == (ir.Operation,) for cls in operations if cls is not ir.Operation)
+
+
+def test_the_matcher_knows_the_operators_rule_files_may_use() -> None:
+    from migrate_guard.engine.matcher import _FAILS
+    from migrate_guard.engine.validate import OPERATORS
+
+    assert set(_FAILS) - {"=="} == OPERATORS
+    with pytest.raises(ValueError):
+        compile_when((("dialect", {"like": "p%"}),))
