@@ -36,11 +36,8 @@ def compile_when(when: tuple[tuple[str, Any], ...]) -> Test:
     lines = []
     for i, (name, expected) in enumerate(when):
         env[f"name{i}"] = name
-        lines.append(f"actual = facts.get(name{i}, _MISSING)")
-        if "." in name:
-            lines.append(f"if actual is _MISSING: actual = lookup(name{i}, op, facts)")
-        else:
-            lines.append(f"if actual is _MISSING: actual = getattr(op, name{i}, _MISSING)")
+        fallback = "lookup(name{0}, op, facts)" if "." in name else "getattr(op, name{0}, _MISSING)"
+        lines.append(f"actual = facts[name{i}] if name{i} in facts else {fallback.format(i)}")
         operators = expected.items() if isinstance(expected, dict) else [("==", expected)]
         for j, (operator, operand) in enumerate(operators):
             if operator not in _FAILS:
