@@ -11,7 +11,7 @@ from ..config import Config
 from ..dialects import DISPLAY_NAMES, PARTIAL, PARTIAL_RULES
 from ..model import Finding, Migration
 from .facts import MigrationFacts, SchemaState
-from .matcher import Test, compile_when
+from .matcher import matches
 from .messages import Namespace, fill, message
 from .rules import Clause, Rule, load_rules
 from .suppress import FileSuppressions, parse_suppressions
@@ -28,25 +28,25 @@ class Engine:
 
     config: Config
     rules: dict[str, Rule]
-    by_kind: dict[str, list[tuple[Rule, Clause, Test]]]  # each clause with its `when` compiled
+    by_kind: dict[str, list[tuple[Rule, Clause]]]
     # folders whose database is checked in part, already said so in this run (once per folder)
     partial_folders: set[str] = field(default_factory=set)
     # (kind, dialect) -> the clauses of by_kind[kind] whose rules run on that database
-    _candidates: dict[tuple[str, str], list[tuple[Rule, Clause, Test]]] = field(default_factory=dict)
+    _candidates: dict[tuple[str, str], list[tuple[Rule, Clause]]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, config: Config) -> Engine:
         rules = load_rules()
-        by_kind: dict[str, list[tuple[Rule, Clause, Test]]] = {}
+        by_kind: dict[str, list[tuple[Rule, Clause]]] = {}
         for rule in rules.values():
             if not cls._enabled(config, rule):
                 continue
             for clause in rule.clauses:
                 for kind in clause.kinds:
-                    by_kind.setdefault(kind, []).append((rule, clause, compile_when(clause.when)))
+                    by_kind.setdefault(kind, []).append((rule, clause))
         return cls(config=config, rules=rules, by_kind=by_kind)
 
-    def candidates(self, kind: str, dialect: str) -> list[tuple[Rule, Clause, Test]]:
+    def candidates(self, kind: str, dialect: str) -> list[tuple[Rule, Clause]]:
         key = (kind, dialect)
         found = self._candidates.get(key)
         if found is None:
@@ -96,8 +96,8 @@ class Engine:
             if direction == "up":
                 ops.insert(0, info)
             for op, op_facts in facts.per_operation(ops):
-                for rule, clause, test in self.candidates(op.kind, op_facts["dialect"]):
-                    if test(op, op_facts):
+                for rule, clause in self.candidates(op.kind, op_facts["dialect"]):
+                    if matches(clause.when, op, op_facts):
                         findings.append(self._finding(rule, clause, op, op_facts, migration))
         if any(s.directives for s in suppressions.values()):
             findings = [f for f in findings if not _silenced(f, suppressions)]
