@@ -32,7 +32,7 @@ class Engine:
     # folders whose database is checked in part, already said so in this run (once per folder)
     partial_folders: set[str] = field(default_factory=set)
     # (kind, dialect) -> the clauses of by_kind[kind] whose rules run on that database
-    _candidates: dict[tuple[str, str], list[tuple[Rule, Clause]]] = field(default_factory=dict)
+    _candidates: dict[tuple[str, str], list[tuple[Rule, Clause]]] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def create(cls, config: Config) -> Engine:
