@@ -35,5 +35,6 @@ def test_dropped_indexes_leave_the_foreign_key_check(tmp_path: Path) -> None:
     result = run_in_process("check", "db/migrations", "--format", "json", "--fail-on", "never", "--no-cache",
                             cwd=tmp_path)
     assert result.code == 0, result.err
-    found = [f["path"].rsplit("/", 1)[-1] for f in result.json()["findings"] if f["rule"] == "foreign-key-without-index"]
+    found = [f["path"].rsplit("/", 1)[-1] for f in result.json()["findings"]
+             if f["rule"] == "foreign-key-without-index"]
     assert found == ["000002_m.up.sql", "000006_m.up.sql"]
