@@ -77,19 +77,31 @@ class SchemaState:
         if handler is not None:
             handler(self, op)
 
+    def apply_indexes(self, op: ir.Operation) -> None:
+        """What apply() does to the indexes only (the engine's view of the indexes a migration adds)."""
+        handler = _APPLY_INDEXES.get(type(op))
+        if handler is not None:
+            handler(self, op)
+
     def _create_table(self, op: ir.CreateTable) -> None:
-        table = norm(op.table)
-        self.columns[table] = {norm(c.name): c.type for c in op.columns}
-        for col in op.columns:
-            if col.primary_key or col.unique or col.indexed:
-                self.indexes.append((table, (norm(col.name),)))
+        self.columns[norm(op.table)] = {norm(c.name): c.type for c in op.columns}
+        self._column_indexes(op.table, op.columns)
         for constraint in op.constraints:
             self.apply(constraint)
 
+    def _create_table_indexes(self, op: ir.CreateTable) -> None:
+        self._column_indexes(op.table, op.columns)
+        for constraint in op.constraints:
+            self.apply_indexes(constraint)
+
+    def _column_indexes(self, table: str, columns: list[ir.ColumnDef]) -> None:
+        for col in columns:
+            if col.primary_key or col.unique or col.indexed:
+                self.indexes.append((norm(table), (norm(col.name),)))
+
     def _add_column(self, op: ir.AddColumn) -> None:
         self.columns.setdefault(norm(op.table), {})[norm(op.column.name)] = op.column.type
-        if op.column.primary_key or op.column.unique or op.column.indexed:
-            self.indexes.append((norm(op.table), (norm(op.column.name),)))
+        self._column_indexes(op.table, [op.column])
 
     def _alter_column_type(self, op: ir.AlterColumnType) -> None:
         if op.new_type is None:
@@ -143,9 +155,16 @@ class SchemaState:
 
     def _drop_index(self, op: ir.DropIndex | ir.DropConstraint) -> None:
         entry = self.index_named.pop(norm(op.name), None)
-        if entry is not None and entry in self.indexes:
+        if entry is None:
+            return
+        table, columns = entry
+        # the per-table lookup, caught up, loses the same (first) entry as the list: rebuilding it from the whole
+        # history after every drop made a long one quadratic
+        on_table = self._indexes_on(table)
+        if columns in on_table:
             self.indexes.remove(entry)
-            self._by_table, self._indexed = {}, 0
+            on_table.remove(columns)
+            self._indexed = len(self.indexes)
 
     def _apply_nullability(self, op: ir.Operation) -> None:
         change = _NULLABILITY.get(type(op))
@@ -233,6 +252,13 @@ _APPLY: dict[type, Any] = {
 }
 
 
+_APPLY_INDEXES: dict[type, Any] = {
+    ir.CreateTable: SchemaState._create_table_indexes, ir.AddColumn: lambda state, op: state._column_indexes(
+        op.table, [op.column]),
+    **{kind: _APPLY[kind] for kind in (ir.CreateIndex, ir.AddConstraint, ir.DropIndex, ir.DropConstraint)},
+}
+
+
 # What each kind of operation changes in the columns known NOT NULL or known by type only.
 _NULLABILITY: dict[type, Any] = {
     ir.CreateTable: SchemaState._created_nullability, ir.DropTable: SchemaState._dropped_nullability,
@@ -241,6 +267,10 @@ _NULLABILITY: dict[type, Any] = {
     ir.AddConstraint: SchemaState._key_not_null, ir.RenameColumn: SchemaState._renamed_column_nullability,
     ir.RenameTable: SchemaState._renamed_table_nullability,
 }
+
+
+# The operations apply() changes columns, their types or their nullability with (the others: indexes only, or nothing).
+COLUMN_CHANGES = frozenset(_NULLABILITY) | frozenset(_APPLY) - {ir.CreateIndex, ir.DropIndex, ir.DropConstraint}
 
 
 def runs_elsewhere(op: ir.Operation, dialect: str) -> bool:

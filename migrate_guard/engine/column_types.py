@@ -54,14 +54,17 @@ _TYPE_FACTS = {
 }
 
 
+_FACT_OF_TYPE = {name: fact for fact, names in _TYPE_FACTS.items() for name in names}
+
+
 def column_type_facts(op: ir.CreateTable | ir.AddColumn) -> dict[str, str | None]:
     columns = op.columns if isinstance(op, ir.CreateTable) else [op.column]
-    facts: dict[str, str | None] = {}
-    for fact, names in _TYPE_FACTS.items():
-        found = [c.name for c in columns if c.type is not None and c.type.name in names
-                 and not (fact == "int_columns" and c.references is not None)]
-        facts[fact] = ", ".join(found) if found else None
-    return facts
+    found: dict[str, list[str]] = {}
+    for c in columns:
+        fact = _FACT_OF_TYPE.get(c.type.name) if c.type is not None else None
+        if fact is not None and not (fact == "int_columns" and c.references is not None):
+            found.setdefault(fact, []).append(c.name)
+    return {fact: ", ".join(found[fact]) if fact in found else None for fact in _TYPE_FACTS}
 
 
 

@@ -16,6 +16,8 @@ def swapped_operations(ops: list[ir.Operation]) -> set[int]:
     (`ALTER TABLE t RENAME TO tmp; CREATE TABLE t ..; INSERT INTO t SELECT .. FROM tmp; DROP TABLE tmp`)."""
     swapped: set[int] = set()
     renames = [(j, key) for j, o in enumerate(ops) if (key := _rename_key(o)) is not None]
+    if not renames:
+        return swapped
     for i, op in enumerate(ops):
         dropped = _drop_key(op)
         if dropped is None:
@@ -98,17 +100,19 @@ def _copies(ops: list[ir.Operation], owner: _Owner, target: str, source: str) ->
 def copied_into(ops: list[ir.Operation], table: str, column: str) -> str | None:
     """The table an earlier statement copies the column's values into (`INSERT INTO t2 (..) SELECT .. c .. FROM t`),
     or None."""
+    inserts = [op for op in ops if isinstance(op, ir.Raw) and op.keyword == "INSERT" and op.source]
+    if not inserts:  # most migrations: no pattern to compile (two per dropped column, too many for re's cache)
+        return None
     import re
 
     table_name = re.escape(norm(table).split(".")[-1])
     pattern = re.compile(r"\binsert\s+into\s+(?:[\w\"`]+\.)?[\"`]?([\w$]+)[\"`]?.*?\bselect\b(.*?)\bfrom\s+"
                          r"(?:[\w\"`]+\.)?[\"`]?" + table_name + r"\b", re.IGNORECASE | re.DOTALL)
     wanted = re.compile(r"(?<![\w$])[\"`]?" + re.escape(norm(column)) + r"[\"`]?(?![\w$])", re.IGNORECASE)
-    for op in ops:
-        if isinstance(op, ir.Raw) and op.keyword == "INSERT" and op.source:
-            found = pattern.search(op.source)
-            if found and wanted.search(found.group(2)) and found.group(1).lower() != norm(table).split(".")[-1]:
-                return found.group(1)
+    for op in inserts:
+        found = pattern.search(op.source)
+        if found and wanted.search(found.group(2)) and found.group(1).lower() != norm(table).split(".")[-1]:
+            return found.group(1)
     return None
 
 

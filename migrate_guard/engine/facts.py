@@ -22,13 +22,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .. import ir
 from ..model import Migration
-from ..schema import SchemaState, norm, runs_elsewhere
+from ..schema import COLUMN_CHANGES, SchemaState, norm, runs_elsewhere
 from .column_types import column_type_facts, type_change_safe, type_unchanged
 from .effects import (copied_into, data_loss, index_drops_before_table_drop, readds_with_copy, swapped_operations,
                       up_effect)
@@ -103,27 +103,42 @@ class MigrationFacts:
     def per_operation(self, ops: list[ir.Operation]) -> Iterator[tuple[ir.Operation, dict[str, Any]]]:
         """Each operation (nested ones too) with its facts, in order. `ops` is one direction's operations."""
         walk = _Walk.start(self, ops)
-        base = {"dialect": self.dialect, "postgres_version": self.postgres_version, "orm": self.migration.orm,
-                "transactional": self.migration.transactional}
+        locks, created = walk.locks, walk.created
+        version, orm, transactional = self.postgres_version, self.migration.orm, self.migration.transactional
         for op in ops:
             walk.dialect = op.dialect or self.dialect  # a statement in a dialect branch runs on that database
             open_before = walk.in_transaction
-            walk.enter(op)
-            for part in expand(op):
+            if isinstance(op, ir.Transaction):
+                walk.enter(op)
+            for part in _expanded(op):
                 table = getattr(part, "table", None)
-                facts: dict[str, Any] = dict(base)
-                facts["dialect"] = walk.dialect
-                facts["table_is_new"] = norm(table) in walk.created if isinstance(table, str) else False
-                _add_facts(facts, _FACTS_BEFORE_LOCKS, walk, part)
-                facts["in_transaction"] = walk.in_transaction
-                facts["from_sql"] = part is op and from_sql(part)  # a CREATE TABLE's constraints are not statements
-                facts.update(walk.locks.facts(part, part is op, facts["table_is_new"], open_before))
-                if isinstance(part, (ir.CreateTable, ir.AddColumn)):
-                    facts.update(column_type_facts(part))
-                _add_facts(facts, _FACTS_AFTER_LOCKS, walk, part)
+                table_is_new = norm(table) in created if isinstance(table, str) else False
+                facts: dict[str, Any] = {
+                    "dialect": walk.dialect, "postgres_version": version, "orm": orm, "transactional": transactional,
+                    "table_is_new": table_is_new, "in_transaction": walk.in_transaction,
+                    "from_sql": part is op and from_sql(part),  # a CREATE TABLE's constraints are not statements
+                }
+                mode = locks.add_facts(facts, part, part is op, table_is_new, open_before)
+                for name, fact in _facts_of(type(part)):
+                    value = fact(walk, part)
+                    if name is None:
+                        facts.update(value)
+                    elif value is not _ABSENT:
+                        facts[name] = value
                 yield part, facts
-                walk.locks.after(part, walk.in_transaction, facts["table_is_new"])
+                locks.after(part, mode, walk.in_transaction, table_is_new)
                 walk.leave(part, op)
+
+
+# what leave() notes: the indexes and constraints dropped, the tables created, the columns changed
+_LEFT_BEHIND = COLUMN_CHANGES | {ir.DropIndex, ir.DropConstraint}
+
+
+def _expanded(op: ir.Operation) -> Iterable[ir.Operation]:
+    return expand(op) if type(op) in _NESTING else (op,)
+
+
+_NESTING = frozenset({ir.CreateTable, ir.AddColumn})  # the operations expand() may find others in
 
 
 @dataclass
@@ -157,22 +172,23 @@ class _Walk:
         # whole schema per migration made a long history quadratic (see bench/profile_case.py).
         added = SchemaState()
         for op in ops:
-            for part in expand(op):
-                added.apply(part)
+            for part in _expanded(op):
+                added.apply_indexes(part)
         migration = facts.migration
         created: set[str] = set(facts.state.initial_tables) if migration.initial else set()
         return cls(facts, ops, added, swapped_operations(ops), index_drops_before_table_drop(ops, added, facts.state),
                    LockTracker(ops, migration.transactional), created, migration.transactional)
 
-    def enter(self, op: ir.Operation) -> None:
-        if isinstance(op, ir.Transaction):
-            if op.by_tool:  # e.g. Alembic autocommit_block(): the tool commits, then reopens
-                self.in_transaction = op.action == "begin"
-            else:
-                self.in_transaction = op.action == "begin" or (self.facts.migration.transactional
-                                                               and op.action != "begin")
+    def enter(self, op: ir.Transaction) -> None:
+        if op.by_tool:  # e.g. Alembic autocommit_block(): the tool commits, then reopens
+            self.in_transaction = op.action == "begin"
+        else:
+            self.in_transaction = op.action == "begin" or (self.facts.migration.transactional
+                                                           and op.action != "begin")
 
     def leave(self, part: ir.Operation, op: ir.Operation) -> None:
+        if type(part) not in _LEFT_BEHIND:
+            return
         if isinstance(part, (ir.DropIndex, ir.DropConstraint)):
             self.dropped.add((self.dialect, norm(part.name)))
         if runs_elsewhere(op, self.facts.dialect):
@@ -181,7 +197,7 @@ class _Walk:
             self.created.add(norm(part.table))
         elif isinstance(part, ir.RenameTable) and norm(part.table) in self.created:
             self.created.add(norm(part.new_name))
-        if part is not op:
+        if part is not op or type(op) not in COLUMN_CHANGES:
             return
         if isinstance(op, (ir.RenameColumn, ir.DropColumn)):  # gone from its name: what type it had there
             kind = self.view(op.table).column_type(op.table, op.column)
@@ -213,18 +229,19 @@ _ABSENT = object()
 _Fact = Callable[[_Walk, Any], Any]
 
 
-def _add_facts(facts: dict[str, Any], table: list[tuple[Any, str, _Fact]], walk: _Walk, part: ir.Operation) -> None:
-    key = (id(table), type(part))
-    facts_of_kind = _OF_KIND.get(key)
-    if facts_of_kind is None:
-        facts_of_kind = _OF_KIND[key] = [(name, fact) for kinds, name, fact in table if isinstance(part, kinds)]
-    for name, fact in facts_of_kind:
-        value = fact(walk, part)
-        if value is not _ABSENT:
-            facts[name] = value
+def _facts_of(kind: type) -> list[tuple[str | None, _Fact]]:
+    """The facts of an operation class besides the ones every operation has, in the order they are added."""
+    found = _OF_KIND.get(kind)
+    if found is None:
+        found = _OF_KIND[kind] = [(name, fact) for kinds, name, fact in _FACTS if issubclass(kind, kinds)]
+    return found
 
 
-_OF_KIND: dict[tuple[int, type], list[tuple[str, _Fact]]] = {}  # (table, operation class) -> its facts, in order
+_OF_KIND: dict[type, list[tuple[str | None, _Fact]]] = {}  # operation class -> its facts
+
+
+def _column_type_facts(walk: _Walk, part: ir.CreateTable | ir.AddColumn) -> dict[str, str | None]:
+    return column_type_facts(part)
 
 
 def _swapped(walk: _Walk, part: ir.Operation) -> bool:
@@ -345,8 +362,8 @@ def _becomes_not_null(walk: _Walk, part: ir.SetNotNull) -> bool:
     return was_nullable is True if part.restated else was_nullable is not False
 
 
-# (the operations a fact is about, its name, its function), in the order the facts are added
-_FACTS_BEFORE_LOCKS: list[tuple[Any, str, _Fact]] = [
+# (the operations a fact is about, its name, its function); the name None: a function of several facts (a dict)
+_FACTS: list[tuple[Any, str | None, _Fact]] = [
     ((ir.DropTable, ir.RenameTable), "table_rebuilt", _swapped),
     ((ir.DropColumn, ir.RenameColumn), "column_swapped", _swapped),
     (ir.DropIndex, "table_dropped_later", _table_dropped_later),
@@ -354,8 +371,7 @@ _FACTS_BEFORE_LOCKS: list[tuple[Any, str, _Fact]] = [
     (ir.MigrationInfo, "forward_loss", _down_loss),
     (ir.RunCode, "forward_loss", _reverse_noop_loss),
     (ir.RunCode, "operation", _code_operation),
-]
-_FACTS_AFTER_LOCKS: list[tuple[Any, str, _Fact]] = [
+    ((ir.CreateTable, ir.AddColumn), None, _column_type_facts),
     (ir.AddColumn, "default_is_expression", _default_is_expression),
     (ir.AddColumn, "replaced_type", _replaced_type),
     (ir.RenameColumn, "replaced_type", _replaced_type),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ir
@@ -13,6 +12,7 @@ from ..dialects import DISPLAY_NAMES, PARTIAL, PARTIAL_RULES
 from ..model import Finding, Migration
 from .facts import MigrationFacts, SchemaState
 from .matcher import matches
+from .messages import Namespace, fill, message
 from .rules import Clause, Rule, load_rules
 from .suppress import FileSuppressions, parse_suppressions
 
@@ -31,6 +31,8 @@ class Engine:
     by_kind: dict[str, list[tuple[Rule, Clause]]]
     # folders whose database is checked in part, already said so in this run (once per folder)
     partial_folders: set[str] = field(default_factory=set)
+    # (kind, dialect) -> the clauses of by_kind[kind] whose rules run on that database
+    _candidates: dict[tuple[str, str], list[tuple[Rule, Clause]]] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def create(cls, config: Config) -> Engine:
@@ -43,6 +45,17 @@ class Engine:
                 for kind in clause.kinds:
                     by_kind.setdefault(kind, []).append((rule, clause))
         return cls(config=config, rules=rules, by_kind=by_kind)
+
+    def candidates(self, kind: str, dialect: str) -> list[tuple[Rule, Clause]]:
+        key = (kind, dialect)
+        found = self._candidates.get(key)
+        if found is None:
+            partial = dialect in PARTIAL
+            found = self._candidates[key] = [
+                entry for entry in self.by_kind.get(kind, ())
+                if (not entry[0].dialects or dialect in entry[0].dialects)
+                and not (partial and entry[0].id not in PARTIAL_RULES)]
+        return found
 
     @staticmethod
     def _enabled(config: Config, rule: Rule) -> bool:
@@ -83,15 +96,11 @@ class Engine:
             if direction == "up":
                 ops.insert(0, info)
             for op, op_facts in facts.per_operation(ops):
-                partial = op_facts["dialect"] in PARTIAL
-                for rule, clause in self.by_kind.get(op.kind, ()):
-                    if rule.dialects and op_facts["dialect"] not in rule.dialects:
-                        continue
-                    if partial and rule.id not in PARTIAL_RULES:
-                        continue
+                for rule, clause in self.candidates(op.kind, op_facts["dialect"]):
                     if matches(clause.when, op, op_facts):
                         findings.append(self._finding(rule, clause, op, op_facts, migration))
-        findings = [f for f in findings if not _silenced(f, suppressions)]
+        if any(s.directives for s in suppressions.values()):
+            findings = [f for f in findings if not _silenced(f, suppressions)]
         findings.extend(self._suppression_problems(migration, suppressions))
         if dialect in PARTIAL:
             findings.extend(self._partly_checked(migration, dialect))
@@ -116,13 +125,10 @@ class Engine:
 
     def _finding(self, rule: Rule, clause: Clause, op: ir.Operation, facts: dict[str, Any],
                  migration: Migration) -> Finding:
-        namespace = _namespace(op, facts)
-        message = _format(clause.message, namespace)
-        if migration.orm in _JS_ORMS and "__" in message:
-            message = _TEMPLATE_HOLE.sub(r"${\1}", message)
+        namespace = Namespace(op, facts)
         return Finding(rule=rule.id, severity=self.severity(rule, clause),  # type: ignore[arg-type]
-                       location=op.location, message=message,
-                       hint=_format(clause.hint_for(migration.orm), namespace), orm=migration.orm, migration=migration.id)
+                       location=op.location, message=message(clause.message, namespace, migration.orm),
+                       hint=fill(clause.hint_for(migration.orm), namespace), orm=migration.orm, migration=migration.id)
 
     def _suppression_problems(self, migration: Migration,
                               suppressions: dict[str, FileSuppressions]) -> list[Finding]:
@@ -154,52 +160,3 @@ def _silenced(finding: Finding, suppressions: dict[str, FileSuppressions]) -> bo
     file_suppressions = suppressions.get(finding.location.path)
     return file_suppressions is not None and file_suppressions.silences(
         finding.rule, finding.location.line, finding.location.end_line)
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # operation class -> its field names
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
-    return names
-
-
-def _namespace(op: ir.Operation, facts: dict[str, Any]) -> dict[str, Any]:
-    namespace: dict[str, Any] = {"kind": op.kind, "statement": op.source.strip().splitlines()[0] if op.source else ""}
-    for name in _field_names(type(op)):
-        value = getattr(op, name)
-        if is_dataclass(value) and hasattr(value, "name"):
-            namespace[name + "_def"] = value
-            value = value.name
-        elif isinstance(value, tuple):
-            value = ", ".join(map(str, value))
-        namespace[name] = "" if value is None else value
-    if isinstance(op, ir.AddColumn):
-        namespace["column_type"] = str(op.column.type) if op.column.type else "?"
-        namespace["default"] = op.column.default.text if op.column.default else ""
-    if isinstance(op, ir.Truncate):
-        namespace["table"] = op.table
-    if isinstance(op, ir.DropIndex) and not op.table:  # DROP INDEX x of an index no migration here created
-        namespace["table"] = "the index's table"
-    namespace.update({k: v for k, v in facts.items() if v is not None})
-    return namespace
-
-
-class _Lenient(dict):  # type: ignore[type-arg]
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-# A JS template's run-time part in a name (`${tablePrefix}workflow`) is read as the identifier __tablePrefix__ so the
-# SQL parses; the message shows it as written.
-_JS_ORMS = frozenset({"typeorm", "knex", "sequelize", "db-migrate"})
-_TEMPLATE_HOLE = re.compile(r"(?<![\w$])__([A-Za-z_$][\w$]*?)__")
-
-
-def _format(template: str, namespace: dict[str, Any]) -> str:
-    try:
-        return template.format_map(_Lenient(namespace)).strip()
-    except (AttributeError, IndexError, ValueError, KeyError):
-        return template.strip()

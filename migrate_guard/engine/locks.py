@@ -26,27 +26,40 @@ _BLOCKING = (ACCESS_EXCLUSIVE, "SHARE ROW EXCLUSIVE")
 _ALTER_TABLE = (ir.AddColumn, ir.DropColumn, ir.AlterColumnType, ir.SetNotNull, ir.DropNotNull, ir.SetDefault,
                 ir.DropConstraint, ir.RenameColumn, ir.RenameTable, ir.DropTable, ir.Truncate)
 _MAX_IDENTIFIER_BYTES = 63
+_FACTS_OF_THEIR_OWN = frozenset({ir.Delete, ir.Update, ir.Transaction, ir.AddEnumValue})
 
 
 def lock_mode(op: ir.Operation) -> str | None:
     """The lock a statement takes on its table (Postgres)."""
-    if isinstance(op, _ALTER_TABLE):
-        return ACCESS_EXCLUSIVE
-    if isinstance(op, ir.AddConstraint):
-        return "SHARE ROW EXCLUSIVE" if op.constraint_type == "foreign_key" else ACCESS_EXCLUSIVE
-    if isinstance(op, ir.ValidateConstraint):
-        return "SHARE UPDATE EXCLUSIVE"
-    if isinstance(op, ir.CreateIndex):
+    mode = _LOCK_MODES.get(type(op))
+    return mode if mode is None or isinstance(mode, str) else mode(op)
+
+
+def _constraint_lock(op: ir.AddConstraint) -> str:
+    return "SHARE ROW EXCLUSIVE" if op.constraint_type == "foreign_key" else ACCESS_EXCLUSIVE
+
+
+def _index_lock(op: ir.CreateIndex) -> str:
+    return "SHARE UPDATE EXCLUSIVE" if op.concurrent else "SHARE"
+
+
+def _drop_index_lock(op: ir.DropIndex) -> str:
+    return "SHARE UPDATE EXCLUSIVE" if op.concurrent else ACCESS_EXCLUSIVE
+
+
+def _rewrite_lock(op: ir.RewriteTable) -> str:
+    if op.command == "REINDEX":
         return "SHARE UPDATE EXCLUSIVE" if op.concurrent else "SHARE"
-    if isinstance(op, ir.DropIndex):
-        return "SHARE UPDATE EXCLUSIVE" if op.concurrent else ACCESS_EXCLUSIVE
-    if isinstance(op, ir.RewriteTable):
-        if op.command == "REINDEX":
-            return "SHARE UPDATE EXCLUSIVE" if op.concurrent else "SHARE"
-        return ACCESS_EXCLUSIVE
-    if isinstance(op, (ir.Delete, ir.Update)):
-        return "ROW EXCLUSIVE"
-    return None
+    return ACCESS_EXCLUSIVE
+
+
+# operation class -> its lock, or a function of the operation (the IR's classes are all direct subclasses of
+# Operation, so a lookup by class is the isinstance test, once per statement instead of a dozen)
+_LOCK_MODES: dict[type, Any] = {
+    **dict.fromkeys(_ALTER_TABLE, ACCESS_EXCLUSIVE), ir.AddConstraint: _constraint_lock,
+    ir.ValidateConstraint: "SHARE UPDATE EXCLUSIVE", ir.CreateIndex: _index_lock, ir.DropIndex: _drop_index_lock,
+    ir.RewriteTable: _rewrite_lock, ir.Delete: "ROW EXCLUSIVE", ir.Update: "ROW EXCLUSIVE",
+}
 
 
 def _tables(op: ir.Operation) -> tuple[str, ...]:
@@ -67,28 +80,34 @@ class LockTracker:
         self.left_open = _begins_left_open(ops, transactional)
         self.enum_used = _enum_values_used_later(ops)
 
-    def facts(self, part: ir.Operation, is_statement: bool, table_is_new: bool, open_before: bool) -> dict[str, Any]:
+    def add_facts(self, facts: dict[str, Any], part: ir.Operation, is_statement: bool, table_is_new: bool,
+                  open_before: bool) -> str | None:
+        """Adds the lock facts of `part` to `facts`; returns its lock mode (for after())."""
         mode = lock_mode(part)
-        facts: dict[str, Any] = {"lock_mode": mode, "lock_timeout_set": self.timeout_set}
-        strong = mode in _BLOCKING and not table_is_new
-        facts["first_unguarded_lock"] = strong and not self.timeout_set and self.guard_needed and is_statement
-        if facts["first_unguarded_lock"]:
+        facts["lock_mode"] = mode
+        facts["lock_timeout_set"] = self.timeout_set
+        first = (mode in _BLOCKING and not table_is_new and not self.timeout_set and self.guard_needed
+                 and is_statement)
+        facts["first_unguarded_lock"] = first
+        if first:
             self.guard_needed = False
-        if isinstance(part, (ir.Delete, ir.Update)):
-            facts["table_locked_in_transaction"] = norm(part.table) in self.locked
-        if isinstance(part, ir.Transaction) and not part.by_tool:
-            facts["transaction_state"] = _transaction_state(part, open_before, id(part) in self.left_open)
-        if isinstance(part, ir.AddEnumValue):
-            facts["enum_value_used_later"] = id(part) in self.enum_used
+        if type(part) in _FACTS_OF_THEIR_OWN:
+            if isinstance(part, (ir.Delete, ir.Update)):
+                facts["table_locked_in_transaction"] = norm(part.table) in self.locked
+            elif isinstance(part, ir.Transaction) and not part.by_tool:
+                facts["transaction_state"] = _transaction_state(part, open_before, id(part) in self.left_open)
+            elif isinstance(part, ir.AddEnumValue):
+                facts["enum_value_used_later"] = id(part) in self.enum_used
         facts["long_identifier"] = long_identifier(part)
-        return facts
+        return mode
 
-    def after(self, part: ir.Operation, in_transaction: bool, table_is_new: bool) -> None:
+    def after(self, part: ir.Operation, mode: str | None, in_transaction: bool, table_is_new: bool) -> None:
+        """`mode`: lock_mode(part)."""
         if isinstance(part, ir.Setting) and part.name == "lock_timeout":
             self.timeout_set = part.value.strip().strip("'\"") not in ("0", "", "0ms", "0s")
         if isinstance(part, ir.Transaction):
             self.locked.clear()
-        elif in_transaction and lock_mode(part) in _BLOCKING and not table_is_new:
+        elif in_transaction and mode in _BLOCKING and not table_is_new:
             self.locked.update(norm(t) for t in _tables(part))
 
 
@@ -129,19 +148,25 @@ def _enum_values_used_later(ops: list[ir.Operation]) -> set[int]:
 
 def long_identifier(op: ir.Operation) -> str | None:
     """The first name this statement creates that Postgres would truncate to 63 bytes."""
-    names: list[str | None] = []
-    if isinstance(op, ir.CreateTable):
-        names = [op.table.rsplit(".", 1)[-1], *(c.name for c in op.columns)]
-    elif isinstance(op, ir.AddColumn):
-        names = [op.column.name]
-    elif isinstance(op, (ir.CreateIndex, ir.AddConstraint)):
-        names = [op.name]
-    elif isinstance(op, (ir.RenameTable, ir.RenameColumn)):
-        names = [op.new_name.rsplit(".", 1)[-1] if isinstance(op, ir.RenameTable) else op.new_name]
-    for name in names:
+    names_of = _NAMES_CREATED.get(type(op))
+    if names_of is None:
+        return None
+    for name in names_of(op):
         if name and len(name.strip('"`').encode("utf-8")) > _MAX_IDENTIFIER_BYTES and not _built_at_run_time(name):
             return name.strip('"`')
     return None
+
+
+def _table_names(op: ir.CreateTable) -> list[str | None]:
+    return [op.table.rsplit(".", 1)[-1], *(c.name for c in op.columns)]
+
+
+# operation class -> the names it creates
+_NAMES_CREATED: dict[type, Any] = {
+    ir.CreateTable: _table_names, ir.AddColumn: lambda op: (op.column.name,),
+    ir.CreateIndex: lambda op: (op.name,), ir.AddConstraint: lambda op: (op.name,),
+    ir.RenameTable: lambda op: (op.new_name.rsplit(".", 1)[-1],), ir.RenameColumn: lambda op: (op.new_name,),
+}
 
 
 # What an extractor writes for a part of a name it cannot know: `__tableName__` (JS), `{prefix}` (a Python f-string)

@@ -22,7 +22,7 @@ from ..dialects import DATABASES
 from .facts import FACTS
 
 OPERATORS = frozenset({"in", "not_in", "not", "lt", "le", "gt", "ge", "is_null"})
-# names the engine puts into a message's namespace besides facts and fields (judge._namespace)
+# names the engine puts into a message's namespace besides facts and fields (messages.Namespace)
 _ENGINE_NAMES = frozenset({"kind", "statement", "column_type", "default"})
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_.]*)\}(?!\})")
 
