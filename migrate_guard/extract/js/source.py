@@ -112,3 +112,19 @@ def syntax_errors(root: Node) -> list[Node]:
         elif current.has_error:
             stack.extend(reversed(current.children))
     return found
+
+
+def deeper_than(root: Node, limit: int) -> bool:
+    """Whether the tree nests more than `limit` levels deep (a cursor's walk: no recursion)."""
+    cursor = root.walk()
+    depth = 0
+    while True:
+        if cursor.goto_first_child():
+            depth += 1
+            if depth > limit:
+                return True
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return False
+            depth -= 1
