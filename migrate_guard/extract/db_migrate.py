@@ -77,6 +77,16 @@ def dialect_of(path: Path) -> str | None:
 
 
 def extract(unit: MigrationUnit) -> Migration:
+    return _extract(unit, downs=True)
+
+
+def extract_up(unit: MigrationUnit) -> Migration:
+    """extract() without the down's operations where nothing uses them, for a run that reads none (no cache to keep
+    them for a later run, lint_down off: pipeline/pool.py); its down state and location are still read."""
+    return _extract(unit, downs=False)
+
+
+def _extract(unit: MigrationUnit, downs: bool) -> Migration:
     from .js.migration import extract_js
 
     files = unit.files if any(f.suffix.lower() in _JS for f in unit.files) else _with_siblings(unit.files)
@@ -91,7 +101,9 @@ def extract(unit: MigrationUnit) -> Migration:
     def interpret(context: Any, entry: Any) -> None:
         _interpret(context, entry, sql_files, read)
 
-    migration = extract_js(js_unit, ORM, interpret, transactional=lambda source: True)
+    # the down's reading reads its SQL file, which is then one of the migration's sources
+    migration = extract_js(js_unit, ORM, interpret, transactional=lambda source: True,
+                           down_needed=lambda up: "down" in sql_files, downs=downs)
     migration.sources.update(read)
     return migration
 

@@ -112,11 +112,21 @@ def dialect_of(path: Path) -> str | None:
 
 
 def extract(unit: MigrationUnit) -> Migration:
+    return _extract(unit, downs=True)
+
+
+def extract_up(unit: MigrationUnit) -> Migration:
+    """extract() without the down's operations where nothing uses them, for a run that reads none (no cache to keep
+    them for a later run, lint_down off: pipeline/pool.py); its down state and location are still read."""
+    return _extract(unit, downs=False)
+
+
+def _extract(unit: MigrationUnit, downs: bool) -> Migration:
     from .js.migration import extract_js
 
-    from .js.restated import old_definitions_from_down
+    from .js.restated import down_changes_up, old_definitions_from_down
 
-    migration = extract_js(unit, ORM, _interpret, _transactional)
+    migration = extract_js(unit, ORM, _interpret, _transactional, down_changes_up, downs=downs)
     old_definitions_from_down(migration)
     if migration.down == "missing" and any(op.kind != "parse_error" for op in migration.operations) and \
             _helper_built(migration):

@@ -69,6 +69,14 @@ def extract(unit: MigrationUnit) -> Migration:
     return extract_js(unit, ORM, _interpret, _transactional)
 
 
+def extract_up(unit: MigrationUnit) -> Migration:
+    """extract() without the down's operations where nothing uses them, for a run that reads none (no cache to keep
+    them for a later run, lint_down off: pipeline/pool.py); its down state and location are still read."""
+    from .js.migration import extract_js
+
+    return extract_js(unit, ORM, _interpret, _transactional, downs=False)
+
+
 def _transactional(source: Any) -> bool:
     # migrationsTransactionMode "all" (the default) wraps migrations in a transaction unless the class opts out.
     return not re.search(r"\btransaction\s*[:=]\s*false\b", source.text)

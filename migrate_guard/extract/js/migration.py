@@ -11,12 +11,12 @@ from typing import Any
 from tree_sitter import Node
 
 from ... import ir
-from ...dialects import dialect_word
+from ...dialects import PARTIAL, dialect_word
 from ...location import line_starts as _line_starts
 from ...model import Migration
 from ..base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
 from ..sql import Origin, extract_sql
-from .source import Source, syntax_errors
+from .source import Source, deeper_than, syntax_errors
 from .structure import Chain, Entry, Link, down_state, find_entries
 from .evaluator import Evaluator
 from .values import JsString
@@ -196,8 +196,27 @@ def _relocate(op: ir.Operation, value: JsString, starts: list[int]) -> None:
 Interpreter = Callable[[Context, Entry | None], None]
 
 
+# Reading a tree recurses about once per level (a down of 400 nested calls, 800 levels, still read): well under the
+# limit of 1,000 Python frames up to this depth, with room for the method bodies and helpers reading follows.
+_SAFE_DEPTH = 96
+
+
+def _down_used(unit: MigrationUnit, source: Source, entries: dict[str, Entry], up: list[ir.Operation],
+               down_needed: Callable[[list[ir.Operation]], bool]) -> bool:
+    """Whether the down's reading can change the findings of a run that reads no down operations: a partly checked
+    database's note counts the statements it could not read in either direction; without an up, a down's reading
+    may give the up's operations (a knex-migrator helper's export); a down whose reading could overflow the stack
+    is a `parse-error` of the file, whichever direction it is in."""
+    return unit.dialect in PARTIAL or "up" not in entries or down_needed(up) or deeper_than(source.root, _SAFE_DEPTH)
+
+
 def extract_js(unit: MigrationUnit, orm: str, interpret: Interpreter,
-               transactional: Callable[[Source], bool] = lambda source: False) -> Migration:
+               transactional: Callable[[Source], bool] = lambda source: False,
+               down_needed: Callable[[list[ir.Operation]], bool] = lambda up: False, downs: bool = True) -> Migration:
+    """Without `downs` (a run that reads no down operations: the formats' extract_up), the down is read only where
+    its reading can change the findings (_down_used). `down_needed`: whether the tool uses what its reading of the
+    down gives besides the down's operations, given the up's (the old column definitions knex and Sequelize
+    restate, the down SQL file db-migrate reads)."""
     path: Path = unit.files[0]
     shown = display_path(path)
     try:
@@ -224,7 +243,8 @@ def extract_js(unit: MigrationUnit, orm: str, interpret: Interpreter,
             for direction in ("up", "down"):
                 context = Context(unit, source, evaluator, direction)  # type: ignore[arg-type]
                 entry = entries.get(direction)
-                if entry is not None:
+                if entry is not None and (direction == "up" or downs
+                                         or _down_used(unit, source, entries, operations, down_needed)):
                     interpret(context, entry)
                     operations.extend(context.readable_ops())
         else:

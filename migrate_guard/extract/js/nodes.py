@@ -35,6 +35,7 @@ class NodeIndex:
             by_kind.setdefault(node.type, []).append(node)
         self._nodes = by_kind
         self._starts = {kind: [n.start_byte for n in nodes] for kind, nodes in by_kind.items()}
+        self._ends = {kind: [n.end_byte for n in nodes] for kind, nodes in by_kind.items()}
 
     def of_kind(self, kind: str) -> list[Node]:
         return self._nodes.get(kind, [])
@@ -47,10 +48,10 @@ class NodeIndex:
             starts = self._starts.get(kind)
             if not starts:
                 continue
-            nodes = self._nodes[kind]
+            nodes, ends = self._nodes[kind], self._ends[kind]
             low = bisect_left(starts, start)
             high = bisect_left(starts, end if end > start else start + 1, low)
-            found.extend(n for n in nodes[low:high] if n.end_byte <= end)
+            found.extend(nodes[i] for i in range(low, high) if ends[i] <= end)
         if mirrored:
             found.sort(key=lambda n: (-n.end_byte, n.start_byte))
         elif len(kinds) > 1:

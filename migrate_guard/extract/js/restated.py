@@ -30,3 +30,9 @@ def old_definitions_from_down(migration: Migration) -> None:
             op.old_type_in_down = down_types[key].new_type
         elif isinstance(op, ir.SetNotNull) and key in down_not_null and key in down_types:
             op.restated = True
+
+
+def down_changes_up(operations: list[ir.Operation]) -> bool:
+    """Whether old_definitions_from_down could change any of these (up) operations: only then is the down read for it."""
+    return any((isinstance(op, ir.AlterColumnType) and op.old_type is None) or isinstance(op, ir.SetNotNull)
+               for op in operations if op.direction == "up")

@@ -112,3 +112,25 @@ def syntax_errors(root: Node) -> list[Node]:
         elif current.has_error:
             stack.extend(reversed(current.children))
     return found
+
+
+def deeper_than(root: Node, limit: int) -> bool:
+    """Whether the tree nests more than `limit` levels deep: a cursor's walk (no recursion) that skips each subtree
+    with too few nodes to be that deep (a subtree of n nodes is at most n - 1 levels deep)."""
+    if root.descendant_count - 1 <= limit:
+        return False
+    cursor = root.walk()
+    depth = 0
+    descend = True
+    while True:
+        if descend and cursor.goto_first_child():
+            depth += 1
+        else:
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    return False
+                depth -= 1
+        if depth > limit:
+            return True
+        node = cursor.node
+        descend = node is None or depth + node.descendant_count - 1 > limit

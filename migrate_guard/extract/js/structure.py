@@ -279,11 +279,12 @@ def flatten(source: Source, top: Node) -> Chain:
     links: list[Link] = []
     current = top
     while True:
-        if current.type == "call_expression":
+        kind = current.type
+        if kind == "call_expression":
             callee = current.child_by_field_name("function")
-            args = arguments(current.child_by_field_name("arguments"))
             if callee is None:
                 break
+            args = arguments(current.child_by_field_name("arguments"))
             if callee.type == "member_expression":
                 prop = callee.child_by_field_name("property")
                 if prop is None:
@@ -293,14 +294,14 @@ def flatten(source: Source, top: Node) -> Chain:
             else:
                 links.append(Link(None, args, current, callee))
                 current = callee
-        elif current.type == "member_expression":
+        elif kind == "member_expression":
             prop = current.child_by_field_name("property")
             obj = current.child_by_field_name("object")
             if prop is None or obj is None:
                 break
             links.append(Link(source.text_of(prop), None, current, prop))
             current = obj
-        elif current.type in _WRAPPERS and current.named_children:
+        elif kind in _WRAPPERS and current.named_child_count:
             current = current.named_children[0]
         else:
             break
