@@ -388,6 +388,23 @@ def test_the_fast_path_validates_the_config(tmp_path: Path) -> None:
     one_line_error(run_bounded("check", "README.md", cwd=repo), "fail_onn")
     (repo / "pyproject.toml").write_text('[tool.black]\nline-length = 100\n')
     assert run_bounded("check", "README.md", cwd=repo).returncode == 0
+    for broken in ('[project]\ndependencies = ["migrate-guard"\n', 'tool = "migrate-guard"\n'):  # still errors
+        (repo / "pyproject.toml").write_text(broken)
+        assert run_bounded("check", "README.md", cwd=repo).returncode == 2
+
+
+def test_the_fast_path_passes_over_a_pyproject_that_names_migrate_guard_only_as_a_dependency(tmp_path: Path) -> None:
+    """Not our config (load_config looks further up, as here): the config module is never imported."""
+    repo = write_tree(tmp_path / "repo", {"README.md": "# hi\n", "pyproject.toml":
+                                          '[project]\nname = "shop"\n[project.optional-dependencies]\n'
+                                          'dev = ["migrate-guard>=1"]\n[tool.black]\nline-length = 100\n'})
+    code = ("import sys\nfrom migrate_guard.cli import main\ncode = main(['check', 'README.md'])\n"
+            "print(code, 'migrate_guard.config' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
+    assert result.stdout == "0 False\n", result.stderr
+    (repo / "pyproject.toml").write_text('[tool.migrate-guard]\nfail_on = "never"\n')
+    result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
+    assert result.stdout == "0 True\n", result.stderr
 
 
 BAD_CONFIGS: dict[str, tuple[dict[str, str | bytes], str]] = {

@@ -7,6 +7,7 @@ for argparse and the parsers would make every commit slower for nothing.
 from __future__ import annotations
 
 import os
+import sys
 
 _SUFFIXES = (".sql", ".py", ".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".prisma")
 
@@ -27,21 +28,39 @@ def nothing_to_check(argv: list[str]) -> bool:
 
 
 def _has_config(start: str) -> bool:
-    """Is there a config file load_config would read, above or in the current folder? Checked with os alone: most
-    repositories have none, and then the config module (and tomllib) are never imported."""
+    """Is there a config file load_config would read, above or in the current folder? Checked with os (and tomllib
+    for a pyproject.toml that names migrate-guard) alone: most repositories have none, and then the config module
+    (with dataclasses and inspect, three times the cost of Python's start-up) is never imported."""
     folder = start
     while True:
         if os.path.isfile(os.path.join(folder, ".migrate-guard.toml")):
             return True
         pyproject = os.path.join(folder, "pyproject.toml")
-        if os.path.isfile(pyproject):
-            try:  # the rule of config.mentions_us, without importing the config module
-                with open(pyproject, "rb") as handle:
-                    if b"migrate-guard" in handle.read():
-                        return True
-            except OSError:
-                return True
+        if os.path.isfile(pyproject) and _configures_us(pyproject):
+            return True
         parent = os.path.dirname(folder)
         if parent == folder:
             return False
         folder = parent
+
+
+def _configures_us(pyproject: str) -> bool:
+    """config.find_config's reading of a pyproject.toml: one that names migrate-guard (config.mentions_us) holds a
+    [tool.migrate-guard] section, or reading it is a configuration error; either way load_config is called, which
+    reports the error or validates the section. One that only names it elsewhere (a dependency) is passed over."""
+    try:
+        with open(pyproject, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return True
+    if b"migrate-guard" not in data:
+        return False
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        tool = tomllib.loads(data.decode("utf-8")).get("tool")
+    except (ValueError, UnicodeDecodeError):  # tomllib.TOMLDecodeError is a ValueError
+        return True
+    return tool is not None and (not isinstance(tool, dict) or "migrate-guard" in tool)
