@@ -199,6 +199,7 @@ def test_a_pool_is_used_only_when_the_measured_costs_say_it_pays(tmp_path: Path,
     for i in range(pool.PARALLEL_MIN_UNITS + 20):
         path = folder / f"{i:04d}_a.up.sql"
         path.write_text(f"CREATE TABLE t{i} (id bigint PRIMARY KEY);\nALTER TABLE t{i} ADD COLUMN c{i} text;\n")
+        (folder / f"{i:04d}_a.down.sql").write_text(f"DROP TABLE t{i};\n")
         units.append(MigrationUnit(orm="golang-migrate", id=f"{i:04d}", files=[path], dialect="postgres"))
     monkeypatch.setenv("MIGRATE_GUARD_SQL_PARSER", "native")
     monkeypatch.setattr(pool, "_idle_cores", lambda: 2)
@@ -213,6 +214,11 @@ def test_a_pool_is_used_only_when_the_measured_costs_say_it_pays(tmp_path: Path,
     monkeypatch.setattr(pool, "pool_pays", lambda *costs: True)
     pooled = [repr(m.operations) for m, _, _ in pool.extract_many(units, for_cache=False, stats=pooled_stats)]
     assert pooled_stats["processes"] == 2 and pooled == serial and len(serial) == len(units)
+    assert "direction='down'" in serial[0]
+    # a run that reads no downs: the workers skip them as this process does (extract_up)
+    pooled_up = [repr(m.operations) for m, _, _ in pool.extract_many(units, for_cache=False, downs=False)]
+    serial_up = [repr(m.operations) for m, _, _ in pool.extract_many(units, jobs=1, for_cache=False, downs=False)]
+    assert pooled_up == serial_up and not any("direction='down'" in ops for ops in pooled_up)
 
 
 def test_without_pglast_auto_uses_sqlglot_and_native_is_a_config_error(tmp_path: Path,

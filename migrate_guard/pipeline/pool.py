@@ -45,15 +45,19 @@ def extract_recorded(unit: MigrationUnit, record: bool = True, context: bool = F
     from ..cache_reads import recording_reads
 
     with recording_reads() as reads:
-        migration = extract_unit(unit)
+        migration = extract_unit(unit, context, downs)
     return migration, reads.dependencies(exclude=unit.files)
 
 
-def _in_worker(job: tuple[MigrationUnit, bool, bool]) -> tuple[bytes, Migration | None, dict[str, str]]:
+# a unit for a worker: (unit, read only for the schema state, downs read, its reads recorded for the cache)
+Job = tuple[MigrationUnit, bool, bool, bool]
+
+
+def _in_worker(job: Job) -> tuple[bytes, Migration | None, dict[str, str]]:
     """Sent back as the codec's bytes (the cache stores them as they are), or as the migration itself when the
-    codec cannot write it."""
-    unit, context, downs = job
-    migration, deps = extract_recorded(unit, context=context, downs=downs)
+    codec cannot write it. Read as in this process (_extract_here): with no cache, its reads are not recorded."""
+    unit, context, downs, record = job
+    migration, deps = extract_recorded(unit, record=record, context=context, downs=downs)
     payload = payload_of(migration)
     return payload, None if payload else migration, deps
 
@@ -158,7 +162,7 @@ def extract_many(units: list[MigrationUnit], jobs: int | None = None, for_cache:
             workers = 1
         if workers > 1 and rest:
             stats["processes"] = workers
-            pooled = _pooled([(units[i], flags[i], downs) for i in rest], workers)
+            pooled = _pooled([(units[i], flags[i], downs, for_cache) for i in rest], workers)
             for i in range(len(units)):
                 yield done[i] if i in done else next(pooled)
             return
@@ -174,7 +178,7 @@ def _extract_here(unit: MigrationUnit, only_context: bool, for_cache: bool, down
     return migration, payload_of(migration) if for_cache else b"", deps
 
 
-def _pooled(units: list[tuple[MigrationUnit, bool, bool]], workers: int) -> Iterator[Extracted]:
+def _pooled(units: list[Job], workers: int) -> Iterator[Extracted]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
