@@ -29,6 +29,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{path}: not valid TOML: its arrays or tables nest too deeply") from None
     except UnicodeDecodeError as error:  # TOML is UTF-8; tomllib lets the decoding error through
         raise ConfigError(f"{path}: not valid TOML: not UTF-8 (byte {error.start})") from None
     except OSError as error:

@@ -61,6 +61,6 @@ def _configures_us(pyproject: str) -> bool:
         import tomli as tomllib
     try:
         tool = tomllib.loads(data.decode("utf-8")).get("tool")
-    except (ValueError, UnicodeDecodeError):  # tomllib.TOMLDecodeError is a ValueError
+    except (ValueError, UnicodeDecodeError, RecursionError):  # TOMLDecodeError is a ValueError; load_config says
         return True
     return tool is not None and (not isinstance(tool, dict) or "migrate-guard" in tool)
