@@ -122,7 +122,7 @@ def test_lint_down_reads_downgrade_operations(tmp_path: Path, cache: list[str]) 
 
 
 def test_a_run_that_reads_no_downs_gets_each_revision_without_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With no cache and lint_down off, downgrade() is not read for operations (extract_up): every fixture revision
+    """With no cache and lint_down off, downgrade() is not read for operations (extract(unit, downs=False)): every fixture revision
     is what extract() makes of it less its down operations, with the same down state and location."""
     from migrate_guard.config import Config
     from migrate_guard.detect import detect_projects
@@ -137,7 +137,7 @@ def test_a_run_that_reads_no_downs_gets_each_revision_without_them(monkeypatch: 
     units = [u for units in plan.groups.values() for u in units if u.orm == "alembic"]
     downs = 0
     for unit in units:
-        full, up = alembic.extract(unit), alembic.extract_up(unit)
+        full, up = alembic.extract(unit), alembic.extract(unit, downs=False)
         downs += sum(op.direction == "down" for op in full.operations)
         assert repr(up.operations) == repr([op for op in full.operations if op.direction == "up"]), full.path
         assert (up.down, up.down_location, up.sources) == (full.down, full.down_location, full.sources)

@@ -1,5 +1,5 @@
 """A run that reads no down operations (no cache, lint_down off: pipeline/pool.py) extracts TS/JS migrations with
-their format's extract_up, which leaves the down unread except where what its reading gives is used."""
+their format's extract(unit, downs=False), which leaves the down unread except where what its reading gives is used."""
 
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ def _typeorm(tmp_path: Path, down: str, dialect: str = "postgres", unread: bool 
     path = tmp_path / "1700000000000-M.ts"
     path.write_text(_TYPEORM.format(down=down), encoding="utf-8")
     unit = MigrationUnit(orm="typeorm", id=path.name, files=[path], dialect=dialect)
-    return (typeorm.extract_up if unread else typeorm.extract)(unit).operations
+    return typeorm.extract(unit, downs=not unread).operations
 
 
-def test_extract_reads_the_down_and_extract_up_leaves_it_unread(tmp_path: Path) -> None:
+def test_extract_reads_the_down_and_without_downs_leaves_it_unread(tmp_path: Path) -> None:
     assert [op.direction for op in _typeorm(tmp_path, "`DROP TABLE a`", unread=False)] == ["up", "down"]
     assert [op.direction for op in _typeorm(tmp_path, "`DROP TABLE a`")] == ["up"]
 
@@ -47,11 +47,11 @@ def test_extract_reads_the_down_and_extract_up_leaves_it_unread(tmp_path: Path) 
     (sequelize, "20240101-a.js", "module.exports = {\n  up: (q) => q.dropTable('a'),\n"
                                  "  down: (q) => q.createTable('a', {}),\n};\n"),
 ])
-def test_extract_up_keeps_the_down_state_and_location(tmp_path: Path, module, name: str, text: str) -> None:
+def test_extract_without_downs_keeps_the_down_state_and_location(tmp_path: Path, module, name: str, text: str) -> None:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     unit = MigrationUnit(orm=module.ORM, id=name, files=[path], dialect="postgres")
-    full, up = module.extract(unit), module.extract_up(unit)
+    full, up = module.extract(unit), module.extract(unit, downs=False)
     assert [repr(op) for op in full.operations if op.direction == "up"] == [repr(op) for op in up.operations]
     assert any(op.direction == "down" for op in full.operations)
     assert (up.down, up.down_location, up.sources, up.transactional) == \
@@ -107,7 +107,7 @@ def test_a_knex_down_restating_an_altered_column_is_read(tmp_path: Path) -> None
                     "exports.down = (knex) => knex.schema.alterTable('users', (t) => {\n"
                     "  t.string('email', 100).alter();\n"
                     "});\n", encoding="utf-8")
-    migration = knex.extract_up(MigrationUnit(orm="knex", id=path.name, files=[path], dialect="postgres"))
+    migration = knex.extract(MigrationUnit(orm="knex", id=path.name, files=[path], dialect="postgres"), downs=False)
     up = [op for op in migration.operations if isinstance(op, ir.AlterColumnType) and op.direction == "up"]
     assert [str(op.old_type_in_down) for op in up] == ["varchar(100)"]
 
@@ -119,7 +119,7 @@ def test_a_knex_helper_export_with_only_a_down_is_read(tmp_path: Path) -> None:
         module.exports = createDropColumnMigration('posts', 'author_id', {type: 'string', nullable: true});
         module.exports.down = async () => {};
     """), encoding="utf-8")
-    migration = knex.extract_up(MigrationUnit(orm="knex", id=path.name, files=[path], dialect="postgres"))
+    migration = knex.extract(MigrationUnit(orm="knex", id=path.name, files=[path], dialect="postgres"), downs=False)
     assert [op.kind for op in migration.operations] == ["drop_column"]
 
 
@@ -150,5 +150,5 @@ def test_a_db_migrate_down_reading_its_sql_file_is_read(tmp_path: Path) -> None:
     up.write_text("ALTER TABLE a ADD COLUMN b int;\n", encoding="utf-8")
     down.write_text("ALTER TABLE a DROP COLUMN b;\n", encoding="utf-8")
     unit = MigrationUnit(orm="db-migrate", id="20240101000000-a", files=[script, up, down], dialect="postgres")
-    migration = db_migrate.extract_up(unit)
+    migration = db_migrate.extract(unit, downs=False)
     assert [Path(shown).name for shown in migration.sources] == [script.name, up.name, down.name]

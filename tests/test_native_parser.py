@@ -215,7 +215,7 @@ def test_a_pool_is_used_only_when_the_measured_costs_say_it_pays(tmp_path: Path,
     pooled = [repr(m.operations) for m, _, _ in pool.extract_many(units, for_cache=False, stats=pooled_stats)]
     assert pooled_stats["processes"] == 2 and pooled == serial and len(serial) == len(units)
     assert "direction='down'" in serial[0]
-    # a run that reads no downs: the workers skip them as this process does (extract_up)
+    # a run that reads no downs: the workers skip them as this process does (extract(unit, downs=False))
     pooled_up = [repr(m.operations) for m, _, _ in pool.extract_many(units, for_cache=False, downs=False)]
     serial_up = [repr(m.operations) for m, _, _ in pool.extract_many(units, jobs=1, for_cache=False, downs=False)]
     assert pooled_up == serial_up and not any("direction='down'" in ops for ops in pooled_up)

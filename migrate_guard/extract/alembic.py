@@ -49,18 +49,11 @@ def migration_key(path: Path) -> str:
     return path.stem
 
 
-def extract(unit: MigrationUnit) -> Migration:
-    return _extract(unit, downs=True)
-
-
-def extract_up(unit: MigrationUnit) -> Migration:
-    """extract() without the operations of downgrade(), for a run that reads none (no cache to keep them for a later
-    run, lint_down off: pipeline/pool.py). Its down state and location are still read. A partly checked database's
-    migration keeps them: the statements it could not read, in either direction, are counted in a finding."""
-    return _extract(unit, downs=unit.dialect in PARTIAL)
-
-
-def _extract(unit: MigrationUnit, downs: bool) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+    """The migration. Without `downs` (a run that reads no down operation: pipeline/pool.py), without the operations
+    of downgrade(); its down state and location are still read. A partly checked database's migration keeps them:
+    the statements it could not read, in either direction, are counted in a finding."""
+    downs = downs or unit.dialect in PARTIAL
     path = unit.files[0]
     shown = display_path(path)
     try:

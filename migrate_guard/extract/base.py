@@ -43,7 +43,11 @@ class Format(Protocol):
     def migration_key(self, path: Path) -> str:
         """Files with the same key are one migration (up + down files)."""
 
-    def extract(self, unit: MigrationUnit) -> Migration: ...
+    def extract(self, unit: MigrationUnit, downs: bool = True) -> Migration:
+        """The migration's operations. Without `downs` (a run that reads no down operation: no cache, no lint_down,
+        no caller keeping the migrations), a format may leave its down's operations unread; the down state must
+        still be read, and a down whose reading can change a finding (a partly checked database's unread-statement
+        count) must still be read. A format without downs ignores the flag."""
 
     def owns(self, head: str) -> bool:
         """Certainly this format, wherever the file is (the formats of registry.CONTENT_FORMATS)."""

@@ -31,17 +31,9 @@ def migration_key(path: Path) -> str:
     return f"V{match.group(2)}"
 
 
-def extract(unit: MigrationUnit) -> Migration:
-    return _extract(unit)
-
-
-def extract_up(unit: MigrationUnit) -> Migration:
-    """extract() without parsing the down sections, for a run that reads no down operations (sql_file:
-    build_migration)."""
-    return _extract(unit, downs=False)
-
-
-def _extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+    """The migration; without `downs` (a run that reads no down operation), its down sections are not parsed
+    (sql_file: build_migration)."""
     versioned = next((f for f in unit.files if f.name[0] in "VR"), None)
     undo = next((f for f in unit.files if f.name.startswith("U")), None)
     if versioned is None and undo is not None:

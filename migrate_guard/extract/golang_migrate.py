@@ -26,13 +26,10 @@ def migration_key(path: Path) -> str:
     return f"{match.group(1)}_{match.group(2)}" if match else path.stem
 
 
-def extract(unit: MigrationUnit) -> Migration:
-    return _extract(unit, with_down=True)
-
-
-def extract_up(unit: MigrationUnit) -> Migration:
-    """extract() without parsing the down file, for a run that reads no down operations (sql_file: build_migration)."""
-    return _extract(unit, with_down=True, downs=False)
+def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+    """The migration; without `downs` (a run that reads no down operation), its down file is read but not parsed
+    (sql_file: build_migration)."""
+    return _extract(unit, with_down=True, downs=downs)
 
 
 def extract_context(unit: MigrationUnit) -> Migration:

@@ -31,17 +31,9 @@ def context_text(unit: MigrationUnit) -> str:
     return read_text(unit.files[0])
 
 
-def extract(unit: MigrationUnit) -> Migration:
-    return _extract(unit)
-
-
-def extract_up(unit: MigrationUnit) -> Migration:
-    """extract() without parsing the down sections, for a run that reads no down operations (sql_file:
-    build_migration)."""
-    return _extract(unit, downs=False)
-
-
-def _extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+    """The migration; without `downs` (a run that reads no down operation), its down sections are not parsed
+    (sql_file: build_migration)."""
     path = unit.files[0]
 
     def load() -> Loaded:

@@ -28,7 +28,7 @@ def context_text(unit: MigrationUnit) -> str:
     return read_text(unit.files[0])
 
 
-def extract(unit: MigrationUnit) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
     path = unit.files[0]
 
     def load() -> Loaded:

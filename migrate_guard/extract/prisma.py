@@ -40,7 +40,7 @@ def dialect_of(path: Path) -> str | None:
     return None
 
 
-def extract(unit: MigrationUnit) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
     path = unit.files[0]
 
     def load() -> Loaded:

@@ -63,17 +63,9 @@ def dialect_of(path: Path) -> str | None:
     return dialect_word(str(found)) if found else None
 
 
-def extract(unit: MigrationUnit) -> Migration:
-    return _extract(unit, downs=True)
-
-
-def extract_up(unit: MigrationUnit) -> Migration:
-    """extract() without the down's operations where nothing uses them, for a run that reads none (no cache to keep
-    them for a later run, lint_down off: pipeline/pool.py); its down state and location are still read."""
-    return _extract(unit, downs=False)
-
-
-def _extract(unit: MigrationUnit, downs: bool) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+    """The migration; without `downs` (a run that reads no down operation), without the down's operations where
+    nothing uses them; its down state and location are still read."""
     from .js.migration import extract_js
 
     from .js.restated import down_changes_up, old_definitions_from_down

@@ -63,18 +63,12 @@ def dialect_of(path: Path) -> str | None:
     return dialect_word(str(found)) if found else None
 
 
-def extract(unit: MigrationUnit) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+    """The migration; without `downs` (a run that reads no down operation), without the down's operations where
+    nothing uses them (js/migration.py extract_js)."""
     from .js.migration import extract_js
 
-    return extract_js(unit, ORM, _interpret, _transactional)
-
-
-def extract_up(unit: MigrationUnit) -> Migration:
-    """extract() without the down's operations where nothing uses them, for a run that reads none (no cache to keep
-    them for a later run, lint_down off: pipeline/pool.py); its down state and location are still read."""
-    from .js.migration import extract_js
-
-    return extract_js(unit, ORM, _interpret, _transactional, downs=False)
+    return extract_js(unit, ORM, _interpret, _transactional, downs=downs)
 
 
 def _transactional(source: Any) -> bool:

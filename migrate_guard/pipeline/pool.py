@@ -28,13 +28,11 @@ def extract_unit(unit: MigrationUnit, context: bool = False, downs: bool = True)
     """The migration, read by its format's extractor. With `context` (a migration read only for the schema state of
     later ones, with nothing cached), a format's `extract_context` where it has one: the operations the state
     replays, for less work (golang-migrate: the up file alone). Without `downs` (nothing will read the down
-    operations: no cache, no lint_down, no caller keeping the migrations), a format's `extract_up` where it has one."""
+    operations: no cache, no lint_down, no caller keeping the migrations), the format may skip them."""
     module = extractor(unit.orm)
     assert module is not None
     reader = getattr(module, "extract_context", None) if context else None
-    if reader is None and not downs:
-        reader = getattr(module, "extract_up", None)
-    return (reader or module.extract)(unit)
+    return reader(unit) if reader is not None else module.extract(unit, downs=downs)
 
 
 def extract_recorded(unit: MigrationUnit, record: bool = True, context: bool = False,

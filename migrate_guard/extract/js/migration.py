@@ -213,7 +213,7 @@ def _down_used(unit: MigrationUnit, source: Source, entries: dict[str, Entry], u
 def extract_js(unit: MigrationUnit, orm: str, interpret: Interpreter,
                transactional: Callable[[Source], bool] = lambda source: False,
                down_needed: Callable[[list[ir.Operation]], bool] = lambda up: False, downs: bool = True) -> Migration:
-    """Without `downs` (a run that reads no down operations: the formats' extract_up), the down is read only where
+    """Without `downs` (a run that reads no down operations: extract(unit, downs=False)), the down is read only where
     its reading can change the findings (_down_used). `down_needed`: whether the tool uses what its reading of the
     down gives besides the down's operations, given the up's (the old column definitions knex and Sequelize
     restate, the down SQL file db-migrate reads)."""
