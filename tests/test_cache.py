@@ -10,26 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli, write_tree
-
-
-def many_migrations(count: int) -> dict[str, str]:
-    files: dict[str, str] = {}
-    for n in range(1, count + 1):
-        stem = f"migrations/{n:06d}_step_{n}"
-        if n % 4 == 1:
-            up = f"CREATE TABLE t{n} (id bigint PRIMARY KEY, name varchar(40), owner_id bigint);\n"
-        elif n % 4 == 2:
-            up = f"ALTER TABLE t{n - 1} ADD COLUMN note text;\nCREATE INDEX t{n}_idx ON t{n - 1} (name);\n"
-        elif n % 4 == 3:
-            up = (f"ALTER TABLE t{n - 2} ADD CONSTRAINT t{n}_fk FOREIGN KEY (owner_id) REFERENCES t{n - 2} (id);\n"
-                  f"ALTER TABLE t{n - 2} ALTER COLUMN name TYPE text;\n")
-        else:
-            up = f"-- cleanup\nALTER TABLE t{n - 3} DROP COLUMN note;\nUPDATE t{n - 3} SET name = 'x';\n"
-        files[f"{stem}.up.sql"] = up
-        if n % 5:
-            files[f"{stem}.down.sql"] = f"SELECT {n};\n"
-    return files
+from conftest import REPO, many_migrations, run_cli, write_tree
 
 
 def judged_from_cache(err: str) -> tuple[int, int]:

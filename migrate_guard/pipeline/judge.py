@@ -78,8 +78,7 @@ def judge(group: Group, extracted: Iterator[Migration], engine: Engine, store: S
             if position == len(units) - 1 and store.keeps:
                 before_newest.append(state.copy())  # see MigrationCache.store_checkpoints
             if chosen[position]:
-                group_linted.extend(LintedFile(path=path, project=group.name, orm=migration.orm)
-                                    for path in (migration.sources or [migration.path]))
+                group_linted.extend(linted_files(group.name, migration))
                 if kept is not None:
                     kept.append(migration)
             yield migration
@@ -93,3 +92,8 @@ def judge(group: Group, extracted: Iterator[Migration], engine: Engine, store: S
     deps.update(group.checkpoint.deps if group.checkpoint is not None else {})
     store.store_verdict(group.name, group.keys, group.chosen, group_findings, group_linted, deps)
     store.store_checkpoints(group.name, [(group.keys, state), (group.keys[:-1], before_newest[0])], deps)
+
+
+def linted_files(project: str, migration: Migration) -> list[LintedFile]:
+    """The files a linted migration is made of (reporters count and group them)."""
+    return [LintedFile(path=path, project=project, orm=migration.orm) for path in (migration.sources or [migration.path])]

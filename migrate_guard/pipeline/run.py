@@ -103,14 +103,21 @@ def lint(plan: Plan, selected: dict[str, list[MigrationUnit]], config: Config, s
             for group in to_judge:
                 unparsed |= unneeded(group.units[group.start:], group.chosen[group.start:])
         stats["unneeded"] = len(unparsed)
-        migrations = extract_units({g.name: g.units[g.start:] for g in to_judge},
-                                   {g.name: g.keys[g.start:] for g in to_judge}, store, plan.groups, jobs, stats,
-                                   context={id(u) for g in to_judge for u, linted_here in zip(g.units, g.chosen)
-                                            if not linted_here}, unneeded=unparsed,
-                                   downs=config.lint_down or keep_migrations)  # else only their down state is read
+        downs = config.lint_down or keep_migrations  # else only their down state is read
         engine = Engine.create(config)
-        for group in to_judge:
-            judge(group, migrations, engine, store, findings, linted, kept)
+        split = False
+        if not store.keeps and kept is None and not unparsed:  # nothing to hand back but findings: split.py
+            from .split import judge_split
+
+            split = judge_split(to_judge, engine, jobs, downs, stats, findings, linted)
+        if not split:
+            migrations = extract_units({g.name: g.units[g.start:] for g in to_judge},
+                                       {g.name: g.keys[g.start:] for g in to_judge}, store, plan.groups, jobs,
+                                       stats, context={id(u) for g in to_judge
+                                                       for u, linted_here in zip(g.units, g.chosen)
+                                                       if not linted_here}, unneeded=unparsed, downs=downs)
+            for group in to_judge:
+                judge(group, migrations, engine, store, findings, linted, kept)
     store.flush({g.name: len(plan.groups[g.name]) for g in groups})
     findings.extend(plan.unclaimed)
     findings.sort(key=Finding.sort_key)

@@ -1,0 +1,91 @@
+"""A run that keeps nothing, judged across two processes (pipeline/split.py): the same report as one process, whole
+projects taken by the worker from the last back, one project's history shared, a worker that dies mid-way."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from pathlib import Path
+
+import pytest
+
+from conftest import many_migrations, run_cli, run_in_process, write_tree
+from migrate_guard.pipeline import split
+
+pytestmark = pytest.mark.skipif(not split._can_fork(), reason="the split forks its worker")
+
+
+def processes(err: str) -> int:
+    match = re.search(r"parsed by (\d+) process", err)
+    assert match, err
+    return int(match.group(1))
+
+
+def in_projects(*sizes: int) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for number, size in enumerate(sizes):
+        files.update({f"p{number}/{name}": text for name, text in many_migrations(size).items()})
+    return files
+
+
+@pytest.mark.parametrize("sizes", [(450,), (300, 150, 60)], ids=["one project", "three projects"])
+def test_a_split_run_reports_what_one_process_does(tmp_path: Path, sizes: tuple[int, ...]) -> None:
+    repo = write_tree(tmp_path / "repo", in_projects(*sizes))
+    for fmt in ("json", "text", "junit"):
+        serial = run_cli("check", "--no-cache", "--format", fmt, "--jobs", "1", "-v", cwd=repo)
+        both = run_cli("check", "--no-cache", "--format", fmt, "--jobs", "2", "-v", cwd=repo)
+        assert processes(serial.err) == 1 and processes(both.err) == 2
+        assert both.code == serial.code == 1 and both.out == serial.out
+    assert len(run_cli("check", "--no-cache", "--format", "json", cwd=repo).findings()) > 200
+
+
+def test_a_partly_checked_database_is_said_so_once_when_its_history_is_shared(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", many_migrations(450))
+    serial = run_cli("check", "--no-cache", "--format", "json", "--jobs", "1", "--dialect", "mssql", cwd=repo)
+    both = run_cli("check", "--no-cache", "--format", "json", "--jobs", "2", "--dialect", "mssql", cwd=repo)
+    said = [f for f in both.json()["findings"] if f["rule"] == "dialect-partly-checked"]
+    assert len(said) == 1 and said[0]["migration"] == "000001_step_1"
+    assert both.out == serial.out
+
+
+@pytest.mark.parametrize("claim", ["last project", "middle of one"])
+def test_what_a_dead_worker_claimed_is_judged_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    claim: str) -> None:
+    """The worker claims (the last project whole, or the second half of the only one's history, which this
+    process must then replay up to) and is killed: this process judges its part, with the same findings."""
+    repo = write_tree(tmp_path / "repo", in_projects(300, 150) if claim == "last project" else many_migrations(450))
+    expected = run_in_process("check", "--no-cache", "--format", "json", "--jobs", "1", cwd=repo)
+
+    def claim_and_die() -> bytes:
+        assert split._WORK is not None
+        _, starts, claims, _, _ = split._WORK
+        if claim == "last project":
+            assert claims.claim_project(starts[-2])
+        else:
+            with claims.lock:
+                claims.limit.value = starts[-1] // 2
+        os.kill(os.getpid(), signal.SIGKILL)
+        return b""
+
+    monkeypatch.setattr(split, "_judge_theirs", claim_and_die)
+    result = run_in_process("check", "--no-cache", "--format", "json", "--jobs", "2", "-v", cwd=repo)
+    assert processes(result.err) == 2
+    assert result.code == expected.code == 1 and result.out == expected.out
+
+
+def test_claims_are_taken_once() -> None:
+    claims = split._Claims(10)
+    assert claims.take_here(0) and claims.take_here(1)
+    assert not claims.claim_project(0)  # begun here
+    assert claims.claim_project(6)  # the project from 6 on is the worker's
+    assert claims.take_here(5) and not claims.take_here(6)
+    claims = split._Claims(10)
+    claims.take_here(0)
+    assert claims.claim_rest(3, 10) is False  # this process would have 3 left, the worker 7
+    assert claims.claim_rest(6, 10) is True  # 6 against 4: both end together, or this process later
+    assert claims.limit.value == 6 and not claims.take_here(6)
+    claims = split._Claims(4)
+    for position in range(4):
+        claims.take_here(position)
+    assert claims.claim_rest(2, 4) is None  # all taken here: the worker stops replaying
