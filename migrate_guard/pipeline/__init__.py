@@ -5,6 +5,7 @@
     select.py    which units are linted: the files named, minus the baseline, minus unchanged (--changed-since)
     extract.py   units -> Migrations, from the store (store.py) or parsed, spread over processes (pool.py)
     judge.py     each project's migrations judged by the engine, its verdict and checkpoints kept in the store
+    split.py     extract and judge together in two processes, for a run that keeps nothing
     run.py       run_check (all of the above) and review (one project's chosen files, for the lifecycle gates)
 
 The store is the cache (cache.py) behind the Store interface, or NullStore with --no-cache: no step asks which.
