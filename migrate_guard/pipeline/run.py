@@ -95,6 +95,7 @@ def lint(plan: Plan, selected: dict[str, list[MigrationUnit]], config: Config, s
     if to_judge:  # else every verdict came from the store: nothing is extracted (nor its modules imported)
         from ..engine.judge import Engine
         from .extract import extract_units
+        from .pool import PARALLEL_MIN_UNITS
 
         unparsed: set[int] = set()
         if not store.keeps:  # a kept migration may be linted by a later run: then it is read whole
@@ -106,7 +107,8 @@ def lint(plan: Plan, selected: dict[str, list[MigrationUnit]], config: Config, s
         downs = config.lint_down or keep_migrations  # else only their down state is read
         engine = Engine.create(config)
         split = False
-        if not store.keeps and kept is None and not unparsed:  # nothing to hand back but findings: split.py
+        if not store.keeps and kept is None and not unparsed \
+                and sum(len(g.units) for g in to_judge) >= PARALLEL_MIN_UNITS:  # only findings to hand back
             from .split import judge_split
 
             split = judge_split(to_judge, engine, jobs, downs, stats, findings, linted)

@@ -19,7 +19,6 @@ claim; the worker claims only what this process has not taken.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..model import Finding, LintedFile
@@ -97,6 +96,7 @@ def judge_split(groups: list[Group], engine: Engine, jobs: int | None, downs: bo
     mine: Judged = {}
     try:
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
             future = pool.submit(_judge_theirs)
