@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,8 @@ import pytest
 from conftest import many_migrations, run_cli, run_in_process, write_tree
 from migrate_guard.pipeline import split
 
-pytestmark = pytest.mark.skipif(not split._can_fork(), reason="the split forks its worker")
+pytestmark = pytest.mark.skipif(not split._can_fork() or not Path("/proc/self/task").exists(),
+                                reason="the split forks its worker; the interrupt test reads /proc")
 
 
 def processes(err: str) -> int:
@@ -89,3 +93,22 @@ def test_claims_are_taken_once() -> None:
     for position in range(4):
         claims.take_here(position)
     assert claims.claim_rest(2, 4) is None  # all taken here: the worker stops replaying
+
+
+def test_an_interrupted_run_stops_its_worker(tmp_path: Path) -> None:
+    """Ctrl-C reaching only this process (a parent that signals its child) ends the run at once, worker included."""
+    repo = write_tree(tmp_path / "repo", many_migrations(5000))
+    proc = subprocess.Popen([sys.executable, "-m", "migrate_guard", "check", "--no-cache", "--jobs", "2"], cwd=repo,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 60
+    while not children.read_text().split() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    worker = children.read_text().split()
+    assert worker, "the run never forked its worker"
+    proc.send_signal(signal.SIGINT)
+    interrupted = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - interrupted < 3  # not after the worker has judged its part
+    assert proc.returncode == 130 and err.strip() == "migrate-guard: interrupted"
+    assert not Path(f"/proc/{worker[0]}").exists() or "zombie" in Path(f"/proc/{worker[0]}/status").read_text()

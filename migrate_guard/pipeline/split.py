@@ -96,17 +96,25 @@ def judge_split(groups: list[Group], engine: Engine, jobs: int | None, downs: bo
     mine: Judged = {}
     try:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-            future = pool.submit(_judge_theirs)
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        worker = context.Process(target=_worker, args=(sender,), daemon=True)
+        worker.start()
+        sender.close()
+        try:
             _judge(positions, 0, total, None, engine, downs, mine, told, claims.take_here)
             try:
-                theirs: Judged = _decoded(future.result())
-            except Exception:  # the worker died (killed, out of memory): what it claimed is judged here instead
-                theirs = {}
+                theirs: Judged = _decoded(receiver.recv_bytes())
+            except (EOFError, OSError, ValueError):  # the worker died (killed, out of memory): what it claimed is
+                theirs = {}  # judged here instead
                 start = claims.limit.value
                 _judge(positions, start, total, _replayed(positions, start), engine, downs, theirs, told, None)
+        finally:  # an interrupt here (Ctrl-C, an error) must not leave the worker judging on
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
+            receiver.close()
     finally:
         _WORK = None
     _merge(groups, mine, theirs, told, findings, linted)
@@ -146,6 +154,18 @@ def _judge(positions: list[Position], start: int, end: int, state: SchemaState |
             findings.extend(engine.lint_migration(migration, state))
             linted.extend(linted_files(group.name, migration))
         state.replay(migration)
+
+
+def _worker(sender: Any) -> None:
+    """The forked worker's whole life: its part judged and sent, then gone without a word (an interrupt or an
+    error here leaves its part to this process, which reports what goes wrong as a run in one process would)."""
+    import os
+
+    try:
+        sender.send_bytes(_judge_theirs())
+        sender.close()
+    except BaseException:
+        os._exit(1)
 
 
 def _judge_theirs() -> bytes:
