@@ -7,7 +7,8 @@ dataclasses defined in migrate_guard's own modules and builds them without calli
 other method, so a foreign file can at worst be a miss. Measured on the benchmark corpora (1,000 migrations each,
 CPU time, three rounds on a busy 2-core machine; pickle -> this): decoding SQL 0.32-0.43 s -> 0.37-0.66 s, Python
 0.16-0.20 s -> 0.08-0.17 s, TS 0.07-0.10 s -> 0.07-0.12 s; encoding the same within 5%. Scalars decoded without a
-call: SQL 0.25-0.31 s -> 0.19-0.24 s. Decoding is paid only when
+call: SQL 0.25-0.31 s -> 0.19-0.24 s; encoding with each instance's fields read in one attrgetter call: SQL
+0.19-0.30 s -> 0.14-0.18 s (the same bytes). Decoding is paid only when
 a project's verdict and checkpoints cannot be reused (an earlier migration edited).
 """
 
@@ -15,13 +16,16 @@ from __future__ import annotations
 
 import importlib
 import marshal
+from collections.abc import Callable
 from dataclasses import fields, is_dataclass
+from operator import attrgetter
 from typing import Any
 
 _PACKAGE = "migrate_guard."
 _SCALARS = frozenset({str, int, bool, float, bytes, type(None)})
 _TAGS: dict[type, str] = {}  # one string object per class: marshal writes it once per payload, then refers to it
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}  # an instance's field values, in _FIELDS order
 _CLASSES: dict[str, type | None] = {}
 _PLAIN_DICT: set[type] = set()  # classes whose fields live in the instance __dict__ (the IR's: filled in one update)
 
@@ -61,7 +65,8 @@ def _encode(value: Any) -> Any:
             raise Unencodable(f"{kind.__module__}.{kind.__qualname__}")
         tag = f"{kind.__module__}:{kind.__qualname__}"
         _register(kind, tag)
-    return (..., tag, *[_encode(getattr(value, name)) for name in _FIELDS[kind]])
+    # the field values in one call, and a string, a number or None kept without one
+    return (..., tag, *[item if type(item) in _SCALARS else _encode(item) for item in _VALUES[kind](value)])
 
 
 def _decode(value: Any) -> Any:
@@ -114,6 +119,8 @@ def _class(tag: Any) -> type:
 def _register(kind: type, tag: str) -> None:
     _TAGS[kind] = tag
     _CLASSES[tag] = kind
-    _FIELDS[kind] = tuple(f.name for f in fields(kind))
+    names = _FIELDS[kind] = tuple(f.name for f in fields(kind))
+    getter = attrgetter(*names) if names else (lambda value: ())
+    _VALUES[kind] = getter if len(names) != 1 else (lambda value: (getter(value),))
     if "__slots__" not in vars(kind):
         _PLAIN_DICT.add(kind)
