@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import many_migrations, run_cli, run_in_process, write_tree
-from migrate_guard.pipeline import split
+from migrate_guard.pipeline import split, split_board
 
 pytestmark = pytest.mark.skipif(not split._can_fork() or not Path("/proc/self/task").exists(),
                                 reason="the split forks its worker; the interrupt test reads /proc")
@@ -54,45 +54,42 @@ def test_a_partly_checked_database_is_said_so_once_when_its_history_is_shared(tm
 
 
 @pytest.mark.parametrize("claim", ["last project", "middle of one"])
-def test_what_a_dead_worker_claimed_is_judged_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    claim: str) -> None:
-    """The worker claims (the last project whole, or the second half of the only one's history, which this
-    process must then replay up to) and is killed: this process judges its part, with the same findings."""
+def test_what_a_dead_worker_took_is_judged_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 claim: str) -> None:
+    """The worker takes its share (the last project whole, or the second half of the only one's history, which this
+    process must then replay up to) and is killed: this process judges it, with the same findings."""
     repo = write_tree(tmp_path / "repo", in_projects(300, 150) if claim == "last project" else many_migrations(450))
     expected = run_in_process("check", "--no-cache", "--format", "json", "--jobs", "1", cwd=repo)
 
-    def claim_and_die() -> bytes:
+    def take_and_die(parent: int) -> bytes:
         assert split._WORK is not None
-        _, starts, claims, _, _ = split._WORK
+        board = split._WORK[0]
         if claim == "last project":
-            assert claims.claim_project(starts[-2])
+            assert board.next_project(1) == len(board.starts) - 2
         else:
-            with claims.lock:
-                claims.limit.value = starts[-1] // 2
+            while board.values[split_board._NEXT] == 0:  # this process has begun the only project
+                time.sleep(0.001)
+            assert board.help_at(1, board.starts[-1] // 2)
         os.kill(os.getpid(), signal.SIGKILL)
         return b""
 
-    monkeypatch.setattr(split, "_judge_theirs", claim_and_die)
+    monkeypatch.setattr(split, "_judge_theirs", take_and_die)
     result = run_in_process("check", "--no-cache", "--format", "json", "--jobs", "2", "-v", cwd=repo)
     assert processes(result.err) == 2
     assert result.code == expected.code == 1 and result.out == expected.out
 
 
-def test_claims_are_taken_once() -> None:
-    claims = split._Claims(10)
-    assert claims.take_here(0) and claims.take_here(1)
-    assert not claims.claim_project(0)  # begun here
-    assert claims.claim_project(6)  # the project from 6 on is the worker's
-    assert claims.take_here(5) and not claims.take_here(6)
-    claims = split._Claims(10)
-    claims.take_here(0)
-    assert claims.claim_rest(3, 10) is False  # this process would have 3 left, the worker 7
-    assert claims.claim_rest(6, 10) is True  # 6 against 4: both end together, or this process later
-    assert claims.limit.value == 6 and not claims.take_here(6)
-    claims = split._Claims(4)
-    for position in range(4):
-        claims.take_here(position)
-    assert claims.claim_rest(2, 4) is None  # all taken here: the worker stops replaying
+def test_the_board_hands_out_each_position_once() -> None:
+    board = split_board.Board([0, 4, 10, 12])  # three projects: 0-3, 4-9, 10-11
+    assert board.next_project(0) == 0 and board.next_project(1) == 2 and board.next_project(0) == 1
+    assert board.next_project(1) is None  # no whole project left
+    assert board.take(0, 4) and board.take(0, 5)
+    assert board.other_range(1) == (6, 10)
+    assert board.help_at(1, 6) is False  # this process would have 0 left, the helper 4
+    assert board.help_at(1, 8) is True  # 2 against 2: both end together
+    assert board.take(0, 7) and not board.take(0, 8)  # stopped at the claim
+    assert board.take(1, 8) and board.take(1, 9) and not board.take(1, 10)
+    assert board.help_at(0, 9) is None  # its range is taken to the end
 
 
 def test_an_interrupted_run_stops_its_worker(tmp_path: Path) -> None:
