@@ -109,3 +109,19 @@ def test_an_interrupted_run_stops_its_worker(tmp_path: Path) -> None:
     assert time.monotonic() - interrupted < 3  # not after the worker has judged its part
     assert proc.returncode == 130 and err.strip() == "migrate-guard: interrupted"
     assert not Path(f"/proc/{worker[0]}").exists() or "zombie" in Path(f"/proc/{worker[0]}/status").read_text()
+
+
+def test_a_run_that_cannot_fork_is_judged_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fork() refused (EAGAIN: the user's process limit; ENOMEM): the same report from one process, no traceback."""
+    import errno
+    import multiprocessing.process
+
+    repo = write_tree(tmp_path / "repo", many_migrations(450))
+    expected = run_in_process("check", "--no-cache", "--format", "json", "--jobs", "1", cwd=repo)
+
+    def refuse(self: object) -> None:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
+    result = run_in_process("check", "--no-cache", "--format", "json", "--jobs", "2", "-v", cwd=repo)
+    assert result.code == expected.code == 1 and result.out == expected.out

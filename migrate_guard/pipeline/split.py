@@ -50,8 +50,13 @@ def judge_split(groups: list[Group], engine: Engine, jobs: int | None, downs: bo
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(target=_worker, args=(sender, os.getpid()), daemon=True)
     try:
-        worker.start()
-        sender.close()
+        try:
+            worker.start()
+        except OSError:  # no process to be had (EAGAIN, ENOMEM): judged in one process, as without a split
+            receiver.close()
+            return False
+        finally:
+            sender.close()
         board.alive = worker.is_alive
         try:
             work(0, board, positions, engine, downs, told, mine)
