@@ -111,7 +111,9 @@ def test_an_interrupted_run_stops_its_worker(tmp_path: Path) -> None:
     assert not Path(f"/proc/{worker[0]}").exists() or "zombie" in Path(f"/proc/{worker[0]}/status").read_text()
 
 
-def test_a_run_that_cannot_fork_is_judged_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("cache", [False, True], ids=["split (no cache)", "extraction pool (cache filled)"])
+def test_a_run_that_cannot_fork_is_judged_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         cache: bool) -> None:
     """fork() refused (EAGAIN: the user's process limit; ENOMEM): the same report from one process, no traceback."""
     import errno
     import multiprocessing.process
@@ -123,5 +125,7 @@ def test_a_run_that_cannot_fork_is_judged_in_one_process(tmp_path: Path, monkeyp
         raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
     monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
-    result = run_in_process("check", "--no-cache", "--format", "json", "--jobs", "2", "-v", cwd=repo)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    flags = [] if cache else ["--no-cache"]
+    result = run_in_process("check", *flags, "--format", "json", "--jobs", "2", cwd=repo)
     assert result.code == expected.code == 1 and result.out == expected.out

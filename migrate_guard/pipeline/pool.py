@@ -185,6 +185,14 @@ def _pooled(units: list[Job], workers: int) -> Iterator[Extracted]:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunk = max(1, min(64, len(units) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for payload, migration, deps in pool.map(_in_worker, units, chunksize=chunk):
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        results = pool.map(_in_worker, units, chunksize=chunk)  # submits every chunk: the workers start here
+    except OSError:  # no process to be had (EAGAIN: the user's process limit, ENOMEM): extracted here
+        pool.shutdown(wait=True, cancel_futures=True)
+        for unit, only_context, downs, record in units:
+            yield _extract_here(unit, only_context, record, downs)
+        return
+    with pool:
+        for payload, migration, deps in results:
             yield migration if migration is not None else codec.loads(payload), payload, deps
