@@ -40,11 +40,11 @@ _GITIGNORE = b"# migrate-guard's cache: never committed\n*\n"
 # What versions before the marker left in their folder: such a folder, owned by this user, is adopted.
 _LEGACY_NAMES = frozenset({"v1", ".last-prune"})
 _LAST_PRUNE = ".last-prune"
-# The only names the cache writes (and so the only ones it deletes): vN/<2 hex>/<62 hex>.pack|.verdict|.state, and
+# The only names the cache writes (and so the only ones it deletes): vN/<2 hex>/<62 hex>.pack|.verdict|.state|.run, and
 # the temporary files they are written through (older versions' tempfile names included).
 _VERSION_NAME = re.compile(r"v\d{1,4}")
 _SHARD_NAME = re.compile(r"[0-9a-f]{2}")
-_FILE_NAME = re.compile(r"[0-9a-f]{62}\.(?:pack|verdict|state)|\.tmp-[0-9a-z_]{8,16}(?:\.pack)?")
+_FILE_NAME = re.compile(r"[0-9a-f]{62}\.(?:pack|verdict|state|run)|\.tmp-[0-9a-z_]{8,16}(?:\.pack)?")
 _MAGIC = b"migrate-guard cache\n"
 _DIGEST_SIZE = 32
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

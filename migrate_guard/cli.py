@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(args_list)
         if args.command is None:
             return _short_usage()
+        args.own_process = argv is None  # the command line's own process: nothing memoized by an earlier run
         code = _with_fewer_collections(args)
         if argv is None and args.command == "check":
             _exit_now(code)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from .common import add_report_options, config_from, emit, exit_code, side_reports
 from .selection import add_selection_options, apply_selection
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..model import Report
+    from ..pipeline.options import Options
 
 EXAMPLES = """\
 examples:
@@ -47,7 +53,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     from ..pipeline.options import Options
-    from ..pipeline.run import run_check
+    from ..pipeline.replay import applies, replayed
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
@@ -55,8 +61,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("an empty PATH was given (check \"\"): name a file or folder, or give none to detect")
     config = config_from(args)
     selected = apply_selection(config, args)
-    report = run_check(config, Options(paths=args.paths, dialect=args.dialect, changed_since=args.changed_since,
-                                       use_cache=not args.no_cache, jobs=args.jobs))
+    options = Options(paths=args.paths, dialect=args.dialect, changed_since=args.changed_since,
+                      use_cache=not args.no_cache, jobs=args.jobs)
+    report = replayed(config, options) if applies(options) else None
+    if report is None:
+        report = _run(config, options, keep_it=applies(options) and getattr(args, "own_process", False))
     if selected is not None:  # findings the engine makes whatever the config (e.g. about ignore comments) obey it too
         report.findings = [f for f in report.findings if f.rule in selected]
     emit(report, args.format, args.output, side_reports(args),
@@ -71,3 +80,18 @@ def run(args: argparse.Namespace) -> int:
               + (f"; {stats['unneeded']} not parsed: they name no table the linted ones do" if stats.get("unneeded")
                  else ""), file=sys.stderr)
     return exit_code(report, config.fail_on)
+
+
+def _run(config: Config, options: Options, keep_it: bool) -> Report:
+    """The whole pipeline; with `keep_it`, what it read is recorded and its Report kept for the next same run."""
+    from ..pipeline.run import run_check
+
+    if not keep_it:
+        return run_check(config, options)
+    from ..pipeline.replay import excluded_folders, keep
+    from ..pipeline.run_reads import recording_run
+
+    with recording_run(excluded_folders(config)) as reads:
+        report = run_check(config, options)
+    keep(config, options, reads, report)
+    return report
