@@ -41,11 +41,10 @@ import re
 import sys
 import zlib
 from dataclasses import dataclass, fields
-from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
-from .cache_folder import DAY, FORMAT, CacheStore, CacheUnavailable, cache_folder
+from .cache_folder import DAY, FORMAT, CacheStore, CacheUnavailable, cache_folder, code_fingerprint
 from .cache_reads import file_digest, listing_digest
 from .config import Config
 from .errors import warn
@@ -61,17 +60,6 @@ PRUNE_AFTER_DAYS = 30
 # Config fields that cannot change what an extractor returns (and change often): left out of the key.
 _CONFIG_IGNORED = frozenset({"baseline", "fail_on", "cache_dir", "source", "exclude", "large_tables",
                              "production_values"})
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """Changes when any installed module changes (an editable install keeps its version while its code moves)."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-    return digest.hexdigest()[:16]
 
 
 # Formats whose extraction reads the whole project through an in-process memo (Django replays its migration graph

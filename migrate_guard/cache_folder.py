@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from .config import Config, holds_project
@@ -26,6 +27,28 @@ def cache_folder(config: Config) -> Path:
     base = os.environ.get("XDG_CACHE_HOME")
     root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
     return root / "migrate-guard"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Changes when any installed module changes (an editable install keeps its version while its code moves): the
+    size and modification time of every .py file of the package, by relative path (in sorted(rglob()) order)."""
+    package = str(Path(__file__).resolve().parent)
+    found: list[tuple[tuple[str, ...], int, int]] = []
+    stack: list[tuple[str, tuple[str, ...]]] = [(package, ())]
+    while stack:  # os.scandir: pathlib's rglob and a Path per file cost a few milliseconds of every run
+        folder, parts = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, (*parts, entry.name)))
+                elif entry.name.endswith(".py"):
+                    info = entry.stat()
+                    found.append(((*parts, entry.name), info.st_size, info.st_mtime_ns))
+    digest = hashlib.sha256()
+    for parts, size, mtime in sorted(found):
+        digest.update(f"{os.sep.join(parts)}:{size}:{mtime};".encode())
+    return digest.hexdigest()[:16]
 
 
 class CacheUnavailable(Exception):

@@ -23,13 +23,13 @@ from ..config import Config
 from ..location import Location
 from ..model import Finding, LintedFile, Project, Report
 from .options import Options
-from .run_reads import RunReads, entry_kinds, file_digest, path_outcome
+from .run_reads import RunReads, entry_kinds, files_unchanged, path_outcome
 
 if TYPE_CHECKING:
     from ..cache_folder import CacheStore
 
 _SUFFIX = ".run"
-_LAYOUT = 1  # of the kept data below
+_LAYOUT = 2  # of the kept data below
 
 
 def applies(options: Options) -> bool:
@@ -39,8 +39,7 @@ def applies(options: Options) -> bool:
 def run_key(config: Config, options: Options) -> str:
     """Everything besides the file system that the Report depends on."""
     from .. import __version__
-    from ..cache import code_fingerprint
-    from ..cache_folder import FORMAT
+    from ..cache_folder import FORMAT, code_fingerprint
     from ..engine.rules import rules_fingerprint
     from ..sql_parser import parser_name
 
@@ -84,7 +83,7 @@ def replayed(config: Config, options: Options) -> Report | None:
 
 def _unchanged(stats: list[tuple[str, bool, tuple[int, int]]], listings: list[tuple[str, tuple[str, ...]]],
                scans: list[tuple[str, tuple[tuple[str, int], ...]]], links: list[tuple[str, str]],
-               files: list[tuple[str, bytes | None]]) -> bool:
+               files: tuple[str, bytes]) -> bool:
     for path, follow, outcome in stats:
         if path_outcome(path, follow) != tuple(outcome):
             return False
@@ -107,7 +106,7 @@ def _unchanged(stats: list[tuple[str, bool, tuple[int, int]]], listings: list[tu
                 return False
         except OSError:
             return False
-    return all(file_digest(path) == digest for path, digest in files)
+    return files_unchanged(*files)
 
 
 def _report(findings: list[tuple], files: int, skipped: int, projects: list[tuple], linted: list[tuple],

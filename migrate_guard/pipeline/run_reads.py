@@ -20,6 +20,7 @@ from typing import Any
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 Outcome = tuple[int, int]  # (S_IFMT of the mode, size for a regular file else 0), or (-1, errno)
+NO_FILE = bytes(32)  # the digest kept for a path opened that is not a regular file (or was missing)
 # The functions themselves, not what recording_run puts in their place: its own checks are not the run's reads.
 _os_open, _os_stat, _os_lstat = os.open, os.stat, os.lstat
 
@@ -61,8 +62,10 @@ def file_digest(path: str) -> bytes | None:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             return None
-        digest = hashlib.sha256()
         chunk = os.read(descriptor, info.st_size + 1)
+        if len(chunk) <= info.st_size:
+            return hashlib.sha256(chunk).digest()
+        digest = hashlib.sha256()  # it grew since: read to its end
         while chunk:
             digest.update(chunk)
             chunk = os.read(descriptor, 1 << 20)
@@ -134,17 +137,33 @@ class RunReads:
         if absolute is not None and absolute not in self.opened:
             self.opened[absolute] = _identity(absolute)
 
-    def digests(self) -> list[tuple[str, bytes | None]] | None:
-        """Each opened file's digest now, or None when one changed since it was opened (the run may have read
-        either version: nothing is kept)."""
-        found = []
+    def digests(self) -> tuple[str, bytes] | None:
+        """The opened files ("\0"-joined) and their digests (NO_FILE for one that is not a regular file) as they
+        are now, or None when one changed since it was opened (the run may have read either version)."""
+        paths, found = [], []
         for path, identity in sorted(self.opened.items()):
             digest = file_digest(path)
             if identity is None or _identity(path) != identity:
                 if identity is not None or digest is not None:
                     return None
-            found.append((path, digest))
-        return found
+            paths.append(path)
+            found.append(NO_FILE if digest is None else digest)
+        return "\0".join(paths), b"".join(found)
+
+
+def files_unchanged(paths: str, digests: bytes) -> bool:
+    """What RunReads.digests() gave is still true."""
+    if not paths:
+        return not digests
+    names = paths.split("\0")
+    if len(digests) != len(names) * len(NO_FILE):
+        return False
+    end = 0
+    for path in names:
+        start, end = end, end + len(NO_FILE)
+        if (file_digest(path) or NO_FILE) != digests[start:end]:
+            return False
+    return True
 
 
 def _identity(path: str) -> tuple[int, int, int] | None:
