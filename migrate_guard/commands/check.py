@@ -53,7 +53,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     from ..pipeline.options import Options
-    from ..pipeline.replay import applies, replayed
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
@@ -63,9 +62,11 @@ def run(args: argparse.Namespace) -> int:
     selected = apply_selection(config, args)
     options = Options(paths=args.paths, dialect=args.dialect, changed_since=args.changed_since,
                       use_cache=not args.no_cache, jobs=args.jobs)
-    report = replayed(config, options) if applies(options) else None
+    # A warm run served whole (pipeline/replay.py); not for --changed-since, which asks git what changed.
+    replays = options.use_cache and options.changed_since is None
+    report = _replayed(config, options) if replays else None
     if report is None:
-        report = _run(config, options, keep_it=applies(options) and getattr(args, "own_process", False))
+        report = _run(config, options, keep_it=replays and getattr(args, "own_process", False))
     if selected is not None:  # findings the engine makes whatever the config (e.g. about ignore comments) obey it too
         report.findings = [f for f in report.findings if f.rule in selected]
     emit(report, args.format, args.output, side_reports(args),
@@ -82,6 +83,12 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(report, config.fail_on)
 
 
+def _replayed(config: Config, options: Options) -> Report | None:
+    from ..pipeline.replay import replayed
+
+    return replayed(config, options)
+
+
 def _run(config: Config, options: Options, keep_it: bool) -> Report:
     """The whole pipeline; with `keep_it`, what it read is recorded and its Report kept for the next same run."""
     from ..pipeline.run import run_check
@@ -89,7 +96,10 @@ def _run(config: Config, options: Options, keep_it: bool) -> Report:
     if not keep_it:
         return run_check(config, options)
     from ..pipeline.replay import excluded_folders, keep
-    from ..pipeline.run_reads import recording_run
+    from ..pipeline.run_reads import RECORDS, recording_run
+
+    if not RECORDS:
+        return run_check(config, options)
 
     with recording_run(excluded_folders(config)) as reads:
         report = run_check(config, options)

@@ -32,10 +32,6 @@ _SUFFIX = ".run"
 _LAYOUT = 2  # of the kept data below
 
 
-def applies(options: Options) -> bool:
-    return options.use_cache and options.changed_since is None
-
-
 def run_key(config: Config, options: Options) -> str:
     """Everything besides the file system that the Report depends on."""
     from .. import __version__

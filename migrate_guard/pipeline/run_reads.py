@@ -21,6 +21,10 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 Outcome = tuple[int, int]  # (S_IFMT of the mode, size for a regular file else 0), or (-1, errno)
 NO_FILE = bytes(32)  # the digest kept for a path opened that is not a regular file (or was missing)
+# Where every read through os, os.path, pathlib and open() looks the functions up when called, so that recording_run
+# sees it: 3.10's pathlib binds os.stat, os.scandir and io.open when imported (its _NormalAccessor); 3.13's glob binds
+# os.scandir and os.lstat in _StringGlobber, which recording_run replaces too. Later versions are not known yet.
+RECORDS = (3, 11) <= sys.version_info[:2] < (3, 14)
 # The functions themselves, not what recording_run puts in their place: its own checks are not the run's reads.
 _os_open, _os_stat, _os_lstat = os.open, os.stat, os.lstat
 
@@ -207,63 +211,84 @@ class _Stderr(io.TextIOBase):
     def flush(self) -> None:
         self._real.flush()
 
+    def fileno(self) -> int:
+        return int(self._real.fileno())
+
+    def isatty(self) -> bool:
+        return bool(self._real.isatty())
+
+
+class _Watched:
+    """The functions recording_run puts in place of os's, open() and glob's: each calls the real one and tells
+    RunReads what it was asked and what it answered."""
+
+    def __init__(self, reads: RunReads) -> None:
+        self.reads = reads
+        self.real_open, self.real_os_open, self.real_stat = builtins.open, os.open, os.stat
+        self.real_listdir, self.real_scandir, self.real_readlink = os.listdir, os.scandir, os.readlink
+
+    def open(self, file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if not any(flag in mode for flag in "wax+"):
+            self.reads.open(file)
+        return self.real_open(file, mode, *args, **kwargs)
+
+    def os_open(self, path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
+        if dir_fd is None and not flags & _WRITE_FLAGS:
+            self.reads.open(path)
+        return self.real_os_open(path, flags, mode, dir_fd=dir_fd)
+
+    def stat(self, path: Any, *, dir_fd: int | None = None, follow_symlinks: bool = True) -> os.stat_result:
+        try:
+            info = self.real_stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
+        except OSError as error:
+            if dir_fd is None:
+                self.reads.stat(path, follow_symlinks, (-1, error.errno or 0))
+            raise
+        if dir_fd is None:
+            self.reads.stat(path, follow_symlinks, _outcome(info))
+        return info
+
+    def lstat(self, path: Any, *, dir_fd: int | None = None) -> os.stat_result:
+        return self.stat(path, dir_fd=dir_fd, follow_symlinks=False)
+
+    def listdir(self, path: Any = ".") -> list[str]:
+        names = self.real_listdir(path)
+        self.reads.listing(path, names)
+        return names
+
+    def scandir(self, path: Any = ".") -> Any:
+        if isinstance(path, int):
+            return self.real_scandir(path)
+        with self.real_scandir(path) as listing:
+            entries = list(listing)
+        self.reads.scan(path, entries)
+        return _Scan(entries)
+
+    def readlink(self, path: Any, *, dir_fd: int | None = None) -> Any:
+        target = self.real_readlink(path, dir_fd=dir_fd)
+        if dir_fd is None:
+            self.reads.link(path, target)
+        return target
+
 
 @contextmanager
 def recording_run(excluded: tuple[str, ...]) -> Iterator[RunReads]:
     """Record what the code run inside reads (see the module's docstring); the functions are restored after."""
     reads = RunReads(excluded)
+    watched = _Watched(reads)
     real = (builtins.open, io.open, os.open, os.stat, os.lstat, os.listdir, os.scandir, os.readlink, sys.stderr)
-    real_open, _, real_os_open, real_stat, real_lstat, real_listdir, real_scandir, real_readlink, _ = real
-
-    def watched_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        if not any(flag in mode for flag in "wax+"):
-            reads.open(file)
-        return real_open(file, mode, *args, **kwargs)
-
-    def watched_os_open(path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
-        if dir_fd is None and not flags & _WRITE_FLAGS:
-            reads.open(path)
-        return real_os_open(path, flags, mode, dir_fd=dir_fd)
-
-    def watched_stat(path: Any, *, dir_fd: int | None = None, follow_symlinks: bool = True) -> os.stat_result:
-        try:
-            info = real_stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
-        except OSError as error:
-            if dir_fd is None:
-                reads.stat(path, follow_symlinks, (-1, error.errno or 0))
-            raise
-        if dir_fd is None:
-            reads.stat(path, follow_symlinks, _outcome(info))
-        return info
-
-    def watched_lstat(path: Any, *, dir_fd: int | None = None) -> os.stat_result:
-        return watched_stat(path, dir_fd=dir_fd, follow_symlinks=False)
-
-    def watched_listdir(path: Any = ".") -> list[str]:
-        names = real_listdir(path)
-        reads.listing(path, names)
-        return names
-
-    def watched_scandir(path: Any = ".") -> Any:
-        if isinstance(path, int):
-            return real_scandir(path)
-        with real_scandir(path) as listing:
-            entries = list(listing)
-        reads.scan(path, entries)
-        return _Scan(entries)
-
-    def watched_readlink(path: Any, *, dir_fd: int | None = None) -> Any:
-        target = real_readlink(path, dir_fd=dir_fd)
-        if dir_fd is None:
-            reads.link(path, target)
-        return target
-
-    builtins.open = io.open = watched_open
-    os.open, os.stat, os.lstat = watched_os_open, watched_stat, watched_lstat  # type: ignore[assignment]
-    os.listdir, os.scandir, os.readlink = watched_listdir, watched_scandir, watched_readlink  # type: ignore[assignment]
+    globber = getattr(sys.modules.get("glob"), "_StringGlobber", None)
+    bound = (globber.__dict__.get("lstat"), globber.__dict__.get("scandir")) if globber is not None else None
+    if globber is not None:
+        globber.lstat, globber.scandir = staticmethod(watched.lstat), staticmethod(watched.scandir)
+    builtins.open = io.open = watched.open
+    os.open, os.stat, os.lstat = watched.os_open, watched.stat, watched.lstat  # type: ignore[assignment]
+    os.listdir, os.scandir, os.readlink = watched.listdir, watched.scandir, watched.readlink  # type: ignore[assignment]
     sys.stderr = _Stderr(reads, sys.stderr)
     try:
         yield reads
     finally:
         (builtins.open, io.open, os.open, os.stat, os.lstat, os.listdir, os.scandir, os.readlink,  # type: ignore[assignment]
          sys.stderr) = real
+        if globber is not None and bound is not None:
+            globber.lstat, globber.scandir = bound
