@@ -380,6 +380,7 @@ class Bench:
             "no cache, 2 processes": self.mg(*paths, "--no-cache", "--jobs", "2"),
             "cache filling": self.mg(*paths),
             "cache warm": self.mg(*paths),
+            "cache warm, replayed": self.mg(*paths),
         }
         # Written to files and compared there: tens of MB of JSON held in this process would show in the peak RSS
         # of every process it starts later (a forked child inherits its parent's resident pages until exec).
@@ -414,6 +415,7 @@ class Bench:
             "no cache, parallel": self.mg("db/migrations", "--no-cache", "--jobs", "2"),
             "cache filling, default": self.mg("db/migrations"),
             "cache warm, default": self.mg("db/migrations"),
+            "cache warm, replayed": self.mg("db/migrations"),  # the run before kept itself (pipeline/replay.py)
             "cache warm, 1 process": self.mg("db/migrations", "--jobs", "1"),
         }
         outputs = {name: self.capture(argv, self.sql_dir) for name, argv in variants.items()}

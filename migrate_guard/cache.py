@@ -7,7 +7,8 @@ and judges it. A project's verdict (its findings and linted files) is reused who
 and every file its extractions read are unchanged; the rules, the config and the installed code are in every key,
 so a rule or config change never serves stale findings. A project's checkpoints (the schema state after all its
 migrations, and before its newest) let a run that selects only newer migrations (pre-commit) resume there instead
-of loading and replaying the whole history.
+of loading and replaying the whole history. (A whole `check` run served again, when nothing it read changed, is
+pipeline/replay.py's, in the same folder.)
 
 The key of a migration covers: the bytes and paths of its files, the files named in its settings (e.g.
 schema.prisma), its ORM, id, dialect and project, the tool version, a fingerprint of the installed code and of the
