@@ -189,3 +189,28 @@ def test_a_file_changed_while_the_run_read_it_keeps_nothing(tmp_path: Path) -> N
         path.read_text()
     path.write_text("SELECT 22;\n")
     assert reads.digests() is None
+
+
+def test_a_link_pointed_elsewhere_is_judged_again(tmp_path: Path, env: dict[str, str]) -> None:
+    write_tree(tmp_path / "a", {name.replace("migrations/", ""): text for name, text in FILES.items()})
+    write_tree(tmp_path / "b", {name.replace("migrations/", ""): text.replace("DROP COLUMN note", "DROP COLUMN name")
+                                for name, text in FILES.items()})
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "migrations").symlink_to(tmp_path / "a", target_is_directory=True)
+    before = warm(repo, env)
+    (repo / "migrations").unlink()
+    (repo / "migrations").symlink_to(tmp_path / "b", target_is_directory=True)
+    expected = run_cli(*CHECK, "--no-cache", cwd=repo, env=env).out
+    assert expected != before
+    assert run_cli(*CHECK, cwd=repo, env=env).out == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_migration_replaced_by_a_fifo_is_never_waited_on(repo: Path, env: dict[str, str]) -> None:
+    warm(repo, env)
+    path = repo / "migrations/000003_index.up.sql"
+    path.unlink()
+    os.mkfifo(path)
+    expected = run_cli(*CHECK, "--no-cache", cwd=repo, env=env).out
+    assert run_cli(*CHECK, cwd=repo, env=env).out == expected  # run_cli's timeout fails a run that waits
