@@ -95,13 +95,13 @@ def _run(config: Config, options: Options, keep_it: bool) -> Report:
 
     if not keep_it:
         return run_check(config, options)
-    from ..pipeline.replay import excluded_folders, keep
+    from ..pipeline.replay import excluded_folders, keep, run_key
     from ..pipeline.run_reads import RECORDS, recording_run
 
     if not RECORDS:
         return run_check(config, options)
-
+    key = run_key(config, options)  # what replayed() will look for: the inputs as they were before the run
     with recording_run(excluded_folders(config)) as reads:
         report = run_check(config, options)
-    keep(config, options, reads, report)
+    keep(config, key, reads, report)
     return report

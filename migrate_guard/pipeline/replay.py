@@ -126,8 +126,9 @@ def excluded_folders(config: Config) -> tuple[str, ...]:
                                                                str(rules_dir())))
 
 
-def keep(config: Config, options: Options, reads: RunReads, report: Report) -> None:
-    """Keep this run's Report for replayed(), when the cache judged everything and nothing changed meanwhile."""
+def keep(config: Config, key: str, reads: RunReads, report: Report) -> None:
+    """Keep this run's Report for replayed() under `key` (run_key before the run), when the cache judged everything
+    and nothing changed meanwhile."""
     stats = report.stats
     if (not reads.consistent or reads.stderr or report.migrations
             or stats.get("projects_judged_from_cache", 0) != stats.get("projects", 0)):
@@ -151,7 +152,6 @@ def keep(config: Config, options: Options, reads: RunReads, report: Report) -> N
     if store is None:
         return
     try:
-        key = run_key(config, options)
         store.write(key[:2], key[2:] + _SUFFIX, data)
     finally:
         store.close()
