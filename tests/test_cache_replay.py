@@ -3,6 +3,7 @@ unchanged, and then without detecting, planning or judging anything."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -214,3 +215,17 @@ def test_a_migration_replaced_by_a_fifo_is_never_waited_on(repo: Path, env: dict
     os.mkfifo(path)
     expected = run_cli(*CHECK, "--no-cache", cwd=repo, env=env).out
     assert run_cli(*CHECK, cwd=repo, env=env).out == expected  # run_cli's timeout fails a run that waits
+
+
+def test_what_planning_hashed_is_not_read_again_to_keep_a_run(tmp_path: Path) -> None:
+    from migrate_guard.pipeline.run_reads import recording_run
+
+    one, two = write_tree(tmp_path, {"one.sql": "SELECT 1;\n"}) / "one.sql", tmp_path / "two.sql"
+    two.write_text("SELECT 2;\n")
+    with recording_run(()) as reads:
+        one.read_bytes()
+        two.read_bytes()
+        reads.known[str(one)] = "ab" * 32  # as planning's digests give it
+    paths, digests = reads.digests() or ("", b"")
+    assert paths.split("\0") == [str(one), str(two)]
+    assert digests[:32] == bytes.fromhex("ab" * 32) and digests[32:] == hashlib.sha256(b"SELECT 2;\n").digest()

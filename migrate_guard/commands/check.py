@@ -102,6 +102,6 @@ def _run(config: Config, options: Options, keep_it: bool) -> Report:
         return run_check(config, options)
     key = run_key(config, options)  # what replayed() will look for: the inputs as they were before the run
     with recording_run(excluded_folders(config)) as reads:
-        report = run_check(config, options)
+        report = run_check(config, options, reads.known)  # what planning hashed is not read again to keep it
     keep(config, key, reads, report)
     return report

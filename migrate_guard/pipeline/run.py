@@ -19,11 +19,12 @@ from .select import select
 from .store import NullStore, Store, open_store
 
 
-def run_check(config: Config, options: Options) -> Report:
+def run_check(config: Config, options: Options, digests: dict[str, str] | None = None) -> Report:
     """Lint what the options select. Migrations outside the selection (before the baseline, unchanged since
-    --changed-since) are still extracted, oldest first, so the schema state the rules see stays right."""
+    --changed-since) are still extracted, oldest first, so the schema state the rules see stays right. With the
+    cache, `digests` gets the SHA-256 of the files planning read whole (by absolute path)."""
     # Each file is read once: planning sniffs its head and hashes all of it for the cache key.
-    digests: dict[str, str] | None = {} if options.use_cache else None
+    digests = ({} if digests is None else digests) if options.use_cache else None
     found = discover(config, options.paths)
     with _long_lived() as planned:
         plan = plan_files(found.files, config, options, found.projects, digests)

@@ -90,6 +90,8 @@ class RunReads:
         self.scans: dict[str, tuple[tuple[str, int], ...]] = {}
         self.links: dict[str, str] = {}
         self.opened: dict[str, tuple[int, int, int] | None] = {}  # path -> (inode, size, mtime) when first opened
+        # SHA-256 (hex) of files the run read whole and hashed itself (planning, by absolute path): not read again
+        self.known: dict[str, str] = {}
         self.consistent = True  # False: the same path answered two ways during the run (it changed meanwhile)
         self.stderr = False  # something was said on stderr (a warning): the run is not served without saying it
 
@@ -136,17 +138,26 @@ class RunReads:
         if absolute is not None:
             self._keep(self.links, absolute, os.fsdecode(target))
 
-    def open(self, path: Any) -> None:
+    def open(self, path: Any, opened: Any) -> None:
+        """`opened`: what opening it gave (a descriptor or a file object), None when it failed."""
         absolute = self._path(path)
-        if absolute is not None and absolute not in self.opened:
-            self.opened[absolute] = _identity(absolute)
+        if absolute is None or absolute in self.opened:
+            return
+        identity = None
+        if opened is not None:
+            try:
+                identity = _identity_of(os.fstat(opened if isinstance(opened, int) else opened.fileno()))
+            except (OSError, ValueError, AttributeError):
+                identity = _identity(absolute)
+        self.opened[absolute] = identity
 
     def digests(self) -> tuple[str, bytes] | None:
         """The opened files ("\0"-joined) and their digests (NO_FILE for one that is not a regular file) as they
         are now, or None when one changed since it was opened (the run may have read either version)."""
         paths, found = [], []
         for path, identity in sorted(self.opened.items()):
-            digest = file_digest(path)
+            known = self.known.get(path) if identity is not None else None
+            digest = bytes.fromhex(known) if known is not None else file_digest(path)
             if identity is None or _identity(path) != identity:
                 if identity is not None or digest is not None:
                     return None
@@ -172,9 +183,12 @@ def files_unchanged(paths: str, digests: bytes) -> bool:
 
 def _identity(path: str) -> tuple[int, int, int] | None:
     try:
-        info = _os_stat(path)
+        return _identity_of(_os_stat(path))
     except (OSError, ValueError):
         return None
+
+
+def _identity_of(info: os.stat_result) -> tuple[int, int, int] | None:
     return (info.st_ino, info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
 
 
@@ -228,14 +242,28 @@ class _Watched:
         self.real_listdir, self.real_scandir, self.real_readlink = os.listdir, os.scandir, os.readlink
 
     def open(self, file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        if not any(flag in mode for flag in "wax+"):
-            self.reads.open(file)
-        return self.real_open(file, mode, *args, **kwargs)
+        reading = not any(flag in mode for flag in "wax+")
+        try:
+            handle = self.real_open(file, mode, *args, **kwargs)
+        except OSError:
+            if reading:
+                self.reads.open(file, None)
+            raise
+        if reading:
+            self.reads.open(file, handle)
+        return handle
 
     def os_open(self, path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
-        if dir_fd is None and not flags & _WRITE_FLAGS:
-            self.reads.open(path)
-        return self.real_os_open(path, flags, mode, dir_fd=dir_fd)
+        reading = dir_fd is None and not flags & _WRITE_FLAGS
+        try:
+            descriptor = self.real_os_open(path, flags, mode, dir_fd=dir_fd)
+        except OSError:
+            if reading:
+                self.reads.open(path, None)
+            raise
+        if reading:
+            self.reads.open(path, descriptor)
+        return descriptor
 
     def stat(self, path: Any, *, dir_fd: int | None = None, follow_symlinks: bool = True) -> os.stat_result:
         try:
