@@ -66,7 +66,7 @@ def with_bindings(sql: Any, bindings: Any) -> Any:
 def claims(path: Path, head: str) -> bool:
     if "queryInterface" in head:
         return False
-    if _MARKERS.search(head) and _UP.search(head):
+    if ("knex" in head or "Knex" in head or ".schema" in head) and _MARKERS.search(head) and _UP.search(head):
         return True
     from .knex_versions import built_by_helper
 
@@ -141,7 +141,7 @@ def _helper_built(migration: Migration) -> bool:
 
 def _transactional(source: Any) -> bool:
     # Knex wraps each migration in a transaction unless the file exports `config = { transaction: false }`.
-    return not re.search(r"\btransaction\s*:\s*false\b", source.text)
+    return "transaction" not in source.text or not re.search(r"\btransaction\s*:\s*false\b", source.text)
 
 
 def _interpret(context: Any, entry: Any) -> None:

@@ -22,8 +22,13 @@ _CONFIG_FILES = ("config/config.json", "config/config.js", "config/database.js",
 _DIALECT_PATTERN = r"""["']?dialect["']?\s*:\s*["'`]([a-z]+)"""
 
 
+# the words one of _MARKERS' alternatives holds: a search tries every position of a head none of them is in
+_MARKER_WORDS = ("queryInterface", "QueryInterface", "Sequelize", "sequelize", "DataTypes", ".addColumn(",
+                 ".removeColumn(", ".bulkInsert(", ".bulkDelete(", ".changeColumn(")
+
+
 def claims(path: Path, head: str) -> bool:
-    return bool(_MARKERS.search(head)) and bool(_UP.search(head))
+    return any(word in head for word in _MARKER_WORDS) and bool(_MARKERS.search(head)) and bool(_UP.search(head))
 
 
 # QueryInterface methods no other tool's migration calls on its parameter (TypeORM's queryRunner is told apart first).

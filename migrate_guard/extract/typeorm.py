@@ -25,8 +25,12 @@ _CONFIG_FILES = ("ormconfig.*", "*data-source*.ts", "*data-source*.js", "*dataso
 _TYPE_PATTERN = r"""(?:\btype\s*[:=]\s*["'`]|"type"\s*:\s*"|TYPEORM_CONNECTION\s*=\s*)([a-z0-9-]+)"""
 
 
+# the words one of _MARKERS' alternatives holds: a search tries every position of a head none of them is in
+_MARKER_WORDS = ("MigrationInterface", "QueryRunner", "queryRunner", "typeorm", "runQuery", "schemaBuilder")
+
+
 def claims(path: Path, head: str) -> bool:
-    return bool(_MARKERS.search(head)) and bool(_UP.search(head))
+    return any(word in head for word in _MARKER_WORDS) and bool(_MARKERS.search(head)) and bool(_UP.search(head))
 
 
 def owns(head: str) -> bool:
@@ -43,7 +47,7 @@ def owns(head: str) -> bool:
     # `name = "AddPlan1700000000000"`.
     return ("QueryRunner" in parameter_types(params) or parameter_names(params)[:1] == ["queryRunner"]
             or ("typeorm" in head and _IMPORTS_TYPEORM.search(head) is not None)
-            or _GENERATED_NAME.search(head) is not None)
+            or ("name" in head and _GENERATED_NAME.search(head) is not None))
 
 
 _IMPORTS_TYPEORM = re.compile(r"""require\(\s*["']typeorm["']\s*\)|\bfrom\s*["']typeorm["']""")
@@ -73,7 +77,7 @@ def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
 
 def _transactional(source: Any) -> bool:
     # migrationsTransactionMode "all" (the default) wraps migrations in a transaction unless the class opts out.
-    return not re.search(r"\btransaction\s*[:=]\s*false\b", source.text)
+    return "transaction" not in source.text or not re.search(r"\btransaction\s*[:=]\s*false\b", source.text)
 
 
 def _interpret(context: Any, entry: Any) -> None:

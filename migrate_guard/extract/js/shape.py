@@ -22,7 +22,7 @@ _EXPORTED = re.compile(r"\bexports\b|\bexport\s|\bmodule\.exports\b")
 def up_parameters(head: str) -> str | None:
     """The text between up's parentheses (`knex: Knex`, `queryInterface, Sequelize`, `{ context }`), "" for `up()`,
     or None when the head defines no exported `up`."""
-    if not _EXPORTED.search(head):
+    if "up" not in head or "export" not in head or not _EXPORTED.search(head):  # (each alternative's word)
         return None
     for match in _UP.finditer(head):
         before = head[max(0, match.start() - 12):match.start()]
