@@ -37,8 +37,9 @@ class NodeIndex:
     """The nodes of KINDS in one tree, by kind, in pre-order."""
 
     def __init__(self, root: Node, language: Language) -> None:
-        found = QueryCursor(_query(language)).captures(root).get("node", [])
-        found.sort(key=_pre_order)  # the captures come in no order a walk would give
+        # matches, not captures: the same nodes for less (captures orders them across matches; sorted here anyway)
+        found = [node for _, captured in QueryCursor(_query(language)).matches(root) for node in captured["node"]]
+        found.sort(key=_pre_order)  # they come in no order a walk would give
         by_kind: dict[str, list[Node]] = {}
         for node in found:
             nodes = by_kind.get(node.type)
@@ -46,6 +47,7 @@ class NodeIndex:
                 by_kind[node.type] = [node]
             else:
                 nodes.append(node)
+        self._all = found
         self._nodes = by_kind
         self._root = root.start_byte, root.end_byte
         self._spans: dict[str, tuple[list[int], list[int]]] = {}  # per kind, made on first use
@@ -59,17 +61,28 @@ class NodeIndex:
             spans = self._spans[kind] = [n.start_byte for n in nodes], [n.end_byte for n in nodes]
         return spans
 
+    def _whole(self, kinds: tuple[str, ...]) -> list[Node] | None:
+        """Every node of `kinds`, in pre-order; None where two of different kinds span the same bytes (the order of
+        `kinds` would decide between them)."""
+        if len(kinds) == 1:
+            return list(self._nodes.get(kinds[0], ()))
+        wanted = set(kinds)
+        found = [n for n in self._all if n.type in wanted]
+        spans = [(n.start_byte, n.end_byte) for n in found]
+        return found if len(set(spans)) == len(spans) else None
+
     def within(self, kinds: tuple[str, ...], node: Node, mirrored: bool = False) -> list[Node]:
         """The nodes of `kinds` in the subtree of `node` (itself included)."""
         start, end = node.start_byte, node.end_byte
-        if len(kinds) == 1 and (start, end) == self._root and node.parent is None:  # the whole tree
-            found = list(self._nodes.get(kinds[0], ()))
-            limit = end if end > start else start + 1
-            while found and found[-1].start_byte >= limit:  # as the bisection below: none starts at the end
-                found.pop()
-            if mirrored:
-                found.sort(key=_mirrored)
-            return found
+        if (start, end) == self._root and node.parent is None:  # the whole tree
+            found = self._whole(kinds)
+            if found is not None:
+                limit = end if end > start else start + 1
+                while found and found[-1].start_byte >= limit:  # as the bisection below: none starts at the end
+                    found.pop()
+                if mirrored:
+                    found.sort(key=_mirrored)
+                return found
         found = []
         for kind in kinds:
             nodes = self._nodes.get(kind)
