@@ -15,6 +15,8 @@ from typing import Any
 
 from ..model import Migration
 from .base import MigrationUnit, NotText, display_path, in_name_order, read_text
+from .js.shape import parameter_names, up_parameters
+from .js.text import strip_js_comments
 
 ORM = "db-migrate"
 EXTENSIONS = (".js", ".cjs", ".mjs", ".ts", ".sql")
@@ -31,9 +33,6 @@ _SQL_FILE = re.compile(r"-(up|down)\.sql$", re.IGNORECASE)
 def owns(head: str) -> bool:
     """Certainly a db-migrate migration: its template's setup/_meta, or up's first parameter calling runSql, or a
     callback-style `up(db, callback)` using the schema API."""
-    from .js.text import strip_js_comments
-    from .js.shape import parameter_names, up_parameters
-
     code = strip_js_comments(head)
     params = up_parameters(code)
     if params is None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import ir
+from .js.columns import default_of, sql_type
+from .js.values import Call, JsArray, JsObject, JsString, is_truthy, name_of, names_of
 
 
 _SQL_HOLDERS = {"manager", "connection"}
@@ -31,7 +33,6 @@ def query_runner_call(context: Any, chain: Any) -> None:
 @dataclass
 class _Call:
     """One QueryRunner call: its evaluated arguments (and their nodes), where it is, the migration to emit into."""
-
     context: Any
     method: str
     args: list[Any]
@@ -112,8 +113,6 @@ def _drop_constraint(call: _Call) -> None:
 
 
 def _create_constraint(call: _Call) -> None:
-    from .js.values import name_of
-
     opts = _options(call.args[1])
     call.emit(ir.AddConstraint, table=call.table(),
               constraint_type="unique" if call.method == "createUniqueConstraint" else "check",
@@ -166,8 +165,6 @@ def _flag(args: list[Any], index: int) -> bool:
 
 def _options(value: Any) -> Any:
     """The options object of `new TableColumn({...})` or a plain object literal."""
-    from .js.values import Call, JsObject
-
     if isinstance(value, Call) and value.args and isinstance(value.args[0], JsObject):
         return value.args[0]
     if isinstance(value, JsObject):
@@ -181,20 +178,14 @@ class _Empty:
 
 
 def _items(value: Any) -> list[Any]:
-    from .js.values import JsArray
-
     return list(value.items) if isinstance(value, JsArray) else []
 
 
 def _names(value: Any) -> tuple[str, ...]:
-    from .js.values import names_of
-
     return names_of(value) if value is not None else ()
 
 
 def _table_name(value: Any) -> str:
-    from .js.values import name_of
-
     name = _options(value).get("name")
     if name is not None:
         return name_of(name) or "?"
@@ -206,9 +197,6 @@ def _column_name(value: Any) -> str:
 
 
 def _column(value: Any) -> Any:
-    from .js.columns import default_of, sql_type
-    from .js.values import JsString, is_truthy, name_of
-
     opts = _options(value)
     name = opts.get("name")
     if name is None:
@@ -248,8 +236,6 @@ def _change_column(context: Any, location: Any, node: Any, table: str, old: Any,
 
 
 def _index(context: Any, location: Any, node: Any, table: str, opts: Any) -> None:
-    from .js.values import is_truthy, name_of
-
     name = opts.get("name")
     columns = _names(opts.get("columnNames"))
     # unnamed: TypeORM generates a hash name; show the columns instead
@@ -260,8 +246,6 @@ def _index(context: Any, location: Any, node: Any, table: str, opts: Any) -> Non
 
 
 def _foreign_key(context: Any, location: Any, node: Any, table: str, opts: Any) -> Any:
-    from .js.values import name_of
-
     on_delete = opts.get("onDelete")
     name = opts.get("name")
     reference = ir.ForeignKeyRef(table=_table_name(opts.get("referencedTableName")),

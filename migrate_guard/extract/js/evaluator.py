@@ -184,13 +184,14 @@ class Evaluator:
     def member_path(self, node: Node | None) -> tuple[str, ...]:
         """`a.b.c` -> ("a", "b", "c"); () when the chain holds anything but names."""
         parts: list[str] = []
+        fields = self.source.fields
         while node is not None:
             if node.type == "member_expression":
-                prop = node.child_by_field_name("property")
+                prop = node.child_by_field_id(fields.property)
                 if prop is None:
                     return ()
                 parts.append(self.source.text_of(prop))
-                node = node.child_by_field_name("object")
+                node = node.child_by_field_id(fields.object)
             elif node.type in ("identifier", "this", "super"):
                 parts.append(self.source.text_of(node))
                 return tuple(reversed(parts))
@@ -290,7 +291,8 @@ class Evaluator:
         nodes: dict[str, Node] = {}
         for child in node.named_children:
             if child.type == "pair":
-                key_node, value_node = child.child_by_field_name("key"), child.child_by_field_name("value")
+                fields = self.source.fields
+                key_node, value_node = child.child_by_field_id(fields.key), child.child_by_field_id(fields.value)
                 key = self._key(key_node)
                 if key is not None:
                     entries[key] = self.evaluate(value_node)

@@ -25,35 +25,75 @@ def _query(language: Language) -> Query:
     return Query(language, "[" + " ".join(f"({kind})" for kind in known) + "] @node")
 
 
+def _pre_order(node: Node) -> tuple[int, int]:
+    return node.start_byte, -node.end_byte
+
+
+def _mirrored(node: Node) -> tuple[int, int]:
+    return -node.end_byte, node.start_byte
+
+
 class NodeIndex:
     """The nodes of KINDS in one tree, by kind, in pre-order."""
 
     def __init__(self, root: Node, language: Language) -> None:
-        found = QueryCursor(_query(language)).captures(root).get("node", [])
+        # matches, not captures: the same nodes for less (captures orders them across matches; sorted here anyway)
+        found = [node for _, captured in QueryCursor(_query(language)).matches(root) for node in captured["node"]]
+        found.sort(key=_pre_order)  # they come in no order a walk would give
         by_kind: dict[str, list[Node]] = {}
-        for node in sorted(found, key=lambda n: (n.start_byte, -n.end_byte)):
-            by_kind.setdefault(node.type, []).append(node)
+        for node in found:
+            nodes = by_kind.get(node.type)
+            if nodes is None:
+                by_kind[node.type] = [node]
+            else:
+                nodes.append(node)
+        self._all = found
         self._nodes = by_kind
-        self._starts = {kind: [n.start_byte for n in nodes] for kind, nodes in by_kind.items()}
-        self._ends = {kind: [n.end_byte for n in nodes] for kind, nodes in by_kind.items()}
+        self._root = root.start_byte, root.end_byte
+        self._spans: dict[str, tuple[list[int], list[int]]] = {}  # per kind, made on first use
 
     def of_kind(self, kind: str) -> list[Node]:
         return self._nodes.get(kind, [])
 
+    def _span_lists(self, kind: str, nodes: list[Node]) -> tuple[list[int], list[int]]:
+        spans = self._spans.get(kind)
+        if spans is None:
+            spans = self._spans[kind] = [n.start_byte for n in nodes], [n.end_byte for n in nodes]
+        return spans
+
+    def _whole(self, kinds: tuple[str, ...]) -> list[Node] | None:
+        """Every node of `kinds`, in pre-order; None where two of different kinds span the same bytes (the order of
+        `kinds` would decide between them)."""
+        if len(kinds) == 1:
+            return list(self._nodes.get(kinds[0], ()))
+        wanted = set(kinds)
+        found = [n for n in self._all if n.type in wanted]
+        spans = [(n.start_byte, n.end_byte) for n in found]
+        return found if len(set(spans)) == len(spans) else None
+
     def within(self, kinds: tuple[str, ...], node: Node, mirrored: bool = False) -> list[Node]:
         """The nodes of `kinds` in the subtree of `node` (itself included)."""
         start, end = node.start_byte, node.end_byte
-        found: list[Node] = []
+        if (start, end) == self._root and node.parent is None:  # the whole tree
+            found = self._whole(kinds)
+            if found is not None:
+                limit = end if end > start else start + 1
+                while found and found[-1].start_byte >= limit:  # as the bisection below: none starts at the end
+                    found.pop()
+                if mirrored:
+                    found.sort(key=_mirrored)
+                return found
+        found = []
         for kind in kinds:
-            starts = self._starts.get(kind)
-            if not starts:
+            nodes = self._nodes.get(kind)
+            if not nodes:
                 continue
-            nodes, ends = self._nodes[kind], self._ends[kind]
+            starts, ends = self._span_lists(kind, nodes)
             low = bisect_left(starts, start)
             high = bisect_left(starts, end if end > start else start + 1, low)
             found.extend(nodes[i] for i in range(low, high) if ends[i] <= end)
         if mirrored:
-            found.sort(key=lambda n: (-n.end_byte, n.start_byte))
+            found.sort(key=_mirrored)
         elif len(kinds) > 1:
-            found.sort(key=lambda n: (n.start_byte, -n.end_byte))
+            found.sort(key=_pre_order)
         return found

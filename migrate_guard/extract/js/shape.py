@@ -4,6 +4,7 @@ what are up's parameters. Detection uses it to tell a file's tool from its conte
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 # `up` defined, not called: `exports.up =`, `function up(`, `up: async (`, `async up(`, `up = knex =>`, ES5's
@@ -22,9 +23,9 @@ _EXPORTED = re.compile(r"\bexports\b|\bexport\s|\bmodule\.exports\b")
 def up_parameters(head: str) -> str | None:
     """The text between up's parentheses (`knex: Knex`, `queryInterface, Sequelize`, `{ context }`), "" for `up()`,
     or None when the head defines no exported `up`."""
-    if not _EXPORTED.search(head):
+    if "up" not in head or "export" not in head or not _EXPORTED.search(head):  # (each alternative's word)
         return None
-    for match in _UP.finditer(head):
+    for match in _up_matches(head):
         before = head[max(0, match.start() - 12):match.start()]
         if re.search(r"\b(?:await|return)\s*$|[(,]\s*$", before):
             continue  # `await up(...)`, `run(up(...))`: a call
@@ -33,20 +34,40 @@ def up_parameters(head: str) -> str | None:
     return None
 
 
+def _up_matches(head: str) -> Iterator[re.Match[str]]:
+    """_UP.finditer(head), trying only where "up" is written: a search tries every position (its lookbehinds leave
+    it no word to look for first)."""
+    at = head.find("up")
+    while at != -1:
+        match = _UP.match(head, at)
+        if match is None:
+            at = head.find("up", at + 1)
+        else:
+            yield match
+            at = head.find("up", match.end())
+
+
+_BRACKETS = re.compile(r"[{}\[\]<>()]")
+_NAME_END = re.compile(r"[\s:=?]")
+
+
 def parameter_names(params: str) -> list[str]:
     """`knex: Knex` -> ["knex"]; `queryInterface, Sequelize` -> both; `{ context: qi }` -> ["qi"] (umzug passes an
     object: the name it is bound to); `{ context }` -> ["context"]."""
-    names: list[str] = []
-    depth, current = 0, ""
-    for ch in params:
-        depth += ch in "{[<(" and 1 or 0
-        depth -= ch in "}]>)" and 1 or 0
-        if ch == "," and depth == 0:
-            names.append(current)
-            current = ""
-        else:
-            current += ch
-    names.append(current)
+    if _BRACKETS.search(params) is None:  # nothing nested: every comma separates
+        names = params.split(",")
+    else:
+        names = []
+        depth, current = 0, ""
+        for ch in params:
+            depth += ch in "{[<(" and 1 or 0
+            depth -= ch in "}]>)" and 1 or 0
+            if ch == "," and depth == 0:
+                names.append(current)
+                current = ""
+            else:
+                current += ch
+        names.append(current)
     result = []
     for name in names:
         name = name.strip()
@@ -54,7 +75,7 @@ def parameter_names(params: str) -> list[str]:
             first = name[1:].split("}")[0].split(",")[0]
             result.append(first.split(":")[-1].strip())
         elif name:
-            result.append(re.split(r"[\s:=?]", name, maxsplit=1)[0])
+            result.append(_NAME_END.split(name, maxsplit=1)[0])
     return result
 
 

@@ -185,8 +185,6 @@ def _params(source: Source, function: Node) -> list[Param]:
 
 # --- the down function's state --------------------------------------------------------------------------------------
 
-_HELPER_WRAPPERS = {"__awaiter", "__generator", "tslib.__awaiter", "tslib_1.__awaiter", "tslib_1.__generator"}
-
 
 def effective_statements(source: Source, body: Node) -> list[Node]:
     """The statements of a body, looking through tsc's __awaiter/__generator wrappers of compiled code."""
@@ -278,25 +276,26 @@ class Chain:
 def flatten(source: Source, top: Node) -> Chain:
     links: list[Link] = []
     current = top
+    fields = source.fields
     while True:
         kind = current.type
         if kind == "call_expression":
-            callee = current.child_by_field_name("function")
+            callee = current.child_by_field_id(fields.function)
             if callee is None:
                 break
-            args = arguments(current.child_by_field_name("arguments"))
+            args = arguments(current.child_by_field_id(fields.arguments))
             if callee.type == "member_expression":
-                prop = callee.child_by_field_name("property")
+                prop = callee.child_by_field_id(fields.property)
                 if prop is None:
                     break
                 links.append(Link(source.text_of(prop), args, current, prop))
-                current = callee.child_by_field_name("object") or callee
+                current = callee.child_by_field_id(fields.object) or callee
             else:
                 links.append(Link(None, args, current, callee))
                 current = callee
         elif kind == "member_expression":
-            prop = current.child_by_field_name("property")
-            obj = current.child_by_field_name("object")
+            prop = current.child_by_field_id(fields.property)
+            obj = current.child_by_field_id(fields.object)
             if prop is None or obj is None:
                 break
             links.append(Link(source.text_of(prop), None, current, prop))
@@ -310,22 +309,22 @@ def flatten(source: Source, top: Node) -> Chain:
     return Chain(root, current, links, top)
 
 
-def chain_tops(source: Source, body: Node) -> list[Node]:
-    """Every call expression that is not part of a longer chain, in source order (pre-order)."""
-    return [node for node in source.index.within(_CALLS, body) if not _continues_chain(node)]
-
-
 _CALLS = ("call_expression",)
 
 
-def _continues_chain(node: Node) -> bool:
+def chain_tops(source: Source, body: Node) -> list[Node]:
+    """Every call expression that is not part of a longer chain, in source order (pre-order)."""
+    return [node for node in source.index.within(_CALLS, body) if not _continues_chain(node, source.fields.object)]
+
+
+def _continues_chain(node: Node, object_field: int | None = None) -> bool:
     parent = node.parent
     while parent is not None and parent.type in ("parenthesized_expression", "non_null_expression"):
         node, parent = parent, parent.parent
     if parent is None:
         return False
     if parent.type == "member_expression":
-        obj = parent.child_by_field_name("object")
+        obj = parent.child_by_field_name("object") if object_field is None else parent.child_by_field_id(object_field)
         return obj is not None and obj.id == node.id and parent.parent is not None and \
             parent.parent.type == "call_expression"
     return False
