@@ -65,7 +65,31 @@ def recording_reads() -> Iterator[_Reads]:
 
     builtins.open = io.open = recording_open  # type: ignore[assignment]
     os.listdir, os.scandir = recording_listdir, recording_scandir  # type: ignore[assignment]
+    bound = _bind_copies({real_io_open: recording_open, real_listdir: recording_listdir,
+                          real_scandir: recording_scandir})
     try:
         yield reads
     finally:
         builtins.open, io.open, os.listdir, os.scandir = real_open, real_io_open, real_listdir, real_scandir
+        for owner, name, value in bound:
+            setattr(owner, name, value)
+
+
+def _bind_copies(replacements: dict[object, object]) -> list[tuple[object, str, object]]:
+    """Put the recording functions also where the standard library keeps its own copies of the real ones, bound
+    when it was imported (so patching os and io alone misses them): Python 3.10's pathlib (Path.open, read_text,
+    iterdir and glob go through _NormalAccessor) and 3.13's glob (Path.glob's _StringGlobber). What was there
+    before is returned, to be put back."""
+    import sys
+
+    owners = [getattr(sys.modules.get("pathlib"), "_NormalAccessor", None),
+              getattr(sys.modules.get("glob"), "_StringGlobber", None)]
+    bound: list[tuple[object, str, object]] = []
+    for owner in (o for o in owners if o is not None):
+        for name in ("open", "listdir", "scandir"):
+            current = vars(owner).get(name)
+            real = current.__func__ if isinstance(current, staticmethod) else current
+            if real in replacements:
+                bound.append((owner, name, current))
+                setattr(owner, name, staticmethod(replacements[real]))  # type: ignore[arg-type]
+    return bound
