@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..model import Migration
 from .base import MigrationUnit, NotText, display_path, no_config_dialect, real_file, unreadable_migration
-from .django_graph import MIGRATION_IMPORT, Graph, app_label
+from .django_graph import Graph, app_label, imports_migrations
 from .pyast import read_python
 
 ORM = "django"
@@ -23,7 +23,7 @@ dialect_of = no_config_dialect
 
 
 def claims(path: Path, head: str) -> bool:
-    return (path.name != "__init__.py" and MIGRATION_IMPORT.search(head) is not None
+    return (path.name != "__init__.py" and imports_migrations(head)
             and ("class Migration" in head or path.parent.name == "migrations"))
 
 
@@ -32,7 +32,7 @@ _MIGRATION_CLASS = re.compile(r"^class\s+\w+\s*\(\s*migrations\.Migration\s*\)",
 
 def owns(head: str) -> bool:
     """Certainly a Django migration, wherever it is: `class Migration(migrations.Migration)` importing django.db."""
-    return MIGRATION_IMPORT.search(head) is not None and _MIGRATION_CLASS.search(head) is not None
+    return imports_migrations(head) and _MIGRATION_CLASS.search(head) is not None
 
 
 def migration_key(path: Path) -> str:

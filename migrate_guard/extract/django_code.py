@@ -31,9 +31,19 @@ def function_ops(replay: Replay, node: ast.expr | None, direction: ir.Direction,
     function = next((f for f in replay.source.tree.body if isinstance(f, ast.FunctionDef) and f.name == node.id), None)
     if function is None:
         return []
+    assigns: list[ast.Assign] = []
+    loops: list[ast.For] = []
+    calls: list[ast.Call] = []
+    for n in ast.walk(function):
+        if isinstance(n, ast.Call):
+            if isinstance(n.func, ast.Attribute):
+                calls.append(n)
+        elif isinstance(n, ast.Assign):
+            assigns.append(n)
+        elif isinstance(n, ast.For):
+            loops.append(n)
     bindings: dict[str, ast.expr] = {}
-    for assign in sorted((n for n in ast.walk(function) if isinstance(n, ast.Assign)),
-                         key=lambda n: (n.lineno, n.col_offset)):
+    for assign in sorted(assigns, key=lambda n: (n.lineno, n.col_offset)):
         for target in assign.targets:
             if isinstance(target, ast.Name):
                 bindings[target.id] = assign.value  # the last: `qs = qs.filter(...)` narrows it
@@ -43,16 +53,14 @@ def function_ops(replay: Replay, node: ast.expr | None, direction: ir.Direction,
 
     strings = StringReader(replay.source, lookup)
     every_row: dict[int, ast.expr] = {}  # `for obj in M.objects.all(): obj.delete()`: that delete() -> M
-    for loop in ast.walk(function):
-        if isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) \
+    for loop in loops:
+        if isinstance(loop.target, ast.Name) \
                 and (model := _whole_queryset(loop.iter, strings)) is not None:
             every_row.update({id(c): model for statement in loop.body for c in ast.walk(statement)
                               if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
                               and isinstance(c.func.value, ast.Name) and c.func.value.id == loop.target.id})
-    calls = sorted((n for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)),
-                   key=lambda n: (n.lineno, n.col_offset))
     ops: list[ir.Operation] = []
-    for call in calls:
+    for call in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
         method = call.func.attr  # type: ignore[attr-defined]
         if method == "execute" and call.args:
             ops += sql_ops(replay.source, call.args[0], dialect=replay.dialect, migration=replay.node.id,
