@@ -31,17 +31,7 @@ def function_ops(replay: Replay, node: ast.expr | None, direction: ir.Direction,
     function = next((f for f in replay.source.tree.body if isinstance(f, ast.FunctionDef) and f.name == node.id), None)
     if function is None:
         return []
-    assigns: list[ast.Assign] = []
-    loops: list[ast.For] = []
-    calls: list[ast.Call] = []
-    for n in ast.walk(function):
-        if isinstance(n, ast.Call):
-            if isinstance(n.func, ast.Attribute):
-                calls.append(n)
-        elif isinstance(n, ast.Assign):
-            assigns.append(n)
-        elif isinstance(n, ast.For):
-            loops.append(n)
+    assigns, loops, calls = _parts(function)
     bindings: dict[str, ast.expr] = {}
     for assign in sorted(assigns, key=lambda n: (n.lineno, n.col_offset)):
         for target in assign.targets:
@@ -77,6 +67,22 @@ def function_ops(replay: Replay, node: ast.expr | None, direction: ir.Direction,
                 ops.append(replay.make(cls, call, table=model_table(replay, model, strings, state), has_where=False,
                                        direction=direction))
     return ops
+
+
+def _parts(function: ast.FunctionDef) -> tuple[list[ast.Assign], list[ast.For], list[ast.Call]]:
+    """The function's assignments, for loops and method calls, in one walk."""
+    assigns: list[ast.Assign] = []
+    loops: list[ast.For] = []
+    calls: list[ast.Call] = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                calls.append(node)
+        elif isinstance(node, ast.Assign):
+            assigns.append(node)
+        elif isinstance(node, ast.For):
+            loops.append(node)
+    return assigns, loops, calls
 
 
 def model_table(replay: Replay, node: ast.expr, strings: StringReader, state: State) -> str:
