@@ -260,6 +260,8 @@ def qualify(ops: list[ir.Operation], kw: dict[str, ast.expr]) -> None:
     """`schema=` / `source_schema=` / `referent_schema=`: schema-qualified table names, as SQL would write them."""
     schema = literal(kw.get("schema", kw.get("source_schema")))
     referent = literal(kw.get("referent_schema"))
+    if not isinstance(schema, str) and not isinstance(referent, str):
+        return
     # a create_table's constraints name its table too (indico: every FK, UNIQUE and PRIMARY KEY of a table created
     # with schema= was taken for a change of an existing, unqualified table)
     ops = [*ops, *(c for op in ops if isinstance(op, ir.CreateTable) for c in op.constraints)]

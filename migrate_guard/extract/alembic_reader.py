@@ -354,8 +354,9 @@ class Reader:
         return ops
 
     def make(self, cls: Any, node: ast.AST, **fields: Any) -> Any:
-        fields.setdefault("source", self.source.source_of(node))
-        return cls(location=self.source.location(node), migration=self.unit.id, direction=self.direction, **fields)
+        location, source = self.source.place(node)
+        fields.setdefault("source", source)
+        return cls(location=location, migration=self.unit.id, direction=self.direction, **fields)
 
     def call(self, call: ast.Call, aliases: dict[str, str]) -> list[ir.Operation]:
         func = call.func

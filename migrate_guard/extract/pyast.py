@@ -37,6 +37,7 @@ class Unknown:
 
 
 UNKNOWN = Unknown()
+_MISSING = object()
 
 
 @dataclass(slots=True)
@@ -87,6 +88,22 @@ class PySource:
             end = self.column(line, getattr(node, "end_col_offset", len(whole) - start)) - 1
             return whole[start:end].rstrip()
         return whole[start:].rstrip()
+
+    def place(self, node: ast.AST) -> tuple[ir.Location, str]:
+        """(location(node), source_of(node)), with the start column worked out once."""
+        line = getattr(node, "lineno", None)
+        if line is None:
+            return self.location(node), self.source_of(node)
+        end_line: Any = getattr(node, "end_lineno", _MISSING)
+        column = self.column(line, getattr(node, "col_offset", 0))
+        location = ir.Location(self.path, line, column, (None if end_line is _MISSING else end_line) or line)
+        if not 1 <= line <= len(self.lines):
+            return location, ""
+        whole = self.lines[line - 1]
+        if end_line is _MISSING or end_line == line:
+            end = self.column(line, getattr(node, "end_col_offset", len(whole) - column + 1)) - 1
+            return location, whole[column - 1:end].rstrip()
+        return location, whole[column - 1:].rstrip()
 
     def string_origin(self, node: ast.expr) -> Origin:
         """Where the first character of a string literal's content sits (after its prefix and opening quotes)."""
@@ -260,8 +277,12 @@ def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
         if keyword.arg == name:
             return keyword.value
     args = call.args
-    if position < len(args) and not any(isinstance(a, ast.Starred) for a in args[:position + 1]):
-        return args[position]  # no `*rest` before it: the list below would hold the same argument there
+    if position < len(args):
+        before = 0
+        while before <= position and not isinstance(args[before], ast.Starred):
+            before += 1
+        if before > position:
+            return args[position]  # no `*rest` before it: the list below would hold the same argument there
     positional = [a for a in args if not isinstance(a, ast.Starred)]
     return positional[position] if position < len(positional) else None
 
