@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ir
-from .pyast import UNKNOWN, argument, dotted, keywords, last_name, literal
+from .pyast import UNKNOWN, argument, dotted, last_name, literal
 from .sa_types import parsed_type
 
 # Django's PostgreSQL backend column types (django/db/backends/postgresql/base.py `data_types`).
@@ -71,7 +71,7 @@ class FieldInfo:
     def from_call(cls, name: str, node: ast.expr, app: str) -> FieldInfo:
         if not isinstance(node, ast.Call):
             return cls(name, "?")
-        kwargs = {k: literal(v) for k, v in keywords(node).items()}
+        kwargs = {k.arg: literal(k.value) for k in node.keywords if k.arg is not None}  # keywords(node), read
         info = cls(name, last_name(node.func), kwargs)
         if info.relation or info.many:
             info.target = relation_target(argument(node, 0, "to"), app)

@@ -38,6 +38,7 @@ class Unknown:
 
 UNKNOWN = Unknown()
 _MISSING = object()
+_OPENING = re.compile(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")")  # a string literal's prefix and opening quotes
 
 
 @dataclass(slots=True)
@@ -112,9 +113,9 @@ class PySource:
         line = getattr(node, "lineno", 1)
         column = self.column(line, getattr(node, "col_offset", 0))
         text = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
-        match = re.match(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")", text[column - 1:])
+        match = _OPENING.match(text, column - 1)
         if match:
-            column += match.end()
+            column = match.end() + 1
         return Origin(self.path, line, column)
 
     def resolve(self, node: ast.expr | None, depth: int = 0) -> ast.expr | None:
