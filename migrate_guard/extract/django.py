@@ -61,7 +61,16 @@ def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
 
 
 def _node_key(path: Path) -> tuple[str, str]:
-    return (app_label(path.parent.parent), path.stem)
+    """(app_label(path.parent.parent), path.stem), from strings: pathlib's parents and hash cost more than the
+    rest of a migration's lookup."""
+    folder, name = os.path.split(os.fspath(path))
+    dot = name.rfind(".")
+    return (_folder_app(folder), name[:dot] if 0 < dot < len(name) - 1 else name)
+
+
+@lru_cache(maxsize=1024)
+def _folder_app(folder: str) -> str:
+    return app_label(Path(folder).parent)
 
 
 # Per process; keyed by the current folder too, since the operations carry paths shown relative to it (a test or a
