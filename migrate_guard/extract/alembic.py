@@ -104,14 +104,16 @@ def down_state(body: list[ast.stmt]) -> ir.DownState:
     if statements and isinstance(statements[0], ast.Expr) and isinstance(statements[0].value, ast.Constant) \
             and isinstance(statements[0].value.value, str):
         statements = statements[1:]  # docstring
-    statements = [s for s in statements if not (isinstance(s, ast.Pass) or _only_logs(s) or (
-        isinstance(s, ast.Return) and (s.value is None or literal(s.value) is None)) or (
-        isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis))]
-    if not statements:
-        return "noop"
-    if all(isinstance(s, ast.Raise) for s in statements):
-        return "raises"
-    return "present"
+    raises = False
+    for s in statements:
+        if isinstance(s, ast.Pass) or _only_logs(s) or (
+                isinstance(s, ast.Return) and (s.value is None or literal(s.value) is None)) or (
+                isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis):
+            continue  # undoes nothing
+        if not isinstance(s, ast.Raise):
+            return "present"
+        raises = True
+    return "raises" if raises else "noop"
 
 
 _LOGGERS = {"print", "log", "logger", "logging", "LOG", "LOGGER", "log_", "_log", "_logger", "warnings", "click"}

@@ -310,8 +310,9 @@ def read_python(path: Path) -> str:
         except OSError:
             raise problem from None
     else:
-        if "coding" not in "\n".join(text.split("\n", 2)[:2]):
-            return text  # no declaration: UTF-8, as read
+        second_line_end = text.find("\n", text.find("\n") + 1)
+        if text.find("coding", 0, len(text) if second_line_end == -1 else second_line_end) == -1:
+            return text  # no declaration in the first two lines: UTF-8, as read
         data = text.encode("utf-8")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
