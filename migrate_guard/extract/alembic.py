@@ -25,7 +25,7 @@ dialect_of = no_config_dialect
 _REVISION = re.compile(r"^[^\S\n]*revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 
 def claims(path: Path, head: str) -> bool:
-    if not (path.name != "env.py" and _REVISION.search(head) is not None
+    if not (path.name != "env.py" and _declares_revision(head)
             and ("def upgrade" in head or "from alembic" in head or "down_revision" in head)):
         return False
     _CLAIMED[os.fspath(path)] = _revisions(head)
@@ -42,7 +42,13 @@ _DOWN_REVISION = re.compile(r"^[^\S\n]*down_revision\s*(?::[^=\n]*)?=", re.MULTI
 
 def owns(head: str) -> bool:
     """Certainly an Alembic revision, wherever it is: both `revision = ...` and `down_revision = ...`."""
-    return _REVISION.search(head) is not None and _DOWN_REVISION.search(head) is not None
+    return _declares_revision(head) and _DOWN_REVISION.search(head) is not None
+
+
+def _declares_revision(head: str) -> bool:
+    """_REVISION.search, after a substring test: on the heads of other formats' files (Django's) the pattern is tried
+    at every line for nothing."""
+    return "revision" in head and _REVISION.search(head) is not None
 
 
 def migration_key(path: Path) -> str:
@@ -98,14 +104,16 @@ def down_state(body: list[ast.stmt]) -> ir.DownState:
     if statements and isinstance(statements[0], ast.Expr) and isinstance(statements[0].value, ast.Constant) \
             and isinstance(statements[0].value.value, str):
         statements = statements[1:]  # docstring
-    statements = [s for s in statements if not (isinstance(s, ast.Pass) or _only_logs(s) or (
-        isinstance(s, ast.Return) and (s.value is None or literal(s.value) is None)) or (
-        isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis))]
-    if not statements:
-        return "noop"
-    if all(isinstance(s, ast.Raise) for s in statements):
-        return "raises"
-    return "present"
+    raises = False
+    for s in statements:
+        if isinstance(s, ast.Pass) or _only_logs(s) or (
+                isinstance(s, ast.Return) and (s.value is None or literal(s.value) is None)) or (
+                isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis):
+            continue  # undoes nothing
+        if not isinstance(s, ast.Raise):
+            return "present"
+        raises = True
+    return "raises" if raises else "noop"
 
 
 _LOGGERS = {"print", "log", "logger", "logging", "LOG", "LOGGER", "log_", "_log", "_logger", "warnings", "click"}

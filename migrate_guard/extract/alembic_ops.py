@@ -260,6 +260,8 @@ def qualify(ops: list[ir.Operation], kw: dict[str, ast.expr]) -> None:
     """`schema=` / `source_schema=` / `referent_schema=`: schema-qualified table names, as SQL would write them."""
     schema = literal(kw.get("schema", kw.get("source_schema")))
     referent = literal(kw.get("referent_schema"))
+    if not isinstance(schema, str) and not isinstance(referent, str):
+        return
     # a create_table's constraints name its table too (indico: every FK, UNIQUE and PRIMARY KEY of a table created
     # with schema= was taken for a change of an existing, unqualified table)
     ops = [*ops, *(c for op in ops if isinstance(op, ir.CreateTable) for c in op.constraints)]
@@ -309,12 +311,13 @@ def server_default(node: ast.expr) -> ir.Default | None:
 def column_def(node: ast.Call) -> ir.ColumnDef | None:
     """`sa.Column("name", sa.Type(...), sa.ForeignKey(...), nullable=..., server_default=..., index=True)`."""
     kw = keywords(node)
-    name = _str(kw.get("name"))
+    name = _str(kw["name"]) if "name" in kw else None
     type_node = kw.get("type_")
     references = None
     generated = False
     for position, arg in enumerate(node.args):
-        value = literal(arg)
+        # a call of an attribute (`sa.Integer()`, the usual type) is never a literal
+        value = UNKNOWN if type(arg) is ast.Call and type(arg.func) is ast.Attribute else literal(arg)
         if position == 0 and isinstance(value, str):
             name = value
             continue
@@ -335,13 +338,14 @@ def column_def(node: ast.Call) -> ir.ColumnDef | None:
             type_node = arg
     if name is None:
         return None
-    primary_key = literal(kw.get("primary_key")) is True
-    nullable_value = literal(kw.get("nullable")) if "nullable" in kw else (not primary_key)
+    primary_key = "primary_key" in kw and literal(kw["primary_key"]) is True
+    nullable_value = literal(kw["nullable"]) if "nullable" in kw else (not primary_key)
     default = server_default(kw["server_default"]) if "server_default" in kw else None
     col_type = column_type(type_node)
     if primary_key and col_type is not None and col_type.name in ("int", "integer", "bigint", "smallint") \
             and literal(kw.get("autoincrement")) is not False:
         generated = True  # SERIAL / IDENTITY
     return ir.ColumnDef(name=name, type=col_type, nullable=nullable_value is not False, default=default,
-                        primary_key=primary_key, unique=literal(kw.get("unique")) is True,
-                        indexed=literal(kw.get("index")) is True, generated=generated, references=references)
+                        primary_key=primary_key, unique="unique" in kw and literal(kw["unique"]) is True,
+                        indexed="index" in kw and literal(kw["index"]) is True, generated=generated,
+                        references=references)

@@ -15,6 +15,7 @@ from .pyast import PySource, argument, dotted, expression_text, keywords, last_n
 from .pystrings import Lookup, StringReader, sql_ops
 
 _CORE_STATEMENTS = ("delete", "update", "insert", "select")
+_VALUED = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)
 _MAX_INLINED = 2000
 _NOT_DATABASE_WORK = {"commit", "flush", "close", "debug", "info", "warning", "warn", "error", "exception", "echo"}
 _SCHEMA_CONSTRUCTS = {"CreateSchema", "CreateSequence", "DropSequence", "CreateTable", "CreateIndex", "CreateColumn",
@@ -92,7 +93,12 @@ class Reader:
         aliases = aliases or {}
         ops: list[ir.Operation] = []
         for statement in statements:
-            if isinstance(statement, (ast.With, ast.AsyncWith)):
+            if isinstance(statement, _VALUED):  # the usual statement first: the kinds below are disjoint from these
+                if statement.value is not None:
+                    ops += self.expression(statement, statement.value, aliases)
+                    if not isinstance(statement, ast.Expr):
+                        self.bind(statement)
+            elif isinstance(statement, (ast.With, ast.AsyncWith)):
                 ops += self.with_block(statement, aliases)
             elif isinstance(statement, ast.If):
                 dialect, negated = branch_dialect(statement.test)
@@ -109,10 +115,6 @@ class Reader:
                 ops += self.block(statement.orelse, aliases) + self.block(statement.finalbody, aliases)
             elif isinstance(statement, ast.FunctionDef):  # a helper defined inside upgrade() itself
                 self.functions[statement.name] = statement
-            elif isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)) \
-                    and statement.value is not None:
-                ops += self.expression(statement, statement.value, aliases)
-                self.bind(statement)
         return ops
 
     def loop(self, statement: ast.For | ast.AsyncFor, aliases: dict[str, str]) -> list[ir.Operation]:
@@ -141,8 +143,13 @@ class Reader:
         return ops + self.block(statement.orelse, aliases)
 
     def expression(self, statement: ast.stmt, value: ast.expr, aliases: dict[str, str]) -> list[ir.Operation]:
-        if isinstance(value, ast.Call) and self.is_op_call(value, aliases):
-            return self.call(value, aliases)
+        if isinstance(value, ast.Call):
+            func = value.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in aliases:
+                return self.call(value, aliases)
+            name = self.op_function(func)
+            if name is not None:
+                return self.call(value, aliases, name)
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in self.functions:
             return self.inline(value, self.functions[value.func.id], aliases)
         ops = self.connection_sql(value) + self.orm_queries(value)
@@ -168,11 +175,6 @@ class Reader:
         if isinstance(func, ast.Attribute) and self.op_owner(func.value):
             return func.attr
         return None
-
-    def is_op_call(self, call: ast.Call, aliases: dict[str, str]) -> bool:
-        func = call.func
-        return self.op_function(func) is not None or (
-            isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in aliases)
 
     def orm_queries(self, expression: ast.expr) -> list[ir.Operation]:
         """`session.query(User).delete()` / `.update({...})` with no `.filter()`: every row of the model's table."""
@@ -354,16 +356,18 @@ class Reader:
         return ops
 
     def make(self, cls: Any, node: ast.AST, **fields: Any) -> Any:
-        fields.setdefault("source", self.source.source_of(node))
-        return cls(location=self.source.location(node), migration=self.unit.id, direction=self.direction, **fields)
+        location, source = self.source.place(node)
+        fields.setdefault("source", source)
+        return cls(location=location, migration=self.unit.id, direction=self.direction, **fields)
 
-    def call(self, call: ast.Call, aliases: dict[str, str]) -> list[ir.Operation]:
+    def call(self, call: ast.Call, aliases: dict[str, str], name: str | None = None) -> list[ir.Operation]:
+        """An op call; `name`: its op_function, when worked out already (then it is no batch_op alias call)."""
         func = call.func
         table: str | None = None
-        name: str | None
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in aliases:
+        if name is None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                and func.value.id in aliases:
             table, name = aliases[func.value.id], func.attr
-        else:
+        elif name is None:
             name = self.op_function(func)
         if name is None:
             return []

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..model import Migration
 from .base import MigrationUnit, NotText, display_path, no_config_dialect, real_file, unreadable_migration
-from .django_graph import MIGRATION_IMPORT, Graph, app_label
+from .django_graph import Graph, app_label, imports_migrations
 from .pyast import read_python
 
 ORM = "django"
@@ -23,7 +23,7 @@ dialect_of = no_config_dialect
 
 
 def claims(path: Path, head: str) -> bool:
-    return (path.name != "__init__.py" and MIGRATION_IMPORT.search(head) is not None
+    return (path.name != "__init__.py" and imports_migrations(head)
             and ("class Migration" in head or path.parent.name == "migrations"))
 
 
@@ -32,7 +32,7 @@ _MIGRATION_CLASS = re.compile(r"^class\s+\w+\s*\(\s*migrations\.Migration\s*\)",
 
 def owns(head: str) -> bool:
     """Certainly a Django migration, wherever it is: `class Migration(migrations.Migration)` importing django.db."""
-    return MIGRATION_IMPORT.search(head) is not None and _MIGRATION_CLASS.search(head) is not None
+    return imports_migrations(head) and _MIGRATION_CLASS.search(head) is not None
 
 
 def migration_key(path: Path) -> str:
@@ -61,7 +61,16 @@ def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
 
 
 def _node_key(path: Path) -> tuple[str, str]:
-    return (app_label(path.parent.parent), path.stem)
+    """(app_label(path.parent.parent), path.stem), from strings: pathlib's parents and hash cost more than the
+    rest of a migration's lookup."""
+    folder, name = os.path.split(os.fspath(path))
+    dot = name.rfind(".")
+    return (_folder_app(folder), name[:dot] if 0 < dot < len(name) - 1 else name)
+
+
+@lru_cache(maxsize=1024)
+def _folder_app(folder: str) -> str:
+    return app_label(Path(folder).parent)
 
 
 # Per process; keyed by the current folder too, since the operations carry paths shown relative to it (a test or a

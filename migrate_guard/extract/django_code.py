@@ -31,9 +31,9 @@ def function_ops(replay: Replay, node: ast.expr | None, direction: ir.Direction,
     function = next((f for f in replay.source.tree.body if isinstance(f, ast.FunctionDef) and f.name == node.id), None)
     if function is None:
         return []
+    assigns, loops, calls = _parts(function)
     bindings: dict[str, ast.expr] = {}
-    for assign in sorted((n for n in ast.walk(function) if isinstance(n, ast.Assign)),
-                         key=lambda n: (n.lineno, n.col_offset)):
+    for assign in sorted(assigns, key=lambda n: (n.lineno, n.col_offset)):
         for target in assign.targets:
             if isinstance(target, ast.Name):
                 bindings[target.id] = assign.value  # the last: `qs = qs.filter(...)` narrows it
@@ -43,16 +43,14 @@ def function_ops(replay: Replay, node: ast.expr | None, direction: ir.Direction,
 
     strings = StringReader(replay.source, lookup)
     every_row: dict[int, ast.expr] = {}  # `for obj in M.objects.all(): obj.delete()`: that delete() -> M
-    for loop in ast.walk(function):
-        if isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) \
+    for loop in loops:
+        if isinstance(loop.target, ast.Name) \
                 and (model := _whole_queryset(loop.iter, strings)) is not None:
             every_row.update({id(c): model for statement in loop.body for c in ast.walk(statement)
                               if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
                               and isinstance(c.func.value, ast.Name) and c.func.value.id == loop.target.id})
-    calls = sorted((n for n in ast.walk(function) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)),
-                   key=lambda n: (n.lineno, n.col_offset))
     ops: list[ir.Operation] = []
-    for call in calls:
+    for call in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
         method = call.func.attr  # type: ignore[attr-defined]
         if method == "execute" and call.args:
             ops += sql_ops(replay.source, call.args[0], dialect=replay.dialect, migration=replay.node.id,
@@ -69,6 +67,22 @@ def function_ops(replay: Replay, node: ast.expr | None, direction: ir.Direction,
                 ops.append(replay.make(cls, call, table=model_table(replay, model, strings, state), has_where=False,
                                        direction=direction))
     return ops
+
+
+def _parts(function: ast.FunctionDef) -> tuple[list[ast.Assign], list[ast.For], list[ast.Call]]:
+    """The function's assignments, for loops and method calls, in one walk."""
+    assigns: list[ast.Assign] = []
+    loops: list[ast.For] = []
+    calls: list[ast.Call] = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                calls.append(node)
+        elif isinstance(node, ast.Assign):
+            assigns.append(node)
+        elif isinstance(node, ast.For):
+            loops.append(node)
+    return assigns, loops, calls
 
 
 def model_table(replay: Replay, node: ast.expr, strings: StringReader, state: State) -> str:

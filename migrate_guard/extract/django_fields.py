@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ir
-from .pyast import UNKNOWN, argument, dotted, keywords, last_name, literal
+from .pyast import UNKNOWN, argument, dotted, last_name, literal
 from .sa_types import parsed_type
 
 # Django's PostgreSQL backend column types (django/db/backends/postgresql/base.py `data_types`).
@@ -59,14 +59,21 @@ class FieldInfo:
     cls: str  # the field class name (CharField, ForeignKey, ...)
     kwargs: dict[str, Any] = field(default_factory=dict)  # literal values; UNKNOWN when not literal
     target: str | None = None  # relations: "app_label.model" (lower case)
+    # is_relation / is_many of its class, asked many times per field
+    relation: bool = field(init=False, repr=False, compare=False)
+    many: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.relation = is_relation_class(self.cls)
+        self.many = is_many_class(self.cls)
 
     @classmethod
     def from_call(cls, name: str, node: ast.expr, app: str) -> FieldInfo:
         if not isinstance(node, ast.Call):
             return cls(name, "?")
-        kwargs = {k: literal(v) for k, v in keywords(node).items()}
+        kwargs = {k.arg: literal(k.value) for k in node.keywords if k.arg is not None}  # keywords(node), read
         info = cls(name, last_name(node.func), kwargs)
-        if is_relation_class(info.cls) or is_many_class(info.cls):
+        if info.relation or info.many:
             info.target = relation_target(argument(node, 0, "to"), app)
         if info.cls == "ArrayField":
             base = argument(node, 0, "base_field")
@@ -75,11 +82,11 @@ class FieldInfo:
 
     @property
     def is_relation(self) -> bool:
-        return is_relation_class(self.cls)
+        return self.relation
 
     @property
     def is_many(self) -> bool:
-        return is_many_class(self.cls)
+        return self.many
 
     @property
     def null(self) -> bool:
@@ -113,7 +120,7 @@ class FieldInfo:
         return parsed_type(text) if text else None
 
     def _type_text(self, target_pk: FieldInfo | None) -> str | None:
-        if self.is_relation:
+        if self.relation:
             if target_pk is None:
                 return None
             return {"AutoField": "integer", "BigAutoField": "bigint", "SmallAutoField": "smallint"}.get(
@@ -149,16 +156,23 @@ class FieldInfo:
         return None
 
     def column_def(self, target_pk: FieldInfo | None, target_table: str | None) -> ir.ColumnDef:
+        """The column: the properties above (column, null, primary_key, indexed, db_type), each read once."""
+        kwargs, cls, relation = self.kwargs, self.cls, self.relation
         references = None
-        if self.is_relation and target_table:
-            to_field = self.kwargs.get("to_field")
+        if relation and target_table:
+            to_field = kwargs.get("to_field")
             pk_column = to_field if isinstance(to_field, str) else (target_pk.column if target_pk else "id")
-            on_delete = None
-            references = ir.ForeignKeyRef(target_table, (pk_column,), on_delete)
-        return ir.ColumnDef(name=self.column, type=self.db_type(target_pk), nullable=self.null and not self.primary_key,
-                            default=self.default(), primary_key=self.primary_key,
-                            unique=self.kwargs.get("unique") is True or self.cls == "OneToOneField",
-                            indexed=self.indexed, generated=self.cls in _AUTO, references=references)
+            references = ir.ForeignKeyRef(target_table, (pk_column,), None)
+        primary_key = kwargs.get("primary_key") is True or cls in _AUTO
+        db_column = kwargs.get("db_column")
+        db_index = kwargs.get("db_index")
+        unique = kwargs.get("unique") is True
+        text = self._type_text(target_pk)
+        return ir.ColumnDef(name=db_column if isinstance(db_column, str) else f"{self.name}_id" if relation else self.name,
+                            type=parsed_type(text) if text else None, nullable=self.null and not primary_key,
+                            default=self.default(), primary_key=primary_key, unique=unique or cls == "OneToOneField",
+                            indexed=db_index is not False if relation else db_index is True or unique or primary_key,
+                            generated=cls in _AUTO, references=references)
 
 
 def _make_default(text: str) -> ir.Default:

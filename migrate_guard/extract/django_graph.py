@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import heapq
+import os
 import re
 from copy import copy
 from dataclasses import replace
@@ -13,12 +14,21 @@ from pathlib import Path
 
 from .. import ir
 from ..errors import UsageError
+from ..paths import know_regular_files
 from .base import NotText, display_path, side_text
 from .django_replay import Replay
 from .django_state import Node, State
 from .pyast import PySource, expression_text, literal, parse_error, read_python
 
 MIGRATION_IMPORT = re.compile(r"from\s+django\.db\s+import\s+[^\n]*\bmigrations\b|django\.db\.migrations")
+
+
+def imports_migrations(text: str) -> bool:
+    """MIGRATION_IMPORT.search, after a substring test both of its branches need: on other formats' files (Alembic's)
+    the pattern is tried at every offset for nothing."""
+    return "django.db" in text and MIGRATION_IMPORT.search(text) is not None
+
+
 _LABEL = re.compile(r"^[^\S\n]+label\s*=\s*['\"](\w+)['\"]", re.MULTILINE)
 
 
@@ -44,11 +54,12 @@ class Graph:
         nodes: dict[tuple[str, str], Node] = {}
         for folder in folders:
             try:
-                files = sorted(p for p in folder.iterdir() if p.suffix == ".py" and p.name != "__init__.py")
+                names = _module_names(folder)
             except OSError:
                 continue
-            for path in files:
-                node = _read_node(path)
+            app = app_label(folder.parent)
+            for name in names:
+                node = _read_node(folder / name, app)
                 if node is not None:
                     nodes[(node.app, node.name)] = node
         return cls(nodes, dialect)
@@ -140,14 +151,36 @@ def _copy_state(state: State) -> State:
             for key, model in state.items()}
 
 
-def _read_node(path: Path) -> Node | None:
+def _module_names(folder: Path) -> list[str]:
+    """The folder's Python modules but its __init__, sorted; their shown and real paths are known from the
+    folder's from now on (know_regular_files), not worked out with system calls for each."""
+    regular: list[str] = []
+    links: list[str] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.endswith(".py") and entry.name not in (".py", "__init__.py"):  # Path.suffix == ".py"
+                (links if _is_link(entry) else regular).append(entry.name)
+    given = os.fspath(folder)
+    know_regular_files(given, regular, [os.path.join(given, name) for name in regular],
+                       [os.path.join(given, name) for name in links])
+    return sorted(regular + links)
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return True  # unknown: resolved when asked
+
+
+def _read_node(path: Path, app: str) -> Node | None:
     try:
         text = read_python(path)
     except (NotText, UsageError):  # unreadable: skipped here, reported by its own unit
         return None
-    if MIGRATION_IMPORT.search(text[:8192]) is None:
+    if not imports_migrations(text[:8192]):
         return None
-    node = Node(app=app_label(path.parent.parent), name=path.stem, path=path, text=text)
+    node = Node(app=app, name=path.stem, path=path, text=text)
     shown = display_path(path)
     try:
         node.source = PySource.parse(shown, text)

@@ -35,11 +35,12 @@ class Replay:
     def __init__(self, node: Node, dialect: str) -> None:
         assert node.source is not None
         self.node, self.source, self.dialect, self.app = node, node.source, dialect, node.app
+        self.migration = node.id
 
     def make(self, cls: Any, at: ast.AST, **fields: Any) -> Any:
-        fields.setdefault("source", self.source.source_of(at))
-        return cls(location=self.source.location(at), migration=self.node.id, direction=fields.pop("direction", "up"),
-                   **fields)
+        location, source = self.source.place(at)
+        fields.setdefault("source", source)
+        return cls(location=location, migration=self.migration, direction=fields.pop("direction", "up"), **fields)
 
     def operation(self, node: ast.expr, state: State) -> list[ir.Operation]:
         if not isinstance(node, ast.Call):

@@ -37,6 +37,8 @@ class Unknown:
 
 
 UNKNOWN = Unknown()
+_MISSING = object()
+_OPENING = re.compile(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")")  # a string literal's prefix and opening quotes
 
 
 @dataclass(slots=True)
@@ -88,6 +90,22 @@ class PySource:
             return whole[start:end].rstrip()
         return whole[start:].rstrip()
 
+    def place(self, node: ast.AST) -> tuple[ir.Location, str]:
+        """(location(node), source_of(node)), with the start column worked out once."""
+        line = getattr(node, "lineno", None)
+        if line is None:
+            return self.location(node), self.source_of(node)
+        end_line: Any = getattr(node, "end_lineno", _MISSING)
+        column = self.column(line, getattr(node, "col_offset", 0))
+        location = ir.Location(self.path, line, column, (None if end_line is _MISSING else end_line) or line)
+        if not 1 <= line <= len(self.lines):
+            return location, ""
+        whole = self.lines[line - 1]
+        if end_line is _MISSING or end_line == line:
+            end = self.column(line, getattr(node, "end_col_offset", len(whole) - column + 1)) - 1
+            return location, whole[column - 1:end].rstrip()
+        return location, whole[column - 1:].rstrip()
+
     def string_origin(self, node: ast.expr) -> Origin:
         """Where the first character of a string literal's content sits (after its prefix and opening quotes)."""
         from .sql.positions import Origin
@@ -95,9 +113,9 @@ class PySource:
         line = getattr(node, "lineno", 1)
         column = self.column(line, getattr(node, "col_offset", 0))
         text = self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
-        match = re.match(r"[rRbBuUfF]{0,2}('''|\"\"\"|'|\")", text[column - 1:])
+        match = _OPENING.match(text, column - 1)
         if match:
-            column += match.end()
+            column = match.end() + 1
         return Origin(self.path, line, column)
 
     def resolve(self, node: ast.expr | None, depth: int = 0) -> ast.expr | None:
@@ -260,8 +278,12 @@ def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
         if keyword.arg == name:
             return keyword.value
     args = call.args
-    if position < len(args) and not any(isinstance(a, ast.Starred) for a in args[:position + 1]):
-        return args[position]  # no `*rest` before it: the list below would hold the same argument there
+    if position < len(args):
+        before = 0
+        while before <= position and not isinstance(args[before], ast.Starred):
+            before += 1
+        if before > position:
+            return args[position]  # no `*rest` before it: the list below would hold the same argument there
     positional = [a for a in args if not isinstance(a, ast.Starred)]
     return positional[position] if position < len(positional) else None
 
@@ -288,8 +310,9 @@ def read_python(path: Path) -> str:
         except OSError:
             raise problem from None
     else:
-        if "coding" not in "\n".join(text.split("\n", 2)[:2]):
-            return text  # no declaration: UTF-8, as read
+        second_line_end = text.find("\n", text.find("\n") + 1)
+        if text.find("coding", 0, len(text) if second_line_end == -1 else second_line_end) == -1:
+            return text  # no declaration in the first two lines: UTF-8, as read
         data = text.encode("utf-8")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)

@@ -254,7 +254,6 @@ def _string_sql(source: PySource, reader: StringReader, node: ast.expr, *, diale
     built = reader.read(node)
     if built is not None and built.holes and not _HOLE.sub("", built.text).strip(" \t\n;,()"):
         built = None  # only parts known at run time (f"{sql}"): nothing of the statement can be read
-    location = source.location(at or node)  # a built string has no exact place in the file: the call that runs it
     if built is None:
         return [ir.Unreadable(location=source.location(at or node), migration=migration, direction=direction,
                               source=source.source_of(at or node), what=expression_text(source, node),
@@ -262,6 +261,7 @@ def _string_sql(source: PySource, reader: StringReader, node: ast.expr, *, diale
     if built.literal is not None:
         return extract_sql(built.text, dialect=dialect, origin=source.string_origin(built.literal),
                            migration=migration, direction=direction)
+    location = source.location(at or node)  # a built string has no exact place in the file: the call that runs it
     ops = extract_sql(built.text, dialect=dialect, origin=Origin(location.path, location.line, location.column),
                       migration=migration, direction=direction)
     found: list[ir.Operation] = []

@@ -34,6 +34,8 @@ def type_text(node: ast.expr | None) -> str | None:
     name = last_name(call.func if call else node).lower()
     if not name:
         return None
+    if name in _SIMPLE and name not in _LENGTH:  # neither arguments nor keywords change these
+        return _SIMPLE[name]
     args = [literal(a) for a in call.args] if call else []
     kw = {k: literal(v) for k, v in keywords(call).items()} if call else {}
     if name in ("datetime", "timestamp"):
