@@ -177,22 +177,40 @@ def _extract_here(unit: MigrationUnit, only_context: bool, for_cache: bool, down
 
 
 def _pooled(units: list[Job], workers: int) -> Iterator[Extracted]:
+    """The units' results in order, at most IN_FLIGHT chunks per worker submitted ahead of the one being read, so
+    that workers faster than this process (which decodes, judges and stores each result) cannot pile up the run's
+    results (pool.map submits every chunk at once and holds each result until it is read)."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from .. import codec
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunk = max(1, min(64, len(units) // (workers * 4)))
+    size = max(1, min(64, len(units) // (workers * 4)))
+    chunks = [units[start:start + size] for start in range(0, len(units), size)]
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    ahead: deque[Future[list[tuple[bytes, Migration | None, dict[str, str]]]]] = deque()
     try:
-        results = pool.map(_in_worker, units, chunksize=chunk)  # submits every chunk: the workers start here
+        ahead.append(pool.submit(_chunk_in_worker, chunks[0]))  # the workers start here
     except OSError:  # no process to be had (EAGAIN: the user's process limit, ENOMEM): extracted here
         pool.shutdown(wait=True, cancel_futures=True)
         for unit, only_context, downs, record in units:
             yield _extract_here(unit, only_context, record, downs)
         return
     with pool:
-        for payload, migration, deps in results:
-            yield migration if migration is not None else codec.loads(payload), payload, deps
+        submitted = 1
+        while ahead:
+            while submitted < len(chunks) and len(ahead) < IN_FLIGHT * workers:
+                ahead.append(pool.submit(_chunk_in_worker, chunks[submitted]))
+                submitted += 1
+            for payload, migration, deps in ahead.popleft().result():
+                yield migration if migration is not None else codec.loads(payload), payload, deps
+
+
+IN_FLIGHT = 3
+
+
+def _chunk_in_worker(jobs: list[Job]) -> list[tuple[bytes, Migration | None, dict[str, str]]]:
+    return [_in_worker(job) for job in jobs]
