@@ -101,7 +101,7 @@ def test_not_a_git_repository_is_a_clear_usage_error(tmp_path: Path) -> None:
 
 def test_earlier_migrations_are_read_for_the_schema_state_only_without_a_cache(tmp_path: Path) -> None:
     """Without a cache, a migration before those linted teaches only the schema state: golang-migrate's
-    extract_context gives its up operations, the same as extract's, and never parses its down file; the findings of
+    extract(only_state=True) gives its up operations, the same as extract's, and never parses its down file; the findings of
     --changed-since are the same with the cache and without it."""
     from migrate_guard.extract import golang_migrate
     from migrate_guard.extract.base import MigrationUnit
@@ -110,7 +110,7 @@ def test_earlier_migrations_are_read_for_the_schema_state_only_without_a_cache(t
     files = sorted((repo / "db" / "migrations").glob("000001_*"))
     unit = MigrationUnit(orm=golang_migrate.ORM, id="000001", files=files, dialect="postgres", project=None,
                          settings={})
-    full, context = golang_migrate.extract(unit), golang_migrate.extract_context(unit)
+    full, context = golang_migrate.extract(unit), golang_migrate.extract(unit, only_state=True)
     assert any(op.direction == "down" for op in full.operations)
     assert [op for op in context.operations if op.direction == "down"] == []
     assert repr([op for op in full.operations if op.direction == "up"]) == repr(context.operations)  # eq=False IR

@@ -14,7 +14,7 @@ from migrate_guard.commands import fast
 from migrate_guard.extract import base, registry
 from migrate_guard.extract.base import Format
 
-MEMBERS = {"claims": ["path", "head"], "migration_key": ["path"], "extract": ["unit", "downs"], "owns": ["head"],
+MEMBERS = {"claims": ["path", "head"], "migration_key": ["path"], "extract": ["unit", "downs", "only_state"], "owns": ["head"],
            "order_units": ["units"], "dialect_of": ["path"]}
 HEAVY = ("sqlglot", "tree_sitter", "libcst", "pglast")
 

@@ -55,7 +55,7 @@ def migration_key(path: Path) -> str:
     return path.stem
 
 
-def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True, only_state: bool = False) -> Migration:
     """The migration. Without `downs` (a run that reads no down operation: pipeline/pool.py), without the operations
     of downgrade(); its down state and location are still read. A partly checked database's migration keeps them:
     the statements it could not read, in either direction, are counted in a finding."""

@@ -43,11 +43,14 @@ class Format(Protocol):
     def migration_key(self, path: Path) -> str:
         """Files with the same key are one migration (up + down files)."""
 
-    def extract(self, unit: MigrationUnit, downs: bool = True) -> Migration:
+    def extract(self, unit: MigrationUnit, downs: bool = True, only_state: bool = False) -> Migration:
         """The migration's operations. Without `downs` (a run that reads no down operation: no cache, no lint_down,
         no caller keeping the migrations), a format may leave its down's operations unread; the down state must
         still be read, and a down whose reading can change a finding (a partly checked database's unread-statement
-        count) must still be read. A format without downs ignores the flag."""
+        count) must still be read. A format without downs ignores the flag. With `only_state` (a migration read
+        only for the schema state of later ones, nothing cached: pipeline/pool.py), a format may leave out what the
+        state does not replay (the SQL formats: statements of kinds that cannot change it); the state it leaves
+        must be the same. A format that cannot tell ignores the flag."""
 
     def owns(self, head: str) -> bool:
         """Certainly this format, wherever the file is (the formats of registry.CONTENT_FORMATS)."""

@@ -39,7 +39,7 @@ def migration_key(path: Path) -> str:
     return f"{path.parent.parent.name}.{path.stem}"
 
 
-def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True, only_state: bool = False) -> Migration:
     path = unit.files[0]
     shown = display_path(path)
     graph = _graph_for(unit)

@@ -34,7 +34,7 @@ def dialect_of(path: Path) -> str | None:
     return dialect_word(str(value)) if value else None
 
 
-def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True, only_state: bool = False) -> Migration:
     path = unit.files[0]
 
     def load() -> Loaded:
@@ -42,4 +42,4 @@ def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
         # drizzle-kit migrate applies all pending migrations in one transaction
         return Loaded([Section("up", text, 1, path)], "by_design", {path: text}, transactional=True)
 
-    return build_migration(unit, path, load)
+    return build_migration(unit, path, load, only_state=only_state, downs=downs)

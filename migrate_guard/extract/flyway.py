@@ -31,7 +31,7 @@ def migration_key(path: Path) -> str:
     return f"V{match.group(2)}"
 
 
-def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True, only_state: bool = False) -> Migration:
     """The migration; without `downs` (a run that reads no down operation), its down sections are not parsed
     (sql_file: build_migration)."""
     versioned = next((f for f in unit.files if f.name[0] in "VR"), None)
@@ -61,4 +61,4 @@ def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
         return Loaded(sections, state, texts, transactional=unit.dialect != "mysql",  # type: ignore[arg-type]
                       down_file=undo)
 
-    return build_migration(unit, main, load, downs=downs)
+    return build_migration(unit, main, load, only_state=only_state, downs=downs)

@@ -26,22 +26,16 @@ def migration_key(path: Path) -> str:
     return f"{match.group(1)}_{match.group(2)}" if match else path.stem
 
 
-def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True, only_state: bool = False) -> Migration:
     """The migration; without `downs` (a run that reads no down operation), its down file is read but not parsed
-    (sql_file: build_migration)."""
-    return _extract(unit, with_down=True, downs=downs)
-
-
-def extract_context(unit: MigrationUnit) -> Migration:
-    """What a migration before those linted is read for when nothing is cached: its up file's operations (the schema
-    state of later migrations replays only those); its down file is read (so an unreadable one still makes the
-    migration unreadable, as extract does) but not parsed, and of the up file only the statements that may change the
-    state are read."""
-    return _extract(unit, with_down=False)
+    (sql_file: build_migration). `only_state` (read for the schema state of later migrations alone): its up file's
+    operations that may change the state; the down file is read (so an unreadable one still makes the migration
+    unreadable) but not parsed."""
+    return _extract(unit, with_down=not only_state, downs=downs)
 
 
 def context_text(unit: MigrationUnit) -> str:
-    """The text whose statements extract_context reads for the schema state (its up file's; "" without one).
+    """The text whose statements extract(only_state=True) reads for the schema state (its up file's; "" without one).
     Raises NotText as reading it does."""
     up, _ = _files(unit)
     return read_text(up) if up is not None else ""

@@ -31,7 +31,7 @@ def context_text(unit: MigrationUnit) -> str:
     return read_text(unit.files[0])
 
 
-def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True, only_state: bool = False) -> Migration:
     """The migration; without `downs` (a run that reads no down operation), its down sections are not parsed
     (sql_file: build_migration)."""
     path = unit.files[0]
@@ -44,4 +44,4 @@ def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
         return Loaded(sections, down_state_of(sections), {path: text},
                       transactional=_NO_TRANSACTION.search(text) is None)
 
-    return build_migration(unit, path, load, downs=downs)
+    return build_migration(unit, path, load, only_state=only_state, downs=downs)

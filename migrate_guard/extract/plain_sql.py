@@ -28,11 +28,11 @@ def context_text(unit: MigrationUnit) -> str:
     return read_text(unit.files[0])
 
 
-def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True, only_state: bool = False) -> Migration:
     path = unit.files[0]
 
     def load() -> Loaded:
         text = read_text(path)
         return Loaded([Section("up", text, 1, path)], "by_design", {path: text})
 
-    return build_migration(unit, path, load)
+    return build_migration(unit, path, load, only_state=only_state, downs=downs)

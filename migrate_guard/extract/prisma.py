@@ -40,11 +40,11 @@ def dialect_of(path: Path) -> str | None:
     return None
 
 
-def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True, only_state: bool = False) -> Migration:
     path = unit.files[0]
 
     def load() -> Loaded:
         text = read_text(path)
         return Loaded([Section("up", text, 1, path)], "by_design", {path: text})
 
-    return build_migration(unit, path, load)
+    return build_migration(unit, path, load, only_state=only_state, downs=downs)

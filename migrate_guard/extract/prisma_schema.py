@@ -279,7 +279,7 @@ def _field_list(args: str, name: str | None = None) -> list[str]:
 # --- operations ------------------------------------------------------------------------------------------------------
 
 
-def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True, only_state: bool = False) -> Migration:
     from .. import ir
 
     path = unit.files[0]

@@ -66,7 +66,7 @@ def dialect_of(path: Path) -> str | None:
     return dialect_word(str(found)) if found else None
 
 
-def extract(unit: MigrationUnit, downs: bool = True) -> Migration:
+def extract(unit: MigrationUnit, downs: bool = True, only_state: bool = False) -> Migration:
     """The migration; without `downs` (a run that reads no down operation), without the down's operations where
     nothing uses them; its down state and location are still read."""
     from .js.migration import extract_js

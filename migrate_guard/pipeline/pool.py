@@ -26,13 +26,12 @@ Extracted = tuple[Migration, bytes, dict[str, str]]
 
 def extract_unit(unit: MigrationUnit, context: bool = False, downs: bool = True) -> Migration:
     """The migration, read by its format's extractor. With `context` (a migration read only for the schema state of
-    later ones, with nothing cached), a format's `extract_context` where it has one: the operations the state
-    replays, for less work (golang-migrate: the up file alone). Without `downs` (nothing will read the down
+    later ones, with nothing cached), the format's `only_state` reading: the operations the state replays, for
+    less work (the SQL formats: the up statements that may change it). Without `downs` (nothing will read the down
     operations: no cache, no lint_down, no caller keeping the migrations), the format may skip them."""
     module = extractor(unit.orm)
     assert module is not None
-    reader = getattr(module, "extract_context", None) if context else None
-    return reader(unit) if reader is not None else module.extract(unit, downs=downs)
+    return module.extract(unit, downs=downs, only_state=context)
 
 
 def extract_recorded(unit: MigrationUnit, record: bool = True, context: bool = False,

@@ -3,7 +3,7 @@
 The run's migrations are positions 0..N-1, project after project, each project's oldest first. Whole projects are
 taken one at a time, this process from the first, the worker from the last. A process left with no whole project
 helps the other with the range it is judging: it replays the schema state of that range's project from its oldest
-migration, reading each for the state alone (extract_context where a format has one), which costs less than judging
+migration, reading each for the state alone (`extract(unit, only_state=True)`), which costs less than judging
 it (about half on the SQL corpus), so it moves through the history faster; at the first position x where the other
 has at least as many positions left before x as the helper would have from x on, it claims x..end and both end
 together. A helper that never gets ahead (reading for the state costs as much as judging) claims nothing.
