@@ -66,10 +66,14 @@ def test_what_a_dead_worker_took_is_judged_here(tmp_path: Path, monkeypatch: pyt
         board = split._WORK[0]
         if claim == "last project":
             assert board.next_project(1) == len(board.starts) - 2
-        else:
+        else:  # claims the second half as help_at does once its replay is far enough ahead (here: at once)
             while board.values[split_board._NEXT] == 0:  # this process has begun the only project
                 time.sleep(0.001)
-            assert board.help_at(1, board.starts[-1] // 2)
+            middle, end = board.starts[-1] // 2, board.starts[-1]
+            with board.locked():
+                assert board.values[split_board._NEXT] < middle
+                board.values[split_board._END] = middle
+                board.values[split_board._NEXT + 1], board.values[split_board._END + 1] = middle, end
         os.kill(os.getpid(), signal.SIGKILL)
         return b""
 
