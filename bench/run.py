@@ -80,14 +80,15 @@ def sqlglot_version(python: Path) -> str:
 
 
 def make_env(folder: Path, sqlglotc: bool = False) -> Env:
-    """A venv with migrate-guard (editable, this checkout) and squawk-cli; created once, then reused."""
+    """A venv with migrate-guard (editable, this checkout, with the `pg` extra) and squawk-cli; created once, then
+    reused (an older one without pglast gets it)."""
     python = folder / BIN / "python"
     if not python.exists():
         print(f"creating {folder.relative_to(REPO)} ...", flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(folder)
-    if not installed(python, "migrate_guard") or not all((folder / BIN / name).exists()
-                                                         for name in ("squawk", "migrate-guard-hook")):
-        pip_install(python, "-e", str(REPO), "squawk-cli")
+    if not installed(python, "migrate_guard") or not installed(python, "pglast") \
+            or not all((folder / BIN / name).exists() for name in ("squawk", "migrate-guard-hook")):
+        pip_install(python, "-e", f"{REPO}[pg]", "squawk-cli")  # the targets are with the `pg` extra
     if sqlglotc and not _has_sqlglotc(python):
         pip_install(python, f"sqlglotc=={sqlglot_version(python)}")  # must match sqlglot exactly
     return Env(python=python, bin=folder / BIN, label="sqlglotc" if sqlglotc else "sqlglot")
@@ -471,7 +472,8 @@ def versions(env: Env) -> str:
     py = subprocess.run([str(env.python), "-c", "import platform; print(platform.python_version())"],
                         capture_output=True, text=True).stdout.strip()
     build = "compiled (sqlglotc)" if _has_sqlglotc(env.python) else "pure Python"
-    return f"{mg}, {squawk}, Python {py}, sqlglot {sqlglot_version(env.python)} {build}"
+    native = "pglast (the pg extra)" if installed(env.python, "pglast") else "NO pglast: every case without the pg extra"
+    return f"{mg}, {squawk}, Python {py}, sqlglot {sqlglot_version(env.python)} {build}, {native}"
 
 
 def format_table(rows: list[Row]) -> str:
