@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import Finding, LintedFile
 from .judge import Group
-from .pool import PARALLEL_MIN_UNITS, worker_count
-from .split_board import Board, Judged, Position, WorkerGone, judge_range, work
+from .pool import worker_count
+from .split_board import Board, Judged, Position, WorkerGone, judge_range, replay_unit, work
 
 if TYPE_CHECKING:
     from ..engine.judge import Engine
@@ -30,10 +30,11 @@ _WORK: tuple[Board, list[Position], bool, Engine, set[str]] | None = None
 def judge_split(groups: list[Group], engine: Engine, jobs: int | None, downs: bool, stats: dict[str, int],
                 findings: list[Finding], linted: list[LintedFile]) -> bool:
     """Judge `groups` (in order, none resumed from a checkpoint) across two processes and return True; False when
-    the run is too small or the machine has no idle core for it, and then nothing is judged."""
+    the machine has no idle core for it (the caller, pipeline/run.py, sends no run below PARALLEL_MIN_UNITS
+    migrations), and then nothing is judged."""
     positions = [(i, group, index) for i, group in enumerate(groups) for index in range(len(group.units))]
     total = len(positions)
-    if total < PARALLEL_MIN_UNITS or worker_count(total, jobs) < 2 or not _can_fork():
+    if worker_count(total, jobs) < 2 or not _can_fork():
         return False
     import multiprocessing
 
@@ -135,12 +136,11 @@ def _judge_the_rest(positions: list[Position], mine: Judged, theirs: Judged, eng
 def _replayed(positions: list[Position], position: int) -> SchemaState:
     """Where the migrations of its project before `position` leave the schema."""
     from ..schema import SchemaState
-    from .pool import extract_unit
 
     state = SchemaState()
     _, group, index = positions[position]
     for unit in group.units[:index]:
-        state.replay(extract_unit(unit, context=True, downs=False))
+        replay_unit(state, unit)
     return state
 
 

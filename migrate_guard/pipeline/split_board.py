@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from ..model import Finding, LintedFile
+from ..model import Finding, LintedFile, Migration
 from .judge import Group, linted_files
 from .pool import extract_unit
 
 if TYPE_CHECKING:
     from ..engine.judge import Engine
+    from ..extract.base import MigrationUnit
     from ..schema import SchemaState
 
 Position = tuple[int, Group, int]  # a migration of the run: its group's index, the group, its index there
@@ -135,34 +136,48 @@ def _helped(me: int, board: Board, positions: list[Position], target: tuple[int,
                         lambda at: board.take(me, at))
             return True
         _, group, index = positions[position]
-        state.replay(extract_unit(group.units[index], context=True, downs=False))
+        replay_unit(state, group.units[index])
     return False
 
 
 def judge_range(positions: list[Position], start: int, state: SchemaState | None, engine: Engine, downs: bool,
                 judged: Judged, told: set[str], take: Callable[[int], bool] | None, end: int | None = None) -> None:
-    """Positions from `start` on, extracted and judged in order, while `take` allows (and before `end`); `state`:
-    where the migrations of its project before `start` left the schema (None: it is a project's first). As
-    pipeline/judge.py does without a store: a migration not chosen only teaches the state. A range says a folder is
-    checked in part at its own first migration there (`told`: the folders said so before the split); split.py's
-    merge keeps the first of them in the run's order."""
+    """Positions from `start` on, extracted and judged in order by Engine.lint_project, project by project, while
+    `take` allows (and before `end`); `state`: where the migrations of its project before `start` left the schema
+    (None: it is a project's first). As pipeline/judge.py does without a store: a migration not chosen only teaches
+    the state. A range says a folder is checked in part at its own first migration there (`told`: the folders said
+    so before the split); split.py's merge keeps the first of them in the run's order."""
     from ..schema import SchemaState
 
     findings: list[Finding] = []
     linted: list[LintedFile] = []
     engine.partial_folders = set(told)
-    position = start
     last = len(positions) if end is None else end
-    while position < last and (take is None or take(position)):
-        _, group, index = positions[position]
+    cursor = [start]  # the next position, moved by arriving()
+
+    def arriving(group: Group, stop: int) -> Iterator[Migration]:
+        while cursor[0] < stop and (take is None or take(cursor[0])):
+            index = positions[cursor[0]][2]
+            chosen = group.chosen[index]
+            migration = extract_unit(group.units[index], context=not chosen, downs=downs)
+            if chosen:
+                linted.extend(linted_files(group.name, migration))
+            cursor[0] += 1
+            yield migration
+
+    while cursor[0] < last:
+        _, group, index = positions[cursor[0]]
+        stop = min(last, cursor[0] - index + len(group.units))  # this project's part of the range
         if state is None or index == 0:
             state = SchemaState()
-        chosen = group.chosen[index]
-        migration = extract_unit(group.units[index], context=not chosen, downs=downs)
-        if chosen:
-            findings.extend(engine.lint_migration(migration, state))
-            linted.extend(linted_files(group.name, migration))
-        state.replay(migration)
-        position += 1
-    if position > start:
-        judged[(start, position)] = (findings, linted)
+        skip = {unit.id for unit, chosen in zip(group.units, group.chosen) if not chosen}
+        findings.extend(engine.lint_project(arriving(group, stop), skip=skip, state=state))
+        if cursor[0] < stop:  # `take` refused: the range ends here
+            break
+    if cursor[0] > start:
+        judged[(start, cursor[0])] = (findings, linted)
+
+
+def replay_unit(state: SchemaState, unit: MigrationUnit) -> None:
+    """A migration read for the schema state alone, and replayed into it."""
+    state.replay(extract_unit(unit, context=True, downs=False))
