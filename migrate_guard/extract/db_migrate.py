@@ -110,15 +110,12 @@ def _with_siblings(files: list[Path]) -> list[Path]:
 
 
 def _interpret(context: Any, entry: Any, sql_files: dict[str, Path], read: dict[str, str]) -> None:
-    from .js.structure import aliases, chain_tops, first_param_names, flatten
+    from .js.structure import aliases, chains_from, first_param_names
 
     source = context.source
     body = entry.body if entry is not None else source.root
     dbs = aliases(source, body, (first_param_names(entry, 0) if entry is not None else set()) or {"db"})
-    for top in chain_tops(source, body):
-        chain = flatten(source, top)
-        if chain.root not in dbs or not chain.links:
-            continue
+    for chain in chains_from(source, body, dbs):
         link = chain.links[0]
         if link.name == "runSql" and link.args:
             value = context.value(link.args[0])

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import ir
 from .js.migration import Context
-from .js.structure import aliases, chain_tops, find_entries, first_param_names, flatten, function_param_names, \
+from .js.structure import aliases, chains_from, find_entries, first_param_names, function_param_names, \
     in_value_position
 from .js.values import JsArray, JsString, Segment, name_of
 from .knex_helpers import read_helper_exports
@@ -75,10 +75,7 @@ def interpret(context: Any, entry: Any) -> None:
     names = names or {"knex"}
     body = entry.body if entry is not None else source.root
     names = aliases(source, body, names)
-    for top in chain_tops(source, body):
-        chain = flatten(source, top)
-        if chain.root not in names or not chain.links:
-            continue
+    for chain in chains_from(source, body, names):
         first = chain.links[0]
         if first.name == "transaction" and first.args:
             params = function_param_names(source, first.args[0])

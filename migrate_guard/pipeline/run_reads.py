@@ -13,7 +13,7 @@ import io
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -242,28 +242,25 @@ class _Watched:
         self.real_listdir, self.real_scandir, self.real_readlink = os.listdir, os.scandir, os.readlink
 
     def open(self, file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        reading = not any(flag in mode for flag in "wax+")
-        try:
-            handle = self.real_open(file, mode, *args, **kwargs)
-        except OSError:
-            if reading:
-                self.reads.open(file, None)
-            raise
-        if reading:
-            self.reads.open(file, handle)
-        return handle
+        if any(flag in mode for flag in "wax+"):
+            return self.real_open(file, mode, *args, **kwargs)
+        return self._opened(file, lambda: self.real_open(file, mode, *args, **kwargs))
 
     def os_open(self, path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
-        reading = dir_fd is None and not flags & _WRITE_FLAGS
-        try:
-            descriptor = self.real_os_open(path, flags, mode, dir_fd=dir_fd)
-        except OSError:
-            if reading:
-                self.reads.open(path, None)
-            raise
-        if reading:
-            self.reads.open(path, descriptor)
+        if dir_fd is not None or flags & _WRITE_FLAGS:
+            return self.real_os_open(path, flags, mode, dir_fd=dir_fd)
+        descriptor: int = self._opened(path, lambda: self.real_os_open(path, flags, mode))
         return descriptor
+
+    def _opened(self, path: Any, opening: Callable[[], Any]) -> Any:
+        """A file opened for reading, told to RunReads (None: it could not be opened)."""
+        try:
+            opened = opening()
+        except OSError:
+            self.reads.open(path, None)
+            raise
+        self.reads.open(path, opened)
+        return opened
 
     def stat(self, path: Any, *, dir_fd: int | None = None, follow_symlinks: bool = True) -> os.stat_result:
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -315,6 +315,15 @@ _CALLS = ("call_expression",)
 def chain_tops(source: Source, body: Node) -> list[Node]:
     """Every call expression that is not part of a longer chain, in source order (pre-order)."""
     return [node for node in source.index.within(_CALLS, body) if not _continues_chain(node, source.fields.object)]
+
+
+def chains_from(source: Source, body: Node, roots: set[str]) -> Iterator[Chain]:
+    """The call chains of `body` that start at one of `roots` (`knex.schema.createTable(...)` for {"knex"}), in
+    source order; `roots` is read at each chain, so a name added on the way counts from the next one on."""
+    for top in chain_tops(source, body):
+        chain = flatten(source, top)
+        if chain.root in roots and chain.links:
+            yield chain
 
 
 def _continues_chain(node: Node, object_field: int | None = None) -> bool:
