@@ -41,8 +41,10 @@ import os
 import re
 import sys
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .cache_folder import DAY, FORMAT, CacheStore, CacheUnavailable, cache_folder, code_fingerprint
@@ -213,11 +215,11 @@ class MigrationCache:
         pack = self._packs.get(group)
         if pack is None:
             data = self._read(group, ".pack")
+            pack = {}
             try:
-                pack = marshal.loads(data) if data is not None else {}
+                for part in (_footed(data)[1] if data is not None else ()):
+                    pack.update(marshal.loads(part))
             except Exception:  # a foreign body behind a valid checksum: an empty pack
-                pack = {}
-            if not isinstance(pack, dict):
                 pack = {}
             self._packs[group] = pack
         return pack
@@ -278,15 +280,13 @@ class MigrationCache:
         if data is None:
             return None
         try:
-            key, deps, body = marshal.loads(data)
-            del data  # each layer dropped once read: a 20,000-file project's verdict is 17 MB
+            (key, deps), parts = _footed(data)
             if key != self._verdict_key(keys, linted) or not self._unchanged(deps):
                 return None
-            findings, linted_files = marshal.loads(body)
-            del body
-            return Verdict([Finding(rule, severity, Location(file, line, column, end), message, hint, orm, migration)
-                            for rule, severity, file, line, column, end, message, hint, orm, migration in findings],
-                           [LintedFile(*row) for row in linted_files])
+            findings = [Finding(rule, severity, Location(file, line, column, end), message, hint, orm, migration)
+                        for part in parts[1:] for rule, severity, file, line, column, end, message, hint, orm, migration
+                        in marshal.loads(part)]
+            return Verdict(findings, [LintedFile(*row) for row in marshal.loads(parts[0])])
         except Exception:  # missing, stale, truncated or foreign: judge again
             return None
 
@@ -305,15 +305,17 @@ class MigrationCache:
         # Plain tuples in marshal's format: unpickling thousands of slotted dataclasses goes through Python-level
         # __setstate__ (building them again is twice as fast), and marshal is built in (a run served from verdicts
         # never imports pickle). Its format changes with Python's version, which is in the context.
-        rows = [(f.rule, f.severity, f.location.path, f.location.line, f.location.column, f.location.end_line,
-                 f.message, f.hint, f.orm, f.migration) for f in findings]
-        files = [(f.path, f.project, f.orm) for f in linted_files]
-        # The findings nested as bytes: a run that selects other migrations (pre-commit) compares the key without
-        # building a project's tens of thousands of finding rows.
-        body = marshal.dumps((rows, files))
-        del rows, files
-        # Written now, not at flush (where the packs are encoded): a 20,000-file project's verdict is 17 MB.
-        self._write(group, ".verdict", marshal.dumps((self._verdict_key(keys, linted), deps, body)))
+        # The linted files, then the findings, _VERDICT_PART at a time, each encoded as it is written (a 20,000-file
+        # project's verdict is 17 MB); the key in the footer: a run that selects other migrations (pre-commit)
+        # compares it without reading a project's tens of thousands of finding rows. Written now, not at flush.
+        def parts() -> Iterator[bytes]:
+            yield marshal.dumps([(f.path, f.project, f.orm) for f in linted_files])
+            for at in range(0, len(findings), _VERDICT_PART):
+                yield marshal.dumps([(f.rule, f.severity, f.location.path, f.location.line, f.location.column,
+                                      f.location.end_line, f.message, f.hint, f.orm, f.migration)
+                                     for f in findings[at:at + _VERDICT_PART]])
+
+        self._write(group, ".verdict", _footing((self._verdict_key(keys, linted), deps), parts()))
 
     # A project's checkpoints: the schema state its migrations leave (what the rules know about earlier migrations),
     # for resuming after them when only newer ones are selected. Kept per project: the state after all of its
@@ -329,48 +331,93 @@ class MigrationCache:
         try:
             from .schema import SchemaState
 
-            states, deps = marshal.loads(data)
-            body = states.get(self._checkpoint_key(keys))
-            del data, states  # the other state's bytes, before this one is built
-            if body is None or not self._unchanged(deps):
+            (names, deps), parts = _footed(data)
+            wanted = self._checkpoint_key(keys)
+            if wanted not in names or not self._unchanged(deps):
                 return None
-            plain = marshal.loads(body)  # only the state resumed from is built (each is nested as bytes)
-            del body
+            plain = marshal.loads(parts[names.index(wanted)])  # only the state resumed from is built
+            del data, parts
             state = SchemaState.__new__(SchemaState)
             state.__setstate__(plain)  # the plain data SchemaState.__getstate__ gave (as pickle would restore it)
         except Exception:  # stale, foreign or from other code: replay the migrations
             return None
         return Checkpoint(len(keys), state, deps)
 
-    def store_checkpoints(self, group: str, states: list[tuple[list[str], SchemaState]],
-                          deps: dict[str, str]) -> None:
-        """States after the given prefixes (their keys) of the project's migrations, which read `deps`."""
+    def snapshot(self, state: SchemaState) -> bytes | None:
         try:
-            by_key = {self._checkpoint_key(keys): marshal.dumps(state.__getstate__()) for keys, state in states}
-            data = marshal.dumps((by_key, deps))
+            return marshal.dumps(state.__getstate__())
         except ValueError:  # a state holding something marshal cannot write: no checkpoint, never a failure
+            return None
+
+    def store_checkpoints(self, group: str, states: list[tuple[list[str], bytes | None]],
+                          deps: dict[str, str]) -> None:
+        """Snapshots of the states after the given prefixes (their keys) of the project's migrations, which read
+        `deps`."""
+        bodies = [body for _, body in states if body is not None]
+        if len(bodies) < len(states):
             return
-        self._write(group, ".state", data)  # now, like the verdict
+        names = [self._checkpoint_key(keys) for keys, _ in states]
+        self._write(group, ".state", _footing((names, deps), bodies))  # now, like the verdict
 
     def flush(self, project_sizes: dict[str, int]) -> None:
         """Write the packs that gained entries (verdicts and checkpoints are written when judged). Entries this run
         did not use (older versions of edited files, or migrations outside this run's selection) are kept while the
         pack stays under twice the project's size."""
         for group in sorted(self._dirty):
-            used = self._used.pop(group)
-            unused = {k: v for k, v in self._pack(group).items() if k not in used}
-            self._packs.pop(group)
-            limit = 2 * project_sizes.get(group, len(used)) + 16
-            entries = {**unused, **used} if len(unused) + len(used) <= limit else used
-            self._write(group, ".pack", marshal.dumps(entries))  # (deps, codec payload) per key: plain data
+            self._write_pack(group, project_sizes.get(group, len(self._used.get(group, ()))))
         if self._wrote:
             self._store.prune_daily(PRUNE_AFTER_DAYS * DAY)
         self._store.close()
 
-    def _write(self, group: str, suffix: str, data: bytes) -> None:
+    def _write_pack(self, group: str, project_size: int) -> None:
+        if group not in self._dirty:
+            return
+        self._dirty.discard(group)
+        used = self._used.pop(group)
+        unused = {k: v for k, v in self._pack(group).items() if k not in used}
+        self._packs.pop(group)
+        limit = 2 * project_size + 16
+        entries = list({**unused, **used}.items() if len(unused) + len(used) <= limit else used.items())
+        del used, unused
+        # (deps, codec payload) per key, plain data, in dicts of _PACK_PART entries: one is encoded at a time
+        self._write(group, ".pack", _footing(None, (marshal.dumps(dict(entries[at:at + _PACK_PART]))
+                                                    for at in range(0, len(entries), _PACK_PART))))
+
+    def _write(self, group: str, suffix: str, body: Iterable[bytes]) -> None:
         shard, name = self._pack_name(group)
-        self._store.write(shard, name + suffix, data)
+        self._store.write(shard, name + suffix, body)
         self._wrote = True
+
+
+# A pack, a verdict and a checkpoint file are parts in marshal's format and a footer (what the file holds and each
+# part's size, then the footer's own size): written one part at a time, read as views of the file, never copies.
+_PACK_PART = 2048  # entries per part
+_VERDICT_PART = 4096  # findings per part
+
+
+def _footing(header: Any, parts: Iterable[bytes]) -> Iterator[bytes]:
+    sizes: list[int] = []
+    for part in parts:
+        sizes.append(len(part))
+        yield part
+    footer = marshal.dumps((header, sizes))
+    yield footer
+    yield len(footer).to_bytes(8, "little")
+
+
+def _footed(data: memoryview) -> tuple[Any, list[memoryview]]:
+    """What _footing wrote: its header, and its parts (views of `data`). ValueError when it is not such a file."""
+    size = int.from_bytes(data[-8:], "little")
+    if not 0 < size <= len(data) - 8:
+        raise ValueError("no footer")
+    header, sizes = marshal.loads(data[len(data) - 8 - size:len(data) - 8])
+    parts, at = [], 0
+    for length in sizes:
+        parts.append(data[at:at + length])
+        at += length
+    if at != len(data) - 8 - size:
+        raise ValueError("parts do not add up")
+    return header, parts
 
 
 Entry = tuple[dict[str, str], bytes]  # (dependencies with their digests, the Migration in codec.py's format, zlib)

@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import time
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -202,17 +203,25 @@ class CacheStore:
             os.close(handle)
 
     @staticmethod
-    def _write_at(fd: int | None, folder: Path | str, name: str, *parts: bytes) -> None:
+    def _write_at(fd: int | None, folder: Path | str, name: str, data: bytes,
+                  sealed: Iterable[bytes] | None = None) -> None:
         """Temporary file in the same folder, renamed into place: readers see the old or the new file, never half.
-        `parts` are written one after the other (a pack's body is tens of MB: not copied to prefix its header)."""
+        `sealed`: a body written after `data` part by part as it is made (a verdict or a pack is tens of MB: never
+        all in memory at once), its SHA-256 then written over the last _DIGEST_SIZE bytes of `data`."""
         temporary = f".tmp-{os.urandom(8).hex()}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
         handle = (os.open(temporary, flags, 0o600, dir_fd=fd) if fd is not None
                   else os.open(os.path.join(folder, temporary), flags, 0o600))
         try:
             with os.fdopen(handle, "wb") as stream:
-                for part in parts:
-                    stream.write(part)
+                stream.write(data)
+                if sealed is not None:
+                    digest = hashlib.sha256()
+                    for part in sealed:
+                        digest.update(part)
+                        stream.write(part)
+                    stream.seek(len(data) - _DIGEST_SIZE)
+                    stream.write(digest.digest())
             if fd is not None:
                 os.replace(temporary, name, src_dir_fd=fd, dst_dir_fd=fd)
             else:
@@ -284,14 +293,15 @@ class CacheStore:
             return None
         return body
 
-    def write(self, shard: str, name: str, body: bytes) -> None:
-        """Never fails the run: a read-only or full cache folder only slows the next one down."""
+    def write(self, shard: str, name: str, body: Iterable[bytes]) -> None:
+        """The file's body, in parts written as they come (a generator's are made one at a time). Never fails the
+        run: a read-only or full cache folder only slows the next one down."""
         folder = self._shard(shard, create=True)
         if folder is None:
             return
         try:
             self._write_at(folder if isinstance(folder, int) else None, folder if isinstance(folder, str) else "",
-                           name, _MAGIC, hashlib.sha256(body).digest(), body)
+                           name, _MAGIC + bytes(_DIGEST_SIZE), body)
         except OSError:
             pass
 

@@ -70,13 +70,13 @@ def judge(group: Group, extracted: Iterator[Migration], engine: Engine, store: S
     skip = {unit.id for unit, linted_here in zip(units, chosen) if not linted_here}  # a migration's id is its unit's
     state = group.checkpoint.state if group.checkpoint is not None else SchemaState()
     group_linted: list[LintedFile] = []
-    before_newest: list[SchemaState] = []
+    before_newest: list[bytes | None] = []
 
     def arriving() -> Iterator[Migration]:
         for position in range(len(units)):
             migration = next(extracted)
             if position == len(units) - 1 and store.keeps:
-                before_newest.append(state.copy())  # see MigrationCache.store_checkpoints
+                before_newest.append(store.snapshot(state))  # see MigrationCache.store_checkpoints
             if chosen[position]:
                 group_linted.extend(linted_files(group.name, migration))
                 if kept is not None:
@@ -91,7 +91,8 @@ def judge(group: Group, extracted: Iterator[Migration], engine: Engine, store: S
         return  # nothing kept, or a migration that could not be kept (its reads are unknown)
     deps.update(group.checkpoint.deps if group.checkpoint is not None else {})
     store.store_verdict(group.name, group.keys, group.chosen, group_findings, group_linted, deps)
-    store.store_checkpoints(group.name, [(group.keys, state), (group.keys[:-1], before_newest[0])], deps)
+    store.store_checkpoints(group.name, [(group.keys, store.snapshot(state)), (group.keys[:-1], before_newest[0])],
+                            deps)
 
 
 def linted_files(project: str, migration: Migration) -> list[LintedFile]:

@@ -152,6 +152,6 @@ def keep(config: Config, key: str, reads: RunReads, report: Report) -> None:
     if store is None:
         return
     try:
-        store.write(key[:2], key[2:] + _SUFFIX, data)
+        store.write(key[:2], key[2:] + _SUFFIX, (data,))
     finally:
         store.close()

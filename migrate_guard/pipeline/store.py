@@ -48,8 +48,13 @@ class Store(Protocol):
     def store_verdict(self, group: str, keys: list[str], linted: list[bool], findings: list[Finding],
                       linted_files: list[LintedFile], deps: dict[str, str]) -> None: ...
 
-    def store_checkpoints(self, group: str, states: list[tuple[list[str], SchemaState]],
-                          deps: dict[str, str]) -> None: ...
+    def snapshot(self, state: SchemaState) -> bytes | None:
+        """The state as store_checkpoints keeps it, taken now (the state goes on changing, and this is a fraction
+        of a copy's size); None when it cannot be kept."""
+
+    def store_checkpoints(self, group: str, states: list[tuple[list[str], bytes | None]],
+                          deps: dict[str, str]) -> None:
+        """Snapshots of the states after the given prefixes (their keys) of the project's migrations."""
 
     def flush(self, project_sizes: dict[str, int]) -> None: ...
 
@@ -93,7 +98,10 @@ class NullStore:
                       linted_files: list[LintedFile], deps: dict[str, str]) -> None:
         pass
 
-    def store_checkpoints(self, group: str, states: list[tuple[list[str], SchemaState]],
+    def snapshot(self, state: SchemaState) -> bytes | None:
+        return None
+
+    def store_checkpoints(self, group: str, states: list[tuple[list[str], bytes | None]],
                           deps: dict[str, str]) -> None:
         pass
 
