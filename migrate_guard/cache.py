@@ -364,15 +364,12 @@ class MigrationCache:
         did not use (older versions of edited files, or migrations outside this run's selection) are kept while the
         pack stays under twice the project's size."""
         for group in sorted(self._dirty):
-            self._write_pack(group, project_sizes.get(group, len(self._used.get(group, ()))))
+            self._write_pack(group, project_sizes.get(group, len(self._used[group])))
         if self._wrote:
             self._store.prune_daily(PRUNE_AFTER_DAYS * DAY)
         self._store.close()
 
     def _write_pack(self, group: str, project_size: int) -> None:
-        if group not in self._dirty:
-            return
-        self._dirty.discard(group)
         used = self._used.pop(group)
         unused = {k: v for k, v in self._pack(group).items() if k not in used}
         self._packs.pop(group)
