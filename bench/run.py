@@ -90,7 +90,8 @@ def make_env(folder: Path, sqlglotc: bool = False) -> Env:
             or not all((folder / BIN / name).exists() for name in ("squawk", "migrate-guard-hook")):
         pip_install(python, "-e", f"{REPO}[pg]", "squawk-cli")  # the targets are with the `pg` extra
     if sqlglotc and not _has_sqlglotc(python):
-        pip_install(python, f"sqlglotc=={sqlglot_version(python)}")  # must match sqlglot exactly
+        # sqlglot[c] pins sqlglotc to its own version: pip picks a sqlglot that has one (sqlglotc can lag behind)
+        pip_install(python, "sqlglot[c]")
     return Env(python=python, bin=folder / BIN, label="sqlglotc" if sqlglotc else "sqlglot")
 
 
