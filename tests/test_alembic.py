@@ -353,3 +353,18 @@ def test_revision_order_comes_from_the_heads_planning_read(tmp_path: Path, monke
         units.append(base.MigrationUnit(orm="alembic", id=path.stem, files=[path], dialect="postgres"))
     monkeypatch.setattr(base, "read_head", lambda path: pytest.fail(f"{path} was read again"))
     assert [u.id for u in alembic.order_units(units)] == ["b_first", "c_second", "a_third"]
+
+
+@pytest.mark.parametrize("imports, written, flagged", [
+    ("", "sa.JSON()", True),
+    ("from sqlalchemy import JSON\n", "JSON", True),
+    ("from sqlalchemy.dialects import postgresql\n", "postgresql.JSON()", True),
+    # a project's own JSON type (prefect's is a TypeDecorator that is JSONB on Postgres) is not SQLAlchemy's json
+    ("import myapp\n", "myapp.utilities.database.JSON()", False),
+    ("from myapp.utilities.database import JSON\n", "JSON", False),
+    ("from myapp.utilities import database\n", "database.JSON()", False),
+])
+def test_json_column_only_for_sqlalchemy_json(tmp_path: Path, imports: str, written: str, flagged: bool) -> None:
+    body = f"def upgrade():\n    op.add_column('events', sa.Column('payload', {written}, nullable=True))\n"
+    write_tree(tmp_path, {"r1_json.py": imports + HEAD + body + "\n\ndef downgrade():\n    pass\n"})
+    assert any(f["rule"] == "json-column" for f in findings("r1_json.py", cwd=tmp_path)) is flagged

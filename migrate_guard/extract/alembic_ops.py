@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import ir
@@ -32,7 +33,7 @@ def op_create_table(reader: Reader, call: ast.Call, _: str | None, a: Args) -> l
             continue
         kind = last_name(node.func)
         if kind == "Column":
-            column = column_def(node)
+            column = column_def(node, reader.module.foreign)
             if column is not None:
                 columns.append(column)
                 if column.references is not None:
@@ -72,7 +73,7 @@ def op_rename_table(reader: Reader, call: ast.Call, _: str | None, a: Args) -> l
 def op_add_column(reader: Reader, call: ast.Call, table: str | None, a: Args) -> list[ir.Operation]:
     table = table or a.text(0, "table_name")
     node = a.node(1, "column")
-    column = column_def(node) if isinstance(node, ast.Call) else None
+    column = column_def(node, reader.module.foreign) if isinstance(node, ast.Call) else None
     if column is None:
         return [reader.make(ir.Raw, call, keyword="add_column")]
     ops = [reader.make(ir.AddColumn, call, table=table, column=column)]
@@ -93,7 +94,8 @@ def op_alter_column(reader: Reader, call: ast.Call, table: str | None, a: Args) 
     kw = keywords(call)
     ops: list[ir.Operation] = []
     if "type_" in kw and literal(kw["type_"]) is not None:
-        new, old = column_type(kw["type_"]), column_type(kw.get("existing_type"))
+        own = reader.module.foreign
+        new, old = column_type(kw["type_"], own), column_type(kw.get("existing_type"), own)
         if not (new is not None and old is not None and (new.name, new.params) == (old.name, old.params)):
             using = _str(kw.get("postgresql_using"))
             ops.append(reader.make(ir.AlterColumnType, call, table=table, column=column, new_type=new,
@@ -308,8 +310,9 @@ def server_default(node: ast.expr) -> ir.Default | None:
     return make_default(unparse(node))
 
 
-def column_def(node: ast.Call) -> ir.ColumnDef | None:
-    """`sa.Column("name", sa.Type(...), sa.ForeignKey(...), nullable=..., server_default=..., index=True)`."""
+def column_def(node: ast.Call, own: Mapping[str, str]) -> ir.ColumnDef | None:
+    """`sa.Column("name", sa.Type(...), sa.ForeignKey(...), nullable=..., server_default=..., index=True)`; `own`:
+    the names imported from the project's own modules (its types are not SQLAlchemy's)."""
     kw = keywords(node)
     name = _str(kw["name"]) if "name" in kw else None
     type_node = kw.get("type_")
@@ -341,7 +344,7 @@ def column_def(node: ast.Call) -> ir.ColumnDef | None:
     primary_key = "primary_key" in kw and literal(kw["primary_key"]) is True
     nullable_value = literal(kw["nullable"]) if "nullable" in kw else (not primary_key)
     default = server_default(kw["server_default"]) if "server_default" in kw else None
-    col_type = column_type(type_node)
+    col_type = column_type(type_node, own)
     if primary_key and col_type is not None and col_type.name in ("int", "integer", "bigint", "smallint") \
             and literal(kw.get("autoincrement")) is not False:
         generated = True  # SERIAL / IDENTITY

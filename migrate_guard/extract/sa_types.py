@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from .. import ir
 from .pyast import keywords, last_name, literal
@@ -22,18 +24,24 @@ _SIMPLE = {
 _LENGTH = {"string": "varchar", "varchar": "varchar", "unicode": "varchar", "nvarchar": "varchar", "char": "char",
            "nchar": "char", "varbinary": "varbinary", "bit": "bit"}
 _PRECISION = {"numeric": "numeric", "decimal": "numeric"}
+_NONE: Mapping[str, str] = MappingProxyType({})
 
 
-def type_text(node: ast.expr | None) -> str | None:
-    """SQL spelling of a SQLAlchemy type expression, or None when it is not a recognisable type."""
+def type_text(node: ast.expr | None, own: Mapping[str, str] = _NONE) -> str | None:
+    """SQL spelling of a SQLAlchemy type expression, or None when it is not a recognisable type. `own`: the names the
+    migration imports from the project's own modules (alembic_scope.Module.foreign)."""
     if node is None:
         return None
     call = node if isinstance(node, ast.Call) else None
     if call and isinstance(call.func, ast.Attribute) and call.func.attr in ("with_variant", "evaluates_none"):
-        return type_text(call.func.value)  # `sa.Text().with_variant(MEDIUMTEXT, "mysql")`: the base type elsewhere
+        return type_text(call.func.value, own)  # `sa.Text().with_variant(MEDIUMTEXT, "mysql")`: the base elsewhere
     name = last_name(call.func if call else node).lower()
     if not name:
         return None
+    if name == "json" and own:
+        project_type = _project_type(call.func if call else node, own)
+        if project_type is not None:
+            return project_type
     if name in _SIMPLE and name not in _LENGTH:  # neither arguments nor keywords change these
         return _SIMPLE[name]
     args = [literal(a) for a in call.args] if call else []
@@ -51,15 +59,33 @@ def type_text(node: ast.expr | None) -> str | None:
             return f"numeric({precision}, {scale})" if isinstance(scale, int) else f"numeric({precision})"
         return "numeric"
     if name == "array" and call and call.args:
-        inner = type_text(call.args[0])
+        inner = type_text(call.args[0], own)
         return f"{inner}[]" if inner else None
     if name in _SIMPLE:
         return _SIMPLE[name]
     return name  # some other type class (a dialect or custom type): compared by name
 
 
-def column_type(node: ast.expr | None) -> ir.ColumnType | None:
-    text = type_text(node)
+def _project_type(node: ast.expr, own: Mapping[str, str]) -> str | None:
+    """A JSON type from one of the project's own modules (`own`: name -> the module it was imported from) is not
+    SQLAlchemy's json: such wrappers exist to pick JSONB on Postgres (prefect's `JSON` is a TypeDecorator that does),
+    so it is kept as the project's type, by its dotted name. Other project types keep the SQLAlchemy type their name
+    spells (superset's `MediumText` is MEDIUMTEXT): that reading is right far more often than not."""
+    parts: list[str] = []
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        else:
+            node = node.func
+    if not isinstance(node, ast.Name) or node.id not in own:
+        return None
+    written = ".".join([node.id, *reversed(parts)])  # `database.JSON`, or `JSON` imported from the module
+    return (written if parts else f"{own[node.id]}.{written}").lower()
+
+
+def column_type(node: ast.expr | None, own: Mapping[str, str] = _NONE) -> ir.ColumnType | None:
+    text = type_text(node, own)
     return parsed_type(text) if text else None
 
 
