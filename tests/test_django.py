@@ -319,3 +319,49 @@ def test_a_check_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> N
     finally:
         if was:
             gc.enable()
+
+
+FIELDS_MODULE = (
+    "from django.db.models import CharField\n\n\n"
+    "class NullCharField(CharField):\n"  # django-oscar's: always NULL
+    "    def __init__(self, *args, **kwargs):\n"
+    "        kwargs['null'] = kwargs['blank'] = True\n"
+    "        super().__init__(*args, **kwargs)\n\n\n"
+    "class DefaultsToNull(CharField):\n"
+    "    def __init__(self, *args, **kwargs):\n"
+    "        kwargs.setdefault('null', True)\n"
+    "        super().__init__(*args, **kwargs)\n\n\n"
+    "class UpperCharField(CharField):\n"  # changes nothing about NULL
+    "    def __init__(self, *args, **kwargs):\n"
+    "        kwargs['max_length'] = 10\n"
+    "        super().__init__(*args, **kwargs)\n")
+
+
+@pytest.mark.parametrize("imports, field, flagged", [
+    ("import shop.fields\n", "shop.fields.NullCharField(max_length=9)", False),
+    ("from shop.fields import NullCharField\n", "NullCharField(max_length=9)", False),
+    ("from shop import fields\n", "fields.NullCharField(max_length=9)", False),
+    ("from shop.fields import DefaultsToNull\n", "DefaultsToNull(max_length=9)", False),
+    ("from shop.fields import DefaultsToNull\n", "DefaultsToNull(max_length=9, null=False)", True),
+    ("from shop.fields import UpperCharField\n", "UpperCharField()", True),
+    ("from shop.missing import NullCharField\n", "NullCharField(max_length=9)", True),  # not found: as written
+])
+def test_a_custom_field_that_always_is_null_adds_a_nullable_column(tmp_path: Path, imports: str, field: str,
+                                                                   flagged: bool) -> None:
+    write_tree(tmp_path, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+        "shop/__init__.py": "",
+        "shop/fields.py": FIELDS_MODULE,
+        "shop/migrations/__init__.py": "",
+        "shop/migrations/0001_initial.py": (
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    operations = [migrations.CreateModel(name='Post', fields=[('id', models.AutoField(primary_key=True))"
+            ")]\n"),
+        "shop/migrations/0002_code.py": (
+            f"from django.db import migrations, models\n{imports}\n\nclass Migration(migrations.Migration):\n"
+            "    dependencies = [('shop', '0001_initial')]\n"
+            f"    operations = [migrations.AddField('post', 'code', {field})]\n"),
+    })
+    got = [f for f in findings(cwd=tmp_path) if f["rule"] == "not-null-without-default"]
+    assert bool(got) is flagged

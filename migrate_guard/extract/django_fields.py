@@ -42,6 +42,12 @@ _RELATION_SUFFIXES = ("ForeignKey", "OneToOneField")
 _MANY_SUFFIXES = ("ManyToManyField",)
 
 
+def is_django_class(cls: str) -> bool:
+    """One of Django's own fields (or a relation named like them): its column is known from the call alone."""
+    return cls in _TYPES or cls in _VARCHAR or cls in ("DecimalField", "ArrayField") or is_relation_class(cls) \
+        or is_many_class(cls)
+
+
 def is_relation_class(cls: str) -> bool:
     return cls in RELATIONS or cls.endswith(_RELATION_SUFFIXES)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import ir
 from .django_code import function_ops
-from .django_fields import FieldInfo
+from .django_fields import FieldInfo, is_django_class
 from .django_state import ModelState, State
 from .pyast import UNKNOWN, argument, keywords, last_name, literal
 from .pystrings import sql_ops
@@ -83,7 +83,15 @@ class Replay:
         return info.column_def(pk, table)
 
     def field_info(self, name: Any, node: ast.expr | None) -> FieldInfo:
-        return FieldInfo.from_call(str(name), node, self.app) if node is not None else FieldInfo(str(name), "?")
+        if node is None:
+            return FieldInfo(str(name), "?")
+        info = FieldInfo.from_call(str(name), node, self.app)
+        if isinstance(node, ast.Call) and not info.null and not is_django_class(info.cls):
+            from .py_models import field_forces_null
+
+            if field_forces_null(self.source.tree, self.source.path, node.func, "null" in info.kwargs):
+                info.kwargs["null"] = True  # a custom field that always is NULL (django-oscar's NullCharField)
+        return info
 
     # --- models -----------------------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
-"""The table of a SQLAlchemy model a migration names by its class: `op.create_index(.., SqlScorer.__tablename__, ..)`
-with `from mlflow.store.tracking.dbmodels.models import SqlScorer`. The model's module is found from the import,
-inside the folders above the migration, and read (parsed, never run) once per process."""
+"""Classes of the project a migration names, read from their modules (found from the import, inside the folders
+above the migration; parsed, never run, once per process): the table of a SQLAlchemy model
+(`op.create_index(.., SqlScorer.__tablename__, ..)` with `from mlflow.store.tracking.dbmodels.models import
+SqlScorer`), and whether a custom Django field always makes its column NULL (django-oscar's NullCharField)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,72 @@ def model_table(tree: ast.Module, shown_path: str, class_name: str) -> str | Non
                 path = _module_file(Path(shown_path).parent, statement.module or "", statement.level)
                 module = _parsed(str(path)) if path is not None else None
                 return _tablename(module, alias.name) if module is not None else None
+    return None
+
+
+def field_forces_null(tree: ast.Module, shown_path: str, func: ast.expr, explicit: bool) -> bool:
+    """The field class `func` names (`oscar.models.fields.NullCharField`, or a name imported from the project) sets
+    null=True in its __init__ (`kwargs["null"] = True`, `super().__init__(..., null=True)`; `kwargs.setdefault("null",
+    True)` when the migration does not pass null itself, `explicit`)."""
+    found = _project_class(tree, shown_path, func)
+    if found is None:
+        return False
+    init = next((n for n in found.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    return init is not None and any(_sets_null(node, explicit) for node in ast.walk(init))
+
+
+def _sets_null(node: ast.AST, explicit: bool) -> bool:
+    if isinstance(node, ast.Assign):
+        return _is_true(node.value) and any(isinstance(t, ast.Subscript) and _is_null_key(t.slice) for t in node.targets)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr == "setdefault" and not explicit and len(node.args) == 2:
+            return _is_null_key(node.args[0]) and _is_true(node.args[1])
+        if node.func.attr == "__init__":
+            return any(k.arg == "null" and _is_true(k.value) for k in node.keywords)
+    return False
+
+
+def _is_null_key(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value == "null"
+
+
+def _is_true(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _project_class(tree: ast.Module, shown_path: str, func: ast.expr) -> ast.ClassDef | None:
+    """The class a call names, defined in a module of the project: `package.module.Class` after `import package...`,
+    `Class` or `module.Class` imported with `from ... import`."""
+    parts: list[str] = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return None
+    names = [func.id, *reversed(parts)]
+    folder = Path(shown_path).parent
+    candidates: list[tuple[str, int, str]] = []  # (module, level, class name)
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom):
+            for alias in statement.names:
+                if (alias.asname or alias.name) == names[0]:
+                    base = statement.module or ""
+                    if len(names) == 1:
+                        candidates.append((base, statement.level, alias.name))
+                    else:  # `from oscar.models import fields` then `fields.NullCharField`
+                        inner = ".".join([alias.name, *names[1:-1]])
+                        candidates.append((f"{base}.{inner}" if base else inner, statement.level, names[-1]))
+        elif isinstance(statement, ast.Import) and len(names) > 1:
+            for alias in statement.names:
+                if alias.asname is None and alias.name.split(".")[0] == names[0]:
+                    candidates.append((".".join(names[:-1]), 0, names[-1]))
+                elif alias.asname == names[0]:
+                    candidates.append((".".join([alias.name, *names[1:-1]]), 0, names[-1]))
+    for module, level, class_name in candidates:
+        path = _module_file(folder, module, level)
+        parsed = _parsed(str(path)) if path is not None else None
+        if parsed is not None:
+            return next((n for n in parsed.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
     return None
 
 
