@@ -368,3 +368,34 @@ def test_json_column_only_for_sqlalchemy_json(tmp_path: Path, imports: str, writ
     body = f"def upgrade():\n    op.add_column('events', sa.Column('payload', {written}, nullable=True))\n"
     write_tree(tmp_path, {"r1_json.py": imports + HEAD + body + "\n\ndef downgrade():\n    pass\n"})
     assert any(f["rule"] == "json-column" for f in findings("r1_json.py", cwd=tmp_path)) is flagged
+
+
+HELPERS = (
+    "from alembic import op\nimport sqlalchemy as sa\n\n\n"
+    "def create_table(table_name, *columns, **kwargs):\n"  # superset's migrations/shared/utils.py
+    "    if has_table(table_name):\n"
+    "        return\n"
+    "    op.create_table(table_name, *columns, **kwargs)\n\n\n"
+    "def drop_legacy(table):\n"
+    "    op.drop_column(table, 'legacy')\n\n\n"
+    "def log(message):\n"
+    "    print(message)\n")
+
+
+def test_a_helper_of_another_project_module_is_read_and_reported_at_its_call(tmp_path: Path) -> None:
+    upgrade = ("def upgrade():\n"
+               "    create_table('events', sa.Column('id', sa.Integer(), primary_key=True),\n"  # line 11
+               "                 sa.Column('user_id', sa.Integer(), sa.ForeignKey('users.id')))\n"
+               "    op.create_index('ix_events_user', 'events', ['user_id'])\n"  # a table created above: no finding
+               "    drop_legacy('accounts')\n"  # line 14
+               "    log('done')\n"  # reads nothing of the database's: still opaque
+               "    gone()\n")  # from a module that is not there: opaque
+    imports = "from app.helpers import create_table, drop_legacy, log\nfrom app.gone import gone\n"
+    write_tree(tmp_path, {"app/__init__.py": "", "app/helpers.py": HELPERS,
+                          "app/migrations/r1_events.py": imports + HEAD + upgrade
+                          + "\n\ndef downgrade():\n    op.drop_table('events')\n"})
+    got = sorted((f["rule"], f["line"]) for f in findings("app/migrations/r1_events.py", cwd=tmp_path)
+                 if f["rule"] != "missing-down-migration")
+    assert got == [("drop-column", 14), ("unreadable-operation", 15), ("unreadable-operation", 16)], got
+    [drop] = [f for f in findings("app/migrations/r1_events.py", cwd=tmp_path) if f["rule"] == "drop-column"]
+    assert "accounts.legacy" in drop["message"] and drop["path"] == "app/migrations/r1_events.py"

@@ -154,10 +154,29 @@ class Reader:
             return self.inline(value, self.functions[value.func.id], aliases)
         ops = self.connection_sql(value) + self.orm_queries(value)
         foreign = self.foreign(value) if isinstance(statement, ast.Expr) and isinstance(value, ast.Call) else None
-        if not ops and foreign:
-            ops.append(self.make(ir.Unreadable, value, what=expression_text(self.source, value),
-                                 reason=f"This call to {foreign} may change the database, but its code is in "
-                                        "another module"))
+        if not ops and foreign and isinstance(value, ast.Call):
+            ops = self.project_helper(value, aliases)
+            if not ops:
+                ops.append(self.make(ir.Unreadable, value, what=expression_text(self.source, value),
+                                     reason=f"This call to {foreign} may change the database, but its code is in "
+                                            "another module"))
+        return ops
+
+    def project_helper(self, call: ast.Call, aliases: dict[str, str]) -> list[ir.Operation]:
+        """A helper function of another module of the project (superset's `create_table(name, *columns)` in
+        migrations/shared/utils.py): its operations, read there with its parameters bound to the call's arguments,
+        all reported at the call. Empty when it is not found or nothing in it is read."""
+        from .py_models import module_source, project_function
+
+        found = project_function(self.source.tree, self.source.path, call.func)
+        source = module_source(found[0]) if found is not None else None
+        if found is None or source is None:
+            return []
+        ops = self.inline(call, found[1], aliases, source, Module.of(source.tree), f"{found[0]}:{found[1].name}")
+        location, text = self.source.place(call)
+        for op in ops:  # where it is written is another file
+            for part in (op, *getattr(op, "constraints", ())):  # a created table's constraints are operations too
+                part.location, part.source = location, text
         return ops
 
     def op_owner(self, func: ast.expr) -> bool:
@@ -220,19 +239,27 @@ class Reader:
 
         return f"{name}() from {module}" if in_project(self.source.path, module) else None
 
-    def inline(self, call: ast.Call, function: ast.FunctionDef, aliases: dict[str, str]) -> list[ir.Operation]:
+    def inline(self, call: ast.Call, function: ast.FunctionDef, aliases: dict[str, str],
+               source: PySource | None = None, module: Module | None = None,
+               name: str | None = None) -> list[ir.Operation]:
         """A helper of this file (`def drop_legacy(name): op.drop_table(name)`) called from upgrade(): its operations,
-        with its parameters bound to the call's arguments, reported at the call (or, when the call passes nothing,
-        where each operation is written)."""
-        if function.name in self.following or len(self.following) >= 8:
+        with its parameters bound to the call's arguments (`*columns` and `**kwargs` spread where the helper passes
+        them on), reported at the call (or, when the call passes nothing, where each operation is written).
+        `source`, `module`, `name`: a helper of another module (project_helper)."""
+        name = name or function.name
+        if name in self.following or len(self.following) >= 8:
             return []
         self.module.inlined += 1
         if self.module.inlined > _MAX_INLINED:
             return [self.make(ir.Unreadable, call, what=expression_text(self.source, call),
                               reason="This helper call is one of too many nested helper calls to follow")]
-        helper = Reader(self.source, self.unit, self.direction, self.module, (*self.following, function.name))
+        helper = Reader(source or self.source, self.unit, self.direction, module or self.module,
+                        (*self.following, name))
         helper.dialect = self.dialect
         parameters = [*function.args.posonlyargs, *function.args.args]
+        if function.args.vararg is not None or function.args.kwarg is not None:
+            function = _spread(function, call, [p.arg for p in (*parameters, *function.args.kwonlyargs)],
+                               len(parameters))
         defaults = dict(zip([p.arg for p in parameters][len(parameters) - len(function.args.defaults):],
                             function.args.defaults))
         defaults.update({p.arg: d for p, d in zip(function.args.kwonlyargs, function.args.kw_defaults) if d})
@@ -379,3 +406,26 @@ class Reader:
         if table is None:
             qualify(ops, args.keywords)
         return ops
+
+
+def _spread(function: ast.FunctionDef, call: ast.Call, names: list[str], positional: int) -> ast.FunctionDef:
+    """The helper with `*args` / `**kwargs` passed on (`op.create_table(name, *columns, **kw)`) replaced by what the
+    call gives them: its positional arguments after the named parameters, its keywords named by no parameter."""
+    import copy
+
+    extra_args = [a for a in call.args[positional:] if not isinstance(a, ast.Starred)]
+    extra_keywords = [k for k in call.keywords if k.arg is not None and k.arg not in names]
+    vararg = function.args.vararg.arg if function.args.vararg is not None else None
+    kwarg = function.args.kwarg.arg if function.args.kwarg is not None else None
+    spread = copy.deepcopy(function)
+    for node in ast.walk(spread):
+        if not isinstance(node, ast.Call):
+            continue
+        if vararg is not None and any(isinstance(a, ast.Starred) for a in node.args):
+            node.args = [item for a in node.args for item in (
+                extra_args if isinstance(a, ast.Starred) and isinstance(a.value, ast.Name) and a.value.id == vararg
+                else [a])]
+        if kwarg is not None and any(k.arg is None for k in node.keywords):
+            node.keywords = [item for k in node.keywords for item in (
+                extra_keywords if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwarg else [k])]
+    return spread

@@ -6,10 +6,13 @@ SqlScorer`), and whether a custom Django field always makes its column NULL (dja
 from __future__ import annotations
 
 import ast
-import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+from .base import display_path
+from .pyast import PySource
 
 _MAX_MODULE_BYTES = 1024 * 1024
 _MAX_LEVELS = 8  # how far above the migration a top-level package may sit
@@ -62,8 +65,21 @@ def _is_true(node: ast.expr) -> bool:
 
 
 def _project_class(tree: ast.Module, shown_path: str, func: ast.expr) -> ast.ClassDef | None:
-    """The class a call names, defined in a module of the project: `package.module.Class` after `import package...`,
-    `Class` or `module.Class` imported with `from ... import`."""
+    found = _project_definition(tree, shown_path, func, ast.ClassDef)
+    return found[1] if found is not None else None
+
+
+def project_function(tree: ast.Module, shown_path: str, func: ast.expr) -> tuple[str, ast.FunctionDef] | None:
+    """The function a call names, defined at the top of a module of the project (superset's
+    `from superset.migrations.shared.utils import create_table`): the module's path and the function."""
+    found = _project_definition(tree, shown_path, func, ast.FunctionDef)
+    return found if found is not None and isinstance(found[1], ast.FunctionDef) else None
+
+
+def _project_definition(tree: ast.Module, shown_path: str, func: ast.expr,
+                        kind: type[ast.ClassDef] | type[ast.FunctionDef]) -> tuple[str, Any] | None:
+    """The class or function a call names, defined in a module of the project: `package.module.Name` after `import
+    package...`, `Name` or `module.Name` imported with `from ... import`; with the module's path."""
     parts: list[str] = []
     while isinstance(func, ast.Attribute):
         parts.append(func.attr)
@@ -72,7 +88,7 @@ def _project_class(tree: ast.Module, shown_path: str, func: ast.expr) -> ast.Cla
         return None
     names = [func.id, *reversed(parts)]
     folder = Path(shown_path).parent
-    candidates: list[tuple[str, int, str]] = []  # (module, level, class name)
+    candidates: list[tuple[str, int, str]] = []  # (module, level, the name defined there)
     for statement in tree.body:
         if isinstance(statement, ast.ImportFrom):
             for alias in statement.names:
@@ -89,11 +105,12 @@ def _project_class(tree: ast.Module, shown_path: str, func: ast.expr) -> ast.Cla
                     candidates.append((".".join(names[:-1]), 0, names[-1]))
                 elif alias.asname == names[0]:
                     candidates.append((".".join([alias.name, *names[1:-1]]), 0, names[-1]))
-    for module, level, class_name in candidates:
+    for module, level, name in candidates:
         path = _module_file(folder, module, level)
         parsed = _parsed(str(path)) if path is not None else None
         if parsed is not None:
-            return next((n for n in parsed.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+            found = next((n for n in parsed.body if isinstance(n, kind) and n.name == name), None)
+            return (str(path), found) if found is not None else None
     return None
 
 
@@ -151,10 +168,17 @@ def _as_file(stem: Path) -> Path | None:
     return None
 
 
-@lru_cache(maxsize=64)
 def _parsed(path: str) -> ast.Module | None:
+    read = module_source(path)
+    return read.tree if read is not None else None
+
+
+@lru_cache(maxsize=64)
+def module_source(path: str) -> PySource | None:
+    """A module of the project, read and parsed (never run), once per process; shown as display_path shows it."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            return ast.parse(handle.read(), filename=os.path.basename(path))
+            text = handle.read()
+        return PySource.parse(display_path(path), text)
     except (OSError, SyntaxError, ValueError, RecursionError):
         return None
