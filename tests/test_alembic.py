@@ -399,3 +399,24 @@ def test_a_helper_of_another_project_module_is_read_and_reported_at_its_call(tmp
     assert got == [("drop-column", 14), ("unreadable-operation", 15), ("unreadable-operation", 16)], got
     [drop] = [f for f in findings("app/migrations/r1_events.py", cwd=tmp_path) if f["rule"] == "drop-column"]
     assert "accounts.legacy" in drop["message"] and drop["path"] == "app/migrations/r1_events.py"
+
+
+@pytest.mark.parametrize("name, flagged", [("r1_add_index.py", True), ("r1_add_index_postgres.py", True),
+                                           ("r1_add_index_mysql.py", False), ("r1_add_index_sqlite.py", False)])
+def test_a_database_named_last_in_the_file_name_is_its_database(tmp_path: Path, name: str, flagged: bool) -> None:
+    # dagster keeps each database's revisions side by side: 023_add_event_log_event_type_idx_mysql.py, ..._postgres.py
+    body = "def upgrade():\n    op.create_index('ix_events_kind', 'events', ['kind'])\n"
+    write_tree(tmp_path, {name: HEAD + body + "\n\ndef downgrade():\n    op.drop_index('ix_events_kind')\n"})
+    assert any(f["rule"] == "non-concurrent-index" for f in findings(name, cwd=tmp_path)) is flagged
+
+
+def test_the_same_finding_at_the_same_place_is_reported_once(tmp_path: Path) -> None:
+    helpers = ("from alembic import op\n\n\ndef add_fks(table, targets):\n"
+               "    for target in targets:\n"
+               "        op.create_foreign_key(None, table, target, ['owner_id'], ['id'])\n")
+    upgrade = "def upgrade():\n    add_fks('events', ['users', 'users'])\n"
+    write_tree(tmp_path, {"app/__init__.py": "", "app/helpers.py": helpers,
+                          "app/migrations/r1_fks.py": "from app.helpers import add_fks\n" + HEAD + upgrade
+                          + "\n\ndef downgrade():\n    pass\n"})
+    got = [f for f in findings("app/migrations/r1_fks.py", cwd=tmp_path) if f["rule"] == "foreign-key-not-valid"]
+    assert len(got) == 1, got

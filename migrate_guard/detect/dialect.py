@@ -7,6 +7,7 @@ Evidence, strongest first:
 4. the nearest folder named for a database (`migrations/mysql/`, `db/sqlite3/`, `cockroachdb/`);
 5. the ORM's own configuration (TypeORM `type`, knex `client`, Sequelize `dialect`, Django `ENGINE`, Prisma
    `provider`, Drizzle `dialect`, the Alembic URL), env examples, compose files, and last the SQL itself (detect/);
+6. a database as the file name's last word (`023_add_index_mysql.py`, dagster's revisions side by side);
 otherwise Postgres, said to be assumed. Every unit of a run is resolved here, once; the engine reads
 `migration.dialect` only.
 """
@@ -49,16 +50,17 @@ class DialectResolver:
         self.config = config
         self._overrides = self._config_overrides(config)
         self._folders: dict[tuple[str, int, str], list[tuple[str, str]]] = {}
-        self._choices: dict[tuple[str, int, str, str | None, tuple[str, str] | None], DialectChoice] = {}
+        self._choices: dict[tuple[str, int, str, str | None, str | None, tuple[str, str] | None], DialectChoice] = {}
 
     def for_file(self, path: os.PathLike[str] | str, project: Project | None,
                  module: Format | None = None) -> DialectChoice:
         shown = display_path(path)
         folder = os.path.dirname(shown)
-        infix = file_name_dialect(os.path.basename(shown))
+        name = os.path.basename(shown)
+        infix, suffix = file_name_dialect(name), file_name_ending_dialect(name)
         key = (folder, id(project), getattr(module, "ORM", ""))
-        # Thousands of files share a folder: one choice per folder, infix and config entry.
-        choice_key = (*key, infix, self._override_for(shown) if self._overrides else None)
+        # Thousands of files share a folder: one choice per folder, infix, ending and config entry.
+        choice_key = (*key, infix, suffix, self._override_for(shown) if self._overrides else None)
         choice = self._choices.get(choice_key)
         if choice is not None:
             return choice
@@ -67,7 +69,10 @@ class DialectResolver:
             candidates.append((infix, "file name"))
         if key not in self._folders:
             self._folders[key] = self._folder_evidence(folder, project, module, shown)
-        choice = self._choices[choice_key] = _choose(candidates + self._folders[key])
+        candidates += self._folders[key]
+        if not candidates and suffix is not None:  # the weakest evidence: only where there is no other
+            candidates.append((suffix, "file name ending"))
+        choice = self._choices[choice_key] = _choose(candidates)
         return choice
 
     def for_folder(self, folder: str, project: Project | None) -> DialectChoice:
@@ -136,6 +141,13 @@ def file_name_dialect(name: str) -> str | None:
         if dialect is not None:
             return dialect
     return None
+
+
+def file_name_ending_dialect(name: str) -> str | None:
+    """`023_add_event_type_idx_mysql.py` -> mysql: the last word of the name (dagster keeps each database's revisions
+    side by side, named so). Weaker than all other evidence: a project's configuration names its database better."""
+    stem = name.split(".")[0]
+    return canonical(stem.rpartition("_")[2]) if "_" in stem else None
 
 
 def folder_named_for(folder: str) -> tuple[str, str] | None:

@@ -99,6 +99,11 @@ class Engine:
                 for rule, clause in self.candidates(op.kind, op_facts["dialect"]):
                     if matches(clause.when, op, op_facts):
                         findings.append(self._finding(rule, clause, op, op_facts, migration))
+        if len(findings) > 1:  # a helper's operations all reported at its call can say the same thing twice
+            once: dict[tuple[str, ir.Location, str], Finding] = {}
+            for finding in findings:
+                once.setdefault((finding.rule, finding.location, finding.message), finding)
+            findings = list(once.values())
         if any(s.directives for s in suppressions.values()):
             findings = [f for f in findings if not _silenced(f, suppressions)]
         findings.extend(self._suppression_problems(migration, suppressions))
