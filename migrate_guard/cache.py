@@ -23,14 +23,9 @@ are written to a temporary file in the same folder and renamed into place, so co
 half-written pack (the last writer wins; the loser's entries are parsed again next time); a corrupt or unreadable
 pack or entry is a miss.
 
-The cache owns only what it made (see CacheStore): a folder of its own, private (0700), holding its marker file
-(CACHEDIR.TAG, which backup tools also honour) and a `.gitignore` of `*` (a cache inside a repository never shows
-in `git status`). It refuses a folder that holds the project or that is not empty and has no marker of its own; it
-trusts a folder only while it and every folder below it that it reads belong to the current user and are not
-writable by group or others, checked through file descriptors opened without following symbolic links, on every
-open; and it deletes only files with its own names, in its own subfolders. Everything in it is marshal data
-(codec.py for migrations), so reading a file runs no code even where those checks could be fooled.
-Every file starts with a magic line and a SHA-256 of its body: a truncated, corrupt or foreign file is a miss.
+The cache owns only what it made: a folder of its own (CacheStore, cache_folder.py: private, marked with CACHEDIR.TAG
+and a `.gitignore` of `*`, refused when it holds the project, trusted only while it is the user's alone, each file
+checksummed). Everything in it is marshal data (codec.py for migrations): reading a file runs no code.
 """
 
 from __future__ import annotations
@@ -44,16 +39,14 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
 
 from . import __version__
-from .cache_folder import DAY, FORMAT, CacheStore, CacheUnavailable, cache_folder, code_fingerprint
+from .cache_folder import DAY, FORMAT, CacheStore, CacheUnavailable, cache_folder, code_fingerprint, footed, with_footer
 from .cache_reads import file_digest, listing_digest
 from .config import Config
 from .errors import warn
 from .extract.base import MigrationUnit
-from .location import Location
-from .model import Finding, LintedFile, Migration
+from .model import Finding, LintedFile, Migration, finding_rows, findings_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -217,7 +210,7 @@ class MigrationCache:
             data = self._read(group, ".pack")
             pack = {}
             try:
-                for part in (_footed(data)[1] if data is not None else ()):
+                for part in (footed(data)[1] if data is not None else ()):
                     pack.update(marshal.loads(part))
             except Exception:  # a foreign body behind a valid checksum: an empty pack
                 pack = {}
@@ -280,12 +273,10 @@ class MigrationCache:
         if data is None:
             return None
         try:
-            (key, deps), parts = _footed(data)
+            (key, deps), parts = footed(data)
             if key != self._verdict_key(keys, linted) or not self._unchanged(deps):
                 return None
-            findings = [Finding(rule, severity, Location(file, line, column, end), message, hint, orm, migration)
-                        for part in parts[1:] for rule, severity, file, line, column, end, message, hint, orm, migration
-                        in marshal.loads(part)]
+            findings = [finding for part in parts[1:] for finding in findings_of(marshal.loads(part))]
             return Verdict(findings, [LintedFile(*row) for row in marshal.loads(parts[0])])
         except Exception:  # missing, stale, truncated or foreign: judge again
             return None
@@ -311,11 +302,9 @@ class MigrationCache:
         def parts() -> Iterator[bytes]:
             yield marshal.dumps([(f.path, f.project, f.orm) for f in linted_files])
             for at in range(0, len(findings), _VERDICT_PART):
-                yield marshal.dumps([(f.rule, f.severity, f.location.path, f.location.line, f.location.column,
-                                      f.location.end_line, f.message, f.hint, f.orm, f.migration)
-                                     for f in findings[at:at + _VERDICT_PART]])
+                yield marshal.dumps(finding_rows(findings[at:at + _VERDICT_PART]))
 
-        self._write(group, ".verdict", _footing((self._verdict_key(keys, linted), deps), parts()))
+        self._write(group, ".verdict", with_footer((self._verdict_key(keys, linted), deps), parts()))
 
     # A project's checkpoints: the schema state its migrations leave (what the rules know about earlier migrations),
     # for resuming after them when only newer ones are selected. Kept per project: the state after all of its
@@ -331,7 +320,7 @@ class MigrationCache:
         try:
             from .schema import SchemaState
 
-            (names, deps), parts = _footed(data)
+            (names, deps), parts = footed(data)
             wanted = self._checkpoint_key(keys)
             if wanted not in names or not self._unchanged(deps):
                 return None
@@ -357,7 +346,7 @@ class MigrationCache:
         if len(bodies) < len(states):
             return
         names = [self._checkpoint_key(keys) for keys, _ in states]
-        self._write(group, ".state", _footing((names, deps), bodies))  # now, like the verdict
+        self._write(group, ".state", with_footer((names, deps), bodies))  # now, like the verdict
 
     def flush(self, project_sizes: dict[str, int]) -> None:
         """Write the packs that gained entries (verdicts and checkpoints are written when judged). Entries this run
@@ -376,8 +365,8 @@ class MigrationCache:
         limit = 2 * project_size + 16
         entries = list({**unused, **used}.items() if len(unused) + len(used) <= limit else used.items())
         del used, unused
-        # (deps, codec payload) per key, plain data, in dicts of _PACK_PART entries: one is encoded at a time
-        self._write(group, ".pack", _footing(None, (marshal.dumps(dict(entries[at:at + _PACK_PART]))
+        # (deps, codec payload) per key, plain data, in dicts of _PACK_PART entries
+        self._write(group, ".pack", with_footer(None, (marshal.dumps(dict(entries[at:at + _PACK_PART]))
                                                     for at in range(0, len(entries), _PACK_PART))))
 
     def _write(self, group: str, suffix: str, body: Iterable[bytes]) -> None:
@@ -386,35 +375,9 @@ class MigrationCache:
         self._wrote = True
 
 
-# A pack, a verdict and a checkpoint file are parts in marshal's format and a footer (what the file holds and each
-# part's size, then the footer's own size): written one part at a time, read as views of the file, never copies.
-_PACK_PART = 2048  # entries per part
-_VERDICT_PART = 4096  # findings per part
-
-
-def _footing(header: Any, parts: Iterable[bytes]) -> Iterator[bytes]:
-    sizes: list[int] = []
-    for part in parts:
-        sizes.append(len(part))
-        yield part
-    footer = marshal.dumps((header, sizes))
-    yield footer
-    yield len(footer).to_bytes(8, "little")
-
-
-def _footed(data: memoryview) -> tuple[Any, list[memoryview]]:
-    """What _footing wrote: its header, and its parts (views of `data`). ValueError when it is not such a file."""
-    size = int.from_bytes(data[-8:], "little")
-    if not 0 < size <= len(data) - 8:
-        raise ValueError("no footer")
-    header, sizes = marshal.loads(data[len(data) - 8 - size:len(data) - 8])
-    parts, at = [], 0
-    for length in sizes:
-        parts.append(data[at:at + length])
-        at += length
-    if at != len(data) - 8 - size:
-        raise ValueError("parts do not add up")
-    return header, parts
+# Entries per part of a pack, findings per part of a verdict (cache_folder.with_footer: one encoded at a time).
+_PACK_PART = 2048
+_VERDICT_PART = 4096
 
 
 Entry = tuple[dict[str, str], bytes]  # (dependencies with their digests, the Migration in codec.py's format, zlib)

@@ -6,13 +6,15 @@ file starts with a magic line and a SHA-256 of its body: a truncated, corrupt or
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import re
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .config import Config, holds_project
 from .errors import ConfigError
@@ -363,3 +365,31 @@ class CacheStore:
                 if _trusted(info, kind) and (before is None or info.st_mtime < before):
                     names.append(entry.name)
         return names
+
+
+def with_footer(header: Any, parts: Iterable[bytes]) -> Iterator[bytes]:
+    """`parts`, then a footer in marshal's format: `header` and each part's size, then the footer's own size in 8
+    bytes (a reader finds it from the end). Written a part at a time, read as views of the file (footed), never one
+    object copied whole: a pack, a verdict and a checkpoint file are such parts."""
+    sizes: list[int] = []
+    for part in parts:
+        sizes.append(len(part))
+        yield part
+    footer = marshal.dumps((header, sizes))
+    yield footer
+    yield len(footer).to_bytes(8, "little")
+
+
+def footed(data: memoryview) -> tuple[Any, list[memoryview]]:
+    """What with_footer wrote: its header, and its parts (views of `data`). ValueError when it is not such a file."""
+    size = int.from_bytes(data[-8:], "little")
+    if not 0 < size <= len(data) - 8:
+        raise ValueError("no footer")
+    header, sizes = marshal.loads(data[len(data) - 8 - size:len(data) - 8])
+    parts, at = [], 0
+    for length in sizes:
+        parts.append(data[at:at + length])
+        at += length
+    if at != len(data) - 8 - size:
+        raise ValueError("parts do not add up")
+    return header, parts

@@ -103,3 +103,18 @@ class Report:
     stats: dict[str, int] = field(default_factory=dict)
     # The migrations linted, per project oldest first, when the producer keeps them (the lifecycle's review).
     migrations: list[Migration] = field(default_factory=list)
+
+
+FindingRow = tuple[str, str, str, int, int, int, str, str, str, str]
+
+
+def finding_rows(findings: list[Finding]) -> list[FindingRow]:
+    """Findings as plain tuples (marshal's format: the cache's verdicts and a replayed run keep them so)."""
+    return [(f.rule, f.severity, f.location.path, f.location.line, f.location.column, f.location.end_line,
+             f.message, f.hint, f.orm, f.migration) for f in findings]
+
+
+def findings_of(rows: list[FindingRow]) -> list[Finding]:
+    """finding_rows() read back."""
+    return [Finding(rule, severity, Location(path, line, column, end), message, hint, orm, migration)  # type: ignore[arg-type]
+            for rule, severity, path, line, column, end, message, hint, orm, migration in rows]

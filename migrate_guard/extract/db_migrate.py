@@ -110,7 +110,8 @@ def _with_siblings(files: list[Path]) -> list[Path]:
 
 
 def _interpret(context: Any, entry: Any, sql_files: dict[str, Path], read: dict[str, str]) -> None:
-    from .js.structure import aliases, chains_from, first_param_names
+    from .js.chains import chains_from
+    from .js.structure import aliases, first_param_names
 
     source = context.source
     body = entry.body if entry is not None else source.root

@@ -8,8 +8,8 @@ from typing import Any
 
 from .. import ir
 from .js.migration import Context
-from .js.structure import aliases, chains_from, find_entries, first_param_names, function_param_names, \
-    in_value_position
+from .js.chains import chains_from, in_value_position
+from .js.structure import aliases, find_entries, first_param_names, function_param_names
 from .js.values import JsArray, JsString, Segment, name_of
 from .knex_helpers import read_helper_exports
 from .knex_table import COLUMN_TYPES, TableBuilder

@@ -7,7 +7,8 @@ from typing import Any
 
 from .. import ir
 from .js.columns import default_of, sql_type
-from .js.structure import chain_tops, flatten, function_body, function_param_names
+from .js.structure import function_body, function_param_names
+from .js.chains import chain_tops, flatten
 from .js.values import JsArray, name_of, names_of
 
 # knex column builders -> SQL types (the Postgres mapping)

@@ -15,7 +15,8 @@ from tree_sitter import Node
 from .. import ir
 from .js.columns import default_of, sql_type
 from .js.migration import Context
-from .js.structure import Chain, Entry, Link, chain_tops, declarators, flatten
+from .js.structure import Entry, declarators
+from .js.chains import Chain, Link, chain_tops, flatten
 from .js.values import JsObject, name_of, names_of
 
 _RUN_QUERY = "runQuery"

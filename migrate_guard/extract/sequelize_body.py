@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from .js.local_helpers import own_method
-from .js.structure import aliases, chain_tops, declarators, first_param_names, flatten, function_param_names
+from .js.structure import aliases, declarators, first_param_names, function_param_names
+from .js.chains import chain_tops, flatten
 from .sequelize_calls import call, helper
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from .js.local_helpers import own_method
-from .js.structure import aliases, chain_tops, first_param_names, flatten, function_param_names
+from .js.structure import aliases, first_param_names, function_param_names
+from .js.chains import chain_tops, flatten
 from .n8n_dsl import CONTEXT, context_names, function_names, read
 from .typeorm_calls import query_runner_call
 

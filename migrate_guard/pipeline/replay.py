@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..location import Location
-from ..model import Finding, LintedFile, Project, Report
+from ..model import LintedFile, Project, Report, finding_rows, findings_of
 from .options import Options
 from .run_reads import RunReads, entry_kinds, files_unchanged, path_outcome
 
@@ -108,8 +107,7 @@ def _unchanged(stats: list[tuple[str, bool, tuple[int, int]]], listings: list[tu
 def _report(findings: list[tuple], files: int, skipped: int, projects: list[tuple], linted: list[tuple],
             stats: dict[str, int]) -> Report:
     return Report(
-        findings=[Finding(rule, severity, Location(path, line, column, end), message, hint, orm, migration)
-                  for rule, severity, path, line, column, end, message, hint, orm, migration in findings],
+        findings=findings_of(findings),
         files=files, skipped=skipped,
         projects=[Project(orm, root, list(migrations), dialect, evidence, dict(settings))
                   for orm, root, migrations, dialect, evidence, settings in projects],
@@ -136,8 +134,7 @@ def keep(config: Config, key: str, reads: RunReads, report: Report) -> None:
     files = reads.digests()
     if files is None:
         return
-    findings = [(f.rule, f.severity, f.location.path, f.location.line, f.location.column, f.location.end_line,
-                 f.message, f.hint, f.orm, f.migration) for f in report.findings]
+    findings = finding_rows(report.findings)
     projects = [(p.orm, p.root, list(p.migrations), p.dialect, p.dialect_evidence, dict(p.settings))
                 for p in report.projects]
     linted = [(f.path, f.project, f.orm) for f in report.linted]

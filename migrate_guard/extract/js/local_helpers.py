@@ -20,7 +20,8 @@ from tree_sitter import Node
 
 from ..base import display_path, side_text
 from .source import Source
-from .structure import FUNCTION_TYPES, chain_tops, flatten, function_body, function_param_names
+from .structure import FUNCTION_TYPES, function_body, function_param_names
+from .chains import chain_tops, flatten
 from .evaluator import Evaluator
 from .values import arguments
 

@@ -17,7 +17,8 @@ from ...model import Migration
 from ..base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
 from ..sql import Origin, extract_sql
 from .source import Source, deeper_than, syntax_errors
-from .structure import Chain, Entry, Link, down_state, find_entries
+from .structure import Entry, down_state, find_entries
+from .chains import Chain, Link
 from .evaluator import Evaluator
 from .values import JsString
 
