@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from .. import ir
-from .pyast import keywords, last_name, literal
+from .pyast import dotted, keywords, last_name, literal
 
 _SIMPLE = {
     "text": "text", "unicodetext": "text", "clob": "text", "integer": "integer", "int": "integer",
@@ -71,17 +71,11 @@ def _project_type(node: ast.expr, own: Mapping[str, str]) -> str | None:
     SQLAlchemy's json: such wrappers exist to pick JSONB on Postgres (prefect's `JSON` is a TypeDecorator that does),
     so it is kept as the project's type, by its dotted name. Other project types keep the SQLAlchemy type their name
     spells (superset's `MediumText` is MEDIUMTEXT): that reading is right far more often than not."""
-    parts: list[str] = []
-    while isinstance(node, (ast.Attribute, ast.Call)):
-        if isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        else:
-            node = node.func
-    if not isinstance(node, ast.Name) or node.id not in own:
+    written = dotted(node)  # `database.JSON`, or `JSON` imported from the module
+    root = written.split(".", 1)[0]
+    if root not in own:
         return None
-    written = ".".join([node.id, *reversed(parts)])  # `database.JSON`, or `JSON` imported from the module
-    return (written if parts else f"{own[node.id]}.{written}").lower()
+    return (written if "." in written else f"{own[root]}.{written}").lower()
 
 
 def column_type(node: ast.expr | None, own: Mapping[str, str] = _NONE) -> ir.ColumnType | None:
