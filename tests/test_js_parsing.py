@@ -302,7 +302,8 @@ def _walked(node, kind: str, source_order: bool) -> list:
 
 @pytest.mark.parametrize("name", ["m.ts", "m.js"])
 def test_the_query_index_finds_what_a_walk_finds_in_the_same_order(tmp_path: Path, name: str) -> None:
-    from migrate_guard.extract.js.structure import _continues_chain, chain_tops, declarators
+    from migrate_guard.extract.js.chains import _continues_chain, chain_tops
+    from migrate_guard.extract.js.structure import declarators
 
     source = parse(tmp_path, """
         const a = 'x', b = a + 'y';
