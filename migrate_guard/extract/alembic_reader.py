@@ -8,6 +8,7 @@ import ast
 from typing import Any
 
 from .. import ir
+from .alembic_helpers import bound_call
 from .alembic_ops import OPS, Args, qualify
 from .alembic_scope import Module, branch_dialect
 from .base import MigrationUnit
@@ -256,20 +257,9 @@ class Reader:
         helper = Reader(source or self.source, self.unit, self.direction, module or self.module,
                         (*self.following, name))
         helper.dialect = self.dialect
-        parameters = [*function.args.posonlyargs, *function.args.args]
-        if function.args.vararg is not None or function.args.kwarg is not None:
-            function = _spread(function, call, [p.arg for p in (*parameters, *function.args.kwonlyargs)],
-                               len(parameters))
-        defaults = dict(zip([p.arg for p in parameters][len(parameters) - len(function.args.defaults):],
-                            function.args.defaults))
-        defaults.update({p.arg: d for p, d in zip(function.args.kwonlyargs, function.args.kw_defaults) if d})
-        positional = [a for a in call.args if not isinstance(a, ast.Starred)]
-        given = {p.arg: a for p, a in zip(parameters, positional)}
-        given.update({k.arg: k.value for k in call.keywords if k.arg is not None})
-        for name in [p.arg for p in (*parameters, *function.args.kwonlyargs)]:
-            value = given.get(name, defaults.get(name))
-            if value is not None:
-                helper.bindings[name] = self.strings.resolve(value) or value
+        function, values, given = bound_call(function, call)
+        for parameter, value in values.items():
+            helper.bindings[parameter] = self.strings.resolve(value) or value
         ops = helper.block(function.body, aliases)
         if not given:  # nothing of the call shapes them: they stay where they are written, where the fix goes
             return ops
@@ -406,26 +396,3 @@ class Reader:
         if table is None:
             qualify(ops, args.keywords)
         return ops
-
-
-def _spread(function: ast.FunctionDef, call: ast.Call, names: list[str], positional: int) -> ast.FunctionDef:
-    """The helper with `*args` / `**kwargs` passed on (`op.create_table(name, *columns, **kw)`) replaced by what the
-    call gives them: its positional arguments after the named parameters, its keywords named by no parameter."""
-    import copy
-
-    extra_args = [a for a in call.args[positional:] if not isinstance(a, ast.Starred)]
-    extra_keywords = [k for k in call.keywords if k.arg is not None and k.arg not in names]
-    vararg = function.args.vararg.arg if function.args.vararg is not None else None
-    kwarg = function.args.kwarg.arg if function.args.kwarg is not None else None
-    spread = copy.deepcopy(function)
-    for node in ast.walk(spread):
-        if not isinstance(node, ast.Call):
-            continue
-        if vararg is not None and any(isinstance(a, ast.Starred) for a in node.args):
-            node.args = [item for a in node.args for item in (
-                extra_args if isinstance(a, ast.Starred) and isinstance(a.value, ast.Name) and a.value.id == vararg
-                else [a])]
-        if kwarg is not None and any(k.arg is None for k in node.keywords):
-            node.keywords = [item for k in node.keywords for item in (
-                extra_keywords if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwarg else [k])]
-    return spread
