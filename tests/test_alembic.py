@@ -420,3 +420,15 @@ def test_the_same_finding_at_the_same_place_is_reported_once(tmp_path: Path) -> 
                           + "\n\ndef downgrade():\n    pass\n"})
     got = [f for f in findings("app/migrations/r1_fks.py", cwd=tmp_path) if f["rule"] == "foreign-key-not-valid"]
     assert len(got) == 1, got
+
+
+def test_a_helper_of_another_module_reads_the_callers_names_where_they_are_written(tmp_path: Path) -> None:
+    helpers = ("from alembic import op\n\nindex = 'not_this_one'\n\n\n"
+               "def create_index(table_name, index_name, columns):\n"
+               "    op.create_index(index_name, table_name, columns)\n")
+    upgrade = "table = 'query'\nindex = 'ix_sql_editor_id'\n\n\ndef upgrade():\n    create_index(table, op.f(index), ['x'])\n"
+    write_tree(tmp_path, {"app/__init__.py": "", "app/helpers.py": helpers,
+                          "app/migrations/r1_ix.py": "from app.helpers import create_index\n" + HEAD + upgrade
+                          + "\n\ndef downgrade():\n    pass\n"})
+    [found] = [f for f in findings("app/migrations/r1_ix.py", cwd=tmp_path) if f["rule"] == "non-concurrent-index"]
+    assert "ix_sql_editor_id on query" in found["message"], found["message"]

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import ast
 import copy
+from collections.abc import Callable
 
 
-def bound_call(function: ast.FunctionDef, call: ast.Call) -> tuple[ast.FunctionDef, dict[str, ast.expr], bool]:
+def bound_call(function: ast.FunctionDef, call: ast.Call,
+               scope: Callable[[ast.Name], ast.expr | None] | None = None
+               ) -> tuple[ast.FunctionDef, dict[str, ast.expr], bool]:
     """The helper as this call runs it, each parameter's value (the call's argument, else its default), and whether
-    the call passes anything at all."""
+    the call passes anything at all. `scope`: the caller's names, for a helper of another module, which would read
+    them in its own (`create_index(table, op.f(index), ...)` with `index` a constant of the migration)."""
+    if scope is not None:
+        call = _in_scope(call, scope)
     parameters = [*function.args.posonlyargs, *function.args.args]
     names = [p.arg for p in (*parameters, *function.args.kwonlyargs)]
     if function.args.vararg is not None or function.args.kwarg is not None:
@@ -44,3 +50,24 @@ def _spread(function: ast.FunctionDef, call: ast.Call, names: list[str], positio
             node.keywords = [item for k in node.keywords for item in (
                 extra_keywords if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwarg else [k])]
     return spread
+
+
+def _in_scope(call: ast.Call, scope: Callable[[ast.Name], ast.expr | None]) -> ast.Call:
+    """The call with the names of its arguments replaced by what they stand for where it is written."""
+
+    class Names(ast.NodeTransformer):
+        depth = 0
+
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            found = scope(node) if self.depth < 5 else None
+            if found is None:
+                return node
+            self.depth += 1
+            try:
+                return self.visit(copy.deepcopy(found))
+            finally:
+                self.depth -= 1
+
+    arguments = ast.Call(func=call.func, args=call.args, keywords=call.keywords)
+    replaced = Names().visit(copy.deepcopy(arguments))
+    return ast.copy_location(ast.Call(func=call.func, args=replaced.args, keywords=replaced.keywords), call)

@@ -257,7 +257,7 @@ class Reader:
         helper = Reader(source or self.source, self.unit, self.direction, module or self.module,
                         (*self.following, name))
         helper.dialect = self.dialect
-        function, values, given = bound_call(function, call)
+        function, values, given = bound_call(function, call, self.lookup if source is not None else None)
         for parameter, value in values.items():
             helper.bindings[parameter] = self.strings.resolve(value) or value
         ops = helper.block(function.body, aliases)
