@@ -49,27 +49,25 @@ def judge_split(groups: list[Group], engine: Engine, jobs: int | None, downs: bo
     _WORK = (board, positions, downs, engine, told)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_worker, args=(sender, os.getpid()), daemon=True)
+    worker = context.Process(target=_worker, args=(sender, receiver, os.getpid()), daemon=True)
     try:
         try:
-            worker.start()
+            _start(worker)
         except OSError:  # no process to be had (EAGAIN, ENOMEM): judged in one process, as without a split
-            receiver.close()
             return False
         finally:
             sender.close()
         board.alive = worker.is_alive
-        try:
-            work(0, board, positions, engine, downs, told, mine)
-            theirs = _decoded(receiver.recv_bytes())
-        except (WorkerGone, EOFError, OSError, ValueError):  # the worker died (killed, out of memory): what it
-            theirs = {}  # was to judge is judged here
-        finally:  # an interrupt here (Ctrl-C, an error) must not leave the worker judging on
-            if worker.is_alive():
-                worker.terminate()
+        work(0, board, positions, engine, downs, told, mine)
+        theirs = _decoded(receiver.recv_bytes())
+    except (WorkerGone, EOFError, OSError, ValueError):  # the worker died (killed, out of memory): what it was to
+        theirs = {}  # judge is judged here
+    finally:  # an interrupt (Ctrl-C, an error) must not leave the worker judging on
+        if worker.is_alive():
+            worker.terminate()
+        if worker.pid is not None:
             worker.join()
-            receiver.close()
-    finally:
+        receiver.close()
         _WORK = None
     _judge_the_rest(positions, mine, theirs, engine, downs, told)
     _merge(mine, theirs, told, findings, linted)
@@ -85,10 +83,27 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _worker(sender: Any, parent: int) -> None:
+def _start(worker: Any) -> None:
+    """The worker forked with Ctrl-C held off until it is started: an interrupt inside start() would leave a worker
+    this process does not know of, judging on (and blocked for ever sending to a pipe nobody reads). The worker keeps
+    SIGINT blocked: Ctrl-C at a terminal reaches this process, which stops it."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        worker.start()
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        worker.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _worker(sender: Any, receiver: Any, parent: int) -> None:
     """The forked worker's whole life: its share judged and sent, then gone without a word (an interrupt or an
     error here leaves its share to this process, which reports what goes wrong as a run in one process would)."""
     try:
+        receiver.close()  # this process's copy: once the parent is gone, sending fails instead of blocking
         sender.send_bytes(_judge_theirs(parent))
         sender.close()
     except BaseException:
