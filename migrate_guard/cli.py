@@ -121,9 +121,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("migrate-guard: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         return 1
+    # Interrupted. Out of the handler, the interrupted frames (and the workers they held) are gone. Returning 130 is
+    # not enough under `python -m migrate_guard`: when the interrupt was raised inside code run from a string (a
+    # dataclass being made by a module imported on the way), CPython notes it as unhandled though it was caught and
+    # ends the process by SIGINT instead (pythonrun.c run_eval_code_obj, then Py_RunMain).
+    if argv is None:
+        _exit_now(130)
+    return 130
 
 
 def _with_fewer_collections(args: argparse.Namespace) -> int:
