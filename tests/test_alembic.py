@@ -382,6 +382,16 @@ HELPERS = (
     "    print(message)\n")
 
 
+def with_helpers(root: Path, helpers: str, migration: str, imports: str, upgrade: str,
+                 downgrade: str = "    pass\n") -> str:
+    """A project whose package `app` holds helpers.py and, in app/migrations, one revision importing from it: the
+    revision's path."""
+    path = f"app/migrations/{migration}"
+    write_tree(root, {"app/__init__.py": "", "app/helpers.py": helpers,
+                      path: imports + HEAD + upgrade + "\n\ndef downgrade():\n" + downgrade})
+    return path
+
+
 def test_a_helper_of_another_project_module_is_read_and_reported_at_its_call(tmp_path: Path) -> None:
     upgrade = ("def upgrade():\n"
                "    create_table('events', sa.Column('id', sa.Integer(), primary_key=True),\n"  # line 11
@@ -391,14 +401,11 @@ def test_a_helper_of_another_project_module_is_read_and_reported_at_its_call(tmp
                "    log('done')\n"  # reads nothing of the database's: still opaque
                "    gone()\n")  # from a module that is not there: opaque
     imports = "from app.helpers import create_table, drop_legacy, log\nfrom app.gone import gone\n"
-    write_tree(tmp_path, {"app/__init__.py": "", "app/helpers.py": HELPERS,
-                          "app/migrations/r1_events.py": imports + HEAD + upgrade
-                          + "\n\ndef downgrade():\n    op.drop_table('events')\n"})
-    got = sorted((f["rule"], f["line"]) for f in findings("app/migrations/r1_events.py", cwd=tmp_path)
-                 if f["rule"] != "missing-down-migration")
+    path = with_helpers(tmp_path, HELPERS, "r1_events.py", imports, upgrade, "    op.drop_table('events')\n")
+    got = sorted((f["rule"], f["line"]) for f in findings(path, cwd=tmp_path) if f["rule"] != "missing-down-migration")
     assert got == [("drop-column", 14), ("unreadable-operation", 15), ("unreadable-operation", 16)], got
-    [drop] = [f for f in findings("app/migrations/r1_events.py", cwd=tmp_path) if f["rule"] == "drop-column"]
-    assert "accounts.legacy" in drop["message"] and drop["path"] == "app/migrations/r1_events.py"
+    [drop] = [f for f in findings(path, cwd=tmp_path) if f["rule"] == "drop-column"]
+    assert "accounts.legacy" in drop["message"] and drop["path"] == path
 
 
 @pytest.mark.parametrize("name, flagged", [("r1_add_index.py", True), ("r1_add_index_postgres.py", True),
@@ -415,10 +422,8 @@ def test_the_same_finding_at_the_same_place_is_reported_once(tmp_path: Path) -> 
                "    for target in targets:\n"
                "        op.create_foreign_key(None, table, target, ['owner_id'], ['id'])\n")
     upgrade = "def upgrade():\n    add_fks('events', ['users', 'users'])\n"
-    write_tree(tmp_path, {"app/__init__.py": "", "app/helpers.py": helpers,
-                          "app/migrations/r1_fks.py": "from app.helpers import add_fks\n" + HEAD + upgrade
-                          + "\n\ndef downgrade():\n    pass\n"})
-    got = [f for f in findings("app/migrations/r1_fks.py", cwd=tmp_path) if f["rule"] == "foreign-key-not-valid"]
+    path = with_helpers(tmp_path, helpers, "r1_fks.py", "from app.helpers import add_fks\n", upgrade)
+    got = [f for f in findings(path, cwd=tmp_path) if f["rule"] == "foreign-key-not-valid"]
     assert len(got) == 1, got
 
 
@@ -427,8 +432,6 @@ def test_a_helper_of_another_module_reads_the_callers_names_where_they_are_writt
                "def create_index(table_name, index_name, columns):\n"
                "    op.create_index(index_name, table_name, columns)\n")
     upgrade = "table = 'query'\nindex = 'ix_sql_editor_id'\n\n\ndef upgrade():\n    create_index(table, op.f(index), ['x'])\n"
-    write_tree(tmp_path, {"app/__init__.py": "", "app/helpers.py": helpers,
-                          "app/migrations/r1_ix.py": "from app.helpers import create_index\n" + HEAD + upgrade
-                          + "\n\ndef downgrade():\n    pass\n"})
-    [found] = [f for f in findings("app/migrations/r1_ix.py", cwd=tmp_path) if f["rule"] == "non-concurrent-index"]
+    path = with_helpers(tmp_path, helpers, "r1_ix.py", "from app.helpers import create_index\n", upgrade)
+    [found] = [f for f in findings(path, cwd=tmp_path) if f["rule"] == "non-concurrent-index"]
     assert "ix_sql_editor_id on query" in found["message"], found["message"]
