@@ -167,13 +167,13 @@ class Reader:
         """A helper function of another module of the project (superset's `create_table(name, *columns)` in
         migrations/shared/utils.py): its operations, read there with its parameters bound to the call's arguments,
         all reported at the call. Empty when it is not found or nothing in it is read."""
-        from .py_models import module_source, project_function
+        from .py_models import project_function
 
         found = project_function(self.source.tree, self.source.path, call.func)
-        source = module_source(found[0]) if found is not None else None
-        if found is None or source is None:
+        if found is None:
             return []
-        ops = self.inline(call, found[1], aliases, source, Module.of(source.tree), f"{found[0]}:{found[1].name}")
+        source, function = found
+        ops = self.inline(call, function, aliases, source, Module.of(source.tree), f"{source.path}:{function.name}")
         location, text = self.source.place(call)
         for op in ops:  # where it is written is another file
             for part in (op, *getattr(op, "constraints", ())):  # a created table's constraints are operations too

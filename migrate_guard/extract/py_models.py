@@ -20,18 +20,12 @@ _MAX_LEVELS = 8  # how far above the migration a top-level package may sit
 
 def model_table(tree: ast.Module, shown_path: str, class_name: str) -> str | None:
     """`__tablename__` of the class defined in this file, or imported into it from a module of the project."""
-    found = _tablename(tree, class_name)
-    if found is not None:
-        return found
-    for statement in tree.body:
-        if not isinstance(statement, ast.ImportFrom):
-            continue
-        for alias in statement.names:
-            if (alias.asname or alias.name) == class_name:
-                path = _module_file(Path(shown_path).parent, statement.module or "", statement.level)
-                module = _parsed(str(path)) if path is not None else None
-                return _tablename(module, alias.name) if module is not None else None
-    return None
+    here = _defined(tree, ast.ClassDef, class_name)
+    table = _tablename(here) if here is not None else None
+    if table is None:
+        imported = _project_class(tree, shown_path, ast.Name(id=class_name))
+        table = _tablename(imported) if imported is not None else None
+    return table
 
 
 def field_forces_null(tree: ast.Module, shown_path: str, func: ast.expr, explicit: bool) -> bool:
@@ -69,17 +63,17 @@ def _project_class(tree: ast.Module, shown_path: str, func: ast.expr) -> ast.Cla
     return found[1] if found is not None else None
 
 
-def project_function(tree: ast.Module, shown_path: str, func: ast.expr) -> tuple[str, ast.FunctionDef] | None:
+def project_function(tree: ast.Module, shown_path: str, func: ast.expr) -> tuple[PySource, ast.FunctionDef] | None:
     """The function a call names, defined at the top of a module of the project (superset's
-    `from superset.migrations.shared.utils import create_table`): the module's path and the function."""
+    `from superset.migrations.shared.utils import create_table`): the module, read, and the function."""
     found = _project_definition(tree, shown_path, func, ast.FunctionDef)
     return found if found is not None and isinstance(found[1], ast.FunctionDef) else None
 
 
 def _project_definition(tree: ast.Module, shown_path: str, func: ast.expr,
-                        kind: type[ast.ClassDef] | type[ast.FunctionDef]) -> tuple[str, Any] | None:
+                        kind: type[ast.ClassDef] | type[ast.FunctionDef]) -> tuple[PySource, Any] | None:
     """The class or function a call names, defined in a module of the project: `package.module.Name` after `import
-    package...`, `Name` or `module.Name` imported with `from ... import`; with the module's path."""
+    package...`, `Name` or `module.Name` imported with `from ... import`; with that module, read."""
     parts: list[str] = []
     while isinstance(func, ast.Attribute):
         parts.append(func.attr)
@@ -107,10 +101,10 @@ def _project_definition(tree: ast.Module, shown_path: str, func: ast.expr,
                     candidates.append((".".join([alias.name, *names[1:-1]]), 0, names[-1]))
     for module, level, name in candidates:
         path = _module_file(folder, module, level)
-        parsed = _parsed(str(path)) if path is not None else None
-        if parsed is not None:
-            found = next((n for n in parsed.body if isinstance(n, kind) and n.name == name), None)
-            return (str(path), found) if found is not None else None
+        source = module_source(str(path)) if path is not None else None
+        if source is not None:
+            found = _defined(source.tree, kind, name)
+            return (source, found) if found is not None else None
     return None
 
 
@@ -134,15 +128,18 @@ def _folders_above(folder: Path) -> Iterator[Path]:
         folder = folder.parent
 
 
-def _tablename(tree: ast.Module, class_name: str) -> str | None:
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == class_name:
-            for statement in node.body:
-                if isinstance(statement, ast.Assign) and any(
-                        isinstance(t, ast.Name) and t.id == "__tablename__" for t in statement.targets):
-                    value = statement.value
-                    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+def _tablename(model: ast.ClassDef) -> str | None:
+    for statement in model.body:
+        if isinstance(statement, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__tablename__" for t in statement.targets):
+            value = statement.value
+            return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
     return None
+
+
+def _defined(tree: ast.Module, kind: type[ast.ClassDef] | type[ast.FunctionDef], name: str) -> Any:
+    """The class or function of that name defined at the top of a module, or None."""
+    return next((n for n in tree.body if isinstance(n, kind) and n.name == name), None)
 
 
 def _module_file(folder: Path, module: str, level: int) -> Path | None:
@@ -166,11 +163,6 @@ def _as_file(stem: Path) -> Path | None:
         except OSError:
             continue
     return None
-
-
-def _parsed(path: str) -> ast.Module | None:
-    read = module_source(path)
-    return read.tree if read is not None else None
 
 
 @lru_cache(maxsize=64)

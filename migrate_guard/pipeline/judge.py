@@ -27,6 +27,11 @@ class Group:
     keys: list[str]  # the store's key of each unit
     checkpoint: Checkpoint | None = None
 
+    def only_teaching(self, start: int = 0) -> set[str]:
+        """Ids of the migrations from `start` on that are not linted: they only teach the schema state (Engine.lint_project's
+        `skip`; a migration's id is its unit's)."""
+        return {unit.id for unit, linted in zip(self.units[start:], self.chosen[start:]) if not linted}
+
     @property
     def start(self) -> int:
         """Index of the first migration read and judged: those before it are stood for by the checkpoint."""
@@ -67,7 +72,7 @@ def judge(group: Group, extracted: Iterator[Migration], engine: Engine, store: S
 
     chosen = group.chosen[group.start:]
     units = group.units[group.start:]
-    skip = {unit.id for unit, linted_here in zip(units, chosen) if not linted_here}  # a migration's id is its unit's
+    skip = group.only_teaching(group.start)
     state = group.checkpoint.state if group.checkpoint is not None else SchemaState()
     group_linted: list[LintedFile] = []
     before_newest: list[bytes | None] = []

@@ -170,8 +170,7 @@ def judge_range(positions: list[Position], start: int, state: SchemaState | None
         stop = min(last, cursor[0] - index + len(group.units))  # this project's part of the range
         if state is None or index == 0:
             state = SchemaState()
-        skip = {unit.id for unit, chosen in zip(group.units, group.chosen) if not chosen}
-        findings.extend(engine.lint_project(arriving(group, stop), skip=skip, state=state))
+        findings.extend(engine.lint_project(arriving(group, stop), skip=group.only_teaching(), state=state))
         if cursor[0] < stop:  # `take` refused: the range ends here
             break
     if cursor[0] > start:
