@@ -86,3 +86,22 @@ def test_every_operation_class_derives_from_operation_directly() -> None:
     assert len(operations) > 30
     assert all(cls.__bases__ == (ir.Operation,) for cls in operations if cls is not ir.Operation)
 
+
+
+@pytest.mark.parametrize("table,source,shown", [
+    # a template's hole with dots in it: placeholder() kept only its words
+    ("__tableDiff_full_tableName__", "renameTable(`${tableDiff.full.tableName}`, x)", "${tableDiff.full.tableName}"),
+    # a value the extractor could not know, as the call that gives it, brackets closed
+    ("__nameOf_queryRunner_key_true__", "dropColumn(nameOf(queryRunner, 'key', true), 'c')",
+     "${nameOf(queryRunner, 'key', true)}"),
+    ("__collection_tableName__", "changeColumn(collection.tableName(), 'id')", "${collection.tableName()}"),
+    # a hole inside a longer name, which the source writes as a template's hole
+    ("pk___tablePrefix__users", "query(`CREATE INDEX pk_${tablePrefix}users ON x`)", "pk_${tablePrefix}users"),
+    # a real name with double underscores, no hole in the source: left alone
+    ("fk_run__queue_id__queue", "query('ALTER TABLE fk_run__queue_id__queue')", "fk_run__queue_id__queue"),
+    # nothing in the source says how it was written: its words, as before
+    ("__prefix__users", "", "${prefix}users"),
+])
+def test_a_js_run_time_name_is_shown_as_the_source_wrote_it(table: str, source: str, shown: str) -> None:
+    op = ir.DropTable(location=AT, migration="m", table=table)
+    assert message("Drops {table}", Namespace(op, {}), "typeorm", [source]) == f"Drops {shown}"

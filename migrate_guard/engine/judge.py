@@ -12,7 +12,7 @@ from ..dialects import DISPLAY_NAMES, PARTIAL, PARTIAL_RULES
 from ..model import Finding, Migration
 from .facts import MigrationFacts, SchemaState
 from .matcher import matches
-from .messages import Namespace, fill, message
+from .messages import Namespace, message
 from .rules import Clause, Rule, load_rules
 from .suppress import FileSuppressions, parse_suppressions
 
@@ -131,9 +131,11 @@ class Engine:
     def _finding(self, rule: Rule, clause: Clause, op: ir.Operation, facts: dict[str, Any],
                  migration: Migration) -> Finding:
         namespace = Namespace(op, facts)
+        sources = migration.sources.values()
         return Finding(rule=rule.id, severity=self.severity(rule, clause),  # type: ignore[arg-type]
-                       location=op.location, message=message(clause.message, namespace, migration.orm),
-                       hint=fill(clause.hint_for(migration.orm), namespace), orm=migration.orm, migration=migration.id)
+                       location=op.location, message=message(clause.message, namespace, migration.orm, sources),
+                       hint=message(clause.hint_for(migration.orm), namespace, migration.orm, sources), orm=migration.orm,
+                       migration=migration.id)
 
     def _suppression_problems(self, migration: Migration,
                               suppressions: dict[str, FileSuppressions]) -> list[Finding]:

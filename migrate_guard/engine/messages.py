@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any
 
 from .. import ir
 
 # A JS template's run-time part in a name (`${tablePrefix}workflow`) is read as the identifier __tablePrefix__ so the
-# SQL parses; the message shows it as written.
+# SQL parses; the message shows it as written (written.py).
 JS_ORMS = frozenset({"typeorm", "knex", "sequelize", "db-migrate"})
-_TEMPLATE_HOLE = re.compile(r"(?<![\w$])__([A-Za-z_$][\w$]*?)__")
 _LINE_END = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # where str.splitlines() ends a line
 _ABSENT = object()
 
 
-def message(template: str, namespace: Namespace, orm: str) -> str:
+def message(template: str, namespace: Namespace, orm: str, sources: Iterable[str] = ()) -> str:
+    """The filled template; in a JS migration, the run-time parts of names as `sources` (its files' text) wrote them."""
     text = fill(template, namespace)
     if orm in JS_ORMS and "__" in text:
-        text = _TEMPLATE_HOLE.sub(r"${\1}", text)
+        from .written import rewrite_holes
+
+        text = rewrite_holes(text, sources)
     return text
 
 
