@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXTURES, TEXT_SUFFIXES, expect_markers, lint_json
 
 FOLDERS = ["typeorm/ts", "typeorm/compiled", "typeorm/mysql", "knex/cjs", "knex/esm", "knex/ts", "knex/mysql",
-           "sequelize/cjs", "sequelize/esm", "sequelize/umzug", "sequelize/sqlite", "prisma/app"]
+           "sequelize/cjs", "sequelize/esm", "sequelize/umzug", "sequelize/sqlite", "sequelize/nocobase", "prisma/app"]
 
 
 def expected(folder: Path) -> set[tuple[str, int, str]]:
@@ -32,7 +32,7 @@ def test_fixture_folder_findings_are_exactly_the_markers(name: str) -> None:
     assert findings(folder, ".") == wanted
 
 
-@pytest.mark.parametrize("name", ["knex/mysql", "sequelize/sqlite", "prisma/app", "typeorm/mysql"])
+@pytest.mark.parametrize("name", ["knex/mysql", "sequelize/sqlite", "sequelize/nocobase", "prisma/app", "typeorm/mysql"])
 def test_project_detection_run_without_paths_gives_the_same_findings(name: str) -> None:
     folder = FIXTURES / name
     assert findings(folder) == expected(folder)

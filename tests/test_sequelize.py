@@ -259,3 +259,16 @@ def test_change_column_with_references_adds_the_foreign_key_again(tmp_path: Path
                                   "{ type: Sequelize.UUID, allowNull: true, references: { model: 'nodes', key: 'id' } });")
     fks = [op for op in up_ops(migration) if op.kind == "add_constraint"]
     assert [(fk.table, fk.columns, fk.references.table) for fk in fks] == [("sessions", ("node_id",), "nodes")]
+
+
+@pytest.mark.parametrize("head,owned", [
+    # NocoBase: a class extending its Migration, up() without parameters (fixtures/sequelize/nocobase)
+    ("import { Migration } from '@nocobase/server';\nexport default class extends Migration {\n  async up() {}\n}", True),
+    ('var import_server = require("@nocobase/server");\nclass M extends import_server.Migration {\n'
+     '  async up() {}\n}\nmodule.exports = M;', True),
+    # another framework's Migration class, or a NocoBase file that is no migration: not Sequelize's
+    ("import { Migration } from './framework';\nexport default class extends Migration {\n  async up() {}\n}", False),
+    ("import { Plugin } from '@nocobase/server';\nexport default class extends Plugin {\n  async up() {}\n}", False),
+])
+def test_a_nocobase_migration_is_owned_by_its_class(head: str, owned: bool) -> None:
+    assert sequelize.owns(head) is owned

@@ -37,12 +37,20 @@ _QUERY_INTERFACE = (r"\.\s*(?:addColumn|removeColumn|changeColumn|renameColumn|c
                     r"sequelize\s*\.\s*query)\s*\(")
 
 
+# NocoBase's migrations (@nocobase/server's Migration class, over Sequelize: `this.db.sequelize`, `this.queryInterface`)
+_NOCOBASE = re.compile(r"""@nocobase/[\w-]+["']""")
+_EXTENDS_MIGRATION = re.compile(r"\bextends\s+(?:[\w$]+\.)?Migration\b")
+
+
 def owns(head: str) -> bool:
     """Certainly a Sequelize migration, wherever it is: `up(queryInterface, Sequelize)`, umzug's
-    `up({ context: queryInterface })`, or `up`'s parameter used through the QueryInterface API (`context.addColumn`)."""
+    `up({ context: queryInterface })`, `up`'s parameter used through the QueryInterface API (`context.addColumn`), or
+    a NocoBase migration (a class extending its Migration, whose `up()` takes nothing)."""
     params = up_parameters(head)
     if params is None:
         return False
+    if params == "" and _NOCOBASE.search(head) is not None and _EXTENDS_MIGRATION.search(head) is not None:
+        return True
     names = parameter_names(params)
     if not names or not names[0]:
         return False

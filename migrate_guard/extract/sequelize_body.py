@@ -26,26 +26,47 @@ def _read_body(context: Any, body: Any, interfaces: set[str], following: tuple[s
     source = context.source
     interfaces = aliases(source, body, interfaces)
     sequelizes = _sequelize_names(source, body, interfaces) | {"sequelize"}
-    interfaces |= _query_interface_names(source, body, interfaces | sequelizes)
+    interfaces |= _query_interface_names(source, body, interfaces | sequelizes | set(THIS_SEQUELIZE_TEXTS))
     for top in chain_tops(source, body):
         chain = flatten(source, top)
-        links = chain.links
-        if chain.root in (interfaces | sequelizes) and links and links[0].name == "getQueryInterface":
+        root, links = _through_this(chain.root, chain.links, interfaces)
+        if root in (interfaces | sequelizes) and links and links[0].name == "getQueryInterface":
             links = links[1:]  # umzug: ({ context: sequelize }) => sequelize.getQueryInterface().addColumn(...)
             if links:
                 call(context, chain, links[0])
-        elif chain.root in interfaces and links and links[0].name == "sequelize" and links[0].args is None:
+        elif root in interfaces and links and links[0].name == "sequelize" and links[0].args is None:
             links = links[1:]
             if links and links[0].name == "query" and links[0].args:
                 context.sql(context.value(links[0].args[0]), links[0].args[0])
-        elif chain.root in interfaces and links:
+        elif root in interfaces and links:
             call(context, chain, links[0])
-        elif chain.root in sequelizes and links and links[0].name == "query" and links[0].args:
+        elif root in sequelizes and links and links[0].name == "query" and links[0].args:
             context.sql(context.value(links[0].args[0]), links[0].args[0])
-        elif chain.root == "this" and links and len(following) < _MAX_METHOD_DEPTH:
+        elif root == "this" and links and len(following) < _MAX_METHOD_DEPTH:
             _method_call(context, chain, interfaces, following)
         elif chain.top.type == "call_expression":
             helper(context, chain, interfaces)
+
+
+# NocoBase's Migration class (@nocobase/server) reaches Sequelize through its own members, and its QueryInterface as
+# `this.queryInterface`
+_THIS_SEQUELIZE = (("db", "sequelize"), ("sequelize",), ("app", "db", "sequelize"), ("context", "db", "sequelize"))
+_THIS_INTERFACE = ("queryInterface",)
+THIS_SEQUELIZE_TEXTS = tuple("this." + ".".join(path) for path in _THIS_SEQUELIZE)
+
+
+def _through_this(root: str | None, links: list[Any], interfaces: set[str]) -> tuple[str | None, list[Any]]:
+    """A chain from `this.db.sequelize` or `this.queryInterface`, as if from a name for the Sequelize instance or the
+    QueryInterface; any other chain as it is."""
+    if root != "this" or not links:
+        return root, links
+    names = tuple(link.name if link.args is None else None for link in links[:3])
+    for path in _THIS_SEQUELIZE:
+        if names[:len(path)] == path and len(links) > len(path):
+            return "sequelize", links[len(path):]  # (always one of `sequelizes`)
+    if names[:1] == _THIS_INTERFACE and len(links) > 1:
+        return next(iter(interfaces), "queryInterface"), links[1:]
+    return root, links
 
 
 def _method_call(context: Any, chain: Any, interfaces: set[str], following: tuple[str, ...]) -> None:
@@ -64,12 +85,13 @@ def _method_call(context: Any, chain: Any, interfaces: set[str], following: tupl
 
 
 def _query_interface_names(source: Any, body: Any, owners: set[str]) -> set[str]:
-    """`const queryInterface = sequelize.getQueryInterface()`."""
+    """`const queryInterface = sequelize.getQueryInterface()` (NocoBase: `= this.queryInterface`)."""
     found: set[str] = set()
     for node in declarators(source, body):
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
         text = "".join(source.text_of(value).split()) if value is not None else ""
-        if name is not None and name.type == "identifier" and text in {f"{o}.getQueryInterface()" for o in owners}:
+        if name is not None and name.type == "identifier" and (
+                text in {f"{o}.getQueryInterface()" for o in owners} or text == "this.queryInterface"):
             found.add(source.text_of(name))
     return found
 
