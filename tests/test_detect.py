@@ -239,6 +239,12 @@ ALEMBIC_REVISION = "from alembic import op\n\nrevision = 'a1'\ndown_revision = N
                                          "Requires-Dist: psycopg2-binary; extra == \"db\"\n",
       "mlflow/store/db_migrations/env.py": "", "mlflow/store/db_migrations/versions/a1_x.py": ALEMBIC_REVISION},
      ("alembic", "mlflow/store/db_migrations", ["mlflow/store/db_migrations/versions"], None)),
+    # ZenML: its only database driver is an optional extra's PyMySQL (SQLite needs none): MySQL
+    ({"zenml/zen_stores/migrations/alembic.ini": "[alembic]\nscript_location = %(here)s\n",
+      "zenml-0.98.0.dist-info/METADATA": "Name: zenml\nRequires-Dist: click\nRequires-Dist: types-pymysql; extra == \"dev\"\n"
+                                        "Requires-Dist: pymysql~=1.1.0; extra == \"local\"\n",
+      "zenml/zen_stores/migrations/env.py": "", "zenml/zen_stores/migrations/versions/a1_x.py": ALEMBIC_REVISION},
+     ("alembic", "zenml/zen_stores/migrations", ["zenml/zen_stores/migrations/versions"], "mysql")),
     ({"alembic.ini": "[alembic]\nscript_location = myapp:migrations\n",
       "myapp/migrations/versions/a1_x.py": ALEMBIC_REVISION}, ("alembic", ".", ["myapp/migrations/versions"], None)),
     # script_location relative to where alembic runs, above the ini (MLflow's shipped alembic.ini)

@@ -36,7 +36,11 @@ def _in_folder(folder: Path, package: str | None) -> tuple[str, str] | None:
         if name.startswith("requirements") and name.endswith(".txt") or name in ("pyproject.toml", "setup.cfg"):
             found = _named(read_small(folder / name) or "")
         elif package is not None and name.endswith(".dist-info") and _distribution(name) == _normal(package):
-            found = _named(_required(read_small(folder / name / "METADATA") or ""))
+            metadata = read_small(folder / name / "METADATA") or ""
+            found = _named(_required(metadata))
+            if found is None:
+                optional = _named(_required(metadata, optional=True))
+                found = (optional[0], f"{optional[1]}, optional and the only database driver") if optional else None
         else:
             continue
         if found is not None:
@@ -62,11 +66,12 @@ def _named(text: str) -> tuple[str, str] | None:
     return next(iter(named.items())) if len(named) == 1 else None
 
 
-def _required(metadata: str) -> str:
-    """The METADATA's Requires-Dist lines that are not optional (`; extra == "mysql"`: MLflow's PyMySQL is one
-    backend among several)."""
+def _required(metadata: str, optional: bool = False) -> str:
+    """The METADATA's Requires-Dist lines that are not optional, or (`optional`) those that are. Optional drivers
+    name the database only when they name one: MLflow's `db` extra names PyMySQL, psycopg and pymssql (one backend
+    among several), ZenML's `local` extra PyMySQL alone (its server runs on MySQL; SQLite needs no driver)."""
     return "\n".join(line for line in metadata.splitlines()
-                     if line.startswith("Requires-Dist:") and "extra ==" not in line and "extra==" not in line)
+                     if line.startswith("Requires-Dist:") and optional == ("extra ==" in line or "extra==" in line))
 
 
 def _distribution(dist_info: str) -> str:
