@@ -12,7 +12,7 @@ import pytest
 
 from conftest import FIXTURES, TEXT_SUFFIXES, expect_markers, lint_json
 
-FOLDERS = ["typeorm/ts", "typeorm/compiled", "typeorm/mysql", "knex/cjs", "knex/esm", "knex/ts", "knex/mysql",
+FOLDERS = ["typeorm/ts", "typeorm/compiled", "typeorm/mysql", "knex/cjs", "knex/esm", "knex/ts", "knex/mysql", "knex/directus",
            "sequelize/cjs", "sequelize/esm", "sequelize/umzug", "sequelize/sqlite", "sequelize/nocobase", "prisma/app"]
 
 

@@ -270,3 +270,29 @@ def test_else_of_a_postgres_test_never_runs_on_a_postgres_project(tmp_path: Path
                           "migrations/20240101_predicates.js": _PREDICATE_BRANCHES})
     found = {(f["line"], f["rule"]) for f in lint_json("--no-cache", cwd=tmp_path)}
     assert found == {(11, "non-concurrent-index")}
+
+
+@pytest.mark.parametrize("dialect,new_type", [
+    ("postgres", "varchar"),  # isOneOfClients(['oracle', 'cockroachdb']) is false: 'string'
+    ("cockroachdb", "text"),  # true: 'text'
+])
+def test_directus_change_to_type_picks_the_branch_for_the_projects_database(tmp_path: Path, dialect: str,
+                                                                          new_type: str) -> None:
+    path = tmp_path / "20240103A-x.js"
+    path.write_text(textwrap.dedent("""
+        import { getHelpers } from '../helpers/index.js';
+        export async function up(knex) {
+            const helper = getHelpers(knex).schema;
+            const type = helper.isOneOfClients(['oracle', 'cockroachdb']) ? 'text' : 'string';
+            await helper.changeToType('webhooks', 'url', type, { nullable: false, length: 64 });
+            await getHelpers(knex).schema.changeNullable('webhooks', 'collections', false);
+            await getHelpers(other).schema.changeNullable('webhooks', 'secret', false);
+        }
+    """), encoding="utf-8")
+    migration = knex.extract(MigrationUnit(orm="knex", id=path.name, files=[path], dialect=dialect))
+    changes = [(type(op).__name__, op.column) for op in up_ops(migration)]
+    assert changes == [("AlterColumnType", "url"), ("SetNotNull", "url"), ("SetNotNull", "collections")]
+    alter = up_ops(migration)[0]
+    assert alter.new_type.name == new_type and alter.restated
+    assert alter.new_type.params == ((64,) if new_type == "varchar" else ())
+    assert up_ops(migration)[1].restated and not up_ops(migration)[2].restated

@@ -11,6 +11,7 @@ from .js.migration import Context
 from .js.chains import chains_from, in_value_position
 from .js.structure import aliases, find_entries, first_param_names, function_param_names
 from .js.values import JsArray, JsString, Segment, name_of
+from . import knex_directus as directus
 from .knex_helpers import read_helper_exports
 from .knex_table import COLUMN_TYPES, TableBuilder
 from .knex_versions import built_by_helper
@@ -75,7 +76,12 @@ def interpret(context: Any, entry: Any) -> None:
     names = names or {"knex"}
     body = entry.body if entry is not None else source.root
     names = aliases(source, body, names)
+    helpers = directus.helper_names(source, body, names)
+    names |= helpers | {"getHelpers"}  # (in place: chains_from reads it at each chain, a transaction adds to it)
     for chain in chains_from(source, body, names):
+        if chain.root in helpers or chain.root == "getHelpers":
+            directus.read(Knex(context, chain, body), chain, helpers, names)
+            continue
         first = chain.links[0]
         if first.name == "transaction" and first.args:
             params = function_param_names(source, first.args[0])
