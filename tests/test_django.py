@@ -322,7 +322,7 @@ def test_a_check_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> N
 
 
 FIELDS_MODULE = (
-    "from django.db.models import CharField\n\n\n"
+    "from django.db import models\nfrom django.db.models import CharField\nfrom taggit.managers import TaggableManager\n\n\n"
     "class NullCharField(CharField):\n"  # django-oscar's: always NULL
     "    def __init__(self, *args, **kwargs):\n"
     "        kwargs['null'] = kwargs['blank'] = True\n"
@@ -334,7 +334,15 @@ FIELDS_MODULE = (
     "class UpperCharField(CharField):\n"  # changes nothing about NULL
     "    def __init__(self, *args, **kwargs):\n"
     "        kwargs['max_length'] = 10\n"
-    "        super().__init__(*args, **kwargs)\n")
+    "        super().__init__(*args, **kwargs)\n\n\n"
+    "class CaseInsensitiveField(CharField):\n"  # weblate's, two levels below CharField
+    "    pass\n\n\n"
+    "class UsernameField(CaseInsensitiveField):\n"
+    "    pass\n\n\n"
+    "class TagsField(TaggableManager):\n"  # nautobot's
+    "    pass\n\n\n"
+    "class AmountField(models.DecimalField):\n"
+    "    pass\n")
 
 
 @pytest.mark.parametrize("imports, field, flagged", [
@@ -345,6 +353,13 @@ FIELDS_MODULE = (
     ("from shop.fields import DefaultsToNull\n", "DefaultsToNull(max_length=9, null=False)", True),
     ("from shop.fields import UpperCharField\n", "UpperCharField()", True),
     ("from shop.missing import NullCharField\n", "NullCharField(max_length=9)", True),  # not found: as written
+    # blank=True string fields get '' for existing rows (Django's effective default), also third-party and the
+    # project's own subclasses; a many-to-many subclass adds no column
+    ("import i18nfield.fields\n", "i18nfield.fields.I18nTextField(blank=True)", False),
+    ("from shop.fields import UsernameField\n", "UsernameField(blank=True, max_length=9)", False),
+    ("from shop.fields import UsernameField\n", "UsernameField(max_length=9)", True),
+    ("from shop.fields import TagsField\n", "TagsField(to='shop.Tag')", False),
+    ("from shop.fields import AmountField\n", "AmountField(blank=True)", True),  # no string field: no ''
 ])
 def test_a_custom_field_that_always_is_null_adds_a_nullable_column(tmp_path: Path, imports: str, field: str,
                                                                    flagged: bool) -> None:
@@ -365,3 +380,25 @@ def test_a_custom_field_that_always_is_null_adds_a_nullable_column(tmp_path: Pat
     })
     got = [f for f in findings(cwd=tmp_path) if f["rule"] == "not-null-without-default"]
     assert bool(got) is flagged
+
+
+def test_a_max_length_written_as_a_string_is_that_length(tmp_path: Path) -> None:
+    """django-helpdesk 0001 wrote max_length="30": Django formats it into varchar(30), so 0002's max_length=30 changes
+    nothing (no column-type-change)."""
+    write_tree(tmp_path, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+        "desk/__init__.py": "",
+        "desk/migrations/__init__.py": "",
+        "desk/migrations/0001_initial.py": (
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    operations = [migrations.CreateModel(name='Ticket', fields=[('id', models.AutoField(primary_key=True)),"
+            " ('status', models.CharField(max_length='30'))])]\n"),
+        "desk/migrations/0002_status.py": (
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    dependencies = [('desk', '0001_initial')]\n"
+            "    operations = [migrations.AlterField('ticket', 'status', models.CharField(max_length=30)),\n"
+            "                  migrations.AlterField('ticket', 'status', models.CharField(max_length=20))]\n"),
+    })
+    changes = [f["line"] for f in findings(cwd=tmp_path) if f["rule"] == "column-type-change"]
+    assert changes == [7]  # only the narrowing to 20 (line 7)

@@ -42,6 +42,15 @@ _RELATION_SUFFIXES = ("ForeignKey", "OneToOneField")
 _MANY_SUFFIXES = ("ManyToManyField",)
 
 
+def named_for_strings(cls: str) -> bool:
+    """One of Django's string fields, or a third-party field named like them (i18nfield's I18nTextField): a
+    subclass, whose empty value is '' as theirs is."""
+    return cls in _EMPTY_STRING or cls.endswith(_STRING_SUFFIXES)
+
+
+_STRING_SUFFIXES = ("TextField", "CharField")
+
+
 def is_django_class(cls: str) -> bool:
     """One of Django's own fields (or a relation named like them): its column is known from the call alone."""
     return cls in _TYPES or cls in _VARCHAR or cls in ("DecimalField", "ArrayField") or is_relation_class(cls) \
@@ -74,11 +83,12 @@ class FieldInfo:
         self.many = is_many_class(self.cls)
 
     @classmethod
-    def from_call(cls, name: str, node: ast.expr, app: str) -> FieldInfo:
+    def from_call(cls, name: str, node: ast.expr, app: str, as_class: str | None = None) -> FieldInfo:
+        """`as_class`: the Django class the call's own class derives from, read as that one."""
         if not isinstance(node, ast.Call):
             return cls(name, "?")
         kwargs = {k.arg: literal(k.value) for k in node.keywords if k.arg is not None}  # keywords(node), read
-        info = cls(name, last_name(node.func), kwargs)
+        info = cls(name, as_class or last_name(node.func), kwargs)
         if info.relation or info.many:
             info.target = relation_target(argument(node, 0, "to"), app)
         if info.cls == "ArrayField":
@@ -135,6 +145,8 @@ class FieldInfo:
             length = self.kwargs.get("max_length", _VARCHAR[self.cls])
             if length is UNKNOWN:
                 return None
+            if isinstance(length, str) and length.isdigit():  # max_length="30" (old helpdesk): varchar(%(max_length)s)
+                length = int(length)
             return f"varchar({length})" if isinstance(length, int) else "varchar"
         if self.cls == "DecimalField":
             digits, places = self.kwargs.get("max_digits"), self.kwargs.get("decimal_places")
@@ -155,7 +167,7 @@ class FieldInfo:
                 return _make_default("?" if value is UNKNOWN else repr(value))
         if self.null:
             return None
-        if self.kwargs.get("blank") is True and self.cls in _EMPTY_STRING:
+        if self.kwargs.get("blank") is True and (self.cls in _EMPTY_STRING or self.kwargs.get("_empty_strings") is True):
             return _make_default("''")
         if self.cls in _AUTO_NOW and (self.kwargs.get("auto_now") is True or self.kwargs.get("auto_now_add") is True):
             return _make_default("now()")  # the time the migration runs, the same for every row

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import ir
 from .django_code import function_ops
-from .django_fields import FieldInfo, is_django_class
+from .django_fields import FieldInfo, is_django_class, is_many_class, named_for_strings
 from .django_state import ModelState, State
 from .pyast import UNKNOWN, argument, keywords, last_name, literal
 from .pystrings import sql_ops
@@ -91,6 +91,15 @@ class Replay:
 
             if field_forces_null(self.source.tree, self.source.path, node.func, "null" in info.kwargs):
                 info.kwargs["null"] = True  # a custom field that always is NULL (django-oscar's NullCharField)
+        if isinstance(node, ast.Call) and not is_django_class(info.cls):
+            from .py_models import project_field_base
+
+            base = info.cls if named_for_strings(info.cls) else project_field_base(
+                self.source.tree, self.source.path, node.func)
+            if base is not None and is_many_class(base):
+                info = FieldInfo.from_call(str(name), node, self.app, as_class=base)  # no column (nautobot's TagsField)
+            elif base is not None and not info.null and info.kwargs.get("blank") is True:
+                info.kwargs["_empty_strings"] = True  # a string field: Django fills existing rows with ''
         return info
 
     # --- models -----------------------------------------------------------------------------------------------------

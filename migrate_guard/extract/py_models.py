@@ -39,6 +39,30 @@ def field_forces_null(tree: ast.Module, shown_path: str, func: ast.expr, explici
     return init is not None and any(_sets_null(node, explicit) for node in ast.walk(init))
 
 
+def project_field_base(tree: ast.Module, shown_path: str, func: ast.expr) -> str | None:
+    """The Django (or string-named, or many-to-many) field class a project's field class derives from, through the
+    module's own classes (weblate's UsernameField(CaseInsensitiveField(models.CharField)) -> CharField, nautobot's
+    TagsField(TaggableManager) -> TaggableManager), or None."""
+    from .django_fields import is_many_class, named_for_strings
+
+    found = _project_definition(tree, shown_path, func, ast.ClassDef)
+    if found is None:
+        return None
+    module, cls = found
+    classes = {node.name: node for node in module.tree.body if isinstance(node, ast.ClassDef)}
+    for _ in range(4):
+        bases = [base.attr if isinstance(base, ast.Attribute) else base.id
+                 for base in cls.bases if isinstance(base, (ast.Attribute, ast.Name))]
+        known = next((base for base in bases if named_for_strings(base) or is_many_class(base)), None)
+        if known is not None:
+            return known
+        own = next((classes[base] for base in bases if base in classes and classes[base] is not cls), None)
+        if own is None:
+            return None
+        cls = own
+    return None
+
+
 def _sets_null(node: ast.AST, explicit: bool) -> bool:
     if isinstance(node, ast.Assign):
         return _is_true(node.value) and any(isinstance(t, ast.Subscript) and _is_null_key(t.slice) for t in node.targets)
