@@ -296,3 +296,18 @@ def test_directus_change_to_type_picks_the_branch_for_the_projects_database(tmp_
     assert alter.new_type.name == new_type and alter.restated
     assert alter.new_type.params == ((64,) if new_type == "varchar" else ())
     assert up_ops(migration)[1].restated and not up_ops(migration)[2].restated
+
+
+def test_index_and_unique_names_given_in_an_options_object(tmp_path: Path) -> None:
+    """knex's object form names the index: `unique(columns, { indexName })`, `index(columns, { indexName })`,
+    `primary(columns, { constraintName })` (Backstage's copilot plugin: its default name would be over 63 bytes)."""
+    migration = extract(tmp_path, """
+        exports.up = (knex) => knex.schema.alterTable("ide_completions_language_users", (t) => {
+          t.unique(["day", "language", "type", "team_name"], { indexName: "uk_ide_comp_day_lang_type_team" });
+          t.index(["day"], { indexName: "ix_day", indexType: "BRIN" });
+          t.primary(["id"], { constraintName: "ide_pk" });
+          t.unique(["team_name"], { deferrable: "deferred" });
+        });
+    """)
+    assert [op.name for op in up_ops(migration)] == [
+        "uk_ide_comp_day_lang_type_team", "ix_day", "ide_pk", "ide_completions_language_users_team_name_unique"]

@@ -71,6 +71,8 @@ class TableBuilder:
         elif method in ("index", "unique", "primary") and args:
             columns = names_of(args[0])
             name = name_of(args[1]) if len(args) > 1 and not hasattr(args[1], "entries") else None
+            if len(args) > 1 and hasattr(args[1], "entries"):  # unique(columns, { indexName }), primary(.., { constraintName })
+                name = name_of(args[1].get("constraintName" if method == "primary" else "indexName"))
             # knex's own default names: users_plan_index / users_plan_unique
             name = name or "_".join((self.table.split(".")[-1], *columns, method if method != "primary" else "pkey"))
             if method == "index":
