@@ -97,9 +97,9 @@ def _copies(ops: list[ir.Operation], owner: _Owner, target: str, source: str) ->
     return any(isinstance(o, ir.Raw) and o.source and copies(o.source) for o in ops)
 
 
-def copied_into(ops: list[ir.Operation], table: str, column: str) -> str | None:
+def copied_into(ops: list[ir.Operation], table: str, column: str | None) -> str | None:
     """The table an earlier statement copies the column's values into (`INSERT INTO t2 (..) SELECT .. c .. FROM t`),
-    or None."""
+    or (column None) the table's rows into, or None."""
     inserts = [op for op in ops if isinstance(op, ir.Raw) and op.keyword == "INSERT" and op.source]
     if not inserts:  # most migrations: no pattern to compile (two per dropped column, too many for re's cache)
         return None
@@ -108,10 +108,12 @@ def copied_into(ops: list[ir.Operation], table: str, column: str) -> str | None:
     table_name = re.escape(norm(table).split(".")[-1])
     pattern = re.compile(r"\binsert\s+into\s+(?:[\w\"`]+\.)?[\"`]?([\w$]+)[\"`]?.*?\bselect\b(.*?)\bfrom\s+"
                          r"(?:[\w\"`]+\.)?[\"`]?" + table_name + r"\b", re.IGNORECASE | re.DOTALL)
-    wanted = re.compile(r"(?<![\w$])[\"`]?" + re.escape(norm(column)) + r"[\"`]?(?![\w$])", re.IGNORECASE)
+    wanted = re.compile(r"(?<![\w$])[\"`]?" + re.escape(norm(column)) + r"[\"`]?(?![\w$])", re.IGNORECASE) \
+        if column is not None else None
     for op in inserts:
         found = pattern.search(op.source)
-        if found and wanted.search(found.group(2)) and found.group(1).lower() != norm(table).split(".")[-1]:
+        if found and (wanted is None or wanted.search(found.group(2))) \
+                and found.group(1).lower() != norm(table).split(".")[-1]:
             return found.group(1)
     return None
 

@@ -14,7 +14,8 @@
 - replaced_type: an added column takes the name of one an earlier operation of the migration renamed away, with
   another type, and a later UPDATE copies the data into it (`RENAME COLUMN id TO tmp_id; ADD COLUMN id varchar(36);
   UPDATE .. SET id = tmp_id`): the old type
-- copied_to: the table an earlier statement of the migration copied a dropped column's values into, or None
+- copied_to: the table an earlier statement of the migration copied a dropped column's values (a dropped table's
+  rows) into, or None
 - forward_loss: what the up migration (MigrationInfo) or a step with a no-op reverse (RunCode) destroys, in words
   ("drops table users"), or None: a no-op down is only a problem when there is data it cannot bring back
 - dialect, postgres_version
@@ -273,9 +274,9 @@ def _default_is_expression(walk: _Walk, part: ir.AddColumn) -> bool:
     return default is not None and (default.volatility != "constant" or default.text.lstrip().startswith("("))
 
 
-def _copied_to(walk: _Walk, part: ir.DropColumn) -> str | None:
+def _copied_to(walk: _Walk, part: ir.DropColumn | ir.DropTable) -> str | None:
     earlier = walk.ops[:walk.ops.index(part)] if part in walk.ops else []
-    return copied_into(earlier, part.table, part.column)
+    return copied_into(earlier, part.table, part.column if isinstance(part, ir.DropColumn) else None)
 
 
 def _column_in_index(walk: _Walk, part: ir.DropColumn) -> bool:
@@ -376,7 +377,7 @@ _FACTS: list[tuple[Any, str | None, _Fact]] = [
     (ir.AddColumn, "replaced_type", _replaced_type),
     (ir.RenameColumn, "replaced_type", _replaced_type),
     (ir.DropColumn, "column_in_index", _column_in_index),
-    (ir.DropColumn, "copied_to", _copied_to),
+    ((ir.DropColumn, ir.DropTable), "copied_to", _copied_to),
     (ir.AddConstraint, "has_index", _has_index),
     (ir.AddConstraint, "on_delete", _on_delete),
     (ir.IndexName, "name_follows_pattern", _name_follows_pattern),
