@@ -435,3 +435,13 @@ def test_a_helper_of_another_module_reads_the_callers_names_where_they_are_writt
     path = with_helpers(tmp_path, helpers, "r1_ix.py", "from app.helpers import create_index\n", upgrade)
     [found] = [f for f in findings(path, cwd=tmp_path) if f["rule"] == "non-concurrent-index"]
     assert "ix_sql_editor_id on query" in found["message"], found["message"]
+
+
+def test_a_type_held_in_a_variable_is_no_type_named_like_the_variable(tmp_path: Path) -> None:
+    """aodh: `existing_type=existing_type` (a local variable) was read as a type named "existing_type": the message
+    said "from existing_type to ...". The value is not read, so the type is unknown."""
+    upgrade = ("    existing_type = sa.DECIMAL(precision=20, scale=6)\n"
+               "    op.alter_column('alarm', 'ts', existing_type=existing_type, type_=sa.DateTime())\n")
+    write_tree(tmp_path, {"r1_ts.py": HEAD + "def upgrade():\n" + upgrade + "\n\ndef downgrade():\n    pass\n"})
+    [change] = [f for f in findings("r1_ts.py", cwd=tmp_path) if f["rule"] == "column-type-change"]
+    assert "existing_type" not in change["message"] and "its current type" in change["message"]
