@@ -129,9 +129,9 @@ def test_unclaimed_folder_is_one_warning_naming_it_and_only_without_paths() -> N
 
 
 def test_a_frameworks_migration_classes_no_tool_runs_are_said(tmp_path: Path) -> None:
-    # NocoBase: `class X extends Migration { async up() { ... getQueryInterface().addColumn(...) } }`, run by its
-    # own migrator, no down: no tool claims them, so check says so instead of "No migrations to check"
-    migration = ("const { Migration } = require('@nocobase/server');\n"
+    # a framework's own `class X extends Migration { async up() { ... } }`, run by its own migrator, no down: no tool
+    # claims them, so check says so instead of "No migrations to check" (NocoBase's are Sequelize's: sequelize/nocobase)
+    migration = ("const { Migration } = require('@acme/platform');\n"
                  "class AddUnique extends Migration {\n  async up() {\n"
                  "    await this.db.sequelize.getQueryInterface().addConstraint('plugins', { type: 'unique' });\n"
                  "  }\n}\nmodule.exports = AddUnique;\n")

@@ -20,7 +20,7 @@ from .source import Source, deeper_than, syntax_errors
 from .structure import Entry, down_state, find_entries
 from .chains import Chain, Link
 from .evaluator import Evaluator
-from .values import JsString
+from .values import Call, JsString, Unknown
 
 _MAX_PARSE_ERRORS = 5
 
@@ -72,12 +72,17 @@ class Context:
         return op
 
     def sql(self, value: Any, node: Node) -> None:
-        """SQL given as a JS string: through the SQL pipeline, with locations in this file."""
-        if not isinstance(value, JsString):
-            return
+        """SQL given as a JS string: through the SQL pipeline, with locations in this file. SQL built by a call or
+        held in a variable the file does not set is said to be unread (unreadable-operation), never passed silently."""
         branch, runs_here = self.branch(node)
         if not runs_here:
             return  # `if (dialect !== 'postgres')` (or its else) never runs on this project's database
+        if not isinstance(value, JsString):
+            if isinstance(value, (Unknown, Call)):
+                what = self.source.first_line(node)
+                self.emit(ir.Unreadable, self.source.location(node), node, what=what[:120],
+                          reason="The SQL this statement runs is built at run time")
+            return
         ops = extract_sql(value.text, dialect=branch or self.unit.dialect, origin=Origin(self.source.shown, 1, 1),
                           migration=self.unit.id, direction=self.direction)
         starts = _line_starts(value.text)
