@@ -402,3 +402,30 @@ def test_a_max_length_written_as_a_string_is_that_length(tmp_path: Path) -> None
     })
     changes = [f["line"] for f in findings(cwd=tmp_path) if f["rule"] == "column-type-change"]
     assert changes == [7]  # only the narrowing to 20 (line 7)
+
+
+@pytest.mark.parametrize("options, flagged", [
+    ("{'unique_together': {('suggestion', 'user')}}", False),  # weblate's Vote: its unique index leads with the FK
+    ("{'index_together': [('suggestion', 'value')]}", False),
+    ("{'unique_together': {('user', 'suggestion')}}", True),  # an index led by another column serves no FK lookup
+    ("{}", True),
+])
+def test_a_new_models_together_indexes_serve_its_foreign_keys(tmp_path: Path, options: str, flagged: bool) -> None:
+    write_tree(tmp_path, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+        "trans/__init__.py": "",
+        "trans/migrations/__init__.py": "",
+        "trans/migrations/0001_initial.py": (
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    operations = [\n"
+            "        migrations.CreateModel(name='Suggestion', fields=[('id', models.AutoField(primary_key=True))]),\n"
+            "        migrations.CreateModel(name='Vote', fields=[('id', models.AutoField(primary_key=True)),\n"
+            "            ('suggestion', models.ForeignKey(db_index=False, on_delete=models.CASCADE,"
+            " to='trans.suggestion')),\n"
+            "            ('user', models.IntegerField()), ('value', models.SmallIntegerField(default=0))],\n"
+            f"            options={options}),\n"
+            "    ]\n"),
+    })
+    got = [f for f in findings(cwd=tmp_path) if f["rule"] == "foreign-key-without-index"]
+    assert bool(got) is flagged

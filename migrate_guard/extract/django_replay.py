@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import ir
 from .django_code import function_ops
-from .django_fields import FieldInfo, is_django_class, is_many_class, named_for_strings
+from .django_fields import FieldInfo, is_django_class
 from .django_state import ModelState, State
 from .pyast import UNKNOWN, argument, keywords, last_name, literal
 from .pystrings import sql_ops
@@ -86,20 +86,10 @@ class Replay:
         if node is None:
             return FieldInfo(str(name), "?")
         info = FieldInfo.from_call(str(name), node, self.app)
-        if isinstance(node, ast.Call) and not info.null and not is_django_class(info.cls):
-            from .py_models import field_forces_null
-
-            if field_forces_null(self.source.tree, self.source.path, node.func, "null" in info.kwargs):
-                info.kwargs["null"] = True  # a custom field that always is NULL (django-oscar's NullCharField)
         if isinstance(node, ast.Call) and not is_django_class(info.cls):
-            from .py_models import project_field_base
+            from .py_models import read_field_class
 
-            base = info.cls if named_for_strings(info.cls) else project_field_base(
-                self.source.tree, self.source.path, node.func)
-            if base is not None and is_many_class(base):
-                info = FieldInfo.from_call(str(name), node, self.app, as_class=base)  # no column (nautobot's TagsField)
-            elif base is not None and not info.null and info.kwargs.get("blank") is True:
-                info.kwargs["_empty_strings"] = True  # a string field: Django fills existing rows with ''
+            info = read_field_class(info, self.source.tree, self.source.path, node, self.app)
         return info
 
     # --- models -----------------------------------------------------------------------------------------------------
@@ -142,6 +132,13 @@ class Replay:
             ops += self._constraint(call, model, constraint, not_valid=False)
         for key in ("unique_together", "index_together"):
             model.together[key] = _together(literal(options.get(key)))
+            for fields in sorted(model.together[key]):  # made with the table (their indexes serve its foreign keys)
+                together = tuple(self._column_of(model, f) for f in fields)
+                if key == "unique_together":
+                    constraints.append(self.make(ir.AddConstraint, call, table=model.table, constraint_type="unique",
+                                                 columns=together))
+                else:
+                    ops.append(self.make(ir.CreateIndex, call, table=model.table, columns=together))
         return ops
 
     def op_DeleteModel(self, call: ast.Call, state: State) -> list[ir.Operation]:

@@ -9,10 +9,13 @@ import ast
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import display_path
 from .pyast import PySource
+
+if TYPE_CHECKING:
+    from .django_fields import FieldInfo
 
 _MAX_MODULE_BYTES = 1024 * 1024
 _MAX_LEVELS = 8  # how far above the migration a top-level package may sit
@@ -37,6 +40,22 @@ def field_forces_null(tree: ast.Module, shown_path: str, func: ast.expr, explici
         return False
     init = next((n for n in found.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
     return init is not None and any(_sets_null(node, explicit) for node in ast.walk(init))
+
+
+def read_field_class(info: FieldInfo, tree: ast.Module, shown_path: str, node: ast.Call, app: str) -> FieldInfo:
+    """A field whose class is no Django class, as far as its class is known: one of the project's that always is
+    NULL (django-oscar's NullCharField), a string field (a blank=True one gets '' for existing rows), a many-to-many
+    one (no column: nautobot's TagsField)."""
+    from .django_fields import FieldInfo, is_many_class, named_for_strings
+
+    if not info.null and field_forces_null(tree, shown_path, node.func, "null" in info.kwargs):
+        info.kwargs["null"] = True
+    base = info.cls if named_for_strings(info.cls) else project_field_base(tree, shown_path, node.func)
+    if base is not None and is_many_class(base):
+        return FieldInfo.from_call(info.name, node, app, as_class=base)
+    if base is not None and not info.null and info.kwargs.get("blank") is True:
+        info.kwargs["_empty_strings"] = True  # Django fills existing rows with '' (FieldInfo.default)
+    return info
 
 
 def project_field_base(tree: ast.Module, shown_path: str, func: ast.expr) -> str | None:
