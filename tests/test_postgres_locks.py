@@ -151,3 +151,18 @@ def test_lock_timeout_makes_a_blocked_alter_fail_fast(postgres) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_drop_index_names_the_table_an_earlier_migration_made_the_index_on(tmp_path) -> None:
+    """`DROP INDEX x` names no table; the lock finding names the one x was created on ("the index's table" only when
+    no migration here created x)."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_init.sql").write_text("CREATE TABLE profiles (id int, email text);\n"
+                                          "CREATE INDEX profiles_email_idx ON profiles (email);\n")
+    (folder / "0002_drop.sql").write_text("DROP INDEX profiles_email_idx;\n")
+    (folder / "0003_drop.sql").write_text("DROP INDEX unknown_idx;\n")
+    result = run_cli("check", "migrations", "--no-cache", "--format", "json", "--fail-on", "never", cwd=tmp_path)
+    locks = {f["path"]: f["message"] for f in result.json()["findings"] if f["rule"] == "lock-timeout-missing"}
+    assert "ACCESS EXCLUSIVE on profiles " in locks["migrations/0002_drop.sql"]
+    assert "the index's table" in locks["migrations/0003_drop.sql"]

@@ -30,7 +30,8 @@ from typing import Any, Callable
 from .. import ir
 from ..model import Migration
 from ..schema import COLUMN_CHANGES, SchemaState, norm, runs_elsewhere
-from .column_types import column_type_facts, type_change_safe, type_unchanged
+from .column_types import column_type_facts, type_change_safe, type_unchanged, type_widens
+from .naming import name_follows_pattern
 from .effects import (copied_into, data_loss, index_drops_before_table_drop, readds_with_copy, swapped_operations,
                       up_effect)
 from .locks import LockTracker
@@ -41,10 +42,10 @@ FACTS = frozenset({
     "dialect", "postgres_version", "orm", "transactional", "in_transaction", "table_is_new", "table_rebuilt",
     "column_swapped", "table_dropped_later", "forward_loss", "operation", "from_sql", "default_is_expression",
     "column_in_index", "has_index", "on_delete", "name_follows_pattern", "index_name_pattern", "old_type", "new_type",
-    "type_change_safe", "type_unchanged", "type_unknown", "becomes_not_null", "lock_mode", "lock_timeout_set", "first_unguarded_lock",
+    "type_change_safe", "type_unchanged", "type_unknown", "type_widens", "becomes_not_null", "lock_mode", "lock_timeout_set", "first_unguarded_lock",
     "table_locked_in_transaction", "transaction_state", "enum_value_used_later", "long_identifier",
     "up_effect", "replaced_type", "copied_to", "json_columns", "int_columns", "serial_columns", "timestamp_columns",
-    "varchar_columns", "char_columns",
+    "varchar_columns", "char_columns", "table",
 })
 
 
@@ -75,20 +76,6 @@ def from_sql(op: ir.Operation) -> bool:
     database's own way, e.g. a table rebuild on SQLite)."""
     head = op.source.lstrip()[:12].upper()
     return head.startswith(("ALTER", "CREATE", "DROP"))
-
-
-def name_follows_pattern(pattern: str | None, name: str) -> bool | None:
-    """None when no pattern is configured (the index-naming rule is then off)."""
-    if not pattern:
-        return None
-    import re
-
-    from ..errors import ConfigError
-
-    try:
-        return re.search(pattern, name) is not None
-    except re.error as error:
-        raise ConfigError(f"index_name_pattern is not a valid regular expression: {error}") from None
 
 
 @dataclass
@@ -326,6 +313,18 @@ def _type_unchanged(walk: _Walk, part: ir.AlterColumnType) -> bool:
     return type_unchanged(_old_column_type(walk, part), part.new_type)
 
 
+def _index_table(walk: _Walk, part: ir.DropIndex) -> str | object:
+    """`DROP INDEX x` names no table: the one an earlier migration (or this one) made x on, for messages."""
+    name = norm(part.name)
+    return part.table or walk.facts.state.index_tables.get(name) or walk.added.index_tables.get(name) or _ABSENT
+
+
+def _type_widens(walk: _Walk, part: ir.AlterColumnType) -> bool:
+    old = _old_column_type(walk, part)
+    base = _SERIAL_BASE.get(old.name) if old is not None else None  # a serial's values are integers
+    return type_widens(ir.ColumnType(base, (), base) if base else old, part.new_type)
+
+
 def _type_unknown(walk: _Walk, part: ir.AlterColumnType) -> bool:
     return part.restated and _old_column_type(walk, part) is None
 
@@ -368,6 +367,7 @@ _FACTS: list[tuple[Any, str | None, _Fact]] = [
     ((ir.DropTable, ir.RenameTable), "table_rebuilt", _swapped),
     ((ir.DropColumn, ir.RenameColumn), "column_swapped", _swapped),
     (ir.DropIndex, "table_dropped_later", _table_dropped_later),
+    (ir.DropIndex, "table", _index_table),
     (ir.MigrationInfo, "up_effect", _up_effect),
     (ir.MigrationInfo, "forward_loss", _down_loss),
     (ir.RunCode, "forward_loss", _reverse_noop_loss),
@@ -387,5 +387,6 @@ _FACTS: list[tuple[Any, str | None, _Fact]] = [
     (ir.AlterColumnType, "type_change_safe", _type_change_safe),
     (ir.AlterColumnType, "type_unchanged", _type_unchanged),
     (ir.AlterColumnType, "type_unknown", _type_unknown),
+    (ir.AlterColumnType, "type_widens", _type_widens),
     (ir.SetNotNull, "becomes_not_null", _becomes_not_null),
 ]
