@@ -118,6 +118,19 @@ def copied_into(ops: list[ir.Operation], table: str, column: str | None) -> str 
     return None
 
 
+def moved_by_code(ops: list[ir.Operation]) -> str | None:
+    """Where earlier code of the migration that may have moved a dropped column's or table's data runs: a Django
+    RunPython, a JS or Python step whose SQL is built at run time, an ORM bulk insert (`op.bulk_insert`), as
+    "line N"; None when there is none. What it does is not known: the finding says its data is lost unless that
+    code moved it."""
+    for op in ops:
+        if (isinstance(op, ir.RunCode) and op.language != "sql") or isinstance(op, ir.Unreadable) \
+                or (isinstance(op, ir.Raw) and op.keyword == "INSERT" and not op.source.lstrip()[:6].upper()
+                    .startswith("INSERT")):
+            return f"line {op.location.line}"
+    return None
+
+
 def _read_into_new_table(ops: list[ir.Operation], source: str) -> bool:
     """Between renaming a table away and dropping it, the migration creates a table and reads the renamed one
     (`SELECT .. FROM temp_role`, its rows then inserted by code, one by one, into the new table)."""

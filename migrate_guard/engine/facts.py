@@ -32,8 +32,8 @@ from ..model import Migration
 from ..schema import COLUMN_CHANGES, SchemaState, norm, runs_elsewhere
 from .column_types import column_type_facts, type_change_safe, type_unchanged, type_widens
 from .naming import name_follows_pattern
-from .effects import (copied_into, data_loss, index_drops_before_table_drop, readds_with_copy, swapped_operations,
-                      up_effect)
+from .effects import (copied_into, data_loss, index_drops_before_table_drop, moved_by_code, readds_with_copy,
+                      swapped_operations, up_effect)
 from .locks import LockTracker
 
 # Every fact a rule's `when` may name besides the operation's own fields (engine/validate.py checks rules against it;
@@ -45,7 +45,7 @@ FACTS = frozenset({
     "type_change_safe", "type_unchanged", "type_unknown", "type_widens", "becomes_not_null", "lock_mode", "lock_timeout_set", "first_unguarded_lock",
     "table_locked_in_transaction", "transaction_state", "enum_value_used_later", "long_identifier",
     "up_effect", "replaced_type", "copied_to", "json_columns", "int_columns", "serial_columns", "timestamp_columns",
-    "varchar_columns", "char_columns", "table",
+    "varchar_columns", "char_columns", "table", "moved_by_code",
 })
 
 
@@ -266,6 +266,10 @@ def _copied_to(walk: _Walk, part: ir.DropColumn | ir.DropTable) -> str | None:
     return copied_into(earlier, part.table, part.column if isinstance(part, ir.DropColumn) else None)
 
 
+def _moved_by_code(walk: _Walk, part: ir.DropColumn | ir.DropTable) -> str | None:
+    return moved_by_code(walk.ops[:walk.ops.index(part)] if part in walk.ops else [])
+
+
 def _column_in_index(walk: _Walk, part: ir.DropColumn) -> bool:
     dropped = frozenset(name for database, name in walk.dropped if database == walk.dialect)
     return (walk.facts.state.column_in_index(part.table, part.column, dropped)
@@ -378,6 +382,7 @@ _FACTS: list[tuple[Any, str | None, _Fact]] = [
     (ir.RenameColumn, "replaced_type", _replaced_type),
     (ir.DropColumn, "column_in_index", _column_in_index),
     ((ir.DropColumn, ir.DropTable), "copied_to", _copied_to),
+    ((ir.DropColumn, ir.DropTable), "moved_by_code", _moved_by_code),
     (ir.AddConstraint, "has_index", _has_index),
     (ir.AddConstraint, "on_delete", _on_delete),
     (ir.IndexName, "name_follows_pattern", _name_follows_pattern),
