@@ -17,7 +17,7 @@ from ...model import Migration
 from ..base import MigrationUnit, NotText, display_path, read_text, unreadable_migration
 from ..sql import Origin, extract_sql
 from .source import Source, deeper_than, syntax_errors
-from .structure import Entry, down_state, find_entries
+from .structure import Entry, down_state, find_entries, later_entries
 from .chains import Chain, Link
 from .evaluator import Evaluator
 from .values import Call, JsString, Unknown
@@ -251,7 +251,8 @@ def extract_js(unit: MigrationUnit, orm: str, interpret: Interpreter,
                 entry = entries.get(direction)
                 if entry is not None and (direction == "up" or downs
                                          or _down_used(unit, source, entries, operations, down_needed)):
-                    interpret(context, entry)
+                    for each in (entry, *later_entries(entries, direction)):
+                        interpret(context, each)
                     operations.extend(context.readable_ops())
         else:
             # No up/down found (a damaged or unusual file): read every call of the whole file as `up`.

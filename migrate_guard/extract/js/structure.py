@@ -38,7 +38,9 @@ class Entry:
 
 
 def find_entries(source: Source) -> dict[str, Entry]:
-    """up/down as class methods, `exports.up = ...`, `export async function up`, `module.exports = { up, down }`, ..."""
+    """up/down as class methods, `exports.up = ...`, `export async function up`, `module.exports = { up, down }`, ...
+    A file with several migration classes (TypeORM runs each) has the up and down of each further class under
+    "up 2", "down 2", ... (later_entries)."""
     finder = _EntryFinder(source, _top_level_functions(source))
     inside = -1  # the end of the up or down being skipped: nothing inside it is looked at
     for node in source.index.within(_ENTRY_PLACES, source.root):
@@ -95,10 +97,30 @@ class _EntryFinder:
     def entry_at(self, name_node: Node, function: Node) -> bool:
         """Record `function` when `name_node` names up or down; True when it is that entry (not to be searched)."""
         name = self.source.text_of(name_node).strip("'\"")
+        if name in DIRECTIONS and name in self.found and function.type == "method_definition":
+            classes = {_class_of(entry.function) for entry in self.found.values() if entry.direction == name}
+            if _class_of(function) not in classes:  # another migration class's method
+                key = f"{name} {len(classes) + 1}"
+                self.record(key, function, name_node)
+                if key in self.found:
+                    self.found[key].direction = name
+                return key in self.found
         if name in DIRECTIONS and name not in self.found:
             self.record(name, function, name_node)
             return name in self.found and self.found[name].function.id == _unwrap(function).id
         return False
+
+
+def _class_of(function: Node) -> int | None:
+    """The id of the class whose body holds this method, or None."""
+    parent = function.parent
+    return parent.parent.id if parent is not None and parent.type == "class_body" and parent.parent is not None \
+        else None
+
+
+def later_entries(entries: dict[str, Entry], direction: str) -> list[Entry]:
+    """The up (down) of each migration class after the first one in the file."""
+    return [entry for key, entry in entries.items() if key != direction and entry.direction == direction]
 
 
 _Named = tuple["Node | None", "Node | None"]  # (where up/down may be named, the function-like value)
