@@ -445,3 +445,16 @@ def test_a_type_held_in_a_variable_is_no_type_named_like_the_variable(tmp_path: 
     write_tree(tmp_path, {"r1_ts.py": HEAD + "def upgrade():\n" + upgrade + "\n\ndef downgrade():\n    pass\n"})
     [change] = [f for f in findings("r1_ts.py", cwd=tmp_path) if f["rule"] == "column-type-change"]
     assert "existing_type" not in change["message"] and "its current type" in change["message"]
+
+
+def test_column_lists_given_to_a_helper_are_read_in_it(tmp_path: Path) -> None:
+    """airflow 0041: `_rename_index(batch_op=batch_op, ..., columns=["alias_id"])` whose body calls
+    `batch_op.create_index(new_name, columns)`; the index it makes serves the foreign key added next."""
+    upgrade = ("    with op.batch_alter_table('aaa') as batch_op:\n"
+               "        _rename_index(batch_op=batch_op, new_name='new_i', columns=['alias_id'])\n"
+               "        batch_op.create_foreign_key('fk', 'alias', ['alias_id'], ['id'])\n")
+    helper = ("def _rename_index(*, batch_op, new_name, columns):\n"
+              "    batch_op.create_index(new_name, columns)\n\n\n")
+    write_tree(tmp_path, {"r1_ix.py": HEAD + helper + "def upgrade():\n" + upgrade + "\n\ndef downgrade():\n    pass\n"})
+    rules = [f["rule"] for f in findings("r1_ix.py", cwd=tmp_path)]
+    assert "non-concurrent-index" in rules and "foreign-key-without-index" not in rules

@@ -119,7 +119,7 @@ def op_alter_column(reader: Reader, call: ast.Call, table: str | None, a: Args) 
 def op_create_index(reader: Reader, call: ast.Call, table: str | None, a: Args) -> list[ir.Operation]:
     name = a.name(0, "index_name")
     table = table or a.text(1, "table_name", shift=False)
-    columns_node = a.node(2, "columns") if a.shift == 0 else argument(call, 1, "columns")
+    columns_node = a.node(2, "columns")
     elements = columns_node.elts if isinstance(columns_node, (ast.List, ast.Tuple)) else [columns_node]
     columns = tuple(v for v in (literal(e) for e in elements if e is not None) if isinstance(v, str))
     return [reader.make(ir.CreateIndex, call, table=table, name=name, columns=columns,
@@ -139,10 +139,10 @@ def op_create_foreign_key(reader: Reader, call: ast.Call, table: str | None, a: 
     name = a.name(0, "constraint_name")
     if table is None:
         table, referent = a.text(1, "source_table"), a.text(2, "referent_table")
-        local, remote = _strings(argument(call, 3, "local_cols")), _strings(argument(call, 4, "remote_cols"))
+        local, remote = _strings(a.at(3, "local_cols")), _strings(a.at(4, "remote_cols"))
     else:
         referent = a.text(2, "referent_table")
-        local, remote = _strings(argument(call, 2, "local_cols")), _strings(argument(call, 3, "remote_cols"))
+        local, remote = _strings(a.at(2, "local_cols")), _strings(a.at(3, "remote_cols"))
     ref = ir.ForeignKeyRef(referent, remote, _str(keywords(call).get("ondelete")))
     return [reader.make(ir.AddConstraint, call, table=table, constraint_type="foreign_key", name=name,
                         columns=local, references=ref)]
@@ -165,9 +165,9 @@ def op_create_check_constraint(reader: Reader, call: ast.Call, table: str | None
 def _constraint(reader: Reader, call: ast.Call, table: str | None, a: Args, kind: str) -> list[ir.Operation]:
     name = a.name(0, "constraint_name")
     if table is None:
-        table, columns = a.text(1, "table_name", shift=False), _strings(argument(call, 2, "columns"))
+        table, columns = a.text(1, "table_name", shift=False), _strings(a.at(2, "columns"))
     else:
-        columns = _strings(argument(call, 1, "columns"))
+        columns = _strings(a.at(1, "columns"))
     return [reader.make(ir.AddConstraint, call, table=table, constraint_type=kind, name=name, columns=columns)]
 
 
@@ -219,6 +219,12 @@ class Args:
 
     def node(self, position: int, name: str) -> ast.expr | None:
         node = argument(self.call, position - self.shift, name) if position - self.shift >= 0 else None
+        return self.strings.resolve(node) if self.strings is not None and node is not None else node
+
+    def at(self, position: int, name: str) -> ast.expr | None:
+        """The argument at `position` (no shift), resolved: a helper's parameter or a local name stands for its
+        value (airflow's `batch_op.create_index(new_name, columns)` in a helper given `columns=["dag_id"]`)."""
+        node = argument(self.call, position, name)
         return self.strings.resolve(node) if self.strings is not None and node is not None else node
 
     def text(self, position: int, name: str, shift: bool = True) -> str:
