@@ -429,3 +429,30 @@ def test_a_new_models_together_indexes_serve_its_foreign_keys(tmp_path: Path, op
     })
     got = [f for f in findings(cwd=tmp_path) if f["rule"] == "foreign-key-without-index"]
     assert bool(got) is flagged
+
+
+@pytest.mark.parametrize("code, backfills", [
+    ("    LogEntry.objects.filter(organizer_link__isnull=True).update(organizer_link_id=1)\n", 1),  # pretix 0252
+    ("    LogEntry.objects.exclude(event=None).delete()\n", 1),
+    ("    LogEntry.objects.update(organizer_link_id=1)\n", 1),  # every row: unbounded-update too
+    ("    options = {}\n    options.update(a=1)\n", 0),  # a dict's update(), no queryset
+])
+def test_a_filtered_queryset_change_in_run_python_is_a_backfill(tmp_path: Path, code: str, backfills: int) -> None:
+    write_tree(tmp_path, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+        "base/__init__.py": "",
+        "base/migrations/__init__.py": "",
+        "base/migrations/0001_initial.py": (
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    operations = [migrations.CreateModel(name='LogEntry', fields=[('id', models.AutoField(primary_key=True)),"
+            " ('event', models.IntegerField(null=True))])]\n"),
+        "base/migrations/0002_organizer.py": (
+            "from django.db import migrations, models\n\n\ndef backfill(apps, schema_editor):\n"
+            "    LogEntry = apps.get_model('base', 'LogEntry')\n" + code + "\n\n"
+            "class Migration(migrations.Migration):\n    dependencies = [('base', '0001_initial')]\n"
+            "    operations = [migrations.AddField('logentry', 'organizer_link_id', models.IntegerField(null=True)),\n"
+            "                  migrations.RunPython(backfill, migrations.RunPython.noop)]\n"),
+    })
+    got = [f for f in findings(cwd=tmp_path) if f["rule"] == "backfill-in-ddl-transaction"]
+    assert len(got) == backfills

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 def function_ops(replay: Replay, node: ast.expr | None, direction: ir.Direction, state: State) -> list[ir.Operation]:
     """What a RunPython function of this file does to the database, as far as it can be read: the SQL it runs
     (`schema_editor.execute(sql)`, `cursor.execute(...)`), `schema_editor.delete_model(M)`, and querysets
-    deleted or updated whole (`M.objects.all().delete()`, `M.objects.update(x=1)`: no filter, every row).
+    deleted or updated (`M.objects.all().delete()`, `M.objects.update(x=1)`: no filter, every row;
+    `M.objects.filter(..).update(..)`: some rows).
     A function imported from a project module cannot be read: an Unreadable operation says so."""
     module = project_import(replay.source.tree, node)
     if module is not None:
@@ -60,12 +61,12 @@ def function_ops(replay: Replay, node: ast.expr | None, direction: ir.Direction,
                                    direction=direction))
         elif method in ("delete", "update") and not (method == "delete" and (call.args or call.keywords)):
             owner = call.func.value  # type: ignore[attr-defined]
-            model = every_row.get(id(call)) if method == "delete" and id(call) in every_row \
-                else _whole_queryset(owner, strings)
-            if model is not None:
+            model, filtered = (every_row[id(call)], False) if method == "delete" and id(call) in every_row \
+                else queryset_model(owner, strings)
+            if model is not None:  # a filtered one is bounded, but still a backfill (backfill-in-ddl-transaction)
                 cls = ir.Delete if method == "delete" else ir.Update
-                ops.append(replay.make(cls, call, table=model_table(replay, model, strings, state), has_where=False,
-                                       direction=direction))
+                ops.append(replay.make(cls, call, table=model_table(replay, model, strings, state),
+                                       has_where=filtered, direction=direction))
     return ops
 
 
@@ -137,14 +138,21 @@ _MANAGERS = {"objects", "_default_manager", "_base_manager"}
 def _whole_queryset(node: ast.expr, strings: StringReader) -> ast.expr | None:
     """`M.objects.all()` / `M.objects.using(db)` / `M.objects`: the model M when the queryset is every row of its
     table, else None (a filter, a custom method, anything else)."""
-    current = strings.resolve(node)
+    model, filtered = queryset_model(node, strings)
+    return model if not filtered else None
+
+
+def queryset_model(node: ast.expr, strings: StringReader) -> tuple[ast.expr | None, bool]:
+    """The model M of a queryset of `M.objects` (None for anything else: a dict's update(), a custom method), and
+    whether a filter() or exclude() with arguments limits it to some rows."""
+    current, filtered = strings.resolve(node), False
     for _ in range(32):
         if isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute) and (
-                current.func.attr in _KEEPS_ROWS or (current.func.attr == "filter" and not current.args
-                                                     and not current.keywords)):  # filter(): every row
+                current.func.attr in _KEEPS_ROWS or current.func.attr in ("filter", "exclude")):
+            filtered |= current.func.attr in ("filter", "exclude") and bool(current.args or current.keywords)
             current = strings.resolve(current.func.value)
         elif isinstance(current, ast.Attribute) and current.attr in _MANAGERS:
-            return current.value
+            return current.value, filtered
         else:
-            return None
-    return None
+            return None, filtered
+    return None, filtered
