@@ -35,9 +35,12 @@ def type_text(node: ast.expr | None, own: Mapping[str, str] = _NONE) -> str | No
     call = node if isinstance(node, ast.Call) else None
     if call and isinstance(call.func, ast.Attribute) and call.func.attr in ("with_variant", "evaluates_none"):
         return type_text(call.func.value, own)  # `sa.Text().with_variant(MEDIUMTEXT, "mysql")`: the base elsewhere
-    if isinstance(node, ast.Name) and node.id[:1].islower():
-        return None  # a variable (aodh's `existing_type=existing_type`), not a type class: its value is not read here
-    name = last_name(call.func if call else node).lower()
+    written = last_name(call.func if call else node)
+    if written[:1].islower() or written[:1] == "_":
+        # not a type class: a variable (aodh's `existing_type=existing_type`), an attribute (cinder's `col.type`) or
+        # a function's result (`_type_of(..)`); its value is not read here
+        return None
+    name = written.lower()
     if not name:
         return None
     if name == "json" and own:
