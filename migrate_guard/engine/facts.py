@@ -262,12 +262,15 @@ def _default_is_expression(walk: _Walk, part: ir.AddColumn) -> bool:
 
 
 def _copied_to(walk: _Walk, part: ir.DropColumn | ir.DropTable) -> str | None:
-    earlier = walk.ops[:walk.ops.index(part)] if part in walk.ops else []
-    return copied_into(earlier, part.table, part.column if isinstance(part, ir.DropColumn) else None)
+    return copied_into(_before(walk, part), part.table, part.column if isinstance(part, ir.DropColumn) else None)
 
 
 def _moved_by_code(walk: _Walk, part: ir.DropColumn | ir.DropTable) -> str | None:
-    return moved_by_code(walk.ops[:walk.ops.index(part)] if part in walk.ops else [])
+    return moved_by_code(_before(walk, part))
+
+
+def _before(walk: _Walk, part: ir.Operation) -> list[ir.Operation]:  # none when `part` is nested in another
+    return next((walk.ops[:i] for i, op in enumerate(walk.ops) if op is part), [])
 
 
 def _column_in_index(walk: _Walk, part: ir.DropColumn) -> bool:

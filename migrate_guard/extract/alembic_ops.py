@@ -218,8 +218,7 @@ class Args:
         self.keywords = keywords(call)
 
     def node(self, position: int, name: str) -> ast.expr | None:
-        node = argument(self.call, position - self.shift, name) if position - self.shift >= 0 else None
-        return self.strings.resolve(node) if self.strings is not None and node is not None else node
+        return self.at(position - self.shift, name) if position - self.shift >= 0 else None
 
     def at(self, position: int, name: str) -> ast.expr | None:
         """The argument at `position` (no shift), resolved: a helper's parameter or a local name stands for its

@@ -70,9 +70,10 @@ class TableBuilder:
                              name=name_of(args[1]) if len(args) > 1 and not isinstance(args[1], JsArray) else None)
         elif method in ("index", "unique", "primary") and args:
             columns = names_of(args[0])
-            name = name_of(args[1]) if len(args) > 1 and not hasattr(args[1], "entries") else None
-            if len(args) > 1 and hasattr(args[1], "entries"):  # unique(columns, { indexName }), primary(.., { constraintName })
-                name = name_of(args[1].get("constraintName" if method == "primary" else "indexName"))
+            named: Any = args[1] if len(args) > 1 else None
+            if hasattr(named, "entries"):  # unique(columns, { indexName }), primary(columns, { constraintName })
+                named = named.get("constraintName" if method == "primary" else "indexName")
+            name = name_of(named) if named is not None else None
             # knex's own default names: users_plan_index / users_plan_unique
             name = name or "_".join((self.table.split(".")[-1], *columns, method if method != "primary" else "pkey"))
             if method == "index":

@@ -31,26 +31,16 @@ def model_table(tree: ast.Module, shown_path: str, class_name: str) -> str | Non
     return table
 
 
-def field_forces_null(tree: ast.Module, shown_path: str, func: ast.expr, explicit: bool) -> bool:
-    """The field class `func` names (`oscar.models.fields.NullCharField`, or a name imported from the project) sets
-    null=True in its __init__ (`kwargs["null"] = True`, `super().__init__(..., null=True)`; `kwargs.setdefault("null",
-    True)` when the migration does not pass null itself, `explicit`)."""
-    found = _project_class(tree, shown_path, func)
-    if found is None:
-        return False
-    init = next((n for n in found.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-    return init is not None and any(_sets_null(node, explicit) for node in ast.walk(init))
-
-
 def read_field_class(info: FieldInfo, tree: ast.Module, shown_path: str, node: ast.Call, app: str) -> FieldInfo:
     """A field whose class is no Django class, as far as its class is known: one of the project's that always is
     NULL (django-oscar's NullCharField), a string field (a blank=True one gets '' for existing rows), a many-to-many
     one (no column: nautobot's TagsField)."""
     from .django_fields import FieldInfo, is_many_class, named_for_strings
 
-    if not info.null and field_forces_null(tree, shown_path, node.func, "null" in info.kwargs):
+    found = _project_definition(tree, shown_path, node.func, ast.ClassDef)
+    if found is not None and not info.null and _forces_null(found[1], "null" in info.kwargs):
         info.kwargs["null"] = True
-    base = info.cls if named_for_strings(info.cls) else project_field_base(tree, shown_path, node.func)
+    base = info.cls if named_for_strings(info.cls) else _field_base(*found) if found is not None else None
     if base is not None and is_many_class(base):
         return FieldInfo.from_call(info.name, node, app, as_class=base)
     if base is not None and not info.null and info.kwargs.get("blank") is True:
@@ -58,16 +48,19 @@ def read_field_class(info: FieldInfo, tree: ast.Module, shown_path: str, node: a
     return info
 
 
-def project_field_base(tree: ast.Module, shown_path: str, func: ast.expr) -> str | None:
+def _forces_null(cls: ast.ClassDef, explicit: bool) -> bool:
+    """The field class sets null=True in its __init__ (`kwargs["null"] = True`, `super().__init__(..., null=True)`;
+    `kwargs.setdefault("null", True)` when the migration does not pass null itself, `explicit`)."""
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    return init is not None and any(_sets_null(node, explicit) for node in ast.walk(init))
+
+
+def _field_base(module: PySource, cls: ast.ClassDef) -> str | None:
     """The Django (or string-named, or many-to-many) field class a project's field class derives from, through the
     module's own classes (weblate's UsernameField(CaseInsensitiveField(models.CharField)) -> CharField, nautobot's
     TagsField(TaggableManager) -> TaggableManager), or None."""
     from .django_fields import is_many_class, named_for_strings
 
-    found = _project_definition(tree, shown_path, func, ast.ClassDef)
-    if found is None:
-        return None
-    module, cls = found
     classes = {node.name: node for node in module.tree.body if isinstance(node, ast.ClassDef)}
     for _ in range(4):
         bases = [base.attr if isinstance(base, ast.Attribute) else base.id
