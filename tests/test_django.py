@@ -345,6 +345,22 @@ FIELDS_MODULE = (
     "    pass\n")
 
 
+MIGRATION_CLASS = MIGRATION_HEAD + "class Migration(migrations.Migration):\n"
+
+
+def postgres_app(tmp_path: Path, app: str, migrations: dict[str, str], modules: dict[str, str] | None = None) -> None:
+    """A Django project on Postgres with one app: its migrations (name -> text) and other modules (path in the app ->
+    text)."""
+    write_tree(tmp_path, {
+        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+        f"{app}/__init__.py": "",
+        **{f"{app}/{path}": text for path, text in (modules or {}).items()},
+        f"{app}/migrations/__init__.py": "",
+        **{f"{app}/migrations/{name}.py": text for name, text in migrations.items()},
+    })
+
+
 @pytest.mark.parametrize("imports, field, flagged", [
     ("import shop.fields\n", "shop.fields.NullCharField(max_length=9)", False),
     ("from shop.fields import NullCharField\n", "NullCharField(max_length=9)", False),
@@ -363,17 +379,11 @@ FIELDS_MODULE = (
 ])
 def test_a_custom_field_that_always_is_null_adds_a_nullable_column(tmp_path: Path, imports: str, field: str,
                                                                    flagged: bool) -> None:
-    write_tree(tmp_path, {
-        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
-        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
-        "shop/__init__.py": "",
-        "shop/fields.py": FIELDS_MODULE,
-        "shop/migrations/__init__.py": "",
-        "shop/migrations/0001_initial.py": (
-            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    postgres_app(tmp_path, "shop", modules={"fields.py": FIELDS_MODULE}, migrations={
+        "0001_initial": MIGRATION_CLASS + (
             "    operations = [migrations.CreateModel(name='Post', fields=[('id', models.AutoField(primary_key=True))"
             ")]\n"),
-        "shop/migrations/0002_code.py": (
+        "0002_code": (
             f"from django.db import migrations, models\n{imports}\n\nclass Migration(migrations.Migration):\n"
             "    dependencies = [('shop', '0001_initial')]\n"
             f"    operations = [migrations.AddField('post', 'code', {field})]\n"),
@@ -385,17 +395,11 @@ def test_a_custom_field_that_always_is_null_adds_a_nullable_column(tmp_path: Pat
 def test_a_max_length_written_as_a_string_is_that_length(tmp_path: Path) -> None:
     """django-helpdesk 0001 wrote max_length="30": Django formats it into varchar(30), so 0002's max_length=30 changes
     nothing (no column-type-change)."""
-    write_tree(tmp_path, {
-        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
-        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
-        "desk/__init__.py": "",
-        "desk/migrations/__init__.py": "",
-        "desk/migrations/0001_initial.py": (
-            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    postgres_app(tmp_path, "desk", {
+        "0001_initial": MIGRATION_CLASS + (
             "    operations = [migrations.CreateModel(name='Ticket', fields=[('id', models.AutoField(primary_key=True)),"
             " ('status', models.CharField(max_length='30'))])]\n"),
-        "desk/migrations/0002_status.py": (
-            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+        "0002_status": MIGRATION_CLASS + (
             "    dependencies = [('desk', '0001_initial')]\n"
             "    operations = [migrations.AlterField('ticket', 'status', models.CharField(max_length=30)),\n"
             "                  migrations.AlterField('ticket', 'status', models.CharField(max_length=20))]\n"),
@@ -411,13 +415,8 @@ def test_a_max_length_written_as_a_string_is_that_length(tmp_path: Path) -> None
     ("{}", True),
 ])
 def test_a_new_models_together_indexes_serve_its_foreign_keys(tmp_path: Path, options: str, flagged: bool) -> None:
-    write_tree(tmp_path, {
-        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
-        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
-        "trans/__init__.py": "",
-        "trans/migrations/__init__.py": "",
-        "trans/migrations/0001_initial.py": (
-            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    postgres_app(tmp_path, "trans", {
+        "0001_initial": MIGRATION_CLASS + (
             "    operations = [\n"
             "        migrations.CreateModel(name='Suggestion', fields=[('id', models.AutoField(primary_key=True))]),\n"
             "        migrations.CreateModel(name='Vote', fields=[('id', models.AutoField(primary_key=True)),\n"
@@ -438,16 +437,11 @@ def test_a_new_models_together_indexes_serve_its_foreign_keys(tmp_path: Path, op
     ("    options = {}\n    options.update(a=1)\n", 0),  # a dict's update(), no queryset
 ])
 def test_a_filtered_queryset_change_in_run_python_is_a_backfill(tmp_path: Path, code: str, backfills: int) -> None:
-    write_tree(tmp_path, {
-        "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
-        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
-        "base/__init__.py": "",
-        "base/migrations/__init__.py": "",
-        "base/migrations/0001_initial.py": (
-            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    postgres_app(tmp_path, "base", {
+        "0001_initial": MIGRATION_CLASS + (
             "    operations = [migrations.CreateModel(name='LogEntry', fields=[('id', models.AutoField(primary_key=True)),"
             " ('event', models.IntegerField(null=True))])]\n"),
-        "base/migrations/0002_organizer.py": (
+        "0002_organizer": (
             "from django.db import migrations, models\n\n\ndef backfill(apps, schema_editor):\n"
             "    LogEntry = apps.get_model('base', 'LogEntry')\n" + code + "\n\n"
             "class Migration(migrations.Migration):\n    dependencies = [('base', '0001_initial')]\n"
